@@ -1,0 +1,38 @@
+import { initBackend } from '../backend/index.js';
+import { verifyCommand } from './verify.js';
+
+const USAGE = `poseloss — training losses and metrics of animal pose estimation
+
+usage:
+  poseloss verify <file-or-dir>...   run reference vectors (../shared/golden format)
+  poseloss help                      this text
+
+environment:
+  POSELOSS_BACKEND=auto|wasm|cpu|tensorflow   TensorFlow.js backend (default auto)`;
+
+const main = async (argv: string[]): Promise<number> => {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    console.log(USAGE);
+    return cmd ? 0 : 2;
+  }
+  const commands: Record<string, (args: string[]) => number | Promise<number>> = {
+    verify: (args) => verifyCommand(args),
+  };
+  const run = commands[cmd];
+  if (!run) {
+    console.error(`poseloss: unknown command '${cmd}'\n\n${USAGE}`);
+    return 2;
+  }
+  const backend = await initBackend();
+  console.error(`backend: ${backend.name} (${backend.how})`);
+  return run(rest);
+};
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    console.error(`poseloss: ${e.message}`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,20 @@
+import { heatmapMse, heatmapKl, heatmapJs } from './heatmap.js';
+import { regression, rmse } from './regression.js';
+import { temporal, temporalHeatmapMse, temporalHeatmapKl } from './temporal.js';
+import { supervisedPairwiseProjections, supervisedReprojectionHeatmapMse } from './multiview.js';
+
+/** The built-in catalogue, by config name (PCA losses join in `pca.ts`). */
+export const builtinLosses = {
+  heatmap_mse: heatmapMse,
+  heatmap_kl: heatmapKl,
+  heatmap_js: heatmapJs,
+  regression,
+  rmse,
+  temporal,
+  temporal_heatmap_mse: temporalHeatmapMse,
+  temporal_heatmap_kl: temporalHeatmapKl,
+  supervised_pairwise_projections: supervisedPairwiseProjections,
+  supervised_reprojection_heatmap_mse: supervisedReprojectionHeatmapMse,
+} as const;
+
+export type BuiltinLossName = keyof typeof builtinLosses;

@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs';
+import '../ops/zeroGradients.js';
+import { LossInputError, shapeStr } from './errors.js';
+import { expectedRank, gridShape, keypointCount, type KeyKind } from './keys.js';
+import type { Inputs, Stage } from './inputs.js';
+import { stageName } from './inputs.js';
+import type { LossResult } from './loss.js';
+import type { BuiltCompute, BuiltMask, BuiltRectify, BuiltReduce, BuiltStep, BuiltTransform } from './step.js';
+
+export interface Plan {
+  readonly name: string;
+  readonly weight: number;
+  readonly transforms: readonly BuiltTransform[];
+  readonly masks: readonly BuiltMask[];
+  readonly compute: BuiltCompute;
+  readonly rectify: readonly BuiltRectify[];
+  readonly reduce: BuiltReduce;
+  readonly kinds: Readonly<Record<string, KeyKind>>;
+  /** Keys the caller must supply, and keys that are used only when present. */
+  readonly required: readonly string[];
+  readonly optional: readonly string[];
+}
+
+export const planOf = (
+  name: string,
+  weight: number,
+  steps: readonly BuiltStep[],
+  kinds: Readonly<Record<string, KeyKind>>,
+): Plan => {
+  const transforms = steps.filter((s): s is BuiltTransform => s.phase === 'transform');
+  const masks = steps.filter((s): s is BuiltMask => s.phase === 'mask');
+  const compute = steps.find((s): s is BuiltCompute => s.phase === 'compute')!;
+  const rectify = steps.filter((s): s is BuiltRectify => s.phase === 'rectify');
+  const reduce = steps.find((s): s is BuiltReduce => s.phase === 'reduce')!;
+  const produced = new Set(transforms.map((t) => t.as));
+  const required = new Set<string>();
+  const optional = new Set<string>();
+  for (const t of transforms) required.add(t.of);
+  for (const k of compute.of) if (!produced.has(k)) required.add(k);
+  for (const m of masks) if (!produced.has(m.of)) (m.optional ? optional : required).add(m.of);
+  for (const k of required) optional.delete(k);
+  return { name, weight, transforms, masks, compute, rectify, reduce, kinds, required: [...required], optional: [...optional] };
+};
+
+/** Check presence, ranks and shapes of the inputs up front; messages name the loss, the keys and both shapes. */
+const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readonly number[]> => {
+  const shapes = new Map<string, readonly number[]>();
+  const fail = (msg: string): never => {
+    throw new LossInputError(`${p.name}: ${msg}`);
+  };
+  for (const key of [...p.required, ...p.optional]) {
+    const x = inputs[key];
+    if (x === undefined || x === null) {
+      if (p.optional.includes(key)) continue;
+      fail(`missing input '${key}' (it reads ${p.required.map((k) => `'${k}'`).join(', ')})`);
+    }
+    if (!(x instanceof tf.Tensor)) fail(`input '${key}' is not a tensor`);
+    const kind = p.kinds[key];
+    const rank = expectedRank(key, kind);
+    if (rank !== null && x!.rank !== rank) fail(`${key} ${shapeStr(x!.shape)}: expected rank ${rank}`);
+    if (kind === 'flat' && (x!.shape[1] as number) % 2 !== 0) fail(`${key} ${shapeStr(x!.shape)}: expected an even number of columns (x, y per keypoint), got ${x!.shape[1]}`);
+    shapes.set(key, x!.shape);
+  }
+  for (const t of p.transforms) {
+    const msg = t.check(shapes.get(t.of)!);
+    if (msg) fail(msg);
+    shapes.set(t.as, t.outShape(shapes.get(t.of)!));
+  }
+  const computeShapes = p.compute.of.map((k) => shapes.get(k)!);
+  const msg = p.compute.check(computeShapes);
+  if (msg) fail(msg);
+  const grids = p.compute.of.map((k) => shapeStr(gridShape(p.kinds[k], shapes.get(k)!)));
+  for (const m of p.masks) {
+    const s = shapes.get(m.of);
+    if (!s) continue; // optional mask, key absent
+    const own = m.level === 'keypoint' ? shapeStr(gridShape(p.kinds[m.of], s)) : shapeStr(s);
+    const targets = m.level === 'keypoint' ? grids : p.compute.of.map((k) => shapeStr(shapes.get(k)!));
+    if (!targets.includes(own)) {
+      const first = p.compute.of[0];
+      fail(`mask ${m.name}: ${m.of} ${shapeStr(s)} does not match ${first} ${shapeStr(shapes.get(first)!)}`);
+    }
+  }
+  for (const r of p.rectify) {
+    if (typeof r.epsilon !== 'number') {
+      const key = p.compute.of[p.compute.of.length - 1];
+      const k = keypointCount(p.kinds[key], shapes.get(key)!);
+      if (r.epsilon.length !== k) fail(`epsilon has ${r.epsilon.length} values (one per keypoint), but ${key} ${shapeStr(shapes.get(key)!)} has ${k} keypoints`);
+    }
+  }
+  return shapes;
+};
+
+/** Multiply optional weights. */
+const product = (ws: tf.Tensor[]): tf.Tensor | null => (ws.length === 0 ? null : ws.reduce((a, b) => a.mul(b)));
+
+/**
+ * Run a plan: transforms → masks (validity weights) → inputs made safe where nothing valid
+ * reads them → compute → rectify → masked values zeroed → reduce. Shapes stay static.
+ */
+export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult => {
+  checkInputs(p, inputs);
+  return tf.tidy(() => {
+    const env = new Map<string, tf.Tensor>();
+    for (const k of [...p.required, ...p.optional]) if (inputs[k]) env.set(k, inputs[k]!);
+    for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
+
+    const { layout } = p.compute;
+    const drops: tf.Tensor[] = [];
+    const zeros: tf.Tensor[] = [];
+    for (const m of p.masks) {
+      const x = env.get(m.of);
+      if (!x) continue;
+      const w = m.weight(x);
+      const kind = p.kinds[m.of];
+      const lifted = m.level === 'element' && layout.elementwise ? w : layout.liftKeypoint(m.level === 'element' ? layout.elementToKeypoint(w, kind) : w, kind);
+      (m.mode === 'drop' ? drops : zeros).push(lifted);
+    }
+    const drop = product(drops);
+    const valid = product(drop && zeros.length ? [drop, ...zeros] : drops.length ? drops : zeros);
+
+    const xs = p.compute.of.map((k) => {
+      const x = env.get(k)!;
+      if (!valid) return x;
+      const used = layout.feeds(valid, p.kinds[k], x.shape);
+      return tf.where(used.greater(0), x, tf.zerosLike(x));
+    });
+    let v = p.compute.apply(xs);
+    for (const r of p.rectify) {
+      const eps = typeof r.epsilon === 'number' ? tf.scalar(r.epsilon) : layout.keypointVector(tf.tensor1d([...r.epsilon]));
+      v = tf.relu(v.sub(eps));
+    }
+    if (valid) v = tf.where(valid.greater(0), v, tf.zerosLike(v));
+    const count = drop ? drop.sum().mul(v.size / drop.size) : tf.scalar(v.size);
+    const loss = p.reduce.reduce(v, count) as tf.Scalar;
+    const weight = tf.scalar(p.weight);
+    const weighted = loss.mul(weight) as tf.Scalar;
+    const s = stageName(stage);
+    return {
+      loss,
+      weight,
+      weighted,
+      logs: [
+        { name: `${s}_${p.name}_loss`, value: loss },
+        { name: `${p.name}_weight`, value: weight },
+      ],
+    };
+  });
+};

@@ -1,0 +1,52 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Inputs, Stage } from './inputs.js';
+import type { BuiltStep, Fitted } from './step.js';
+import type { StepSpec } from './step.js';
+
+/** One named scalar, as the reference's log dicts: `{stage}_{name}_loss`, `{name}_weight`. */
+export interface LogEntry {
+  readonly name: string;
+  readonly value: tf.Scalar;
+}
+
+export interface LossResult {
+  /** The unweighted scalar loss. */
+  readonly loss: tf.Scalar;
+  /** `1 / (2·exp(log_weight))`. */
+  readonly weight: tf.Scalar;
+  /** `weight · loss`. */
+  readonly weighted: tf.Scalar;
+  /** `{stage}_{name}_loss`, then `{name}_weight`. */
+  readonly logs: readonly LogEntry[];
+}
+
+/**
+ * A built loss: a pure function of its inputs (the keys `K`; extra keys are ignored),
+ * plus the data it was built from. Every call runs in `tf.tidy`: only the returned
+ * tensors outlive it.
+ */
+export interface Loss<K extends string = string> {
+  (inputs: Inputs<K>, stage?: Stage): LossResult;
+  readonly lossName: string;
+  readonly logWeight: number;
+  readonly weight: number;
+  /** The keys it reads (those of `reads` not in `optional` must be present). */
+  readonly reads: readonly K[];
+  readonly optional: readonly K[];
+  /** The prediction keys it reads: gradients flow to these. */
+  readonly predictions: readonly K[];
+  /** The resolved pipeline as data, and as built. */
+  readonly pipeline: readonly StepSpec[];
+  readonly steps: readonly BuiltStep[];
+  /** Epsilon as applied (number, one per keypoint, or undefined when the pipeline has no rectify step). */
+  readonly epsilon: number | readonly number[] | undefined;
+  /** State fitted at build time (PCA), if any. */
+  readonly fitted: Fitted | undefined;
+}
+
+/** `1 / (2·exp(log_weight))`, the reference's weight. */
+export const weightOf = (logWeight: number): number => 1 / (2 * Math.exp(logWeight));
+
+/** Read log entries into numbers without blocking (awaits each tensor's data). */
+export const readLogs = async (logs: readonly LogEntry[]): Promise<{ name: string; value: number }[]> =>
+  Promise.all(logs.map(async (l) => ({ name: l.name, value: (await l.value.data())[0] })));

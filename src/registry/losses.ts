@@ -1,0 +1,52 @@
+import { either } from 'fp-ts';
+import type { Either } from 'fp-ts/Either';
+import type { InputKey } from '../pipeline/inputs.js';
+import { issue, PoselossError, type PoselossIssue } from '../pipeline/errors.js';
+import type { Loss } from '../pipeline/loss.js';
+import type { Labels } from '../pipeline/step.js';
+import { buildPipeline } from '../pipeline/build.js';
+import type { LossDef } from '../losses/define.js';
+import { builtinLosses, type BuiltinLossName } from '../losses/index.js';
+import { suggestion } from '../config/closest.js';
+import { report } from '../config/reporter.js';
+
+const registry = new Map<string, LossDef>(Object.entries(builtinLosses) as [string, LossDef][]);
+
+/** Add a loss (a declaration over registered steps) to the catalogue. */
+export const registerLoss = (def: LossDef): void => void registry.set(def.name, def);
+
+export const lossNames = (): string[] => [...registry.keys()];
+export const getLossDef = (name: string): LossDef | undefined => registry.get(name);
+
+/** The keys a built-in loss reads, from its declaration. */
+type ReadsOf<N> = N extends BuiltinLossName ? ((typeof builtinLosses)[N] extends LossDef<any, infer K> ? K : InputKey) : string;
+
+export interface CreateOptions {
+  /** Labeled keypoints (frames, 2K), NaN = unlabeled: needed by losses fitted from data (PCA). */
+  readonly labels?: Labels;
+  /** Prefix of error paths (default: the loss name); the config reader passes `losses.<name>`. */
+  readonly path?: string;
+}
+
+/**
+ * Build a registered loss from its parameters. Returns every problem found (unknown
+ * name with the closest known one, bad or unknown parameters with their paths, a broken
+ * pipeline, a failed fit) as data.
+ */
+export const createLoss = <N extends string>(name: N, params: unknown = {}, opts: CreateOptions = {}): Either<PoselossIssue[], Loss<ReadsOf<N>>> => {
+  const path = opts.path ?? name;
+  const def = registry.get(name);
+  if (!def) return either.left([issue(path, `unknown loss '${name}'${suggestion(name, lossNames())}`)]);
+  if (def.needsLabels && !opts.labels)
+    return either.left([issue(path, `${name} is fitted from labeled keypoints: pass { labels } (frames × 2K, NaN = unlabeled)`)]);
+  const decoded = def.params.decode(params ?? {});
+  if (either.isLeft(decoded)) return either.left(report(decoded.left, path));
+  return buildPipeline(name, decoded.right.log_weight, def.pipeline(decoded.right), { labels: opts.labels, path }) as Either<PoselossIssue[], Loss<ReadsOf<N>>>;
+};
+
+/** `createLoss` that throws a `PoselossError` carrying the same messages. */
+export const createLossOrThrow = <N extends string>(name: N, params: unknown = {}, opts: CreateOptions = {}): Loss<ReadsOf<N>> => {
+  const r = createLoss(name, params, opts);
+  if (either.isLeft(r)) throw new PoselossError(r.left);
+  return r.right;
+};

@@ -1,0 +1,37 @@
+import { either } from 'fp-ts';
+import type { Either } from 'fp-ts/Either';
+import { issue, type PoselossIssue } from '../pipeline/errors.js';
+import { PHASES, type Phase, type StepDef, type StepSpec } from '../pipeline/step.js';
+import { suggestion } from '../config/closest.js';
+
+import { builtinSteps } from '../steps/index.js';
+
+const keyOf = (phase: Phase, name: string) => `${phase}:${name}`;
+const registry = new Map<string, StepDef>(builtinSteps.map((d) => [keyOf(d.phase, d.name), d]));
+
+/** Add a step (built-in or a user's own) to the vocabulary; YAML pipelines can then use it. */
+export const registerStep = (def: StepDef): void => {
+  if (!(PHASES as readonly string[]).includes(def.phase)) throw new Error(`registerStep: unknown phase '${def.phase}' (phases: ${PHASES.join(', ')})`);
+  registry.set(keyOf(def.phase, def.name), def);
+};
+
+export const stepNames = (phase: Phase): string[] =>
+  [...registry.values()].filter((d) => d.phase === phase).map((d) => d.name);
+
+export const allSteps = (): StepDef[] => [...registry.values()];
+
+/** The step a spec names: exactly one phase key, whose value is a registered step of that phase. */
+export const findStep = (spec: StepSpec, path: string): Either<PoselossIssue[], StepDef> => {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+    return either.left([issue(path, `expected a step such as { compute: squared_error, of: [...] }, got ${JSON.stringify(spec)}`)]);
+  const phases = PHASES.filter((p) => p in spec);
+  if (phases.length !== 1)
+    return either.left([
+      issue(path, phases.length === 0 ? `a step needs one of the keys ${PHASES.join(', ')}; got ${Object.keys(spec).join(', ') || 'none'}` : `a step has exactly one phase key, got ${phases.join(' and ')}`),
+    ]);
+  const phase = phases[0];
+  const name = spec[phase];
+  if (typeof name !== 'string') return either.left([issue(`${path}.${phase}`, `expected a step name, got ${JSON.stringify(name)}`)]);
+  const def = registry.get(keyOf(phase, name));
+  return def ? either.right(def) : either.left([issue(`${path}.${phase}`, `unknown ${phase} step '${name}'${suggestion(name, stepNames(phase))}`)]);
+};

@@ -1,0 +1,31 @@
+import * as t from 'io-ts';
+import { either } from 'fp-ts';
+import type { BuiltCompute, StepDef } from '../../pipeline/step.js';
+import { pointPairsLayout } from '../../pipeline/layout.js';
+import { safeNorm } from '../../ops/safeNorm.js';
+import { shapeStr } from '../../pipeline/errors.js';
+import { Of, stepCodec, resolveKeys } from '../common.js';
+
+const codec = stepCodec('compute', 'euclidean_3d', { of: Of }, { of: ['keypoints_targ_3d', 'keypoints_pred_3d'] });
+
+/** ‖target[b,k] − pred[b,p,k]‖ for every camera pair p: (B, K, 3) vs (B, P, K, 3) → (B, P, K). */
+export const euclidean3d: StepDef<t.TypeOf<typeof codec>> = {
+  phase: 'compute',
+  name: 'euclidean_3d',
+  doc: '3-D distance between the target and each camera pair’s triangulated prediction',
+  codec,
+  build: (p, ctx) =>
+    either.map(
+      (of: string[]): BuiltCompute => ({
+        phase: 'compute',
+        name: 'euclidean_3d',
+        of,
+        layout: pointPairsLayout,
+        check: ([ts, ps]) =>
+          ts.length === 3 && ps.length === 4 && ts[0] === ps[0] && ts[1] === ps[2] && ts[2] === ps[3]
+            ? null
+            : `${of[1]} ${shapeStr(ps)} vs ${of[0]} ${shapeStr(ts)}: euclidean_3d needs (B, P, K, C) vs (B, K, C)`,
+        apply: ([targ, pred]) => safeNorm(targ.expandDims(1).sub(pred), -1),
+      }),
+    )(resolveKeys(p.of, ctx, 'euclidean_3d', 2, ['points'])),
+};

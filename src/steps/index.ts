@@ -1,0 +1,38 @@
+import type { StepDef } from '../pipeline/step.js';
+import { nanTargets, nanKeypoints } from './mask/nan.js';
+import { emptyHeatmaps } from './mask/emptyHeatmaps.js';
+import { lowConfidence, lowConfidencePairs } from './mask/lowConfidence.js';
+import { squaredError, absoluteError, huber, smoothL1 } from './compute/elementwise.js';
+import { euclidean, rmsError } from './compute/keypointDistance.js';
+import { heatmapMse, heatmapKl, heatmapJs } from './compute/heatmap.js';
+import { temporalNorm, temporalHeatmapMse, temporalHeatmapKl } from './compute/temporal.js';
+import { euclidean3d } from './compute/euclidean3d.js';
+import { gaussianHeatmaps } from './transform/gaussianHeatmaps.js';
+import { epsilon } from './rectify/epsilon.js';
+import { mean, sum } from './reduce/reduce.js';
+
+/** The built-in vocabulary; built-in losses and YAML pipelines use the same steps. */
+export const builtinSteps: readonly StepDef[] = [
+  gaussianHeatmaps,
+  nanTargets,
+  nanKeypoints,
+  emptyHeatmaps,
+  lowConfidence,
+  lowConfidencePairs,
+  squaredError,
+  absoluteError,
+  huber,
+  smoothL1,
+  euclidean,
+  rmsError,
+  heatmapMse,
+  heatmapKl,
+  heatmapJs,
+  temporalNorm,
+  temporalHeatmapMse,
+  temporalHeatmapKl,
+  euclidean3d,
+  epsilon,
+  mean,
+  sum,
+];

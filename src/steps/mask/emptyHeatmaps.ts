@@ -1,0 +1,29 @@
+import * as tf from '@tensorflow/tfjs';
+import * as t from 'io-ts';
+import { either } from 'fp-ts';
+import type { StepDef } from '../../pipeline/step.js';
+import { Mode, stepCodec, resolveKeys } from '../common.js';
+
+const codec = stepCodec('mask', 'empty_heatmaps', { of: t.string, mode: Mode }, { mode: 'drop' });
+
+/**
+ * Per map: a target heatmap whose every pixel is exactly 0 is invalid — that is how the
+ * reference encodes unlabeled keypoints. Predictions are never inspected.
+ */
+export const emptyHeatmaps: StepDef<t.TypeOf<typeof codec>> = {
+  phase: 'mask',
+  name: 'empty_heatmaps',
+  doc: 'per map: drop (b, k) whose heatmap in `of` is all zeros (unlabeled keypoint)',
+  codec,
+  build: (p, ctx) =>
+    either.map(([of]: string[]) => ({
+      phase: 'mask' as const,
+      name: 'empty_heatmaps',
+      of,
+      level: 'keypoint' as const,
+      mode: p.mode,
+      mustBeRead: true,
+      needsPairs: false,
+      weight: (x: tf.Tensor) => x.notEqual(0).any([2, 3]).toFloat(),
+    }))(resolveKeys(p.of, ctx, 'empty_heatmaps', 1, ['heatmaps'])),
+};

@@ -1,0 +1,41 @@
+import * as tf from '@tensorflow/tfjs';
+import * as t from 'io-ts';
+import { either } from 'fp-ts';
+import type { StepDef } from '../../pipeline/step.js';
+import { finite } from '../../config/codecs.js';
+import { Mode, stepCodec, resolveKeys } from '../common.js';
+
+const confidenceCodec = (name: string) =>
+  stepCodec('mask', name, { of: t.string, below: finite, mode: Mode, optional: t.boolean }, { of: 'confidences', mode: 'zero', optional: false });
+
+type P = t.TypeOf<ReturnType<typeof confidenceCodec>>;
+
+/**
+ * Confidence below `below` (strictly, as the reference; a NaN confidence is not below)
+ * makes a keypoint invalid. `optional: true` applies the mask only when the key is given.
+ */
+const lowConfidenceStep = (name: string, needsPairs: boolean, doc: string): StepDef<P> => ({
+  phase: 'mask',
+  name,
+  doc,
+  codec: confidenceCodec(name),
+  build: (p, ctx) =>
+    either.map(([of]: string[]) => ({
+      phase: 'mask' as const,
+      name,
+      of,
+      level: 'keypoint' as const,
+      mode: p.mode,
+      mustBeRead: false,
+      needsPairs,
+      optional: p.optional,
+      weight: (c: tf.Tensor) => c.less(p.below).logicalNot().toFloat(),
+    }))(resolveKeys(p.of, ctx, name, 1, ['grid'])),
+});
+
+export const lowConfidence = lowConfidenceStep('low_confidence', false, 'per keypoint: invalid where confidence < `below`');
+export const lowConfidencePairs = lowConfidenceStep(
+  'low_confidence_pairs',
+  true,
+  'per frame pair (temporal computes): invalid where confidence < `below` at frame t or t+1',
+);

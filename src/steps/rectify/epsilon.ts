@@ -1,0 +1,36 @@
+import * as t from 'io-ts';
+import { either } from 'fp-ts';
+import type { StepDef } from '../../pipeline/step.js';
+import { finite, Epsilon, strict } from '../../config/codecs.js';
+import { issue } from '../../pipeline/errors.js';
+
+const codec = strict(
+  'rectify: epsilon',
+  { rectify: t.literal('epsilon'), epsilon: t.union([Epsilon, t.literal('fitted')], "a number, a list (one per keypoint) or 'fitted'"), multiplier: finite },
+  { multiplier: 1 },
+);
+
+/**
+ * relu(value − ε): values ≤ ε become 0, larger ones shrink by ε (a shift, not a mask).
+ * ε is a number, one number per keypoint, or `fitted` — the compute step's fitted epsilon
+ * (PCA's empirical percentile) times `multiplier`.
+ */
+export const epsilon: StepDef<t.TypeOf<typeof codec>> = {
+  phase: 'rectify',
+  name: 'epsilon',
+  doc: 'relu(value − epsilon); epsilon a number, one per keypoint, or `fitted` (× multiplier)',
+  codec,
+  build: (p, ctx, sofar) => {
+    if (p.epsilon === 'fitted') {
+      const fitted = sofar.compute?.fitted?.epsilon;
+      if (fitted === undefined) return either.left([issue(`${ctx.path}.epsilon`, `'fitted' needs a compute step that fits an epsilon (pca_reprojection) before it`)]);
+      return either.right({ phase: 'rectify', name: 'epsilon', epsilon: fitted * p.multiplier });
+    }
+    if (typeof p.epsilon !== 'number') {
+      if (sofar.compute && !sofar.compute.layout.perKeypoint)
+        return either.left([issue(`${ctx.path}.epsilon`, `${sofar.compute.name} takes one epsilon, not a list`)]);
+      return either.right({ phase: 'rectify', name: 'epsilon', epsilon: p.epsilon.map((e) => e * p.multiplier) });
+    }
+    return either.right({ phase: 'rectify', name: 'epsilon', epsilon: p.epsilon * p.multiplier });
+  },
+};

@@ -1,0 +1,25 @@
+import * as tf from '@tensorflow/tfjs';
+import * as t from 'io-ts';
+import { either } from 'fp-ts';
+import type { StepDef } from '../../pipeline/step.js';
+import { strict } from '../../config/codecs.js';
+
+const meanCodec = strict('reduce: mean', { reduce: t.literal('mean') });
+const sumCodec = strict('reduce: sum', { reduce: t.literal('sum') });
+
+/** Mean over the elements left by drop masks; with none left the mean is 0, never NaN (D1). */
+export const mean: StepDef<t.TypeOf<typeof meanCodec>> = {
+  phase: 'reduce',
+  name: 'mean',
+  doc: 'mean over valid elements (zeroed elements count, dropped ones do not); empty → 0',
+  codec: meanCodec,
+  build: () => either.right({ phase: 'reduce', name: 'mean', reduce: (v, count) => v.sum().div(tf.maximum(count, 1)) }),
+};
+
+export const sum: StepDef<t.TypeOf<typeof sumCodec>> = {
+  phase: 'reduce',
+  name: 'sum',
+  doc: 'sum over all elements (masked ones are 0)',
+  codec: sumCodec,
+  build: () => either.right({ phase: 'reduce', name: 'sum', reduce: (v) => v.sum() }),
+};
