@@ -1,9 +1,11 @@
 import { initBackend } from '../backend/index.js';
 import { verifyCommand } from './verify.js';
+import { exampleCommand } from './example.js';
 
 const USAGE = `poseloss — training losses and metrics of animal pose estimation
 
 usage:
+  poseloss example                   every loss on a built-in synthetic batch
   poseloss verify <file-or-dir>...   run reference vectors (../shared/golden format)
   poseloss help                      this text
 
@@ -18,6 +20,7 @@ const main = async (argv: string[]): Promise<number> => {
   }
   const commands: Record<string, (args: string[]) => number | Promise<number>> = {
     verify: (args) => verifyCommand(args),
+    example: () => exampleCommand(),
   };
   const run = commands[cmd];
   if (!run) {

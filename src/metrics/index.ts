@@ -1,0 +1,2 @@
+export { pixelError } from './pixelError.js';
+export { temporalNorm } from './temporalNorm.js';
