@@ -1,9 +1,10 @@
 import { heatmapMse, heatmapKl, heatmapJs } from './heatmap.js';
 import { regression, rmse } from './regression.js';
 import { temporal, temporalHeatmapMse, temporalHeatmapKl } from './temporal.js';
+import { pcaSingleview, pcaMultiview } from './pca.js';
 import { supervisedPairwiseProjections, supervisedReprojectionHeatmapMse } from './multiview.js';
 
-/** The built-in catalogue, by config name (PCA losses join in `pca.ts`). */
+/** The built-in catalogue, by config name. */
 export const builtinLosses = {
   heatmap_mse: heatmapMse,
   heatmap_kl: heatmapKl,
@@ -13,6 +14,8 @@ export const builtinLosses = {
   temporal,
   temporal_heatmap_mse: temporalHeatmapMse,
   temporal_heatmap_kl: temporalHeatmapKl,
+  pca_singleview: pcaSingleview,
+  pca_multiview: pcaMultiview,
   supervised_pairwise_projections: supervisedPairwiseProjections,
   supervised_reprojection_heatmap_mse: supervisedReprojectionHeatmapMse,
 } as const;

@@ -5,6 +5,7 @@ import type { PoselossIssue } from './errors.js';
 import type { KeyKind } from './keys.js';
 import type { Layout } from './layout.js';
 import type { Epsilon } from '../config/codecs.js';
+import type { PcaFit } from '../pca/types.js';
 
 export const PHASES = ['transform', 'mask', 'compute', 'rectify', 'reduce'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -64,7 +65,10 @@ export interface BuiltMask {
 /** Fitted state a compute step learned at build time (PCA), shown by `explain` and used by `rectify: fitted`. */
 export interface Fitted {
   readonly epsilon?: number;
-  readonly [key: string]: unknown;
+  /** Why the fitted epsilon cannot be used (D5), when it is not finite. */
+  readonly epsilonProblem?: string;
+  /** The fitted keypoint PCA. */
+  readonly pca?: PcaFit;
 }
 
 export interface BuiltCompute {

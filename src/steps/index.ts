@@ -7,6 +7,7 @@ import { euclidean, rmsError } from './compute/keypointDistance.js';
 import { heatmapMse, heatmapKl, heatmapJs } from './compute/heatmap.js';
 import { temporalNorm, temporalHeatmapMse, temporalHeatmapKl } from './compute/temporal.js';
 import { euclidean3d } from './compute/euclidean3d.js';
+import { pcaReprojection } from './compute/pcaReprojection.js';
 import { gaussianHeatmaps } from './transform/gaussianHeatmaps.js';
 import { epsilon } from './rectify/epsilon.js';
 import { mean, sum } from './reduce/reduce.js';
@@ -32,6 +33,7 @@ export const builtinSteps: readonly StepDef[] = [
   temporalHeatmapMse,
   temporalHeatmapKl,
   euclidean3d,
+  pcaReprojection,
   epsilon,
   mean,
   sum,

@@ -53,3 +53,33 @@ export const compareRowsUpToSign = (what: string, actual: ArrayLike<number>, exp
   }
   return null;
 };
+
+/**
+ * PCA components: row by row up to sign, except rows whose eigenvalues are numerically zero
+ * (≤ 1e-9 of the largest, e.g. the 2 directions centering removes): an eigenvector of a
+ * repeated eigenvalue is defined only up to a rotation within its eigenspace, so those rows
+ * are compared as a subspace (their projection matrices must agree within `atol`).
+ */
+export const compareComponents = (
+  what: string,
+  actual: ArrayLike<number>,
+  expected: readonly (number | null)[],
+  cols: number,
+  eigenvalues: readonly number[],
+  atol: number,
+): string | null => {
+  const rows = expected.length / cols;
+  const top = Math.max(...eigenvalues.map(Math.abs), 0);
+  const nullRows = Array.from({ length: rows }, (_, r) => r).filter((r) => Math.abs(eigenvalues[r] ?? 0) <= 1e-9 * top);
+  const keep = Array.from({ length: rows }, (_, r) => r).filter((r) => !nullRows.includes(r));
+  const pickRows = (a: ArrayLike<number>, rs: number[]) => rs.flatMap((r) => Array.from({ length: cols }, (_, j) => a[r * cols + j] as number));
+  const m = compareRowsUpToSign(what, pickRows(actual, keep), pickRows(expected as number[], keep), cols, atol);
+  if (m || nullRows.length < 2) return m ?? (nullRows.length === 1 ? compareRowsUpToSign(what, pickRows(actual, nullRows), pickRows(expected as number[], nullRows), cols, atol) : null);
+  const projector = (a: number[]) => {
+    const p = new Float64Array(cols * cols);
+    for (let r = 0; r < nullRows.length; r++)
+      for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) p[i * cols + j] += a[r * cols + i] * a[r * cols + j];
+    return p;
+  };
+  return compareArray(`${what} (null-space rows ${nullRows.join(', ')}, as a subspace)`, projector(pickRows(actual, nullRows)), Array.from(projector(pickRows(expected as number[], nullRows))), { rtol: 0, atol });
+};

@@ -24,6 +24,8 @@ export const epsilon: StepDef<t.TypeOf<typeof codec>> = {
     if (p.epsilon === 'fitted') {
       const fitted = sofar.compute?.fitted?.epsilon;
       if (fitted === undefined) return either.left([issue(`${ctx.path}.epsilon`, `'fitted' needs a compute step that fits an epsilon (pca_reprojection) before it`)]);
+      // D5: a NaN empirical epsilon is a build error, never a NaN loss later
+      if (!Number.isFinite(fitted)) return either.left([issue(ctx.path, String(sofar.compute?.fitted?.epsilonProblem ?? `the fitted epsilon is ${fitted}: set an explicit epsilon`))]);
       return either.right({ phase: 'rectify', name: 'epsilon', epsilon: fitted * p.multiplier });
     }
     if (typeof p.epsilon !== 'number') {
