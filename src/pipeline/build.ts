@@ -85,7 +85,7 @@ export const buildPipeline = (name: string, logWeight: number, pipeline: readonl
       predictions: reads.filter((k) => (PREDICTION_KEYS as readonly string[]).includes(k as InputKey)),
       pipeline,
       steps,
-      epsilon: rectify.length ? (rectify[rectify.length - 1] as { epsilon: number | number[] }).epsilon : undefined,
+      epsilon: rectify.length ? (rectify[rectify.length - 1] as { epsilon: number | number[] }).epsilon : 0,
       fitted: plan.compute.fitted,
     }),
   );

@@ -38,8 +38,8 @@ export interface Loss<K extends string = string> {
   /** The resolved pipeline as data, and as built. */
   readonly pipeline: readonly StepSpec[];
   readonly steps: readonly BuiltStep[];
-  /** Epsilon as applied (number, one per keypoint, or undefined when the pipeline has no rectify step). */
-  readonly epsilon: number | readonly number[] | undefined;
+  /** Epsilon as applied: a number or one per keypoint; 0 when the pipeline has no rectify step (losses are ≥ 0). */
+  readonly epsilon: number | readonly number[];
   /** State fitted at build time (PCA), if any. */
   readonly fitted: Fitted | undefined;
 }

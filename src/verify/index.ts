@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { GoldenCase } from './format.js';
 import { runLossCase, fail, type Outcome } from './lossCase.js';
 import { runMetricCase } from './metricCase.js';
+import { runFactoryCase } from './factoryCase.js';
 
 export interface CaseResult {
   readonly name: string;
@@ -19,6 +20,7 @@ export const runCase = (c: GoldenCase): Outcome => {
   const kind = c.loss === 'factory' ? 'factory' : c.loss.startsWith('metric:') ? c.loss : 'loss';
   if (kind === 'loss') return runLossCase(c);
   if (kind.startsWith('metric:')) return runMetricCase(c);
+  if (kind === 'factory') return runFactoryCase(c);
   const runner = special[kind];
   return runner ? runner(c) : fail(`not built yet: '${c.loss}' cases (${kind === 'factory' ? 'config factories' : 'metrics'}) are not implemented in this version`);
 };

@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs';
+import * as t from 'io-ts';
+import { either } from 'fp-ts';
+import type { Either } from 'fp-ts/Either';
+import { PoselossError, type PoselossIssue } from '../pipeline/errors.js';
+import { stageName, type Inputs, type Stage } from '../pipeline/inputs.js';
+import type { LogEntry, Loss } from '../pipeline/loss.js';
+import type { Labels, StepSpec } from '../pipeline/step.js';
+import { buildPipeline } from '../pipeline/build.js';
+import { finite, strict } from '../config/codecs.js';
+import { report } from '../config/reporter.js';
+import { decodeConfig, type LpConfig } from '../config/lightningPose.js';
+import { createLoss } from './losses.js';
+import { wireLosses, type LossEntry } from './wiring.js';
+
+/** Losses the reference exempts from annealing, by name: the supervised heatmap losses. */
+export const DEFAULT_ANNEAL_EXEMPT: readonly string[] = ['heatmap_mse', 'heatmap_kl', 'heatmap_js'];
+
+/** A loss written in the config: `losses.<name>: { log_weight, pipeline: [...], anneal? }`. */
+export const ComposedLoss = strict('composed loss', { log_weight: finite, pipeline: t.array(t.UnknownRecord, 'a list of steps'), anneal: t.boolean }, { log_weight: 0, anneal: true });
+
+export interface FactoryMember {
+  readonly name: string;
+  readonly loss: Loss;
+  /** Whether the factory's anneal weight scales this loss. */
+  readonly annealed: boolean;
+}
+
+export interface FactoryResult {
+  /** Σ anneal_i · weight_i · loss_i. */
+  readonly total: tf.Scalar;
+  /** Per loss: `{stage}_{name}_loss`, `{name}_weight`, `{stage}_{name}_loss_weighted` (without the anneal factor, as the reference). */
+  readonly logs: readonly LogEntry[];
+}
+
+/** A weighted sum of losses; each gets every input and picks the keys it reads. */
+export interface LossFactory {
+  (inputs: Inputs<string>, stage?: Stage, anneal?: number | null): FactoryResult;
+  readonly members: readonly FactoryMember[];
+  readonly names: readonly string[];
+}
+
+export const makeFactory = (members: readonly FactoryMember[]): LossFactory => {
+  const fn = ((inputs: Inputs<string>, stage: Stage = null, anneal: number | null = 1): FactoryResult =>
+    tf.tidy(() => {
+      let total: tf.Scalar = tf.scalar(0);
+      const logs: LogEntry[] = [];
+      for (const m of members) {
+        const r = m.loss(inputs, stage);
+        const a = anneal === null || !m.annealed ? 1 : anneal;
+        total = total.add(a === 1 ? r.weighted : r.weighted.mul(a)) as tf.Scalar; // the weight is applied once, inside the loss
+        logs.push(...r.logs, { name: `${stageName(stage)}_${m.name}_loss_weighted`, value: r.weighted });
+      }
+      return { total, logs } as unknown as tf.TensorContainer;
+    }) as unknown as FactoryResult) as LossFactory;
+  return Object.assign(fn, { members, names: members.map((m) => m.name) });
+};
+
+export interface FactoryOptions {
+  /** Labeled keypoints (frames × 2K, NaN = unlabeled) for the PCA losses. */
+  readonly labels?: Labels;
+  /** Names the anneal weight does not scale (default: the heatmap losses). Composed losses say `anneal: false`. */
+  readonly annealExempt?: readonly string[];
+}
+
+const buildEntry = (e: LossEntry, opts: FactoryOptions): Either<PoselossIssue[], FactoryMember> => {
+  const exempt = opts.annealExempt ?? DEFAULT_ANNEAL_EXEMPT;
+  if (!e.composed) return either.map((loss: Loss) => ({ name: e.name, loss, annealed: !exempt.includes(e.name) }))(createLoss(e.name, e.params, { labels: opts.labels, path: e.path }));
+  const c = ComposedLoss.decode(e.params);
+  if (either.isLeft(c)) return either.left(report(c.left, e.path));
+  return either.map((loss: Loss) => ({ name: e.name, loss, annealed: c.right.anneal && !exempt.includes(e.name) }))(
+    buildPipeline(e.name, c.right.log_weight, c.right.pipeline as StepSpec[], { labels: opts.labels, path: e.path }),
+  );
+};
+
+export interface Factories {
+  readonly supervised: LossFactory;
+  readonly unsupervised: LossFactory;
+  readonly config: LpConfig;
+}
+
+/**
+ * The supervised and unsupervised loss factories a Lightning Pose config selects (spec
+ * §9–§10), each loss built and checked; every issue in the config is reported at once.
+ */
+export const buildLossFactories = (config: unknown, opts: FactoryOptions = {}): Either<PoselossIssue[], Factories> => {
+  const cfg = decodeConfig(config);
+  if (either.isLeft(cfg)) return cfg;
+  const wiring = wireLosses(cfg.right);
+  if (either.isLeft(wiring)) return wiring;
+  const errs: PoselossIssue[] = [];
+  const build = (entries: readonly LossEntry[]) =>
+    entries.flatMap((e) => {
+      const m = buildEntry(e, opts);
+      if (either.isLeft(m)) return errs.push(...m.left), [];
+      return [m.right];
+    });
+  const supervised = build(wiring.right.supervised);
+  const unsupervised = build(wiring.right.unsupervised);
+  return errs.length ? either.left(errs) : either.right({ supervised: makeFactory(supervised), unsupervised: makeFactory(unsupervised), config: cfg.right });
+};
+
+export const buildLossFactoriesOrThrow = (config: unknown, opts: FactoryOptions = {}): Factories => {
+  const r = buildLossFactories(config, opts);
+  if (either.isLeft(r)) throw new PoselossError(r.left);
+  return r.right;
+};

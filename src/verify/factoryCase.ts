@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+import { either } from 'fp-ts';
+import { buildLossFactories } from '../registry/factory.js';
+import { formatIssues } from '../pipeline/errors.js';
+import { effectiveExpected, type GoldenCase, type JsonTensor } from './format.js';
+import { compareValue, compareArray, DEFAULT_TOL } from './compare.js';
+import { compareGrads, compareLogs, fail, gradTol, inputTensors, labelsOf, pass, type Outcome } from './lossCase.js';
+
+type Expected = {
+  loss?: number | null;
+  loss_names?: string[];
+  logs?: { name: string; value: number | null }[];
+  grads?: Record<string, JsonTensor>;
+  instances?: Record<string, { weight: number; epsilon: number | number[] | null }>;
+  other_factory_loss_names?: string[];
+  error?: { type: string; message: string };
+};
+
+type Params = { config: unknown; factory: 'supervised' | 'unsupervised'; anneal_weight: number | null };
+
+const names = (what: string, actual: readonly string[], expected: readonly string[]) =>
+  actual.join(',') === expected.join(',') ? null : `${what}: expected [${expected.join(', ')}], got [${actual.join(', ')}]`;
+
+/** A factory case: build both factories from the config fragment, call the named one with every input. */
+export const runFactoryCase = (c: GoldenCase): Outcome => {
+  const p = c.params as unknown as Params;
+  const exp = effectiveExpected(c) as Expected;
+  const built = buildLossFactories(p.config, { labels: labelsOf(c) });
+  if (exp.error) return either.isLeft(built) ? pass : fail(`expected an error (${exp.error.type}: ${exp.error.message}), got factories`);
+  if (either.isLeft(built)) return fail(`build failed: ${formatIssues(built.left)}`);
+  const factory = built.right[p.factory];
+  const other = built.right[p.factory === 'supervised' ? 'unsupervised' : 'supervised'];
+  const inputs = inputTensors(c);
+  try {
+    const m0 =
+      (exp.loss_names && names('loss_names', factory.names, exp.loss_names)) ||
+      (exp.other_factory_loss_names && names('other_factory_loss_names', other.names, exp.other_factory_loss_names));
+    if (m0) return fail(m0);
+    for (const [name, inst] of Object.entries(exp.instances ?? {})) {
+      const member = factory.members.find((m) => m.name === name);
+      if (!member) return fail(`instances: no loss '${name}' in the ${p.factory} factory`);
+      const m = compareValue(`instances.${name}.weight`, member.loss.weight, inst.weight, DEFAULT_TOL);
+      if (m) return fail(m);
+      if (inst.epsilon !== null && inst.epsilon !== undefined) {
+        const eps = member.loss.epsilon;
+        const m2 = Array.isArray(inst.epsilon)
+          ? compareArray(`instances.${name}.epsilon`, Array.isArray(eps) ? eps : [], inst.epsilon, DEFAULT_TOL)
+          : compareValue(`instances.${name}.epsilon`, typeof eps === 'number' ? eps : NaN, inst.epsilon, DEFAULT_TOL);
+        if (m2) return fail(m2);
+      }
+    }
+    const r = factory(inputs, c.stage, p.anneal_weight);
+    try {
+      const m = (exp.loss !== undefined ? compareValue('loss', r.total.dataSync()[0], exp.loss, DEFAULT_TOL) : null) ?? (exp.logs ? compareLogs(r.logs.map((l) => ({ name: l.name, value: l.value.dataSync()[0] })), exp.logs) : null);
+      if (m) return fail(m);
+    } finally {
+      tf.dispose([r.total, ...r.logs.map((l) => l.value)]);
+    }
+    if (exp.grads && exp.loss !== null) {
+      const m = compareGrads((ins) => factory(ins, c.stage, p.anneal_weight).total, inputs, exp.grads, gradTol(factory.names));
+      if (m) return fail(m);
+    }
+    return pass;
+  } catch (e) {
+    return fail(`threw ${(e as Error).message}`);
+  } finally {
+    tf.dispose(Object.values(inputs));
+  }
+};
