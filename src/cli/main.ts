@@ -1,12 +1,16 @@
 import { initBackend } from '../backend/index.js';
 import { verifyCommand } from './verify.js';
 import { exampleCommand } from './example.js';
+import { checkCommand } from './check.js';
+import { explainCommand } from './explain.js';
 
 const USAGE = `poseloss — training losses and metrics of animal pose estimation
 
 usage:
   poseloss example                   every loss on a built-in synthetic batch
   poseloss verify <file-or-dir>...   run reference vectors (../shared/golden format)
+  poseloss check <config.yaml> [--labels L.csv]     validate a Lightning Pose config's losses
+  poseloss explain <config.yaml> [--labels L.csv]   each loss's pipeline, inputs, weight, epsilon
   poseloss help                      this text
 
 environment:
@@ -21,6 +25,8 @@ const main = async (argv: string[]): Promise<number> => {
   const commands: Record<string, (args: string[]) => number | Promise<number>> = {
     verify: (args) => verifyCommand(args),
     example: () => exampleCommand(),
+    check: (args) => checkCommand(args),
+    explain: (args) => explainCommand(args),
   };
   const run = commands[cmd];
   if (!run) {

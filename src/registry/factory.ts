@@ -63,7 +63,7 @@ export interface FactoryOptions {
   readonly annealExempt?: readonly string[];
 }
 
-const buildEntry = (e: LossEntry, opts: FactoryOptions): Either<PoselossIssue[], FactoryMember> => {
+export const buildEntry = (e: LossEntry, opts: FactoryOptions): Either<PoselossIssue[], FactoryMember> => {
   const exempt = opts.annealExempt ?? DEFAULT_ANNEAL_EXEMPT;
   if (!e.composed) return either.map((loss: Loss) => ({ name: e.name, loss, annealed: !exempt.includes(e.name) }))(createLoss(e.name, e.params, { labels: opts.labels, path: e.path }));
   const c = ComposedLoss.decode(e.params);

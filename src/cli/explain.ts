@@ -1,0 +1,36 @@
+import { weightOf } from '../pipeline/loss.js';
+import type { StepSpec } from '../pipeline/step.js';
+import { loadChecked } from './check.js';
+import { getLossDef } from '../registry/losses.js';
+
+const show = (v: unknown): string => (typeof v === 'object' && v !== null && 'kind' in v ? JSON.stringify(v) : JSON.stringify(v));
+
+/** A step as one YAML flow mapping. */
+const stepLine = (s: StepSpec): string => `{ ${Object.entries(s).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : show(v)}`).join(', ')} }`;
+
+/**
+ * `poseloss explain <config.yaml> [--labels L.csv]`: each loss's resolved pipeline, the keys
+ * it reads, its weight next to its log_weight, its epsilon(s) and, for PCA, the fitted state.
+ */
+export const explainCommand = (argv: readonly string[], out: (line: string) => void = console.log): number => {
+  const r = loadChecked(argv, out, 'usage: poseloss explain <config.yaml> [--labels CollectedData.csv]');
+  if (!r) return 2;
+  for (const l of r.losses) {
+    out(`${l.factory} ${l.entry.name}${l.entry.composed ? ' (composed in the config)' : ''}`);
+    out(`  log_weight ${l.logWeight} → weight 1/(2·exp(log_weight)) = ${weightOf(l.logWeight).toPrecision(6)}${l.annealed ? ', scaled by the anneal weight' : ', not annealed'}`);
+    if (!l.loss) {
+      const def = getLossDef(l.entry.name);
+      out(`  ${l.unfitted}`);
+      if (def) out(`  ${def.doc}`);
+      continue;
+    }
+    const loss = l.loss;
+    out(`  reads: ${loss.reads.map((k) => (loss.optional.includes(k) ? `${k} (optional)` : k)).join(', ')}; gradients to: ${loss.predictions.join(', ') || 'none'}`);
+    out(`  epsilon: ${Array.isArray(loss.epsilon) ? `[${loss.epsilon.join(', ')}] (per keypoint)` : loss.epsilon}`);
+    const pca = loss.fitted?.pca;
+    if (pca) out(`  fitted PCA: ${pca.format.kind}, ${pca.nKept} of ${pca.components.rows} components kept, empirical epsilon ${pca.epsilonEmpirical.toPrecision(6)} (from ${pca.formattedFit.rows} rows)`);
+    out('  pipeline:');
+    for (const s of loss.pipeline) out(`    - ${stepLine(s)}`);
+  }
+  return 0;
+};
