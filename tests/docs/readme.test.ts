@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const tmp = path.join(root, 'tests', 'docs', '.tmp');
+
+/** The ```ts blocks of a markdown file, with `from 'poseloss'` pointing at the sources. */
+export const tsBlocks = (file: string): string[] =>
+  [...fs.readFileSync(file, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) =>
+    m[1].replaceAll(`from 'poseloss'`, `from '${path.join(root, 'src', 'index.ts')}'`),
+  );
+
+/** The README's TypeScript examples run as written (imports of 'poseloss' mapped to src/). */
+describe('README examples', () => {
+  const blocks = tsBlocks(path.join(root, 'README.md'));
+  it('has examples', () => expect(blocks.length).toBeGreaterThan(0));
+  blocks.forEach((code, i) => {
+    it(`example ${i + 1} runs`, async () => {
+      fs.mkdirSync(tmp, { recursive: true });
+      const file = path.join(tmp, `readme-${i + 1}.ts`);
+      fs.writeFileSync(file, `${code}\nexport {};\n`);
+      await expect(import(file)).resolves.toBeDefined();
+    });
+  });
+});
