@@ -1,0 +1,3 @@
+export type { PoseTable } from './poseCsv.js';
+export { parsePoseCsv, readPoseCsv, selectKeypoints } from './poseCsv.js';
+export { parseNumberCell } from './numberCell.js';

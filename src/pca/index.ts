@@ -1,0 +1,11 @@
+export type { Centering, ComponentsToKeep, Matrix64, PcaFit, PcaFormat } from './types.js';
+export { matrix64, sliceRows } from './matrix.js';
+export { expandFlatMatches, formatForPca } from './format.js';
+export { nanMeanColumns, nanPercentile, pairwiseCovariance } from './nanStats.js';
+export { applySignRule, symmetricEigen } from './eigen.js';
+export { chooseComponentCount } from './components.js';
+export { reproject, reprojectionError } from './reproject.js';
+export type { Precision } from './reproject.js';
+export { nanMeanF32 } from './float32.js';
+export { fitKeypointPca, requireFiniteEpsilon, MULTIVIEW_COMPONENTS } from './fit.js';
+export type { FitOptions } from './fit.js';
