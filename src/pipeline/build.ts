@@ -14,6 +14,8 @@ export interface BuildOptions {
   readonly labels?: Labels;
   /** Config path of the loss, for messages (default: the loss name). */
   readonly path?: string;
+  /** Use a fused kernel when one implements the pipeline (default true; the tfjs-ops path is the reference). */
+  readonly fused?: boolean;
 }
 
 /** Structural rules a pipeline must meet; each broken rule is an issue at the step's path. */
@@ -71,7 +73,7 @@ export const buildPipeline = (name: string, logWeight: number, pipeline: readonl
   if (errs.length === 0) errs.push(...validate(built, path, name));
   if (errs.length > 0) return either.left(errs);
   const steps = built as BuiltStep[];
-  const plan = planOf(name, weightOf(logWeight), steps, kinds);
+  const plan = planOf(name, weightOf(logWeight), steps, kinds, opts.fused ?? true);
   const rectify = steps.filter((s) => s.phase === 'rectify');
   const fn = ((inputs, stage = 'train') => run(plan, inputs, stage)) as Loss;
   const reads = [...plan.required, ...plan.optional];

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '../ops/zeroGradients.js';
+import { fuse, type FusedRunner } from '../kernels/index.js';
+import { memoryKernelsAvailable } from '../kernels/memory.js';
+import { keepValid } from '../ops/select.js';
 import { LossInputError, shapeStr } from './errors.js';
 import { expectedRank, gridShape, keypointCount, type KeyKind } from './keys.js';
 import type { Inputs, Stage } from './inputs.js';
@@ -19,6 +22,8 @@ export interface Plan {
   /** Keys the caller must supply, and keys that are used only when present. */
   readonly required: readonly string[];
   readonly optional: readonly string[];
+  /** A fused kernel implementing this plan on the cpu/wasm backends, if one matches. */
+  readonly fused: FusedRunner | null;
 }
 
 export const planOf = (
@@ -26,6 +31,7 @@ export const planOf = (
   weight: number,
   steps: readonly BuiltStep[],
   kinds: Readonly<Record<string, KeyKind>>,
+  useFused = true,
 ): Plan => {
   const transforms = steps.filter((s): s is BuiltTransform => s.phase === 'transform');
   const masks = steps.filter((s): s is BuiltMask => s.phase === 'mask');
@@ -39,7 +45,8 @@ export const planOf = (
   for (const k of compute.of) if (!produced.has(k)) required.add(k);
   for (const m of masks) if (!produced.has(m.of)) (m.optional ? optional : required).add(m.of);
   for (const k of required) optional.delete(k);
-  return { name, weight, transforms, masks, compute, rectify, reduce, kinds, required: [...required], optional: [...optional] };
+  const plan = { name, weight, transforms, masks, compute, rectify, reduce, kinds, required: [...required], optional: [...optional], fused: null };
+  return useFused && process.env.POSELOSS_FUSED !== '0' ? { ...plan, fused: fuse(plan) } : plan;
 };
 
 /** Check presence, ranks and shapes of the inputs up front; messages name the loss, the keys and both shapes. */
@@ -104,6 +111,24 @@ export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult =
     for (const k of [...p.required, ...p.optional]) if (inputs[k]) env.set(k, inputs[k]!);
     for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
 
+    const loss = p.fused && memoryKernelsAvailable() ? p.fused(env) : reference(p, env);
+    const weight = tf.scalar(p.weight);
+    const weighted = loss.mul(weight) as tf.Scalar;
+    const s = stageName(stage);
+    return {
+      loss,
+      weight,
+      weighted,
+      logs: [
+        { name: `${s}_${p.name}_loss`, value: loss },
+        { name: `${p.name}_weight`, value: weight },
+      ],
+    };
+  });
+};
+
+/** The tfjs-ops interpretation of a plan (differentiable by autodiff); fused kernels are checked against it. */
+const reference = (p: Plan, env: ReadonlyMap<string, tf.Tensor>): tf.Scalar => {
     const { layout } = p.compute;
     const drops: tf.Tensor[] = [];
     const zeros: tf.Tensor[] = [];
@@ -122,27 +147,14 @@ export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult =
       const x = env.get(k)!;
       if (!valid) return x;
       const used = layout.feeds(valid, p.kinds[k], x.shape);
-      return tf.where(used.greater(0), x, tf.zerosLike(x));
+      return keepValid(used, x);
     });
     let v = p.compute.apply(xs);
     for (const r of p.rectify) {
       const eps = typeof r.epsilon === 'number' ? tf.scalar(r.epsilon) : layout.keypointVector(tf.tensor1d([...r.epsilon]));
       v = tf.relu(v.sub(eps));
     }
-    if (valid) v = tf.where(valid.greater(0), v, tf.zerosLike(v));
+    if (valid) v = keepValid(valid, v);
     const count = drop ? drop.sum().mul(v.size / drop.size) : tf.scalar(v.size);
-    const loss = p.reduce.reduce(v, count) as tf.Scalar;
-    const weight = tf.scalar(p.weight);
-    const weighted = loss.mul(weight) as tf.Scalar;
-    const s = stageName(stage);
-    return {
-      loss,
-      weight,
-      weighted,
-      logs: [
-        { name: `${s}_${p.name}_loss`, value: loss },
-        { name: `${p.name}_weight`, value: weight },
-      ],
-    };
-  });
+    return p.reduce.reduce(v, count) as tf.Scalar;
 };

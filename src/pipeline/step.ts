@@ -60,6 +60,8 @@ export interface BuiltMask {
   readonly optional?: boolean;
   /** 1 where valid, 0 where not; float32. */
   weight(x: tf.Tensor): tf.Tensor;
+  /** Confidence masks: the threshold (invalid where value < below), for fused kernels. */
+  readonly below?: number;
 }
 
 /** Fitted state a compute step learned at build time (PCA), shown by `explain` and used by `rectify: fitted`. */

@@ -26,6 +26,8 @@ export interface CreateOptions {
   readonly labels?: Labels;
   /** Prefix of error paths (default: the loss name); the config reader passes `losses.<name>`. */
   readonly path?: string;
+  /** Use fused kernels where one matches (default true); false forces the tfjs-ops reference path. */
+  readonly fused?: boolean;
 }
 
 /**
@@ -41,7 +43,7 @@ export const createLoss = <N extends string>(name: N, params: unknown = {}, opts
     return either.left([issue(path, `${name} is fitted from labeled keypoints: pass { labels } (frames × 2K, NaN = unlabeled)`)]);
   const decoded = def.params.decode(params ?? {});
   if (either.isLeft(decoded)) return either.left(report(decoded.left, path));
-  return buildPipeline(name, decoded.right.log_weight, def.pipeline(decoded.right), { labels: opts.labels, path }) as Either<PoselossIssue[], Loss<ReadsOf<N>>>;
+  return buildPipeline(name, decoded.right.log_weight, def.pipeline(decoded.right), { labels: opts.labels, path, fused: opts.fused }) as Either<PoselossIssue[], Loss<ReadsOf<N>>>;
 };
 
 /** `createLoss` that throws a `PoselossError` carrying the same messages. */
