@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import * as fc from 'fast-check';
+import * as tf from '@tensorflow/tfjs';
+import { createLossOrThrow } from '../../src/registry/losses.js';
+import { buildPipeline } from '../../src/pipeline/build.js';
+import type { Loss } from '../../src/pipeline/loss.js';
+import type { StepSpec } from '../../src/pipeline/step.js';
+import { either } from 'fp-ts';
+
+/** Value and gradients (w.r.t. the loss's prediction keys) as plain arrays. */
+const evaluate = (loss: Loss, inputs: Record<string, tf.Tensor>) => {
+  const keys = loss.predictions.filter((k) => inputs[k]);
+  const before = tf.memory().numTensors;
+  const r = loss(inputs, 'train');
+  const value = r.loss.dataSync()[0];
+  tf.dispose([r.loss, r.weight, r.weighted]);
+  const gs = tf.grads((...xs: tf.Tensor[]) => loss({ ...inputs, ...Object.fromEntries(keys.map((k, i) => [k, xs[i]])) }, 'train').loss)(keys.map((k) => inputs[k]));
+  const grads = gs.map((g) => Array.from(g.dataSync()));
+  tf.dispose(gs);
+  return { value, grads, leaked: tf.memory().numTensors - before };
+};
+
+const close = (a: number, b: number, scale: number) => (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-6 + 1e-5 * scale + 2e-4 * Math.abs(b);
+
+/** The fused kernel and the tfjs-ops reference agree on values and gradients, and neither leaks. */
+const agree = (fused: Loss, ref: Loss, inputs: Record<string, tf.Tensor>) => {
+  expect(fused.steps).toBe(fused.steps); // same declaration
+  const a = evaluate(fused, inputs);
+  const b = evaluate(ref, inputs);
+  expect(a.leaked).toBe(0);
+  expect(b.leaked).toBe(0);
+  expect(close(a.value, b.value, 1)).toBe(true);
+  if (!Number.isFinite(b.value)) return;
+  a.grads.forEach((g, i) => {
+    const scale = Math.max(1e-6, ...b.grads[i].map(Math.abs));
+    g.forEach((v, j) => {
+      if (!close(v, b.grads[i][j], scale)) throw new Error(`grad[${i}][${j}]: fused ${v} vs reference ${b.grads[i][j]}`);
+    });
+  });
+};
+
+const pair = (name: string, params: Record<string, unknown>): [Loss, Loss] => [createLossOrThrow(name, params), createLossOrThrow(name, params, { fused: false })];
+
+const floats = (n: number, min: number, max: number) => fc.array(fc.float({ min: Math.fround(min), max: Math.fround(max), noNaN: true }), { minLength: n, maxLength: n });
+
+const shape4 = fc.record({ b: fc.integer({ min: 1, max: 4 }), k: fc.integer({ min: 1, max: 4 }), h: fc.integer({ min: 1, max: 6 }), w: fc.integer({ min: 1, max: 6 }) });
+
+describe('fused kernels equal their tfjs-ops reference (values, gradients, no leaks)', () => {
+  for (const name of ['heatmap_mse', 'heatmap_kl', 'heatmap_js']) {
+    it(`${name}: random maps, empty targets, zero prediction pixels`, () => {
+      fc.assert(
+        fc.property(
+          shape4.chain((s) => fc.tuple(fc.constant(s), floats(s.b * s.k * s.h * s.w, 0, 1), floats(s.b * s.k * s.h * s.w, 0, 1), fc.array(fc.boolean(), { minLength: s.b * s.k, maxLength: s.b * s.k }), fc.array(fc.boolean(), { minLength: s.b * s.k * s.h * s.w, maxLength: s.b * s.k * s.h * s.w }))),
+          ([s, t, p, empty, zeroPred]) => {
+            const hw = s.h * s.w;
+            const targ = t.map((v, i) => (empty[Math.floor(i / hw)] ? 0 : v));
+            const pred = p.map((v, i) => (zeroPred[i] ? 0 : v));
+            const [fused, ref] = pair(name, { log_weight: 0 });
+            const inputs = { heatmaps_targ: tf.tensor4d(targ, [s.b, s.k, s.h, s.w]), heatmaps_pred: tf.tensor4d(pred, [s.b, s.k, s.h, s.w]) };
+            try {
+              agree(fused, ref, inputs);
+            } finally {
+              tf.dispose(Object.values(inputs));
+            }
+          },
+        ),
+        { numRuns: 25 },
+      );
+    });
+  }
+
+  for (const name of ['temporal', 'temporal_heatmap_mse', 'temporal_heatmap_kl']) {
+    it(`${name}: random epsilon (scalar or per keypoint), thresholds, NaN predictions at low confidence`, () => {
+      fc.assert(
+        fc.property(
+          fc.record({ b: fc.integer({ min: 1, max: 5 }), k: fc.integer({ min: 1, max: 4 }), hw: fc.integer({ min: 1, max: 5 }), perKp: fc.boolean(), thr: fc.float({ min: 0, max: Math.fround(0.6), noNaN: true }), seed: fc.integer() }),
+          ({ b, k, hw, perKp, thr, seed }) => {
+            let st = seed >>> 0;
+            const rand = () => ((st = (st * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+            const heat = name !== 'temporal';
+            const conf = Array.from({ length: b * k }, rand);
+            const per = heat ? hw * hw : 2;
+            const pred = Array.from({ length: b * k * per }, (_, i) => {
+              const kp = Math.floor(i / per);
+              return conf[kp] < thr && rand() < 0.5 ? NaN : heat ? rand() : rand() * 50;
+            });
+            const eps = perKp ? Array.from({ length: k }, () => rand() * (heat ? 0.2 : 20)) : rand() * (heat ? 0.2 : 20);
+            const [fused, ref] = pair(name, { log_weight: 1, epsilon: eps, prob_threshold: thr });
+            const inputs: Record<string, tf.Tensor> = {
+              confidences: tf.tensor2d(conf, [b, k]),
+              [heat ? 'heatmaps_pred' : 'keypoints_pred']: heat ? tf.tensor4d(pred, [b, k, hw, hw]) : tf.tensor2d(pred, [b, 2 * k]),
+            };
+            try {
+              agree(fused, ref, inputs);
+            } finally {
+              tf.dispose(Object.values(inputs));
+            }
+          },
+        ),
+        { numRuns: 30 },
+      );
+    });
+  }
+
+  it('user pipelines of the same shape fuse too: drop-mode confidence masks, no mask, several masks', () => {
+    const pipelines: StepSpec[][] = [
+      [{ compute: 'temporal_norm', of: 'keypoints_pred' }, { mask: 'low_confidence_pairs', of: 'confidences', below: 0.3, mode: 'drop' }, { rectify: 'epsilon', epsilon: 1 }, { reduce: 'mean' }],
+      [{ compute: 'temporal_norm', of: 'keypoints_pred' }, { reduce: 'mean' }],
+      [{ mask: 'low_confidence', of: 'confidences', below: 0.2, mode: 'zero' }, { mask: 'low_confidence_pairs', of: 'confidences', below: 0.5, mode: 'drop' }, { compute: 'temporal_norm', of: 'keypoints_pred' }, { reduce: 'mean' }],
+      [{ compute: 'heatmap_kl', of: ['heatmaps_targ', 'heatmaps_pred'] }, { reduce: 'mean' }],
+    ];
+    const conf = tf.tensor2d([0.9, 0.1, 0.4, 0.6, 0.3, 0.8, 0.7, 0.2, 0.9], [3, 3]);
+    const kp = tf.tensor2d([0, 0, 5, 5, 9, 1, 3, 4, 6, 2, 1, 1, 7, 7, 2, 8, 4, 4], [3, 6]);
+    const ht = tf.randomUniform([3, 3, 4, 4], 0, 1, 'float32', 1);
+    const hp = tf.randomUniform([3, 3, 4, 4], 0, 1, 'float32', 2);
+    for (const pl of pipelines) {
+      const build = (fused: boolean) => {
+        const r = buildPipeline('user', 0, pl, { fused });
+        if (either.isLeft(r)) throw new Error(JSON.stringify(r.left));
+        return r.right;
+      };
+      agree(build(true), build(false), { confidences: conf, keypoints_pred: kp, heatmaps_targ: ht, heatmaps_pred: hp });
+    }
+    tf.dispose([conf, kp, ht, hp]);
+  });
+});
