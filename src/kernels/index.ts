@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Plan } from '../pipeline/interpret.js';
 import { fusedLoss } from './fused.js';
 import { heatmapForward } from './heatmap.js';
+import { pcaForward } from './pca.js';
 import { temporalForward, temporalHeatmapForward, type PairMask } from './temporal.js';
 
 /** Computes the reduced loss of a plan from its inputs (transforms already applied). */
@@ -54,6 +55,15 @@ export const fuse = (plan: Plan): FusedRunner | null => {
       return isTemporal
         ? fusedLoss(consts, [x], temporalForward(frames, k, eps, pm.masks, !!conf))
         : fusedLoss(consts, [x], temporalHeatmapForward(c.name as (typeof TEMPORAL_HEATMAP)[number], frames, k, x.shape[2]! * x.shape[3]!, eps, pm.masks, !!conf));
+    };
+  }
+  const pca = c.fitted?.pca;
+  if (c.name === 'pca_reprojection' && pca && plan.masks.length === 0 && plan.rectify.length <= 1) {
+    const e = plan.rectify[0]?.epsilon ?? 0;
+    if (typeof e !== 'number') return null;
+    return (env) => {
+      const x = env.get(c.of[0])!;
+      return fusedLoss([], [x], pcaForward(pca, x.shape[0], x.shape[1]! / 2, e));
     };
   }
   return null;

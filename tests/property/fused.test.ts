@@ -102,6 +102,46 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
     });
   }
 
+  it('pca_singleview / pca_multiview: columns, centering, explicit and fitted epsilon, NaN rows', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          seed: fc.integer(),
+          view: fc.constantFrom('singleview', 'multiview'),
+          centering: fc.constantFrom(null, 'mean', 'median'),
+          columns: fc.constantFrom(null, [0, 2, 3, 5], [5, 1, 4]),
+          epsilon: fc.constantFrom(null, 0, 0.5),
+          nanRow: fc.boolean(),
+        }),
+        ({ seed, view, centering, columns, epsilon, nanRow }) => {
+          let st = seed >>> 0;
+          const rand = () => ((st = (st * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+          const k = 6;
+          const basis = Array.from({ length: 3 }, () => Array.from({ length: 2 * k }, () => rand() * 40));
+          const sample = () => { const z = [rand(), rand(), rand()]; return basis[0].map((_, j) => 100 + z.reduce((s, zi, i) => s + zi * basis[i][j], 0) + rand()); };
+          const labels = Array.from({ length: 40 }, sample).flat();
+          const pred = Array.from({ length: 5 }, sample).flat().map((v) => v + rand() * 6);
+          if (nanRow) pred[2 * k + 3] = NaN;
+          const params =
+            view === 'multiview'
+              ? { log_weight: 0, components_to_keep: 3, epsilon, mirrored_column_matches: [[0, 1, 2], [3, 4, 5]] }
+              : { log_weight: 0, components_to_keep: 0.9, epsilon, columns_for_singleview_pca: columns, centering_method: centering };
+          const opts = { labels: { data: Float64Array.from(labels), rows: 40, cols: 2 * k } };
+          const name = `pca_${view}`;
+          const fused = createLossOrThrow(name, params, opts);
+          const ref = createLossOrThrow(name, params, { ...opts, fused: false });
+          const inputs = { keypoints_pred: tf.tensor2d(pred, [5, 2 * k]) };
+          try {
+            agree(fused, ref, inputs);
+          } finally {
+            tf.dispose(Object.values(inputs));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('user pipelines of the same shape fuse too: drop-mode confidence masks, no mask, several masks', () => {
     const pipelines: StepSpec[][] = [
       [{ compute: 'temporal_norm', of: 'keypoints_pred' }, { mask: 'low_confidence_pairs', of: 'confidences', below: 0.3, mode: 'drop' }, { rectify: 'epsilon', epsilon: 1 }, { reduce: 'mean' }],

@@ -1,0 +1,124 @@
+import type { PcaFit } from '../pca/types.js';
+import type { FusedForward } from './fused.js';
+
+/**
+ * pca_singleview / pca_multiview on predictions (B, 2K): format rows as the fit data, the
+ * residual d = (I − EᵀE)(x − μ) of each row, per-keypoint ‖d‖, relu(· − ε), mean — and the
+ * gradient back through the projection, the centering and the formatting, in one pass per row.
+ */
+export const pcaForward = (pca: PcaFit, frames: number, k: number, eps: number): FusedForward => {
+  const fmt = pca.format;
+  const { mean } = pca;
+  const E = pca.kept.data;
+  const n = pca.kept.rows;
+  const d = mean.length;
+  // for each formatted row r of frame b and each column c: the flat input column it reads
+  const perFrame = fmt.kind === 'multiview' ? fmt.matches[0].length : 1;
+  const source: Int32Array[] = [];
+  if (fmt.kind === 'multiview')
+    for (let j = 0; j < perFrame; j++) source.push(Int32Array.from(fmt.matches.flatMap((view) => [2 * view[j], 2 * view[j] + 1])));
+  else {
+    const cols = fmt.columns ?? Array.from({ length: k }, (_, i) => i);
+    source.push(Int32Array.from(cols.flatMap((c) => [2 * c, 2 * c + 1])));
+  }
+  const centering = fmt.kind === 'singleview' ? fmt.centering : null;
+  const rows = frames * perFrame;
+  const count = rows * (d / 2);
+  const xs = new Float64Array(d);
+  const proj = new Float64Array(n);
+  const diff = new Float64Array(d);
+  const gd = new Float64Array(d);
+  const gw = new Float64Array(d); // gradient w.r.t. centred row, back through the centering weights
+  const sorted = new Float64Array(d / 2);
+
+  /** Per coordinate: the median's weights over the kept keypoints (½ to each middle value, shared by ties). */
+  const medianWeights = (coord: number, out: Float64Array) => {
+    const m = d / 2;
+    for (let j = 0; j < m; j++) sorted[j] = xs[2 * j + coord];
+    sorted.sort();
+    const lo = sorted[(m - 1) >> 1];
+    const hi = sorted[m >> 1];
+    let nlo = 0;
+    let nhi = 0;
+    for (let j = 0; j < m; j++) {
+      if (xs[2 * j + coord] === lo) nlo++;
+      if (xs[2 * j + coord] === hi) nhi++;
+    }
+    for (let j = 0; j < m; j++) out[2 * j + coord] = (xs[2 * j + coord] === lo ? 0.5 / nlo : 0) + (xs[2 * j + coord] === hi ? 0.5 / nhi : 0);
+    return 0.5 * (lo + hi);
+  };
+
+  return ([x], grads) => {
+    const g = grads?.[0];
+    let total = 0;
+    const mw = new Float64Array(d);
+    for (let b = 0; b < frames; b++)
+      for (let r = 0; r < perFrame; r++) {
+        const src = source[r];
+        const base = b * 2 * k;
+        let anyNaN = false;
+        for (let c = 0; c < d; c++) {
+          xs[c] = x[base + src[c]];
+          anyNaN ||= xs[c] !== xs[c];
+        }
+        if (centering) {
+          for (let coord = 0; coord < 2; coord++) {
+            let centre = 0;
+            if (centering === 'mean') {
+              for (let j = coord; j < d; j += 2) centre += xs[j];
+              centre /= d / 2;
+            } else centre = anyNaN ? NaN : medianWeights(coord, mw);
+            for (let j = coord; j < d; j += 2) xs[j] = anyNaN ? NaN : xs[j] - centre;
+          }
+        }
+        for (let c = 0; c < d; c++) xs[c] -= mean[c];
+        for (let i = 0; i < n; i++) {
+          let s = 0;
+          for (let c = 0; c < d; c++) s += E[i * d + c] * xs[c];
+          proj[i] = s;
+        }
+        for (let c = 0; c < d; c++) {
+          let s = xs[c];
+          for (let i = 0; i < n; i++) s -= E[i * d + c] * proj[i];
+          diff[c] = s;
+        }
+        let rowActive = false;
+        for (let j = 0; j < d / 2; j++) {
+          const e = Math.sqrt(diff[2 * j] * diff[2 * j] + diff[2 * j + 1] * diff[2 * j + 1]);
+          const v = e - eps;
+          if (v > 0) {
+            total += v;
+            if (g && e > 0) {
+              gd[2 * j] = diff[2 * j] / e / count;
+              gd[2 * j + 1] = diff[2 * j + 1] / e / count;
+              rowActive = true;
+              continue;
+            }
+          } else if (v !== v) total = NaN;
+          gd[2 * j] = 0;
+          gd[2 * j + 1] = 0;
+        }
+        if (!g || !rowActive) continue;
+        // back through the projection: (I − EᵀE) is symmetric
+        for (let i = 0; i < n; i++) {
+          let s = 0;
+          for (let c = 0; c < d; c++) s += E[i * d + c] * gd[c];
+          proj[i] = s;
+        }
+        for (let c = 0; c < d; c++) {
+          let s = gd[c];
+          for (let i = 0; i < n; i++) s -= E[i * d + c] * proj[i];
+          gw[c] = s;
+        }
+        // back through the centering: x_j − centre(x) per coordinate
+        if (centering)
+          for (let coord = 0; coord < 2; coord++) {
+            let sum = 0;
+            for (let j = coord; j < d; j += 2) sum += gw[j];
+            for (let j = coord; j < d; j += 2) gw[j] -= centering === 'mean' ? sum / (d / 2) : sum * mw[j];
+          }
+        for (let c = 0; c < d; c++) g[base + src[c]] += gw[c];
+      }
+    return total / count;
+  };
+};
