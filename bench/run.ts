@@ -1,0 +1,122 @@
+/**
+ * `npm run bench [-- --json] [--quick] [--filter <substring>]`: median ms per call of each
+ * loss, forward and forward+backward, tensors leaked per call, and the reference's
+ * numbers (PyTorch, one thread) beside ours where measured.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { either } from 'fp-ts';
+import { initBackend } from '../src/backend/index.js';
+import { FULL, QUICK, measure } from './measure.js';
+import { workloads } from './workloads.js';
+
+interface Row {
+  workload: string;
+  median_ms: number | null;
+  leaked_tensors: number | null;
+  reference_ms: number | null;
+  /** ours / reference. */
+  ratio: number | null;
+  samples: number;
+  /** The scalar read on the last call (a sanity check: finite). */
+  value: number | null;
+  note?: string;
+}
+
+const usage = 'usage: npm run bench -- [--json] [--quick] [--filter <substring>]';
+
+const parseArgs = (argv: string[]) => {
+  const o = { json: false, quick: false, filter: '' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') o.json = true;
+    else if (a === '--quick') o.quick = true;
+    else if (a === '--filter' && i + 1 < argv.length) o.filter = argv[++i];
+    else if (a.startsWith('--filter=')) o.filter = a.slice('--filter='.length);
+    else if (a === '--help' || a === '-h') (console.log(usage), process.exit(0));
+    else (console.error(`unknown argument '${a}'\n${usage}`), process.exit(2));
+  }
+  return o;
+};
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+
+/** Backend in words: name, why, and for wasm its SIMD and thread count. */
+const backendDetail = async (name: string, how: string): Promise<string> => {
+  if (name !== 'wasm') return `${name} (${how})`;
+  const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+  const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'simd' : 'no simd';
+  return `wasm (${how}; ${simd}, ${getThreadsCount()} thread${getThreadsCount() === 1 ? '' : 's'})`;
+};
+
+const fmt = (v: number | null, digits = 3): string => (v === null ? '—' : v >= 100 ? v.toFixed(1) : v.toPrecision(digits));
+
+const table = (rows: Row[]): string => {
+  const head = ['workload', 'median_ms', 'reference_ms', 'ratio', 'leaked_tensors', 'note'];
+  const body = rows.map((r) => [
+    r.workload,
+    r.median_ms === null ? 'unavailable' : fmt(r.median_ms),
+    fmt(r.reference_ms),
+    r.ratio === null ? '—' : `${r.ratio.toFixed(1)}×`,
+    r.leaked_tensors === null ? '—' : String(r.leaked_tensors),
+    (r.note ?? '').length > 90 ? `${r.note!.slice(0, 87)}...` : (r.note ?? ''),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+};
+
+const main = async (): Promise<void> => {
+  const args = parseArgs(process.argv.slice(2));
+  const opts = args.quick ? QUICK : FULL;
+  const info = await initBackend();
+  const detail = await backendDetail(info.name, info.how);
+  const list = workloads().filter((w) => w.name.includes(args.filter));
+  if (list.length === 0) (console.error(`no workload matches '${args.filter}'`), process.exit(2));
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  log(`backend: ${detail} — ${list.length} workloads, ${args.quick ? 'quick' : 'full'} run`);
+
+  const started = performance.now();
+  const tensorsAtStart = tf.memory().numTensors;
+  const rows: Row[] = [];
+  for (const [i, w] of list.entries()) {
+    const row: Row = { workload: w.name, median_ms: null, leaked_tensors: null, reference_ms: w.referenceMs ?? null, ratio: null, samples: 0, value: null };
+    try {
+      const s = await w.setup();
+      if (either.isLeft(s)) row.note = `unavailable: ${s.left}`;
+      else {
+        try {
+          const m = measure(s.right, w.name, opts);
+          Object.assign(row, { median_ms: m.medianMs, leaked_tensors: m.leakedTensors, samples: m.samples, value: Number.isNaN(m.value) ? null : m.value });
+          if (row.reference_ms !== null) row.ratio = m.medianMs / row.reference_ms;
+          const notes = [s.right.note, Number.isFinite(m.value) ? undefined : `non-finite loss ${m.value}`].filter(Boolean);
+          if (notes.length) row.note = notes.join('; ');
+        } finally {
+          s.right.dispose();
+        }
+      }
+    } catch (e) {
+      row.note = `unavailable: failed: ${message(e)}`;
+    }
+    rows.push(row);
+    log(`[${i + 1}/${list.length}] ${w.name}: ${row.median_ms === null ? row.note : `${fmt(row.median_ms)} ms (${row.samples} samples)`}`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const stray = tf.memory().numTensors - tensorsAtStart;
+
+  if (args.json) {
+    const round = (v: number | null) => (v === null ? null : Number(v.toPrecision(4)));
+    const out = rows.map((r) => ({ ...r, median_ms: round(r.median_ms), ratio: round(r.ratio) }));
+    console.log(JSON.stringify({ backend: info.name, backend_detail: detail, run: args.quick ? 'quick' : 'full', seconds: round(seconds), rows: out }));
+    return;
+  }
+  console.log(`backend: ${detail}`);
+  console.log(`median ms per call; fwd reads the scalar, fwd+bwd = value and gradients w.r.t. the predictions;`);
+  console.log(`reference: PyTorch, one thread; ratio = ours / reference; leaked_tensors per call\n`);
+  console.log(table(rows));
+  console.log(`\n${rows.length} workloads in ${seconds.toFixed(1)} s (${args.quick ? 'quick' : 'full'} run)${stray ? `; ${stray} tensors left alive after disposing every workload` : ''}`);
+};
+
+main().catch((e) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exit(1);
+});
