@@ -63,12 +63,11 @@ export const decodeConfig = (raw: unknown): Either<PoselossIssue[], LpConfig> =>
   if (either.isLeft(root)) return either.left(report(root.left));
   const r = root.right;
   const anneal = AnnealParams.decode(r.callbacks?.anneal_weight ?? {});
-  if (either.isLeft(anneal)) return either.left(report(anneal.left, 'callbacks.anneal_weight'));
   const losses = r.losses ?? {};
-  const errs: PoselossIssue[] = [];
+  const errs: PoselossIssue[] = either.isLeft(anneal) ? report(anneal.left, 'callbacks.anneal_weight') : [];
   for (const [name, block] of Object.entries(losses))
     if (block !== null && (typeof block !== 'object' || Array.isArray(block))) errs.push(issue(`losses.${name}`, `expected a mapping of parameters, got ${JSON.stringify(block)}`));
-  if (errs.length) return either.left(errs);
+  if (errs.length || either.isLeft(anneal)) return either.left(errs);
   return either.right({
     model: { losses_to_use: r.model?.losses_to_use === undefined ? [] : r.model.losses_to_use, model_type: r.model?.model_type ?? 'heatmap', heatmap_loss_type: r.model?.heatmap_loss_type ?? 'mse' },
     data: { ...r.data, downsample_factor: r.data?.downsample_factor ?? 2 },

@@ -119,6 +119,6 @@ export const pcaForward = (pca: PcaFit, frames: number, k: number, eps: number):
           }
         for (let c = 0; c < d; c++) g[base + src[c]] += gw[c];
       }
-    return total / count;
+    return count === 0 ? 0 : total / count;
   };
 };

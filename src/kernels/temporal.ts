@@ -19,10 +19,12 @@ const pairValidity = (conf: Float32Array | null, frames: number, k: number, mask
   const valid = new Uint8Array(pairs).fill(1);
   let count = pairs;
   if (!conf || masks.length === 0) return { valid, count };
+  // thresholds compare in float32, as the tfjs path and the reference do
+  const below = masks.map((m) => Math.fround(m.below));
   for (let i = 0; i < pairs; i++) {
     let dropped = false;
-    for (const m of masks)
-      if (conf[i] < m.below || conf[i + k] < m.below) {
+    for (const [mi, m] of masks.entries())
+      if (conf[i] < below[mi] || conf[i + k] < below[mi]) {
         valid[i] = 0;
         dropped ||= m.mode === 'drop';
       }

@@ -66,6 +66,7 @@ const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readonly numb
     const rank = expectedRank(key, kind);
     if (rank !== null && x!.rank !== rank) fail(`${key} ${shapeStr(x!.shape)}: expected rank ${rank}`);
     if (kind === 'flat' && (x!.shape[1] as number) % 2 !== 0) fail(`${key} ${shapeStr(x!.shape)}: expected an even number of columns (x, y per keypoint), got ${x!.shape[1]}`);
+    if (x!.shape[0] === 0) fail(`${key} ${shapeStr(x!.shape)}: an empty batch (0 frames)`);
     shapes.set(key, x!.shape);
   }
   for (const t of p.transforms) {
@@ -74,7 +75,9 @@ const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readonly numb
     shapes.set(t.as, t.outShape(shapes.get(t.of)!));
   }
   const computeShapes = p.compute.of.map((k) => shapes.get(k)!);
-  const msg = p.compute.check(computeShapes);
+  let msg = p.compute.check(computeShapes);
+  // name what the caller passed, not only the tensor a transform made from it
+  for (const t of p.transforms) msg = msg?.replace(`${t.as} ${shapeStr(shapes.get(t.as)!)}`, `${t.of} ${shapeStr(shapes.get(t.of)!)} (as ${t.as} ${shapeStr(shapes.get(t.as)!)})`) ?? null;
   if (msg) fail(msg);
   const grids = p.compute.of.map((k) => shapeStr(gridShape(p.kinds[k], shapes.get(k)!)));
   for (const m of p.masks) {
@@ -155,6 +158,6 @@ const reference = (p: Plan, env: ReadonlyMap<string, tf.Tensor>): tf.Scalar => {
       v = tf.relu(v.sub(eps));
     }
     if (valid) v = keepValid(valid, v);
-    const count = drop ? drop.sum().mul(v.size / drop.size) : tf.scalar(v.size);
+    const count = drop && drop.size > 0 ? drop.sum().mul(v.size / drop.size) : tf.scalar(drop ? 0 : v.size);
     return p.reduce.reduce(v, count) as tf.Scalar;
 };

@@ -91,9 +91,9 @@ export const keypointLayout = (kind: KeyKind): Layout => ({
 /** First row / last row of a (B, ...) tensor's frame pairs: rows 0..B−2 and 1..B−1. */
 export const framePairs = (x: tf.Tensor): [tf.Tensor, tf.Tensor] => {
   const b = x.shape[0];
-  const size = [b - 1, ...x.shape.slice(1)];
+  const size = [Math.max(b - 1, 0), ...x.shape.slice(1)];
   const zeros = x.shape.map(() => 0);
-  return [x.slice(zeros, size), x.slice([1, ...zeros.slice(1)], size)];
+  return [x.slice(zeros, size), x.slice([Math.min(1, b), ...zeros.slice(1)], size)];
 };
 
 /** Frame pairs (t, t+1) per keypoint: output (B−1, K) from (B, ...) inputs. */

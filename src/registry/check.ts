@@ -34,13 +34,12 @@ export interface CheckReport {
 export const checkConfig = (raw: unknown, opts: { labels?: Labels; annealExempt?: readonly string[] } = {}): Either<PoselossIssue[], CheckReport> => {
   const cfg = decodeConfig(raw);
   if (either.isLeft(cfg)) return cfg;
-  const wiring = wireLosses(cfg.right);
-  if (either.isLeft(wiring)) return wiring;
-  const errs: PoselossIssue[] = [];
+  const { wiring, issues } = wireLosses(cfg.right);
+  const errs: PoselossIssue[] = [...issues];
   const losses: CheckedLoss[] = [];
   const exempt = opts.annealExempt ?? DEFAULT_ANNEAL_EXEMPT;
   for (const factory of ['supervised', 'unsupervised'] as const)
-    for (const entry of wiring.right[factory]) {
+    for (const entry of wiring[factory]) {
       const def = entry.composed ? undefined : getLossDef(entry.name);
       if (def?.needsLabels && !opts.labels) {
         const p = def.params.decode(entry.params);

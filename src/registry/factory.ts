@@ -86,17 +86,16 @@ export interface Factories {
 export const buildLossFactories = (config: unknown, opts: FactoryOptions = {}): Either<PoselossIssue[], Factories> => {
   const cfg = decodeConfig(config);
   if (either.isLeft(cfg)) return cfg;
-  const wiring = wireLosses(cfg.right);
-  if (either.isLeft(wiring)) return wiring;
-  const errs: PoselossIssue[] = [];
+  const { wiring, issues } = wireLosses(cfg.right);
+  const errs: PoselossIssue[] = [...issues];
   const build = (entries: readonly LossEntry[]) =>
     entries.flatMap((e) => {
       const m = buildEntry(e, opts);
       if (either.isLeft(m)) return errs.push(...m.left), [];
       return [m.right];
     });
-  const supervised = build(wiring.right.supervised);
-  const unsupervised = build(wiring.right.unsupervised);
+  const supervised = build(wiring.supervised);
+  const unsupervised = build(wiring.unsupervised);
   return errs.length ? either.left(errs) : either.right({ supervised: makeFactory(supervised), unsupervised: makeFactory(unsupervised), config: cfg.right });
 };
 

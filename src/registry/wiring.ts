@@ -5,6 +5,8 @@ import type { LpConfig } from '../config/lightningPose.js';
 import { suggestion } from '../config/closest.js';
 import { expandFlatMatches } from '../pca/format.js';
 import { getLossDef, lossNames } from './losses.js';
+import { findStep } from './steps.js';
+import { report } from '../config/reporter.js';
 
 /** One loss a factory will build: a registered loss with its parameters, or a pipeline written in the config. */
 export interface LossEntry {
@@ -89,13 +91,16 @@ const unsupervisedParams = (cfg: LpConfig, name: string, block: Record<string, u
  * type, the multiview supervised losses when configured, the unsupervised losses of
  * `model.losses_to_use`. Every loss block is checked, selected or not; all issues at once.
  */
-export const wireLosses = (cfg: LpConfig): Either<PoselossIssue[], Wiring> => {
+export const wireLosses = (cfg: LpConfig): { wiring: Wiring; issues: PoselossIssue[] } => {
   const errs: PoselossIssue[] = [...dataIssues(cfg)];
   const blocks = cfg.losses as Record<string, Record<string, unknown>>;
   const known = [...lossNames(), ...Object.keys(blocks).filter((n) => isComposed(blocks[n]))];
+  const selected = new Set(cfg.model.losses_to_use ?? []);
   for (const [name, block] of Object.entries(blocks)) {
     if (!isComposed(block) && !getLossDef(name)) errs.push(issue(`losses.${name}`, `unknown loss '${name}'${suggestion(name, lossNames())}; a loss of your own needs a pipeline: list`));
-    errs.push(...epsilonIssues(name, block, cfg.data.num_keypoints));
+    errs.push(...epsilonIssues(name, block, cfg.data.num_keypoints), ...blockIssues(name, block));
+    // a selected loss is checked when it is built; an unselected block is checked here, as data
+    if (!selected.has(name)) errs.push(...unselectedIssues(name, block));
   }
   const supervised: LossEntry[] = [];
   const { model_type, heatmap_loss_type } = cfg.model;
@@ -134,5 +139,39 @@ export const wireLosses = (cfg: LpConfig): Either<PoselossIssue[], Wiring> => {
     if (either.isLeft(params)) return void errs.push(...params.left);
     unsupervised.push({ name, path, params: params.right, composed: isComposed(block) });
   });
-  return errs.length ? either.left(errs) : either.right({ supervised, unsupervised });
+  return { wiring: { supervised, unsupervised }, issues: errs };
+};
+
+/** Keys of a PCA block that the reference takes from `data:` — written in the block they would be overwritten. */
+const blockIssues = (name: string, block: Record<string, unknown>): PoselossIssue[] => {
+  const out: PoselossIssue[] = [];
+  for (const key of ['columns_for_singleview_pca', 'mirrored_column_matches'])
+    if ((name === 'pca_singleview' || name === 'pca_multiview') && key in block)
+      out.push(issue(`losses.${name}.${key}`, `set ${key} in data:, not in the loss block (the data section's value is the one used)`));
+  if (name === 'pca_multiview') {
+    const c = block.components_to_keep;
+    if (c !== undefined && c !== null && c !== 3)
+      out.push(issue(`losses.pca_multiview.components_to_keep`, `pca_multiview always keeps 3 components (as the reference); got ${JSON.stringify(c)}: remove it or set it to 3`));
+  }
+  return out;
+};
+
+/** A block no loss selects: its parameters (built-in) or its steps (composed) still decode. */
+const unselectedIssues = (name: string, block: Record<string, unknown>): PoselossIssue[] => {
+  const path = `losses.${name}`;
+  if (!isComposed(block)) {
+    const def = getLossDef(name);
+    if (!def) return [];
+    const d = def.params.decode(block);
+    return either.isLeft(d) ? report(d.left, path) : [];
+  }
+  const pipeline = (block as { pipeline: unknown }).pipeline;
+  if (!Array.isArray(pipeline)) return [issue(`${path}.pipeline`, 'expected a list of steps')];
+  return pipeline.flatMap((spec, i) => {
+    const at = `${path}.pipeline[${i}]`;
+    const def = findStep(spec as Record<string, unknown>, at);
+    if (either.isLeft(def)) return def.left;
+    const d = def.right.codec.decode(spec);
+    return either.isLeft(d) ? report(d.left, at) : [];
+  });
 };

@@ -3,6 +3,7 @@ import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type { StepDef } from '../../pipeline/step.js';
 import { strict } from '../../config/codecs.js';
+import { safeSum } from '../../ops/safeSum.js';
 
 const meanCodec = strict('reduce: mean', { reduce: t.literal('mean') });
 const sumCodec = strict('reduce: sum', { reduce: t.literal('sum') });
@@ -13,7 +14,7 @@ export const mean: StepDef<t.TypeOf<typeof meanCodec>> = {
   name: 'mean',
   doc: 'mean over valid elements (zeroed elements count, dropped ones do not); empty → 0',
   codec: meanCodec,
-  build: () => either.right({ phase: 'reduce', name: 'mean', reduce: (v, count) => v.sum().div(tf.maximum(count, 1)) }),
+  build: () => either.right({ phase: 'reduce', name: 'mean', reduce: (v, count) => safeSum(v).div(tf.maximum(count, 1)) }),
 };
 
 export const sum: StepDef<t.TypeOf<typeof sumCodec>> = {
@@ -21,5 +22,5 @@ export const sum: StepDef<t.TypeOf<typeof sumCodec>> = {
   name: 'sum',
   doc: 'sum over all elements (masked ones are 0)',
   codec: sumCodec,
-  build: () => either.right({ phase: 'reduce', name: 'sum', reduce: (v) => v.sum() }),
+  build: () => either.right({ phase: 'reduce', name: 'sum', reduce: (v) => safeSum(v) }),
 };

@@ -1,0 +1,7 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Sum of all elements, exactly 0 for an empty tensor and still connected to it for
+ * gradients. (The wasm backend's Sum of a size-0 tensor returns uninitialised memory.)
+ */
+export const safeSum = (v: tf.Tensor): tf.Scalar => (v.size > 0 ? v.sum() : tf.concat([v.reshape([-1]), tf.zeros([1])]).sum());
