@@ -3,10 +3,18 @@ import type { StepSpec } from '../pipeline/step.js';
 import { loadChecked } from './check.js';
 import { getLossDef } from '../registry/losses.js';
 
-const show = (v: unknown): string => (typeof v === 'object' && v !== null && 'kind' in v ? JSON.stringify(v) : JSON.stringify(v));
+/** A value as a user writes it in YAML (flow style); decoded components_to_keep back to its written form. */
+const show = (v: unknown): string => {
+  if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
+  if (v && typeof v === 'object' && 'kind' in v) {
+    const c = v as { kind: string; n?: number; f?: number };
+    return c.kind === 'count' ? String(c.n) : c.kind === 'fraction' ? String(c.f) : 'null';
+  }
+  return typeof v === 'string' ? v : JSON.stringify(v);
+};
 
 /** A step as one YAML flow mapping. */
-const stepLine = (s: StepSpec): string => `{ ${Object.entries(s).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : show(v)}`).join(', ')} }`;
+const stepLine = (s: StepSpec): string => `{ ${Object.entries(s).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}: ${show(v)}`).join(', ')} }`;
 
 /**
  * `poseloss explain <config.yaml> [--labels L.csv]`: each loss's resolved pipeline, the keys

@@ -37,7 +37,7 @@ describe('config_default.yaml (the reference defaults, reproduced as a fixture)'
       '  epsilon: 0',
       '  pipeline:',
       '    - { mask: empty_heatmaps, of: heatmaps_targ }',
-      '    - { compute: heatmap_mse, of: ["heatmaps_targ","heatmaps_pred"] }',
+      '    - { compute: heatmap_mse, of: [heatmaps_targ, heatmaps_pred] }',
       '    - { reduce: mean }',
     ]);
   });
@@ -111,7 +111,7 @@ describe('accepted variants', () => {
     expect(eps.toPrecision(6)).toBe(Number(fitted![2]).toPrecision(6));
     expect(block.slice(5)).toEqual([
       '  pipeline:',
-      '    - { compute: pca_reprojection, of: keypoints_pred, view: singleview, components_to_keep: {"kind":"fraction","f":0.99}, empirical_epsilon_percentile: 99 }',
+      '    - { compute: pca_reprojection, of: keypoints_pred, view: singleview, components_to_keep: 0.99, empirical_epsilon_percentile: 99 }',
       '    - { rectify: epsilon, epsilon: fitted, multiplier: 1 }',
     ]);
   });
@@ -247,7 +247,7 @@ describe.skipIf(!hasMirrorMouse)('the mirror-mouse example (../shared/data/mirro
     expect(fitted, r.lines[at + 4]).not.toBeNull();
     expect(Number(fitted![1])).toBeGreaterThan(0);
     expect(Number(fitted![2])).toBeGreaterThan(0);
-    expect(r.lines[at + 6]).toContain('columns: [0,1,2,3,4,5,6,8,9,10,11,12,13,14]');
+    expect(r.lines[at + 6]).toContain('columns: [0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14]');
   });
 
   it('with every unsupervised loss switched on: the multiview PCA is fitted too (2 views → 4 columns, 3 kept)', () => {

@@ -199,7 +199,7 @@ describe('a user-registered step (log_cosh, its own io-ts codec) from YAML', () 
     expect(after.code).toBe(0);
     expect(after.lines[2]).toMatch(/^ {2}unsupervised +paw_logcosh +log_weight 1$/);
     const explain = cli('explain', [file]);
-    expect(explain.lines).toContain('    - { compute: log_cosh, of: ["keypoints_targ","keypoints_pred"], scale: 2 }');
+    expect(explain.lines).toContain('    - { compute: log_cosh, of: [keypoints_targ, keypoints_pred], scale: 2 }');
     expect(explain.lines).toContain('  reads: keypoints_targ, keypoints_pred; gradients to: keypoints_pred');
 
     // its codec's errors come with paths like any built-in step's
