@@ -7,7 +7,7 @@ import { stageName, type Inputs, type Stage } from '../pipeline/inputs.js';
 import type { LogEntry, Loss } from '../pipeline/loss.js';
 import type { Labels, StepSpec } from '../pipeline/step.js';
 import { buildPipeline } from '../pipeline/build.js';
-import { finite, strict } from '../config/codecs.js';
+import { finite, oneOf, strict } from '../config/codecs.js';
 import { report } from '../config/reporter.js';
 import { decodeConfig, type LpConfig } from '../config/lightningPose.js';
 import { createLoss } from './losses.js';
@@ -17,7 +17,11 @@ import { wireLosses, type LossEntry } from './wiring.js';
 export const DEFAULT_ANNEAL_EXEMPT: readonly string[] = ['heatmap_mse', 'heatmap_kl', 'heatmap_js'];
 
 /** A loss written in the config: `losses.<name>: { log_weight, pipeline: [...], anneal? }`. */
-export const ComposedLoss = strict('composed loss', { log_weight: finite, pipeline: t.array(t.UnknownRecord, 'a list of steps'), anneal: t.boolean }, { log_weight: 0, anneal: true });
+export const ComposedLoss = strict(
+  'composed loss',
+  { log_weight: finite, pipeline: t.array(t.UnknownRecord, 'a list of steps'), anneal: t.boolean, factory: oneOf(['supervised', 'unsupervised'] as const, 'factory') },
+  { log_weight: 0, anneal: true, factory: 'unsupervised' },
+);
 
 export interface FactoryMember {
   readonly name: string;

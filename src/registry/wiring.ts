@@ -137,7 +137,9 @@ export const wireLosses = (cfg: LpConfig): { wiring: Wiring; issues: PoselossIss
     const path = `losses.${name}`;
     const params = unsupervisedParams(cfg, name, block, path);
     if (either.isLeft(params)) return void errs.push(...params.left);
-    unsupervised.push({ name, path, params: params.right, composed: isComposed(block) });
+    // a composed loss that reads labels can ask for the supervised factory (labeled batches)
+    const target = isComposed(block) && (block as { factory?: unknown }).factory === 'supervised' ? supervised : unsupervised;
+    target.push({ name, path, params: params.right, composed: isComposed(block) });
   });
   return { wiring: { supervised, unsupervised }, issues: errs };
 };

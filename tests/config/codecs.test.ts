@@ -244,13 +244,17 @@ describe('valid configs (generated from the codecs plus context) always decode, 
           const c = checkConfig(raw);
           if (either.isLeft(c)) expect.fail(`${how}: ${fmt(c.left)}\n${YAML.stringify(config)}`);
           const sup = config.model.model_type === 'regression' ? 'regression' : `heatmap_${config.model.heatmap_loss_type}`;
-          expect(c.right.losses.map((l) => l.entry.name)).toEqual([sup, ...config.model.losses_to_use]);
+          // composed losses with `factory: supervised` join the supervised factory, in order
+          const toSup = (n: string) => (config.losses[n] as { factory?: string } | undefined)?.factory === 'supervised';
+          const supNames = [sup, ...config.model.losses_to_use.filter(toSup)];
+          const unsupNames = config.model.losses_to_use.filter((n: string) => !toSup(n));
+          expect(c.right.losses.map((l) => l.entry.name)).toEqual([...supNames, ...unsupNames]);
           expect(c.right.losses.filter((l) => l.unfitted).map((l) => l.entry.name)).toEqual(config.model.losses_to_use.filter((n: string) => getLossDef(n)?.needsLabels));
           if (!needsLabels) {
             const b = buildLossFactories(raw);
             if (either.isLeft(b)) expect.fail(`${how}: ${fmt(b.left)}`);
-            expect(b.right.supervised.names).toEqual([sup]);
-            expect(b.right.unsupervised.names).toEqual(config.model.losses_to_use);
+            expect(b.right.supervised.names).toEqual(supNames);
+            expect(b.right.unsupervised.names).toEqual(unsupNames);
           }
         }
       }),
