@@ -3,6 +3,7 @@ import { verifyCommand } from './verify.js';
 import { exampleCommand } from './example.js';
 import { checkCommand } from './check.js';
 import { explainCommand } from './explain.js';
+import { metricsCommand } from './metrics.js';
 
 const USAGE = `poseloss — training losses and metrics of animal pose estimation
 
@@ -11,6 +12,8 @@ usage:
   poseloss verify <file-or-dir>...   run reference vectors (../shared/golden format)
   poseloss check <config.yaml> [--labels L.csv]     validate a Lightning Pose config's losses
   poseloss explain <config.yaml> [--labels L.csv]   each loss's pipeline, inputs, weight, epsilon
+  poseloss metrics --config C.yaml [--labels L.csv] --preds P.csv [--preds P2.csv ...] --out DIR
+                                     metric CSVs per predictions file, summary table, DIR/report.html
   poseloss help                      this text
 
 environment:
@@ -27,6 +30,7 @@ const main = async (argv: string[]): Promise<number> => {
     example: () => exampleCommand(),
     check: (args) => checkCommand(args),
     explain: (args) => explainCommand(args),
+    metrics: (args) => metricsCommand(args),
   };
   const run = commands[cmd];
   if (!run) {

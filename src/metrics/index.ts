@@ -1,2 +1,15 @@
 export { pixelError } from './pixelError.js';
 export { temporalNorm } from './temporalNorm.js';
+export {
+  fitPcaMetric,
+  fitPcaMetricOrThrow,
+  pcaReprojectionErrorMetric,
+  pcaSingleviewReprojectionError,
+  pcaMultiviewReprojectionError,
+  type PcaMetric,
+  type PcaMetricParams,
+  type PcaView,
+} from './pca.js';
+export { keypointStats, type KeypointStats } from './stats.js';
+export { computeFileMetrics, matchKeypoints, setupMetrics, METRIC_FILES, type FileMetrics, type MetricName, type MetricResult, type MetricsSetup } from './files.js';
+export { metricCsv } from './csv.js';

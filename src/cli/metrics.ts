@@ -1,0 +1,167 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { either } from 'fp-ts';
+import cliProgress from 'cli-progress';
+import { readYaml } from '../config/yaml.js';
+import { decodeConfig } from '../config/lightningPose.js';
+import { formatIssue } from '../pipeline/errors.js';
+import { readPoseCsvStream, type ProgressFn } from '../io/poseCsvStream.js';
+import type { PoseTable } from '../io/index.js';
+import { computeFileMetrics, setupMetrics, METRIC_FILES, type FileMetrics } from '../metrics/files.js';
+import { metricCsv } from '../metrics/csv.js';
+import { renderReport } from '../report/html.js';
+import { fmt } from '../report/html.js';
+import { parseArgs } from './args.js';
+
+type Out = (line: string) => void;
+
+export const METRICS_USAGE = 'usage: poseloss metrics --config C.yaml [--labels CollectedData.csv] --preds P.csv [--preds P2.csv ...] --out DIR';
+
+/** A progress bar on a terminal, shown only once a file has taken more than `afterMs`. */
+export const progressFor = (label: string, enabled: boolean, afterMs = 1000): { onProgress: ProgressFn; stop: () => void } => {
+  const t0 = Date.now();
+  let bar: cliProgress.SingleBar | null = null;
+  return {
+    onProgress: (bytes, total) => {
+      if (!enabled || total <= 0) return;
+      if (!bar) {
+        if (Date.now() - t0 < afterMs) return;
+        bar = new cliProgress.SingleBar(
+          { format: `${label} [{bar}] {percentage}% | {value}/{total} MB | {eta}s left`, stream: process.stderr, hideCursor: true, clearOnComplete: true, etaBuffer: 20 },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(Math.ceil(total / 1e6), 0);
+      }
+      bar.update(Math.floor(bytes / 1e6));
+    },
+    stop: () => bar?.stop(),
+  };
+};
+
+const readTable = async (file: string, showProgress: boolean): Promise<either.Either<string, PoseTable>> => {
+  const p = progressFor(`reading ${path.basename(file)}`, showProgress);
+  try {
+    return await readPoseCsvStream(file, { onProgress: p.onProgress });
+  } finally {
+    p.stop();
+  }
+};
+
+const pad = (s: string, n: number, left = false): string => (left ? s.padEnd(n) : s.padStart(n));
+
+/** The summary printed on stdout: per file and metric, one row per keypoint. */
+export const summaryLines = (f: FileMetrics): string[] => {
+  const lines = [`${f.file}: ${f.index.length} frames, ${f.keypoints.length} keypoints (${f.kind === 'video' ? 'video' : 'labeled frames'})`];
+  const w = Math.max(8, ...f.keypoints.map((k) => k.length));
+  for (const m of f.metrics) {
+    lines.push(`  ${m.name} (px)${m.epsilonSource ? `  ε: ${m.epsilonSource}` : ''}`);
+    lines.push(`    ${pad('keypoint', w, true)} ${pad('median', 9)} ${pad('p95', 9)} ${pad('max', 9)} ${pad('ε', 9)} ${pad('> ε', 8)}`);
+    const empty = f.keypoints.filter((_, k) => m.stats[k].frames === 0);
+    m.stats.forEach((s, k) => {
+      if (s.frames === 0) return;
+      const over = s.overEpsilon === null ? '–' : `${(100 * s.overEpsilon).toFixed(1)}%`;
+      lines.push(`    ${pad(f.keypoints[k], w, true)} ${pad(fmt(s.median), 9)} ${pad(fmt(s.p95), 9)} ${pad(fmt(s.max), 9)} ${pad(fmt(s.epsilon), 9)} ${pad(over, 8)}`);
+    });
+    if (empty.length) lines.push(`    no value (not used by this metric, or NaN in every frame): ${empty.join(', ')}`);
+  }
+  return lines;
+};
+
+/** Writes every output into a staging folder inside `dir`, then moves them into place; nothing is left on failure. */
+const writeAll = (dir: string, outputs: ReadonlyMap<string, string>): void => {
+  fs.mkdirSync(dir, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(dir, '.poseloss-metrics-'));
+  try {
+    for (const [name, text] of outputs) fs.writeFileSync(path.join(staging, name), text);
+    for (const name of outputs.keys()) fs.renameSync(path.join(staging, name), path.join(dir, name));
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+};
+
+/**
+ * `poseloss metrics --config C.yaml [--labels L.csv] --preds P.csv [...] --out DIR`: for each
+ * predictions file, the reference's metric CSVs (`<stem>_temporal_norm.csv` for videos,
+ * `<stem>_pixel_error.csv` for labeled frames, `<stem>_pca_singleview_error.csv` /
+ * `<stem>_pca_multiview_error.csv` when the config asks for PCA), a summary table on stdout and
+ * `DIR/report.html`. Every file is checked before anything is written: on any error, nothing
+ * is written, every error is printed and the exit code is 2.
+ */
+export const metricsCommand = async (argv: readonly string[], out: Out = console.log, err: Out = console.error): Promise<number> => {
+  let args;
+  try {
+    args = parseArgs(argv, ['config', 'labels', 'preds', 'out']);
+  } catch (e) {
+    err(`error: ${(e as Error).message}\n${METRICS_USAGE}`);
+    return 2;
+  }
+  const problems: string[] = [];
+  const config = args.options.config ?? [];
+  const labelsFiles = args.options.labels ?? [];
+  const preds = args.options.preds ?? [];
+  const outDir = args.options.out ?? [];
+  if (config.length !== 1) problems.push(config.length ? 'give one --config' : '--config C.yaml is required');
+  if (labelsFiles.length > 1) problems.push('give at most one --labels');
+  if (preds.length === 0) problems.push('--preds P.csv is required (repeat it for several files)');
+  if (outDir.length !== 1) problems.push(outDir.length ? 'give one --out' : '--out DIR is required');
+  if (args.positional.length) problems.push(`unexpected argument(s): ${args.positional.join(' ')}`);
+  if (args.flags.size) problems.push(`unknown option(s): ${[...args.flags].map((f) => `--${f}`).join(' ')}`);
+  if (problems.length) {
+    problems.forEach((p) => err(`error: ${p}`));
+    err(METRICS_USAGE);
+    return 2;
+  }
+  const dir = outDir[0];
+  const fail = (errors: readonly string[]): number => {
+    errors.forEach((e) => err(`error: ${e}`));
+    err(`nothing written to ${dir}`);
+    return 2;
+  };
+
+  const raw = readYaml(config[0]);
+  if (either.isLeft(raw)) return fail(raw.left.map(formatIssue));
+  const cfg = decodeConfig(raw.right);
+  if (either.isLeft(cfg)) return fail(cfg.left.map((i) => `${config[0]}: ${formatIssue(i)}`));
+  const tty = process.stderr.isTTY === true;
+
+  let labels: PoseTable | null = null;
+  if (labelsFiles[0]) {
+    const l = await readTable(labelsFiles[0], tty);
+    if (either.isLeft(l)) return fail([l.left]);
+    labels = l.right;
+  }
+  const setup = setupMetrics(cfg.right, labels);
+  if (either.isLeft(setup)) return fail(setup.left.map((e) => `${config[0]}: ${e}`));
+
+  const results: FileMetrics[] = [];
+  const errors: string[] = [];
+  for (const file of preds) {
+    const t = await readTable(file, tty);
+    if (either.isLeft(t)) {
+      errors.push(t.left);
+      continue;
+    }
+    const m = computeFileMetrics(setup.right, t.right);
+    if (either.isLeft(m)) errors.push(m.left);
+    else results.push(m.right);
+  }
+  const byStem = new Map<string, string>();
+  for (const r of results) {
+    const other = byStem.get(r.stem);
+    if (other !== undefined) errors.push(`${r.file}: its outputs (${r.stem}_*.csv) would overwrite those of ${other}, which has the same file name; rename one of them`);
+    byStem.set(r.stem, r.file);
+  }
+  if (errors.length) return fail(errors);
+
+  const outputs = new Map<string, string>();
+  for (const r of results) for (const m of r.metrics) outputs.set(r.stem + METRIC_FILES[m.name].suffix, metricCsv(r.index, r.keypoints, m.values, r.set));
+  outputs.set('report.html', renderReport({ config: config[0], labels: labelsFiles[0] ?? null, files: results }));
+  try {
+    writeAll(dir, outputs);
+  } catch (e) {
+    return fail([`cannot write to ${dir}: ${(e as Error).message}`]);
+  }
+  for (const r of results) summaryLines(r).forEach((l) => out(l));
+  out(`wrote ${[...outputs.keys()].map((n) => path.join(dir, n)).join(', ')}`);
+  return 0;
+};

@@ -1,0 +1,244 @@
+import * as tf from '@tensorflow/tfjs';
+import { either } from 'fp-ts';
+import type { Either } from 'fp-ts/Either';
+import type { LpConfig } from '../config/lightningPose.js';
+import { report } from '../config/reporter.js';
+import { formatIssue, formatIssues } from '../pipeline/errors.js';
+import { PcaParams } from '../losses/pca.js';
+import { TemporalParams } from '../losses/params.js';
+import { selectKeypoints, type PoseTable } from '../io/index.js';
+import { pixelError } from './pixelError.js';
+import { temporalNorm } from './temporalNorm.js';
+import { fitPcaMetric, pcaReprojectionErrorMetric, type PcaMetric, type PcaView } from './pca.js';
+import { keypointStats, type KeypointStats } from './stats.js';
+
+/** The metrics of a predictions file, named as the reference's output files `<stem>_<name>.csv`. */
+export type MetricName = 'pixel_error' | 'temporal_norm' | 'pca_singleview_error' | 'pca_multiview_error';
+
+/** What each metric is, for tables and the report. */
+export const METRIC_FILES: Readonly<Record<MetricName, { suffix: string; title: string }>> = {
+  pixel_error: { suffix: '_pixel_error.csv', title: 'pixel error: distance to the label' },
+  temporal_norm: { suffix: '_temporal_norm.csv', title: 'temporal norm: distance moved since the previous frame' },
+  pca_singleview_error: { suffix: '_pca_singleview_error.csv', title: 'PCA singleview: distance to the subspace of labeled poses' },
+  pca_multiview_error: { suffix: '_pca_multiview_error.csv', title: 'PCA multiview: inconsistency between views' },
+};
+
+/** One metric of one file: (frames, keypoints) in pixels, NaN where undefined. */
+export interface MetricResult {
+  readonly name: MetricName;
+  /** Row-major (rows = frames, cols = keypoints), float32 values. */
+  readonly values: Float32Array;
+  /** The threshold of the matching loss (per keypoint when a list), null when it has none. */
+  readonly epsilon: number | readonly number[] | null;
+  /** Where the threshold comes from, e.g. `losses.temporal.epsilon`. */
+  readonly epsilonSource: string | null;
+  readonly stats: KeypointStats[];
+}
+
+export interface FileMetrics {
+  readonly file: string;
+  /** The file's name without `.csv`: outputs are `<stem>_<metric>.csv`. */
+  readonly stem: string;
+  readonly keypoints: string[];
+  readonly index: string[];
+  readonly set?: string[];
+  /** Video predictions (temporal norm) or predictions of labeled frames (pixel error, a `set` column). */
+  readonly kind: 'video' | 'labeled';
+  readonly metrics: MetricResult[];
+}
+
+interface PcaPlan {
+  readonly view: PcaView;
+  readonly block: PcaParams;
+  readonly path: string;
+  readonly params: Record<string, unknown>;
+}
+
+/** What the config asks for, decoded once for every predictions file. */
+export interface MetricsSetup {
+  readonly cfg: LpConfig;
+  readonly labels: PoseTable | null;
+  readonly pca: readonly PcaPlan[];
+  readonly temporalEpsilon: number | readonly number[] | null;
+  /** Fitted PCAs by the keypoint list they were fitted for. */
+  readonly fits: Map<string, PcaMetric>;
+}
+
+const nonEmpty = (l: readonly unknown[] | null | undefined): boolean => !!l && l.length > 0;
+const list = (names: readonly string[]): string => `[${names.join(', ')}]`;
+const quoted = (names: readonly string[]): string => names.map((n) => JSON.stringify(n)).join(', ');
+
+/**
+ * Decodes what the metrics read from a Lightning Pose config: the PCA metrics (when
+ * `data.columns_for_singleview_pca` / `data.mirrored_column_matches` are given; each reads
+ * its own `losses.pca_*` block) and the temporal epsilon. Errors carry config paths.
+ */
+export const setupMetrics = (cfg: LpConfig, labels: PoseTable | null): Either<string[], MetricsSetup> => {
+  const errs: string[] = [];
+  const pca: PcaPlan[] = [];
+  const block = (view: PcaView): PcaParams | null => {
+    const path = `losses.pca_${view}`;
+    const b = PcaParams.decode(cfg.losses[`pca_${view}`] ?? {});
+    if (either.isLeft(b)) return errs.push(...report(b.left, path).map(formatIssue)), null;
+    return b.right;
+  };
+  const columns = cfg.data.columns_for_singleview_pca;
+  if (nonEmpty(columns)) {
+    const b = block('singleview');
+    if (b)
+      pca.push({
+        view: 'singleview',
+        block: b,
+        path: 'losses.pca_singleview',
+        params: { components_to_keep: b.components_to_keep, empirical_epsilon_percentile: b.empirical_epsilon_percentile, columns_for_singleview_pca: columns, centering_method: b.centering_method },
+      });
+  }
+  const matches = cfg.data.mirrored_column_matches;
+  if (nonEmpty(matches)) {
+    if (!Array.isArray(matches![0]))
+      errs.push('data.mirrored_column_matches: a flat list (one view’s indices, for multiview datasets) cannot be applied to one predictions file; give one list of keypoint indices per view');
+    else {
+      const b = block('multiview');
+      if (b) pca.push({ view: 'multiview', block: b, path: 'losses.pca_multiview', params: { empirical_epsilon_percentile: b.empirical_epsilon_percentile, mirrored_column_matches: matches } });
+    }
+  }
+  if (pca.length > 0 && !labels)
+    errs.push(
+      `${pca.map((p) => (p.view === 'singleview' ? 'data.columns_for_singleview_pca' : 'data.mirrored_column_matches')).join(' and ')}: ` +
+        `the PCA metrics are fitted on labeled frames: pass the labels file (--labels CollectedData.csv)`,
+    );
+  let temporalEpsilon: number | readonly number[] | null = null;
+  const tb = cfg.losses.temporal;
+  if (tb !== undefined) {
+    const t = TemporalParams.decode(tb);
+    if (either.isLeft(t)) errs.push(...report(t.left, 'losses.temporal').map(formatIssue));
+    else temporalEpsilon = t.right.epsilon;
+  }
+  return errs.length ? either.left(errs) : either.right({ cfg, labels, pca, temporalEpsilon, fits: new Map() });
+};
+
+/**
+ * The keypoints of a predictions file checked against the config's `data.keypoint_names` (when
+ * given: the same names on both sides) and the labels restricted to them, in the predictions'
+ * order (the labels may hold more). A missing name is an error listing both sides.
+ */
+export const matchKeypoints = (cfg: LpConfig, preds: PoseTable, labels: PoseTable | null): Either<string, PoseTable | null> => {
+  const names = cfg.data.keypoint_names;
+  if (names) {
+    const notInPreds = names.filter((n) => !preds.keypoints.includes(n));
+    const notInCfg = preds.keypoints.filter((n) => !names.includes(n));
+    if (notInPreds.length || notInCfg.length)
+      return either.left(
+        `${preds.file}: its keypoints do not match data.keypoint_names of the config: ` +
+          [notInPreds.length ? `${quoted(notInPreds)} in the config but not in the predictions` : '', notInCfg.length ? `${quoted(notInCfg)} in the predictions but not in the config` : '']
+            .filter(Boolean)
+            .join('; ') +
+          `. Config: ${list(names)}; predictions: ${list(preds.keypoints)}`,
+      );
+  }
+  if (!labels) return either.right(null);
+  const missing = preds.keypoints.filter((n) => !labels.keypoints.includes(n));
+  if (missing.length)
+    return either.left(
+      `${labels.file}: the labels have no keypoint(s) ${quoted(missing)} of the predictions ${preds.file}. ` + `Predictions: ${list(preds.keypoints)}; labels: ${list(labels.keypoints)}`,
+    );
+  return selectKeypoints(labels, preds.keypoints);
+};
+
+/** For each predictions row, its row in the labels (matched by index); an error naming the first row without one. */
+const matchRows = (preds: PoseTable, labels: PoseTable): Either<string, Int32Array> => {
+  const at = new Map<string, number>();
+  for (let r = 0; r < labels.index.length; r++) {
+    const prev = at.get(labels.index[r]);
+    if (prev !== undefined) return either.left(`${labels.file}: frame rows ${prev + 1} and ${r + 1} have the same index "${labels.index[r]}"; every labeled frame needs its own index`);
+    at.set(labels.index[r], r);
+  }
+  const rows = new Int32Array(preds.index.length);
+  for (let r = 0; r < preds.index.length; r++) {
+    const l = at.get(preds.index[r]);
+    if (l === undefined)
+      return either.left(
+        `${preds.file}, frame row ${r + 1}: index "${preds.index[r]}" is not in the labels ${labels.file} ` +
+          `(its ${labels.index.length} rows run ${labels.index.length ? `"${labels.index[0]}" … "${labels.index[labels.index.length - 1]}"` : 'empty'}); ` +
+          `pixel error compares predictions of labeled frames with the labels of the same frames`,
+      );
+    rows[r] = l;
+  }
+  return either.right(rows);
+};
+
+const stemOf = (file: string): string => {
+  const base = file.split(/[\\/]/).pop() ?? file;
+  return base.toLowerCase().endsWith('.csv') ? base.slice(0, -4) : base;
+};
+
+/** A metric tensor (N, K) read back and summarised; the tensor is disposed. */
+const result = (name: MetricName, t: tf.Tensor, epsilon: number | readonly number[] | null, epsilonSource: string | null): MetricResult => {
+  const values = t.dataSync() as Float32Array;
+  const [rows, cols] = t.shape as [number, number];
+  t.dispose();
+  return { name, values, epsilon, epsilonSource, stats: keypointStats(values, rows, cols, epsilon) };
+};
+
+/**
+ * The metrics of one predictions file, as the reference's `compute_metrics_single`: temporal
+ * norm for video predictions, pixel error for predictions of labeled frames (a `set` column;
+ * rows matched to the labels by index), and the PCA metrics the config asks for, the PCA fitted
+ * on the labels. Every error names the file and the place.
+ */
+export const computeFileMetrics = (setup: MetricsSetup, preds: PoseTable): Either<string, FileMetrics> => {
+  const labels = matchKeypoints(setup.cfg, preds, setup.labels);
+  if (either.isLeft(labels)) return labels;
+  const k = preds.keypoints.length;
+  const n = preds.xy.rows;
+  const kind = preds.hasSetColumn ? 'labeled' : 'video';
+  if (kind === 'video' && n < 2)
+    return either.left(`${preds.file}: the temporal norm needs at least 2 frames, the file has ${n} (a video predictions file: no set column)`);
+  if (kind === 'labeled' && !labels.right)
+    return either.left(`${preds.file}: predictions of labeled frames (a set column): the pixel error needs the labels file (--labels CollectedData.csv)`);
+  const rows = kind === 'labeled' ? matchRows(preds, labels.right!) : null;
+  if (rows && either.isLeft(rows)) return rows;
+
+  // PCA fits are shared by files with the same keypoints
+  const fits: PcaMetric[] = [];
+  for (const p of setup.pca) {
+    const key = `${p.view}\u0000${preds.keypoints.join('\u0000')}`;
+    let fit = setup.fits.get(key);
+    if (!fit) {
+      const l = labels.right!;
+      const f = fitPcaMetric(p.view, { data: l.xy.data, rows: l.xy.rows, cols: l.xy.cols }, p.params, p.path);
+      if (either.isLeft(f)) return either.left(`fitting the ${p.view} PCA on ${l.file} (keypoints of ${preds.file}): ${formatIssues(f.left)}`);
+      fit = f.right;
+      setup.fits.set(key, fit);
+    }
+    fits.push(fit);
+  }
+
+  const metrics: MetricResult[] = [];
+  const pred = tf.tensor3d(Float32Array.from(preds.xy.data), [n, k, 2]);
+  try {
+    if (kind === 'video') {
+      const eps = setup.temporalEpsilon;
+      if (Array.isArray(eps) && eps.length !== k)
+        return either.left(`losses.temporal.epsilon: expected a number or ${k} numbers (one per keypoint of ${preds.file}), got ${eps.length}`);
+      metrics.push(result('temporal_norm', temporalNorm(pred), eps, eps === null ? null : 'losses.temporal.epsilon'));
+    } else {
+      const l = labels.right!;
+      const r = (rows as either.Right<Int32Array>).right;
+      const truth = new Float32Array(n * 2 * k);
+      for (let i = 0; i < n; i++) truth.set(l.xy.data.subarray(r[i] * 2 * k, (r[i] + 1) * 2 * k), i * 2 * k);
+      const t = tf.tensor3d(truth, [n, k, 2]);
+      metrics.push(result('pixel_error', pixelError(t, pred), null, null));
+      t.dispose();
+    }
+    setup.pca.forEach((p, i) => {
+      const fit = fits[i];
+      const eps = p.block.epsilon ?? fit.epsilon * p.block.empirical_epsilon_multiplier;
+      const source = p.block.epsilon !== null ? `${p.path}.epsilon` : `fitted: ${p.block.empirical_epsilon_percentile}th percentile of the labels' errors${p.block.empirical_epsilon_multiplier !== 1 ? ` × ${p.block.empirical_epsilon_multiplier}` : ''}`;
+      metrics.push(result(p.view === 'singleview' ? 'pca_singleview_error' : 'pca_multiview_error', pcaReprojectionErrorMetric(pred, fit), Number.isFinite(eps) ? eps : null, Number.isFinite(eps) ? source : null));
+    });
+  } finally {
+    pred.dispose();
+  }
+  return either.right({ file: preds.file, stem: stemOf(preds.file), keypoints: preds.keypoints, index: preds.index, ...(preds.set ? { set: preds.set } : {}), kind, metrics });
+};

@@ -1,0 +1,31 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { PREDS, hasData, readMetricCsv, tmpDir, warnIfNoData } from './helpers.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** `metrics` is in the command table of src/cli/main.ts (the other metric tests call metricsCommand in process). */
+const wired = /\bmetrics\s*:/.test(fs.readFileSync(path.join(root, 'src', 'cli', 'main.ts'), 'utf8'));
+if (!wired) console.warn('SKIP `npx poseloss metrics` end to end: src/cli/main.ts has no metrics entry in its command table yet');
+warnIfNoData('`npx poseloss metrics` end to end');
+
+describe.skipIf(!wired || !hasData)('npx poseloss metrics (bin/poseloss.js)', () => {
+  it('IBL pupil video: the reference temporal norm within 2e-5 px, summary on stdout, exit 0', () => {
+    const out = tmpDir('cli');
+    const r = spawnSync(
+      process.execPath,
+      [path.join(root, 'bin', 'poseloss.js'), 'metrics', '--config', path.join(PREDS, 'configs', 'ibl-pupil.yaml'), '--preds', path.join(PREDS, 'ibl-pupil', '5285c561.left.rng0.csv'), '--out', out],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(r.stderr).toMatch(/^backend: /m);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/5285c561\.left\.rng0\.csv: 2000 frames, 4 keypoints \(video\)/);
+    const want = readMetricCsv(path.join(PREDS, 'reference', '5285c561.left.rng0_temporal_norm.csv'));
+    const got = readMetricCsv(path.join(out, '5285c561.left.rng0_temporal_norm.csv'));
+    expect(got.header).toEqual(want.header);
+    want.values.forEach((row, i) => row.forEach((v, j) => (Number.isNaN(v) ? expect(got.values[i][j]).toBeNaN() : expect(Math.abs(got.values[i][j] - v)).toBeLessThanOrEqual(2e-5))));
+    expect(fs.readdirSync(out).sort()).toEqual(['5285c561.left.rng0_temporal_norm.csv', 'report.html']);
+  });
+});
