@@ -5,40 +5,9 @@
  * in pixels for temporal losses, confidences in [0, 1].
  */
 
-export interface Rng {
-  /** Uniform in [0, 1). */
-  uniform(): number;
-  /** Standard normal. */
-  normal(): number;
-  /** Integer in [0, n). */
-  int(n: number): number;
-}
+import { rng, type Rng } from '../src/example/random.js';
 
-/** mulberry32 with Box–Muller normals: fast, seeded, identical on every run. */
-export const rng = (seed: number): Rng => {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  let spare: number | null = null;
-  const normal = (): number => {
-    if (spare !== null) {
-      const s = spare;
-      spare = null;
-      return s;
-    }
-    const u = 1 - uniform();
-    const v = uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
-  return { uniform, normal, int: (n) => Math.floor(uniform() * n) };
-};
+export { rng, type Rng };
 
 export const K = 17;
 /** Keypoints matched between the top (0..7) and bottom (8..15) views; keypoint 16 has no pair. */

@@ -1,5 +1,13 @@
 /** A small seeded PRNG (mulberry32): deterministic examples and benchmarks without a dependency. */
-export const rng = (seed: number) => {
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  uniform(): number;
+  normal(): number;
+  int(n: number): number;
+}
+
+export const rng = (seed: number): Rng => {
   let a = seed >>> 0;
   const next = (): number => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -10,5 +18,7 @@ export const rng = (seed: number) => {
   };
   /** Standard normal (Box–Muller). */
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-  return { next, normal };
+  /** Integer in [0, n). */
+  const int = (n: number): number => Math.floor(next() * n);
+  return { next, uniform: next, normal, int };
 };

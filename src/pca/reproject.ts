@@ -69,96 +69,6 @@ export function reproject(x: Matrix64, mean: Float64Array, kept: Matrix64, preci
   return { data: out, rows, cols: d };
 }
 
-/** Float32 kernel: X − R with R = ((X − mean) Eᵀ) E + mean, every step rounded as torch float32. */
-function errorF32(x: Matrix64, mean: Float64Array, kept: Matrix64): Matrix64 {
-  const { m, e, et, k, d } = params(mean, kept, true);
-  const { rows, data } = x;
-  const half = d / 2;
-  const out = new Float64Array(rows * half);
-  const centred = new Float64Array(d);
-  const coef = new Float64Array(k);
-  for (let r = 0; r < rows; r++) {
-    const o = r * d;
-    const oo = r * half;
-    let nan = false;
-    for (let c = 0; c < d; c++) {
-      const v = Math.fround(Math.fround(data[o + c]) - m[c]);
-      if (v !== v) nan = true;
-      centred[c] = v;
-    }
-    if (nan) {
-      out.fill(NaN, oo, oo + half);
-      continue;
-    }
-    for (let i = 0; i < k; i++) {
-      const ei = i * d;
-      let a = 0;
-      for (let c = 0; c < d; c++) a = Math.fround(a + centred[c] * e[ei + c]);
-      coef[i] = a;
-    }
-    for (let p = 0; p < half; p++) {
-      const cx = 2 * p;
-      const bx = cx * k;
-      const by = bx + k;
-      let sx = 0;
-      let sy = 0;
-      for (let i = 0; i < k; i++) {
-        sx = Math.fround(sx + coef[i] * et[bx + i]);
-        sy = Math.fround(sy + coef[i] * et[by + i]);
-      }
-      const dx = Math.fround(Math.fround(data[o + cx]) - Math.fround(sx + m[cx]));
-      const dy = Math.fround(Math.fround(data[o + cx + 1]) - Math.fround(sy + m[cx + 1]));
-      out[oo + p] = Math.fround(Math.sqrt(dx * dx + dy * dy));
-    }
-  }
-  return { data: out, rows, cols: half };
-}
-
-/** Float64 kernel: the residual (X − mean) − ((X − mean) Eᵀ) E. */
-function errorF64(x: Matrix64, mean: Float64Array, kept: Matrix64): Matrix64 {
-  const { m, e, et, k, d } = params(mean, kept, false);
-  const { rows, data } = x;
-  const half = d / 2;
-  const out = new Float64Array(rows * half);
-  const centred = new Float64Array(d);
-  const coef = new Float64Array(k);
-  for (let r = 0; r < rows; r++) {
-    const o = r * d;
-    const oo = r * half;
-    let nan = false;
-    for (let c = 0; c < d; c++) {
-      const v = data[o + c] - m[c];
-      if (v !== v) nan = true;
-      centred[c] = v;
-    }
-    if (nan) {
-      out.fill(NaN, oo, oo + half);
-      continue;
-    }
-    for (let i = 0; i < k; i++) {
-      const ei = i * d;
-      let a = 0;
-      for (let c = 0; c < d; c++) a += centred[c] * e[ei + c];
-      coef[i] = a;
-    }
-    for (let p = 0; p < half; p++) {
-      const cx = 2 * p;
-      const bx = cx * k;
-      const by = bx + k;
-      let sx = 0;
-      let sy = 0;
-      for (let i = 0; i < k; i++) {
-        sx += coef[i] * et[bx + i];
-        sy += coef[i] * et[by + i];
-      }
-      const dx = centred[cx] - sx;
-      const dy = centred[cx + 1] - sy;
-      out[oo + p] = Math.sqrt(dx * dx + dy * dy);
-    }
-  }
-  return { data: out, rows, cols: half };
-}
-
 /**
  * Per-keypoint reprojection error of formatted rows X (rows, D): the Euclidean norm of each
  * (x, y) pair of X − R, R = ((X − mean) Eᵀ) E + mean → (rows, D/2). A NaN anywhere in a row
@@ -171,6 +81,14 @@ export function reprojectionError(
   kept: Matrix64,
   precision: Precision = 'float32',
 ): Matrix64 {
-  checkShapes(x, mean, kept);
-  return precision === 'float32' ? errorF32(x, mean, kept) : errorF64(x, mean, kept);
+  const r = reproject(x, mean, kept, precision);
+  const rnd = precision === 'float32' ? Math.fround : (v: number) => v;
+  const half = x.cols / 2;
+  const out = new Float64Array(x.rows * half);
+  for (let i = 0; i < out.length; i++) {
+    const dx = rnd(rnd(x.data[2 * i]) - r.data[2 * i]);
+    const dy = rnd(rnd(x.data[2 * i + 1]) - r.data[2 * i + 1]);
+    out[i] = rnd(Math.sqrt(dx * dx + dy * dy));
+  }
+  return { data: out, rows: x.rows, cols: half };
 }
