@@ -25,7 +25,6 @@ export const pcaForward = (pca: PcaFit, frames: number, k: number, eps: number):
   const rows = frames * perFrame;
   const count = rows * (d / 2);
   const xs = new Float64Array(d);
-  const proj = new Float64Array(n);
   const diff = new Float64Array(d);
   const gd = new Float64Array(d);
   const gw = new Float64Array(d); // gradient w.r.t. centred row, back through the centering weights
@@ -48,77 +47,81 @@ export const pcaForward = (pca: PcaFit, frames: number, k: number, eps: number):
     return 0.5 * (lo + hi);
   };
 
+  const half = d / 2;
+  const mw = new Float64Array(d);
   return ([x], grads) => {
     const g = grads?.[0];
     let total = 0;
-    const mw = new Float64Array(d);
     for (let b = 0; b < frames; b++)
       for (let r = 0; r < perFrame; r++) {
         const src = source[r];
         const base = b * 2 * k;
         let anyNaN = false;
         for (let c = 0; c < d; c++) {
-          xs[c] = x[base + src[c]];
-          anyNaN ||= xs[c] !== xs[c];
+          const v = x[base + src[c]];
+          if (v !== v) anyNaN = true;
+          xs[c] = v;
         }
-        if (centering) {
-          for (let coord = 0; coord < 2; coord++) {
-            let centre = 0;
-            if (centering === 'mean') {
-              for (let j = coord; j < d; j += 2) centre += xs[j];
-              centre /= d / 2;
-            } else centre = anyNaN ? NaN : medianWeights(coord, mw);
-            for (let j = coord; j < d; j += 2) xs[j] = anyNaN ? NaN : xs[j] - centre;
-          }
-        }
+        if (centering) centre(xs, anyNaN);
         for (let c = 0; c < d; c++) xs[c] -= mean[c];
-        for (let i = 0; i < n; i++) {
-          let s = 0;
-          for (let c = 0; c < d; c++) s += E[i * d + c] * xs[c];
-          proj[i] = s;
-        }
-        for (let c = 0; c < d; c++) {
-          let s = xs[c];
-          for (let i = 0; i < n; i++) s -= E[i * d + c] * proj[i];
-          diff[c] = s;
-        }
+        project(xs, diff);
         let rowActive = false;
-        for (let j = 0; j < d / 2; j++) {
-          const e = Math.sqrt(diff[2 * j] * diff[2 * j] + diff[2 * j + 1] * diff[2 * j + 1]);
+        for (let j = 0; j < half; j++) {
+          const ex = diff[2 * j];
+          const ey = diff[2 * j + 1];
+          const e = Math.sqrt(ex * ex + ey * ey);
           const v = e - eps;
+          let gx = 0;
+          let gy = 0;
           if (v > 0) {
             total += v;
-            if (g && e > 0) {
-              gd[2 * j] = diff[2 * j] / e / count;
-              gd[2 * j + 1] = diff[2 * j + 1] / e / count;
+            if (e > 0) {
+              gx = ex / (e * count);
+              gy = ey / (e * count);
               rowActive = true;
-              continue;
             }
           } else if (v !== v) total = NaN;
-          gd[2 * j] = 0;
-          gd[2 * j + 1] = 0;
+          gd[2 * j] = gx;
+          gd[2 * j + 1] = gy;
         }
         if (!g || !rowActive) continue;
-        // back through the projection: (I − EᵀE) is symmetric
-        for (let i = 0; i < n; i++) {
-          let s = 0;
-          for (let c = 0; c < d; c++) s += E[i * d + c] * gd[c];
-          proj[i] = s;
-        }
-        for (let c = 0; c < d; c++) {
-          let s = gd[c];
-          for (let i = 0; i < n; i++) s -= E[i * d + c] * proj[i];
-          gw[c] = s;
-        }
-        // back through the centering: x_j − centre(x) per coordinate
-        if (centering)
-          for (let coord = 0; coord < 2; coord++) {
-            let sum = 0;
-            for (let j = coord; j < d; j += 2) sum += gw[j];
-            for (let j = coord; j < d; j += 2) gw[j] -= centering === 'mean' ? sum / (d / 2) : sum * mw[j];
-          }
+        project(gd, gw); // (I − EᵀE) is symmetric: the same map takes the gradient back
+        if (centering) uncentre(gw);
         for (let c = 0; c < d; c++) g[base + src[c]] += gw[c];
       }
     return count === 0 ? 0 : total / count;
   };
+
+  /** out = (I − EᵀE)·v */
+  function project(v: Float64Array, out: Float64Array): void {
+    for (let c = 0; c < d; c++) out[c] = v[c];
+    for (let i = 0; i < n; i++) {
+      const o = i * d;
+      let s = 0;
+      for (let c = 0; c < d; c++) s += E[o + c] * v[c];
+      for (let c = 0; c < d; c++) out[c] -= E[o + c] * s;
+    }
+  }
+
+  /** Subtract the per-coordinate mean or median over the row's keypoints; a NaN frame is all NaN. */
+  function centre(row: Float64Array, anyNaN: boolean): void {
+    for (let coord = 0; coord < 2; coord++) {
+      let c0 = 0;
+      if (anyNaN) c0 = NaN;
+      else if (centering === 'mean') {
+        for (let j = coord; j < d; j += 2) c0 += row[j];
+        c0 /= half;
+      } else c0 = medianWeights(coord, mw);
+      for (let j = coord; j < d; j += 2) row[j] = anyNaN ? NaN : row[j] - c0;
+    }
+  }
+
+  /** The gradient back through the centering: ∂(x_j − centre(x))/∂x. */
+  function uncentre(gr: Float64Array): void {
+    for (let coord = 0; coord < 2; coord++) {
+      let sum = 0;
+      for (let j = coord; j < d; j += 2) sum += gr[j];
+      for (let j = coord; j < d; j += 2) gr[j] -= centering === 'mean' ? sum / half : sum * mw[j];
+    }
+  }
 };
