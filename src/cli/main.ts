@@ -1,6 +1,7 @@
 import { initBackend } from '../backend/index.js';
 import { verifyCommand } from './verify.js';
 import { exampleCommand } from './example.js';
+import { demoCommand } from './demo.js';
 import { checkCommand } from './check.js';
 import { explainCommand } from './explain.js';
 import { metricsCommand } from './metrics.js';
@@ -8,6 +9,9 @@ import { metricsCommand } from './metrics.js';
 const USAGE = `poseloss — training losses and metrics of animal pose estimation
 
 usage:
+  poseloss demo [--steps N] [--seed S] [--out DIR] [--quick]
+                                     train a small model with and without the unsupervised losses
+                                     on built-in synthetic data; table side by side + report.html
   poseloss example                   every loss on a built-in synthetic batch
   poseloss verify <file-or-dir>...   run reference vectors (../shared/golden format)
   poseloss check <config.yaml> [--labels L.csv]     validate a Lightning Pose config's losses
@@ -28,6 +32,7 @@ const main = async (argv: string[]): Promise<number> => {
   const commands: Record<string, (args: string[]) => number | Promise<number>> = {
     verify: (args) => verifyCommand(args),
     example: () => exampleCommand(),
+    demo: (args) => demoCommand(args),
     check: (args) => checkCommand(args),
     explain: (args) => explainCommand(args),
     metrics: (args) => metricsCommand(args),
