@@ -20,14 +20,20 @@ export const heatmapForward =
       valid[m] = v ? 1 : 0;
       count += valid[m];
     }
-    if (count === 0) return 0; // D1: empty reduction is 0, gradients stay 0
     const g = grads?.[0];
+    if (count === 0) {
+      g?.fill(0);
+      return 0; // D1: empty reduction is 0, gradients 0
+    }
     const scale = 1 / count;
     let total = 0;
     for (let m = 0; m < maps; m++) {
-      if (!valid[m]) continue;
       const start = m * pixels;
       const end = start + pixels;
+      if (!valid[m]) {
+        g?.fill(0, start, end); // every gradient entry is written: no separate zeroing pass
+        continue;
+      }
       if (kind === 'heatmap_mse') {
         for (let i = start; i < end; i++) {
           const d = t[i] - p[i];

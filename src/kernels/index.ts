@@ -38,7 +38,7 @@ export const fuse = (plan: Plan): FusedRunner | null => {
     return (env) => {
       const [t, p] = c.of.map((k) => env.get(k)!);
       const [b, k, h, w] = p.shape;
-      return fusedLoss([t], [p], heatmapForward(c.name as (typeof HEATMAP)[number], b * k, h * w, masked));
+      return fusedLoss([t], [p], heatmapForward(c.name as (typeof HEATMAP)[number], b * k, h * w, masked), true);
     };
   }
   const isTemporal = c.name === 'temporal_norm';
