@@ -5,12 +5,13 @@ import type { StepRecord } from './train.js';
 import { better, type Table } from './table.js';
 import { worstPerFrame } from './evaluate.js';
 import { greyPng } from './png.js';
-import { esc, lineChart, type Series } from './svg.js';
+import { renderPage, type Chart, type Image, type Mark, type Page, type Table as PageTable, type TimeChart } from '../report/page.js';
 
 /**
- * The demo's report.html: the table, loss curves per term, error over time on the held-out
- * video for both runs, and frames with both runs' keypoints drawn. Self-contained (inline SVG
- * and PNG data URIs), so it opens offline from the output folder.
+ * The demo's report.html, built with the report machinery of `poseloss metrics` (one
+ * self-contained page, uPlot charts inlined): the side-by-side table, loss curves per term,
+ * error over time on the held-out video for both runs, and frames with both runs' keypoints
+ * drawn over them.
  */
 
 export interface ReportRun {
@@ -43,44 +44,75 @@ export const smooth = (v: ArrayLike<number>, alpha = 0.05): number[] => {
   return out;
 };
 
-const tableHtml = (t: Table): string => {
-  const head = `<tr><th></th>${t.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>`;
-  const body = t.sections
-    .map(
-      (s) =>
-        `<tr><th colspan="${t.columns.length + 1}" class="sec">${esc(s.title)}</th></tr>` +
-        s.rows
-          .map((r) => {
-            const b = better(r);
-            const cells = r.cells.map((c, i) => `<td class="num${i === b ? ' best' : ''}">${c === undefined ? '' : Number.isFinite(c) ? c.toFixed(r.digits) : String(c)}</td>`);
-            return `<tr><td>${esc(r.label)}</td>${cells.join('')}</tr>`;
-          })
-          .join(''),
-    )
-    .join('');
-  return `<table>${head}${body}</table>`;
+const TRUTH = '#2a2';
+const BANDS = { occluder: 'rgba(0,0,0,0.08)', distractor: 'rgba(230,180,0,0.18)' } as const;
+
+const cellText = (c: number | undefined, digits: number): string => (c === undefined ? '' : Number.isFinite(c) ? c.toFixed(digits) : '–');
+
+/** The demo's table (the one `poseloss demo` prints); the better run's cell in bold. */
+const pageTable = (t: Table): PageTable => ({
+  kind: 'table',
+  columns: ['', ...t.columns],
+  rows: t.sections.flatMap((s) => [
+    { section: s.title },
+    ...s.rows.map((r) => {
+      const b = better(r);
+      return { label: r.label.trim(), indent: r.label !== r.label.trimStart(), cells: r.cells.map((c, i) => ({ text: cellText(c, r.digits), tone: i === b ? ('best' as const) : undefined })) };
+    }),
+  ]),
+});
+
+const steps = (r: ReportRun): number[] => r.history.map((h) => h.step);
+
+/** x and one series per run, on the union of the runs' steps (a run without a step there: a gap). */
+const stepChart = (runs: readonly ReportRun[], get: (h: StepRecord) => number | undefined, c: Omit<TimeChart, 'kind' | 'x' | 'series'>): TimeChart => {
+  const x = [...new Set(runs.flatMap(steps))].sort((a, b) => a - b);
+  return {
+    kind: 'time',
+    x,
+    integerX: true,
+    series: runs.map((r) => {
+      const at = new Map(r.history.map((h, i) => [h.step, i]));
+      const sm = smooth(r.history.map((h) => get(h) ?? NaN));
+      return { name: r.label, color: r.color, values: x.map((s) => (at.has(s) ? sm[at.get(s)!] : null)) };
+    }),
+    ...c,
+  };
 };
 
-const lossCharts = (runs: readonly ReportRun[]): string => {
+const lossCharts = (runs: readonly ReportRun[]): Chart[] => {
   const terms = [...new Set(runs.flatMap((r) => Object.keys(r.history[0]?.terms ?? {})))];
-  const charts = terms.map((term) =>
-    lineChart(
-      runs.filter((r) => r.history.length && term in r.history[0].terms).map((r): Series => ({ name: r.label, color: r.color, values: smooth(r.history.map((h) => h.terms[term])) })),
-      { title: `${term} (unweighted, smoothed)`, xLabel: 'step', yLabel: 'loss', logY: true },
+  const charts: Chart[] = terms.map((term) =>
+    stepChart(
+      runs.filter((r) => r.history.length && term in r.history[0].terms),
+      (h) => h.terms[term],
+      { title: `${term} (unweighted, smoothed)`, xLabel: 'step', yLabel: 'loss (log)', logY: true },
     ),
   );
-  charts.push(lineChart(runs.map((r) => ({ name: r.label, color: r.color, values: smooth(r.history.map((h) => h.total)) })), { title: 'total optimised loss (smoothed)', xLabel: 'step', yLabel: 'loss', logY: true }));
-  charts.push(lineChart(runs.map((r) => ({ name: r.label, color: r.color, values: r.history.map((h) => h.anneal) })), { title: 'anneal weight of the unsupervised losses', xLabel: 'step', yLabel: 'weight' }));
-  return charts.join('\n');
+  charts.push(stepChart(runs, (h) => h.total, { title: 'total optimised loss (smoothed)', xLabel: 'step', yLabel: 'loss (log)', logY: true }));
+  // the anneal weight is a schedule: drawn as is (smoothing would lag it)
+  const x = [...new Set(runs.flatMap(steps))].sort((a, b) => a - b);
+  charts.push({
+    kind: 'time',
+    title: 'anneal weight of the unsupervised losses',
+    xLabel: 'step',
+    yLabel: 'weight',
+    integerX: true,
+    x,
+    series: runs.map((r) => {
+      const at = new Map(r.history.map((h) => [h.step, h.anneal]));
+      return { name: r.label, color: r.color, values: x.map((s) => at.get(s) ?? null) };
+    }),
+  });
+  return charts;
 };
 
-const bands = (events: readonly Event[]) =>
-  events.map((e) => ({ start: e.start, end: e.end, color: e.nuisance.kind === 'occluder' ? 'rgba(0,0,0,0.08)' : 'rgba(230,180,0,0.15)' }));
+const bands = (events: readonly Event[]) => events.map((e) => ({ start: e.start, end: e.end, color: BANDS[e.nuisance.kind] }));
 
 /** Frames where the runs differ most (each way), and the frame where the first run is worst. */
 const pickFrames = (runs: readonly ReportRun[], n: number): number[] => {
   const worst = runs.map((r) => worstPerFrame(r.metrics));
-  const frames = worst[0].length;
+  const frames = worst[0]?.length ?? 0;
   const diff = Array.from({ length: frames }, (_, f) => ({ f, d: worst[0][f] - (worst[1]?.[f] ?? 0) }));
   const picked = new Set<number>();
   const far = (f: number) => [...picked].every((p) => Math.abs(p - f) > 10);
@@ -89,52 +121,62 @@ const pickFrames = (runs: readonly ReportRun[], n: number): number[] => {
   return [...picked].sort((a, b) => a - b);
 };
 
-const frameSvg = (input: ReportInput, f: number): string => {
+/** Frame f of the held-out video, with the true keypoints (circles) and each run's (crosses). */
+const frameImage = (input: ReportInput, f: number): Image => {
   const { test } = input;
   const s = test.size;
-  const scale = 4;
   const png = greyPng(test.pixels.subarray(f * s * s, (f + 1) * s * s), s, s).toString('base64');
   const K = input.keypointNames.length;
-  const marks = (kp: ArrayLike<number>, color: string, shape: 'circle' | 'cross') =>
-    Array.from({ length: K }, (_, k) => {
-      const [x, y] = [kp[(f * K + k) * 2] * scale, kp[(f * K + k) * 2 + 1] * scale];
-      return shape === 'circle'
-        ? `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4" fill="none" stroke="${color}" stroke-width="1.5"><title>${esc(input.keypointNames[k])}</title></circle>`
-        : `<path d="M${x - 4},${y - 4}L${x + 4},${y + 4}M${x - 4},${y + 4}L${x + 4},${y - 4}" stroke="${color}" stroke-width="1.5"/>`;
-    }).join('');
-  const errs = input.runs.map((r) => `${esc(r.label)}: worst ${worstPerFrame(r.metrics)[f].toFixed(1)} px`).join(' · ');
-  return `<figure><svg xmlns="http://www.w3.org/2000/svg" width="${s * scale}" height="${s * scale}">
-<image href="data:image/png;base64,${png}" width="${s * scale}" height="${s * scale}" style="image-rendering:pixelated"/>
-${marks(test.keypoints, '#2a2', 'circle')}${input.runs.map((r) => marks(r.keypoints, r.color, 'cross')).join('')}
-</svg><figcaption>frame ${f} — ${errs}</figcaption></figure>`;
+  // the frames' pixel (i, j) is centred on (x, y) = (j, i); an image's pixel spans [j, j + 1)
+  const marks = (kp: ArrayLike<number>, color: string, shape: Mark['shape'], who: string): Mark[] =>
+    Array.from({ length: K }, (_, k) => ({ x: kp[(f * K + k) * 2] + 0.5, y: kp[(f * K + k) * 2 + 1] + 0.5, color, shape, label: `${input.keypointNames[k]} (${who})` }));
+  const errs = input.runs.map((r) => `${r.label}: worst ${worstPerFrame(r.metrics)[f].toFixed(1)} px`).join(' · ');
+  return {
+    src: `data:image/png;base64,${png}`,
+    width: s,
+    height: s,
+    scale: 4,
+    caption: `frame ${f} — ${errs}`,
+    alt: `held-out frame ${f} with the true and predicted keypoints`,
+    marks: [...marks(test.keypoints, TRUTH, 'circle', 'truth'), ...input.runs.flatMap((r) => marks(r.keypoints, r.color, 'cross', r.label))],
+  };
 };
 
-export const reportHtml = (input: ReportInput): string => {
-  const perFrame = input.runs.map((r): Series => {
+/** The demo's page. */
+export const reportPage = (input: ReportInput): Page => {
+  const frames = input.runs[0]?.metrics.frames ?? 0;
+  const meanError = input.runs.map((r) => {
     const K = r.metrics.keypoints;
     return { name: r.label, color: r.color, values: Array.from({ length: r.metrics.frames }, (_, f) => r.metrics.pixelError.subarray(f * K, (f + 1) * K).reduce((a, b) => a + b, 0) / K) };
   });
-  const legend = `<p class="legend">Frames: <span style="color:#2a2">○ true keypoints</span> ${input.runs.map((r) => `<span style="color:${r.color}">× ${esc(r.label)}</span>`).join(' ')}. Error plot: grey bands = occluder, yellow = distractor.</p>`;
-  return `<!doctype html>
-<html><head><meta charset="utf-8"><title>${esc(input.title)}</title>
-<style>
-body{font-family:sans-serif;max-width:1180px;margin:2em auto;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{padding:3px 10px;border-bottom:1px solid #eee}
-td.num{text-align:right;font-variant-numeric:tabular-nums}td.best{font-weight:bold}th.sec{text-align:left;background:#f6f6f6}
-.charts{display:flex;flex-wrap:wrap;gap:8px}figure{display:inline-block;margin:6px}figcaption{font-size:12px;max-width:256px}
-pre{background:#f6f6f6;padding:8px}.legend{font-size:13px}
-</style></head><body>
-<h1>${esc(input.title)}</h1>
-<pre>${input.meta.map(esc).join('\n')}</pre>
-<h2>Results</h2>
-${tableHtml(input.table)}
-<h2>Loss curves</h2>
-<div class="charts">${lossCharts(input.runs)}</div>
-<h2>Error over time on the held-out video</h2>
-${lineChart(perFrame, { title: 'mean keypoint error per frame', xLabel: 'frame', yLabel: 'pixels', width: 1100, height: 260, bands: bands(input.test.events) })}
-<h2>Frames where the runs differ most</h2>
-${legend}
-<div>${pickFrames(input.runs, 4).map((f) => frameSvg(input, f)).join('\n')}</div>
-</body></html>
-`;
+  const picked = pickFrames(input.runs, 4);
+  return {
+    title: input.title,
+    notes: [...input.meta, 'Charts: drag to zoom, double-click to reset, click a legend entry to hide a run.'],
+    sections: [
+      { title: 'Results', sub: 'bold: the better of the two runs (temporal norm: the one closer to the truth)', blocks: [pageTable(input.table)] },
+      { title: 'Loss curves', blocks: [{ kind: 'charts', charts: lossCharts(input.runs) }] },
+      {
+        title: 'Error over time on the held-out video',
+        blocks: [
+          { kind: 'text', muted: true, parts: ['Shaded: ', { text: 'grey', muted: true }, ' bands = occluder, ', { text: 'yellow', color: '#b7791f' }, ' = distractor.'] },
+          {
+            kind: 'charts',
+            charts: [{ kind: 'time', title: 'mean keypoint error per frame', xLabel: 'frame', yLabel: 'pixels', integerX: true, wide: true, x: Array.from({ length: frames }, (_, f) => f), series: meanError, bands: bands(input.test.events) }],
+          },
+        ],
+      },
+      {
+        title: 'Frames where the runs differ most',
+        blocks: [
+          { kind: 'text', parts: ['Frames: ', { text: '○ true keypoints', color: TRUTH }, ...input.runs.flatMap((r) => [' ', { text: `× ${r.label}`, color: r.color }]), '. Hover a mark for its keypoint.'] },
+          { kind: 'images', images: picked.map((f) => frameImage(input, f)) },
+        ],
+      },
+    ],
+    footer: 'poseloss demo · charts by uPlot',
+  };
 };
+
+/** The demo's report.html: a single self-contained page. */
+export const reportHtml = (input: ReportInput): string => renderPage(reportPage(input));
