@@ -1,8 +1,12 @@
 /**
- * `npm run bench [-- --json] [--quick] [--filter <substring>]`: median ms per call of each
- * loss, forward and forward+backward, tensors leaked per call, and the reference's
- * numbers (PyTorch, one thread) beside ours where measured.
+ * `npm run bench [-- --json] [--quick] [--filter <substring>] [--peer]`: median ms per call of
+ * each loss, forward and forward+backward, tensors leaked per call, and the reference's
+ * numbers (PyTorch, one thread) beside ours: hard-coded where measured earlier, or, with
+ * `--peer`, measured in the same run by `bench/peer/run.py` on Debian's PyTorch.
  */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import { initBackend } from '../src/backend/index.js';
@@ -22,14 +26,15 @@ interface Row {
   note?: string;
 }
 
-const usage = 'usage: npm run bench -- [--json] [--quick] [--filter <substring>]';
+const usage = 'usage: npm run bench -- [--json] [--quick] [--filter <substring>] [--peer]';
 
 const parseArgs = (argv: string[]) => {
-  const o = { json: false, quick: false, filter: '' };
+  const o = { json: false, quick: false, filter: '', peer: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') o.json = true;
     else if (a === '--quick') o.quick = true;
+    else if (a === '--peer') o.peer = true;
     else if (a === '--filter' && i + 1 < argv.length) o.filter = argv[++i];
     else if (a.startsWith('--filter=')) o.filter = a.slice('--filter='.length);
     else if (a === '--help' || a === '-h') (console.log(usage), process.exit(0));
@@ -46,6 +51,44 @@ const backendDetail = async (name: string, how: string): Promise<string> => {
   const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'simd' : 'no simd';
   return `wasm (${how}; ${simd}, ${getThreadsCount()} thread${getThreadsCount() === 1 ? '' : 's'})`;
+};
+
+// ---------------------------------------------------------------- the peer (reference) run
+
+/** Debian's interpreter, where `apt-get install python3-torch` puts PyTorch; POSELOSS_PEER_PYTHON overrides. */
+const PEER_PYTHON = process.env.POSELOSS_PEER_PYTHON ?? '/usr/bin/python3';
+const PEER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'peer', 'run.py');
+
+interface Peer {
+  /** Reference medians by workload name; undefined when the peer did not run. */
+  readonly ms?: ReadonlyMap<string, number>;
+  /** In words: "measured now (torch …)" or why the hard-coded numbers are used. */
+  readonly note: string;
+}
+
+const HARD_CODED = 'hard-coded numbers measured earlier';
+
+/** Run the reference (bench/peer/run.py) now, if `PEER_PYTHON` can import torch. */
+const runPeer = (o: { quick: boolean; filter: string }, log: (s: string) => void): Peer => {
+  const probe = spawnSync(PEER_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    const why = probe.error ? probe.error.message : (probe.stderr.trim().split('\n').pop() ?? `exit ${probe.status}`);
+    return { note: `not run: ${PEER_PYTHON} cannot import torch (${why}; apt-get install python3-torch); ${HARD_CODED}` };
+  }
+  log(`peer: ${PEER_PYTHON} ${PEER_SCRIPT}${o.quick ? ' --quick' : ''}`);
+  const args = [PEER_SCRIPT, ...(o.quick ? ['--quick'] : []), ...(o.filter ? ['--filter', o.filter] : [])];
+  // Its progress goes to our stderr; its stdout is one JSON object.
+  const r = spawnSync(PEER_PYTHON, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20 });
+  if (r.error || r.status !== 0) return { note: `failed: ${r.error?.message ?? `exit ${r.status}`}; ${HARD_CODED}` };
+  try {
+    const out = JSON.parse(r.stdout) as { torch: string; threads?: number; malloc?: string; rows: { workload: string; median_ms: number | null }[] };
+    const ms = new Map(out.rows.filter((x) => typeof x.median_ms === 'number').map((x) => [x.workload, x.median_ms as number]));
+    const threads = out.threads ?? 1;
+    const malloc = out.malloc && out.malloc !== 'default' ? `, ${out.malloc} malloc` : '';
+    return { ms, note: `measured now (bench/peer/run.py, torch ${out.torch}, ${threads} thread${threads === 1 ? '' : 's'}${malloc})` };
+  } catch (e) {
+    return { note: `failed: unreadable output (${message(e)}); ${HARD_CODED}` };
+  }
 };
 
 const fmt = (v: number | null, digits = 3): string => (v === null ? '—' : v >= 100 ? v.toFixed(1) : v.toPrecision(digits));
@@ -103,15 +146,28 @@ const main = async (): Promise<void> => {
   const seconds = (performance.now() - started) / 1000;
   const stray = tf.memory().numTensors - tensorsAtStart;
 
+  // The reference's medians: measured now with --peer (falling back to the hard-coded ones).
+  let peer: Peer = { note: HARD_CODED };
+  if (args.peer) {
+    peer = runPeer(args, log);
+    if (peer.ms)
+      for (const row of rows) {
+        row.reference_ms = peer.ms.get(row.workload) ?? null;
+        row.ratio = row.median_ms !== null && row.reference_ms !== null ? row.median_ms / row.reference_ms : null;
+      }
+  }
+  log(`peer: ${peer.note}`);
+
   if (args.json) {
     const round = (v: number | null) => (v === null ? null : Number(v.toPrecision(4)));
     const out = rows.map((r) => ({ ...r, median_ms: round(r.median_ms), ratio: round(r.ratio) }));
-    console.log(JSON.stringify({ backend: info.name, backend_detail: detail, run: args.quick ? 'quick' : 'full', seconds: round(seconds), rows: out }));
+    console.log(JSON.stringify({ backend: info.name, backend_detail: detail, run: args.quick ? 'quick' : 'full', seconds: round(seconds), peer: peer.note, rows: out }));
     return;
   }
   console.log(`backend: ${detail}`);
   console.log(`median ms per call; fwd reads the scalar, fwd+bwd = value and gradients w.r.t. the predictions;`);
-  console.log(`reference: PyTorch, one thread; ratio = ours / reference; leaked_tensors per call\n`);
+  console.log(`reference: PyTorch, one thread; ratio = ours / reference; leaked_tensors per call`);
+  console.log(`peer: ${peer.note}\n`);
   console.log(table(rows));
   console.log(`\n${rows.length} workloads in ${seconds.toFixed(1)} s (${args.quick ? 'quick' : 'full'} run)${stray ? `; ${stray} tensors left alive after disposing every workload` : ''}`);
 };
