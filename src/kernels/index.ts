@@ -3,6 +3,8 @@ import type { Plan } from '../pipeline/interpret.js';
 import { fusedLoss } from './fused.js';
 import { heatmapForward } from './heatmap.js';
 import { pcaForward } from './pca.js';
+import { keypointForward, type Elementwise, type KernelMask } from './keypoints.js';
+import { INPUT_KEYS, PREDICTION_KEYS } from '../pipeline/inputs.js';
 import { temporalForward, temporalHeatmapForward, type PairMask } from './temporal.js';
 
 /** Computes the reduced loss of a plan from its inputs (transforms already applied). */
@@ -57,6 +59,8 @@ export const fuse = (plan: Plan): FusedRunner | null => {
         : fusedLoss(consts, [x], temporalHeatmapForward(c.name as (typeof TEMPORAL_HEATMAP)[number], frames, k, x.shape[2]! * x.shape[3]!, eps, pm.masks, !!conf));
     };
   }
+  const kp = keypointKernel(plan);
+  if (kp) return kp;
   const pca = c.fitted?.pca;
   if (c.name === 'pca_reprojection' && pca && plan.masks.length === 0 && plan.rectify.length <= 1) {
     const e = plan.rectify[0]?.epsilon ?? 0;
@@ -67,4 +71,62 @@ export const fuse = (plan: Plan): FusedRunner | null => {
     };
   }
   return null;
+};
+
+const ELEMENTWISE: readonly string[] = ['squared_error', 'absolute_error', 'huber', 'smooth_l1'];
+const DISTANCE: readonly string[] = ['euclidean', 'rms_error', 'euclidean_3d'];
+
+/** Differentiable: a prediction key, or a tensor a transform made (it may depend on predictions). */
+const differentiable = (key: string) => PREDICTION_KEYS.includes(key as never) || !INPUT_KEYS.includes(key as never);
+
+/** Keypoint losses: elementwise or per-keypoint distances on flat or point tensors, NaN/confidence masks. */
+const keypointKernel = (plan: Plan): FusedRunner | null => {
+  const c = plan.compute;
+  const elementwise = ELEMENTWISE.includes(c.name);
+  if (!elementwise && !DISTANCE.includes(c.name)) return null;
+  const [tKey, pKey] = c.of;
+  const kinds = [plan.kinds[tKey], plan.kinds[pKey]];
+  if (!kinds.every((k) => k === 'flat' || k === 'points') || plan.rectify.length > 1 || plan.transforms.length > 0) return null;
+  const confKeys = new Set<string>();
+  const masks: KernelMask[] = [];
+  for (const m of plan.masks) {
+    if (m.name === 'nan_targets' || m.name === 'nan_keypoints') {
+      const input = m.of === tKey ? 0 : m.of === pKey ? 1 : -1;
+      if (input < 0) return null;
+      masks.push({ input: input as 0 | 1, kind: 'nan', element: m.name === 'nan_targets', below: 0, drop: m.mode === 'drop' });
+    } else if (m.name === 'low_confidence' && m.below !== undefined && !m.optional) {
+      confKeys.add(m.of);
+      masks.push({ input: 2, kind: 'below', element: false, below: m.below, drop: m.mode === 'drop' });
+    } else return null;
+  }
+  if (confKeys.size > 1) return null;
+  const confKey = [...confKeys][0];
+  const gradFor = ([0, 1] as const).filter((i) => differentiable(c.of[i]));
+  return (env) => {
+    const t = env.get(tKey)!;
+    const p = env.get(pKey)!;
+    const flat = plan.kinds[pKey] === 'flat';
+    const ps = p.shape as number[];
+    const geometry = flat
+      ? { frames: ps[0], pairs: 1, keypoints: ps[1] / 2, coords: 2, targetBroadcast: false }
+      : c.name === 'euclidean_3d'
+        ? { frames: ps[0], pairs: ps[1], keypoints: ps[2], coords: ps[3], targetBroadcast: true }
+        : { frames: ps[0], pairs: 1, keypoints: ps[ps.length - 2], coords: ps[ps.length - 1], targetBroadcast: false };
+    const kind = elementwise
+      ? { elementwise: c.name as Elementwise, param: c.params?.delta ?? c.params?.beta ?? 1 }
+      : { norm: c.name === 'rms_error' ? 1 / Math.sqrt(geometry.coords) : 1 };
+    const forward = keypointForward(geometry, kind, masks, epsilonPerKeypoint(plan, geometry.keypoints), gradFor, plan.rectify.length > 0);
+    const tensors = [t, p];
+    const consts = [...([0, 1] as const).filter((i) => !gradFor.includes(i)).map((i) => tensors[i]), ...(confKey ? [env.get(confKey)!] : [])];
+    const preds = gradFor.map((i) => tensors[i]);
+    // fusedLoss hands inputs as [constants..., predictions...]: put them back as [t, p, conf]
+    const constIdx = ([0, 1] as const).filter((i) => !gradFor.includes(i));
+    return fusedLoss(consts, preds, (ins, grads) => {
+      const ordered: Float32Array[] = [];
+      constIdx.forEach((i, j) => (ordered[i] = ins[j]));
+      gradFor.forEach((i, j) => (ordered[i] = ins[consts.length + j]));
+      if (confKey) ordered[2] = ins[constIdx.length];
+      return forward(ordered, grads);
+    });
+  };
 };

@@ -83,6 +83,8 @@ export interface BuiltCompute {
   check(shapes: readonly (readonly number[])[]): string | null;
   apply(xs: readonly tf.Tensor[]): tf.Tensor;
   readonly fitted?: Fitted;
+  /** The step's numeric parameters (huber's delta, smooth_l1's beta), for fused kernels. */
+  readonly params?: Readonly<Record<string, number>>;
 }
 
 export interface BuiltRectify {

@@ -142,6 +142,70 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
     );
   });
 
+  it('regression, rmse, pairwise projections: NaN targets and predictions, 3-D camera pairs', () => {
+    fc.assert(
+      fc.property(fc.record({ b: fc.integer({ min: 1, max: 4 }), k: fc.integer({ min: 1, max: 4 }), pairs: fc.integer({ min: 1, max: 3 }), seed: fc.integer(), nanRate: fc.constantFrom(0, 0.2, 1) }), ({ b, k, pairs, seed, nanRate }) => {
+        let st = seed >>> 0;
+        const rand = () => (st = (st * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+        const vals = (n: number, nan: number) => Array.from({ length: n }, () => (rand() < nan ? NaN : rand() * 20 - 10));
+        const flatT = vals(b * 2 * k, nanRate);
+        const flatP = vals(b * 2 * k, 0);
+        for (const name of ['regression', 'rmse']) {
+          const [fused, ref] = pair(name, { log_weight: 0.3 });
+          const inputs = { keypoints_targ: tf.tensor2d(flatT, [b, 2 * k]), keypoints_pred: tf.tensor2d(flatP, [b, 2 * k]) };
+          try {
+            agree(fused, ref, inputs);
+          } finally {
+            tf.dispose(Object.values(inputs));
+          }
+        }
+        const [fused, ref] = pair('supervised_pairwise_projections', { log_weight: 0 });
+        const inputs = { keypoints_targ_3d: tf.tensor3d(vals(b * k * 3, nanRate / 2), [b, k, 3]), keypoints_pred_3d: tf.tensor4d(vals(b * pairs * k * 3, nanRate / 3), [b, pairs, k, 3]) };
+        try {
+          agree(fused, ref, inputs);
+        } finally {
+          tf.dispose(Object.values(inputs));
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('composed keypoint pipelines: huber, smooth_l1, absolute_error, euclidean with NaN and confidence masks, both modes', () => {
+    const computes: StepSpec[] = [
+      { compute: 'huber', of: ['keypoints_targ', 'keypoints_pred'], delta: 2 },
+      { compute: 'smooth_l1', of: ['keypoints_targ', 'keypoints_pred'], beta: 0.5 },
+      { compute: 'absolute_error', of: ['keypoints_targ', 'keypoints_pred'] },
+      { compute: 'squared_error', of: ['keypoints_pred_augmented', 'keypoints_pred'] },
+      { compute: 'euclidean', of: ['keypoints_targ', 'keypoints_pred'] },
+      { compute: 'rms_error', of: ['keypoints_targ', 'keypoints_pred'] },
+    ];
+    const maskSets: StepSpec[][] = [
+      [],
+      [{ mask: 'nan_targets', of: 'keypoints_targ', mode: 'zero' }],
+      [{ mask: 'nan_keypoints', of: 'keypoints_targ' }, { mask: 'low_confidence', of: 'confidences', below: 0.4, mode: 'drop' }],
+      [{ mask: 'nan_targets', of: 'keypoints_targ' }, { mask: 'low_confidence', of: 'confidences', below: 0.4 }],
+    ];
+    const t = tf.tensor2d([1, 2, NaN, 4, 5, 6, 7, NaN, 0, 0, 3, 3], [2, 6]);
+    const pr = tf.tensor2d([1.5, 2, 9, 4, 2, 6, 0, 1, 0, 0.2, 3, 9], [2, 6]);
+    const aug = tf.tensor2d([1, 1, 1, 4, 2, 6, 7, 1, 0, 0, 3, 3], [2, 6]);
+    const conf = tf.tensor2d([0.9, 0.1, 0.4, 0.6, 0.39, 0.8], [2, 3]);
+    for (const c of computes)
+      for (const masks of maskSets) {
+        if (c.of && (c.of as string[])[0] === 'keypoints_pred_augmented' && masks.length) continue;
+        for (const eps of [undefined, 0.5, [0.1, 1, 0]]) {
+          const pl: StepSpec[] = [...masks, c, ...(eps === undefined ? [] : [{ rectify: 'epsilon', epsilon: eps }]), { reduce: 'mean' }];
+          const build = (fused: boolean) => {
+            const r = buildPipeline('user', 0, pl, { fused });
+            if (either.isLeft(r)) throw new Error(JSON.stringify(r.left));
+            return r.right;
+          };
+          agree(build(true), build(false), { keypoints_targ: t, keypoints_pred: pr, keypoints_pred_augmented: aug, confidences: conf });
+        }
+      }
+    tf.dispose([t, pr, aug, conf]);
+  });
+
   it('user pipelines of the same shape fuse too: drop-mode confidence masks, no mask, several masks', () => {
     const pipelines: StepSpec[][] = [
       [{ compute: 'temporal_norm', of: 'keypoints_pred' }, { mask: 'low_confidence_pairs', of: 'confidences', below: 0.3, mode: 'drop' }, { rectify: 'epsilon', epsilon: 1 }, { reduce: 'mean' }],

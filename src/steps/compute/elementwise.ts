@@ -29,6 +29,7 @@ const elementwise = <P extends t.Props>(
         of,
         layout: elementwiseLayout(ctx.kinds[of[0]]),
         check: sameShapes(name, of),
+        params: Object.fromEntries(Object.entries(p).filter(([, v]) => typeof v === 'number')) as Record<string, number>,
         apply: ([targ, pred]) => formula(targ.sub(pred), p),
       }),
     )(resolveKeys(p.of, ctx, name, 2, ['flat', 'points', 'heatmaps'])),
