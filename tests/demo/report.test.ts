@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { hasChromium, launchChromium, openReportPage, warnIfNoChromium } from '../chromium.js';
 import { reportHtml, type ReportInput, type ReportRun } from '../../src/demo/report.js';
 import type { VideoMetrics } from '../../src/demo/evaluate.js';
 import type { StepRecord } from '../../src/demo/train.js';
@@ -10,11 +11,8 @@ import type { Table } from '../../src/demo/table.js';
 
 /** The demo's report.html from small fake run results (no training), checked as text and in headless Chromium. */
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`SKIP demo report in headless Chromium: ${CHROMIUM} is absent (Debian: apt-get install -y chromium)`);
+warnIfNoChromium('demo report');
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const NAMES = ['nose', 'ear', 'paw', 'tail'];
 const K = NAMES.length;
@@ -106,21 +104,14 @@ describe('demo report.html', () => {
 
 describe.skipIf(!hasChromium)('demo report.html in headless Chromium', () => {
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
   });
 
   it('loads without console errors: one drawn uPlot canvas per chart, the frames decoded with their marks', async () => {
-    const page = await browser!.newPage({ viewport: { width: 1280, height: 1600 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('request', (r) => void requests.push(r.url()));
-    await page.goto(`file://${file}`, { waitUntil: 'load' });
-    await page.waitForSelector('body[data-plots]', { timeout: 15_000 });
+    const { page, errors, requests } = await openReportPage(browser!, file);
     // runs in the page (a string: the tests are compiled without the DOM library)
     const c = (await page.evaluate(`(() => {
       const canvases = [...document.querySelectorAll('.uplot canvas')].map((cv) => {

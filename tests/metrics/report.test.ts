@@ -2,14 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { hasChromium, launchChromium, openReportPage, warnIfNoChromium } from '../chromium.js';
 import { DATA, PREDS, hasData, poseCsv, runMetrics, tmpDir } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`SKIP report in headless Chromium: ${CHROMIUM} is absent (Debian: apt-get install -y chromium)`);
+warnIfNoChromium('report');
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** A synthetic study: a 5,000-frame video (thinned for drawing) and predictions of labeled frames, with both PCA metrics. */
 const synthetic = (): { argv: string[]; metrics: number } => {
@@ -54,14 +52,7 @@ let browser: Browser | undefined;
 
 /** Loads the page, collects console errors and requests, and measures every chart's canvas (how many pixels were drawn). */
 const openReport = async (file: string, shot?: string): Promise<PageCheck> => {
-  const page = await browser!.newPage({ viewport: { width: 1280, height: 1600 } });
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('request', (r) => void requests.push(r.url()));
-  await page.goto(`file://${file}`, { waitUntil: 'load' });
-  await page.waitForSelector('body[data-plots]', { timeout: 15_000 });
+  const { page, errors, requests } = await openReportPage(browser!, file);
   // runs in the page (a string: the tests are compiled without the DOM library)
   const check = (await page.evaluate(`(() => {
     const canvases = [...document.querySelectorAll('.uplot canvas')].map((cv) => {
@@ -79,7 +70,7 @@ const openReport = async (file: string, shot?: string): Promise<PageCheck> => {
 
 describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
