@@ -17,3 +17,10 @@ export { decodeConfig, annealWeight, type LpConfig, type AnnealParams } from './
 export { parseYaml, readYaml } from './config/yaml.js';
 export * as metrics from './metrics/index.js';
 export * as pca from './pca/index.js';
+
+// for writing a step of your own (see docs/composing-losses.md): codecs with path-precise
+// errors, the step-codec helper, key resolution, and the layouts that place masks on outputs
+export { strict, finite, positive, inRange, oneOf, nullable, Epsilon } from './config/codecs.js';
+export { stepCodec, resolveKeys, sameShapes, Of, Mode } from './steps/common.js';
+export { elementwiseLayout, keypointLayout, pairLayout, pointPairsLayout, opaqueLayout, type Layout } from './pipeline/layout.js';
+export type { KeyKind } from './pipeline/keys.js';
