@@ -30,53 +30,38 @@ export interface KernelMask {
 
 export type Elementwise = 'squared_error' | 'absolute_error' | 'huber' | 'smooth_l1';
 
-/** Value and derivative of an elementwise distance at d = t − p (derivatives as tfjs's autodiff gives them). */
-const elementwise = (name: Elementwise, param: number) => {
-  const sign = (d: number) => (d > 0 ? 1 : -1); // tfjs Abs gradient: step(x, −1)
-  switch (name) {
-    case 'squared_error':
-      return (d: number, out: Float64Array) => ((out[0] = d * d), (out[1] = 2 * d));
-    case 'absolute_error':
-      return (d: number, out: Float64Array) => ((out[0] = Math.abs(d)), (out[1] = sign(d)));
-    case 'huber':
-      return (d: number, out: Float64Array) => {
-        const a = Math.abs(d);
-        if (a <= param) ((out[0] = 0.5 * d * d), (out[1] = d));
-        else ((out[0] = param * (a - 0.5 * param)), (out[1] = param * sign(d)));
-      };
-    case 'smooth_l1':
-      return (d: number, out: Float64Array) => {
-        const a = Math.abs(d);
-        if (a < param) ((out[0] = (0.5 * d * d) / param), (out[1] = d / param));
-        else ((out[0] = a - 0.5 * param), (out[1] = sign(d)));
-      };
-  }
-};
+const CODES: Record<Elementwise, number> = { squared_error: 0, absolute_error: 1, huber: 2, smooth_l1: 3 };
 
-/** Per (frame, pair, keypoint): dropped, zeroed or valid, from the masks; and the mean's count. */
+/** Per (frame, pair, keypoint[, coordinate]): valid (0), zeroed (1) or dropped (2); and the mean's count. */
 const validity = (g: KeypointGeometry, ins: Float32Array[], masks: readonly KernelMask[], elementLevel: boolean) => {
   const { frames, pairs, keypoints: k, coords: c, targetBroadcast } = g;
-  const n = frames * pairs * k * (elementLevel ? c : 1);
-  const state = new Uint8Array(n); // 0 valid, 1 zeroed, 2 dropped
-  const below = masks.map((m) => Math.fround(m.below));
-  for (let b = 0; b < frames; b++)
-    for (let q = 0; q < pairs; q++)
-      for (let j = 0; j < k; j++)
-        for (let e = 0; e < (elementLevel ? c : 1); e++) {
-          const i = ((b * pairs + q) * k + j) * (elementLevel ? c : 1) + e;
-          for (let mi = 0; mi < masks.length; mi++) {
-            const m = masks[mi];
-            let bad = false;
-            if (m.kind === 'below') bad = ins[2][b * k + j] < below[mi];
-            else {
-              const base = m.input === 0 && targetBroadcast ? (b * k + j) * c : ((b * pairs + q) * k + j) * c;
-              const x = ins[m.input];
-              if (m.element && elementLevel) bad = x[base + e] !== x[base + e];
-              else for (let cc = 0; cc < c; cc++) if (x[base + cc] !== x[base + cc]) bad = true;
-            }
-            if (bad) state[i] = m.drop ? 2 : Math.max(state[i], 1);
+  const per = elementLevel ? c : 1;
+  const n = frames * pairs * k * per;
+  const state = new Uint8Array(n);
+  if (masks.length === 0) return { state, count: n };
+  for (const m of masks) {
+    const mark = m.drop ? 2 : 1;
+    const below = Math.fround(m.below);
+    const x = ins[m.input];
+    const perElement = m.kind === 'nan' && m.element && elementLevel;
+    let i = 0; // index into state: ((b·P + q)·K + j)·per + e
+    for (let b = 0; b < frames; b++)
+      for (let q = 0; q < pairs; q++)
+        for (let j = 0; j < k; j++, i += per) {
+          if (m.kind === 'below') {
+            if (x[b * k + j] < below) for (let e = 0; e < per; e++) if (state[i + e] < mark) state[i + e] = mark;
+            continue;
           }
+          const base = (m.input === 0 && targetBroadcast ? b * k + j : (b * pairs + q) * k + j) * c;
+          if (perElement) {
+            for (let e = 0; e < c; e++) if (x[base + e] !== x[base + e] && state[i + e] < mark) state[i + e] = mark;
+            continue;
+          }
+          let bad = false;
+          for (let e = 0; e < c; e++) if (x[base + e] !== x[base + e]) bad = true;
+          if (bad) for (let e = 0; e < per; e++) if (state[i + e] < mark) state[i + e] = mark;
         }
+  }
   let count = 0;
   for (let i = 0; i < n; i++) if (state[i] !== 2) count++;
   return { state, count };
@@ -103,9 +88,10 @@ export const keypointForward =
     const elementLevel = 'elementwise' in kind;
     const { state, count } = validity(g, ins, masks, elementLevel);
     if (count === 0) return 0;
-    const f = elementLevel ? elementwise(kind.elementwise, kind.param) : null;
+    const code = elementLevel ? CODES[kind.elementwise] : -1;
+    const param = elementLevel ? kind.param : 0;
     const scale = elementLevel ? 1 : (kind as { norm: number }).norm;
-    const out = new Float64Array(2);
+    const inv = 1 / count;
     const gt = grads && gradFor.includes(0) ? grads[gradFor.indexOf(0)] : undefined;
     const gp = grads && gradFor.includes(1) ? grads[gradFor.indexOf(1)] : undefined;
     let total = 0;
@@ -114,18 +100,36 @@ export const keypointForward =
         for (let j = 0; j < k; j++) {
           const pb = ((b * pairs + q) * k + j) * c;
           const tb = targetBroadcast ? (b * k + j) * c : pb;
-          if (f) {
+          if (code >= 0) {
+            const ej = eps[j];
             for (let e = 0; e < c; e++) {
               if (state[pb + e] !== 0) continue;
               const d = t[tb + e] - p[pb + e];
-              f(d, out);
-              const v = out[0] - eps[j];
+              // value and derivative of the elementwise distance (derivatives as tfjs autodiff gives them;
+              // its Abs gradient is step(x, −1): −1 at 0)
+              let val: number;
+              let der: number;
+              if (code === 0) {
+                val = d * d;
+                der = 2 * d;
+              } else {
+                const a = d < 0 ? -d : d;
+                const sg = d > 0 ? 1 : -1;
+                if (code === 1) {
+                  val = a;
+                  der = sg;
+                } else if (code === 2) {
+                  if (a <= param) ((val = 0.5 * d * d), (der = d));
+                  else ((val = param * (a - 0.5 * param)), (der = param * sg));
+                } else if (a < param) ((val = (0.5 * d * d) / param), (der = d / param));
+                else ((val = a - 0.5 * param), (der = sg));
+              }
+              const v = val - ej;
               // without a rectify step every valid element passes (|d| at d = 0 keeps its subgradient)
               if (v > 0 || (!rectified && v === v)) {
                 total += v;
-                const gd = out[1] / count;
-                if (gt) gt[tb + e] += gd;
-                if (gp) gp[pb + e] -= gd;
+                if (gt) gt[tb + e] += der * inv;
+                if (gp) gp[pb + e] -= der * inv;
               } else if (v !== v) total = NaN;
             }
           } else {
