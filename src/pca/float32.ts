@@ -4,6 +4,7 @@
  * Float64Array but every stored intermediate is rounded to float32 (`Math.fround`).
  */
 import type { Matrix64 } from './types.js';
+import { nanMeanColumns } from './nanStats.js';
 
 /** Rounds to the nearest float32 (alias of Math.fround). */
 export const f32 = Math.fround;
@@ -57,23 +58,9 @@ const countObserved = (x: Matrix64, c: number): number => {
  *   transposed view), so numpy sums it pairwise.
  */
 export function nanMeanF32(x: Matrix64, order: 'sequential' | 'pairwise'): Float64Array {
+  if (order === 'sequential') return nanMeanColumns(x, f32);
   const { data, rows, cols } = x;
   const out = new Float64Array(cols);
-  if (order === 'sequential') {
-    const cnt = new Float64Array(cols);
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      for (let c = 0; c < cols; c++) {
-        const v = data[o + c];
-        if (v === v) {
-          out[c] = f32(out[c] + v);
-          cnt[c]++;
-        }
-      }
-    }
-    for (let c = 0; c < cols; c++) out[c] = cnt[c] > 0 ? f32(out[c] / cnt[c]) : NaN;
-    return out;
-  }
   for (let c = 0; c < cols; c++) {
     const n = countObserved(x, c);
     out[c] = n > 0 ? f32(pairwiseSumF32(data, c, rows, cols) / n) : NaN;

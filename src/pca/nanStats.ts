@@ -1,7 +1,13 @@
 import type { Matrix64 } from './types.js';
 
-/** Per-column mean over the non-NaN entries (numpy nanmean, axis 0); NaN for a column with none. */
-export function nanMeanColumns(x: Matrix64): Float64Array {
+const exact = (v: number): number => v;
+
+/**
+ * Per-column mean over the non-NaN entries (numpy nanmean, axis 0), rows added one after
+ * another; NaN for a column with none. `round` rounds every stored intermediate
+ * (`Math.fround` reproduces numpy on a row-major float32 array).
+ */
+export function nanMeanColumns(x: Matrix64, round: (v: number) => number = exact): Float64Array {
   const { data, rows, cols } = x;
   const sum = new Float64Array(cols);
   const cnt = new Float64Array(cols);
@@ -10,12 +16,12 @@ export function nanMeanColumns(x: Matrix64): Float64Array {
     for (let c = 0; c < cols; c++) {
       const v = data[o + c];
       if (v === v) {
-        sum[c] += v;
+        sum[c] = round(sum[c] + v);
         cnt[c] += 1;
       }
     }
   }
-  for (let c = 0; c < cols; c++) sum[c] = cnt[c] > 0 ? sum[c] / cnt[c] : NaN;
+  for (let c = 0; c < cols; c++) sum[c] = cnt[c] > 0 ? round(sum[c] / cnt[c]) : NaN;
   return sum;
 }
 
