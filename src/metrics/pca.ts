@@ -5,8 +5,7 @@ import { issue, LossInputError, PoselossError, type PoselossIssue } from '../pip
 import { INPUT_KINDS } from '../pipeline/keys.js';
 import type { BuiltCompute, Labels, StepSpec } from '../pipeline/step.js';
 import { applyCompute } from '../pipeline/evaluate.js';
-import { findStep } from '../registry/steps.js';
-import { report } from '../config/reporter.js';
+import { buildStep } from '../registry/steps.js';
 import type { PcaFit } from '../pca/types.js';
 
 export type PcaView = 'singleview' | 'multiview';
@@ -58,13 +57,9 @@ export const fitPcaMetric = (view: PcaView, labels: Labels, params: PcaMetricPar
   const m = params.mirrored_column_matches;
   if (view === 'multiview' && Array.isArray(m) && m.length > 0 && !Array.isArray(m[0]))
     return either.left([issue(`${path}.mirrored_column_matches`, 'a flat list of indices (one view’s, for multiview datasets) must first be expanded over the views (pca.expandFlatMatches): give one list of keypoint indices per view')]);
-  const def = findStep(spec, path);
-  if (either.isLeft(def)) return def;
-  const decoded = def.right.codec.decode(spec);
-  if (either.isLeft(decoded)) return either.left(report(decoded.left, path));
   if (labels.cols % 2 !== 0 || labels.data.length !== labels.rows * labels.cols)
     return either.left([issue(path, `labels must be (frames, 2K) with x, y per keypoint; got ${labels.rows}×${labels.cols} with ${labels.data.length} values`)]);
-  const built = def.right.build(decoded.right, { kinds: INPUT_KINDS, labels, path, loss: path }, {});
+  const built = buildStep(spec, { kinds: INPUT_KINDS, labels, path, loss: path });
   if (either.isLeft(built)) return built;
   const step = built.right;
   const pca = step.phase === 'compute' ? step.fitted?.pca : undefined;

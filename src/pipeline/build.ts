@@ -6,8 +6,7 @@ import { PREDICTION_KEYS, type InputKey } from './inputs.js';
 import { planOf, run } from './interpret.js';
 import { weightOf, type Loss } from './loss.js';
 import type { BuildContext, BuiltCompute, BuiltStep, Labels, StepSpec } from './step.js';
-import { findStep } from '../registry/steps.js';
-import { report } from '../config/reporter.js';
+import { buildStep } from '../registry/steps.js';
 
 export interface BuildOptions {
   /** Labeled keypoints (frames, 2K) for steps fitted from data (PCA). */
@@ -59,12 +58,8 @@ export const buildPipeline = (name: string, logWeight: number, pipeline: readonl
   let compute: BuiltCompute | undefined;
   pipeline.forEach((spec, i) => {
     const stepPath = `${path}.pipeline[${i}]`;
-    const def = findStep(spec, stepPath);
-    if (either.isLeft(def)) return void (errs.push(...def.left), built.push(undefined));
-    const decoded = def.right.codec.decode(spec);
-    if (either.isLeft(decoded)) return void (errs.push(...report(decoded.left, stepPath)), built.push(undefined));
     const ctx: BuildContext = { kinds, labels: opts.labels, path: stepPath, loss: name };
-    const b = def.right.build(decoded.right, ctx, { compute });
+    const b = buildStep(spec, ctx, { compute });
     if (either.isLeft(b)) return void (errs.push(...b.left), built.push(undefined));
     if (b.right.phase === 'transform') kinds[b.right.as] = b.right.kind;
     if (b.right.phase === 'compute') compute = b.right;

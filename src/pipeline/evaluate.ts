@@ -4,19 +4,14 @@ import { PoselossError, LossInputError } from './errors.js';
 import type { KeyKind } from './keys.js';
 import { INPUT_KINDS } from './keys.js';
 import type { BuiltCompute, StepSpec } from './step.js';
-import { findStep } from '../registry/steps.js';
-import { report } from '../config/reporter.js';
+import { buildStep } from '../registry/steps.js';
 
 /**
  * Build a single compute step from its spec, outside any loss: metrics run the same compute
  * steps as the losses, without masks or a reduction. `kinds` names extra keys' kinds.
  */
 export const buildCompute = (spec: StepSpec, kinds: Record<string, KeyKind> = {}, path = 'metric'): BuiltCompute => {
-  const def = findStep(spec, path);
-  if (either.isLeft(def)) throw new PoselossError(def.left);
-  const decoded = def.right.codec.decode(spec);
-  if (either.isLeft(decoded)) throw new PoselossError(report(decoded.left, path));
-  const built = def.right.build(decoded.right, { kinds: { ...INPUT_KINDS, ...kinds }, path, loss: path }, {});
+  const built = buildStep(spec, { kinds: { ...INPUT_KINDS, ...kinds }, path, loss: path });
   if (either.isLeft(built)) throw new PoselossError(built.left);
   if (built.right.phase !== 'compute') throw new Error(`${path}: ${built.right.name} is not a compute step`);
   return built.right;

@@ -1,9 +1,8 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { issue, type PoselossIssue } from '../pipeline/errors.js';
+import type { PoselossIssue } from '../pipeline/errors.js';
 import type { Loss } from '../pipeline/loss.js';
 import type { Labels } from '../pipeline/step.js';
-import { weightOf } from '../pipeline/loss.js';
 import { report } from '../config/reporter.js';
 import { decodeConfig, type LpConfig } from '../config/lightningPose.js';
 import { getLossDef } from './losses.js';
@@ -53,7 +52,3 @@ export const checkConfig = (raw: unknown, opts: { labels?: Labels; annealExempt?
     }
   return errs.length ? either.left(errs) : either.right({ config: cfg.right, losses });
 };
-
-export const effectiveWeight = (logWeight: number): number => weightOf(logWeight);
-
-export { issue };

@@ -1,7 +1,8 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import { issue, type PoselossIssue } from '../pipeline/errors.js';
-import { PHASES, type Phase, type StepDef, type StepSpec } from '../pipeline/step.js';
+import { PHASES, type BuildContext, type BuiltStep, type Phase, type PipelineSoFar, type StepDef, type StepSpec } from '../pipeline/step.js';
+import { report } from '../config/reporter.js';
 import { suggestion } from '../config/closest.js';
 
 import { builtinSteps } from '../steps/index.js';
@@ -34,4 +35,18 @@ export const findStep = (spec: StepSpec, path: string): Either<PoselossIssue[], 
   if (typeof name !== 'string') return either.left([issue(`${path}.${phase}`, `expected a step name, got ${JSON.stringify(name)}`)]);
   const def = registry.get(keyOf(phase, name));
   return def ? either.right(def) : either.left([issue(`${path}.${phase}`, `unknown ${phase} step '${name}'${suggestion(name, stepNames(phase))}`)]);
+};
+
+/** Find a spec's step and decode the spec with its codec; every issue under `path`. */
+export const decodeStep = (spec: StepSpec, path: string): Either<PoselossIssue[], { def: StepDef; params: unknown }> => {
+  const def = findStep(spec, path);
+  if (either.isLeft(def)) return def;
+  const decoded = def.right.codec.decode(spec);
+  return either.isLeft(decoded) ? either.left(report(decoded.left, path)) : either.right({ def: def.right, params: decoded.right });
+};
+
+/** Find, decode and build one step (issues under `ctx.path`). */
+export const buildStep = (spec: StepSpec, ctx: BuildContext, sofar: PipelineSoFar = {}): Either<PoselossIssue[], BuiltStep> => {
+  const d = decodeStep(spec, ctx.path);
+  return either.isLeft(d) ? d : d.right.def.build(d.right.params, ctx, sofar);
 };

@@ -5,7 +5,7 @@ import type { LpConfig } from '../config/lightningPose.js';
 import { suggestion } from '../config/closest.js';
 import { expandFlatMatches } from '../pca/format.js';
 import { getLossDef, lossNames } from './losses.js';
-import { findStep } from './steps.js';
+import { decodeStep } from './steps.js';
 import { report } from '../config/reporter.js';
 
 /** One loss a factory will build: a registered loss with its parameters, or a pipeline written in the config. */
@@ -45,9 +45,10 @@ const dataIssues = (cfg: LpConfig): PoselossIssue[] => {
   const out: PoselossIssue[] = [];
   const k = cfg.data.num_keypoints;
   const views = cfg.data.view_names?.length ?? 0;
-  const perView = views > 1 ? k : k; // indices refer to one view's keypoints in true multiview, else to all
+  // num_keypoints counts one view's keypoints in true multiview and all of them otherwise:
+  // either way it bounds the indices
   const range = (path: string, i: number) => {
-    if (perView && i >= perView) out.push(issue(path, `keypoint index ${i} is outside the ${perView} keypoints (data.num_keypoints = ${k})`));
+    if (k && i >= k) out.push(issue(path, `keypoint index ${i} is outside the ${k} keypoints (data.num_keypoints = ${k})`));
   };
   cfg.data.columns_for_singleview_pca?.forEach((c, i) => range(`data.columns_for_singleview_pca[${i}]`, c));
   const m = cfg.data.mirrored_column_matches;
@@ -171,9 +172,7 @@ const unselectedIssues = (name: string, block: Record<string, unknown>): Poselos
   if (!Array.isArray(pipeline)) return [issue(`${path}.pipeline`, 'expected a list of steps')];
   return pipeline.flatMap((spec, i) => {
     const at = `${path}.pipeline[${i}]`;
-    const def = findStep(spec as Record<string, unknown>, at);
-    if (either.isLeft(def)) return def.left;
-    const d = def.right.codec.decode(spec);
-    return either.isLeft(d) ? report(d.left, at) : [];
+    const d = decodeStep(spec as Record<string, unknown>, at);
+    return either.isLeft(d) ? d.left : [];
   });
 };
