@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import { pixelError, temporalNorm, fitPcaMetric, pcaReprojectionErrorMetric, type PcaView } from '../metrics/index.js';
 import { formatIssues } from '../pipeline/errors.js';
-import { effectiveExpected, toTensor, type GoldenCase, type JsonTensor } from './format.js';
+import { effectiveExpected, type GoldenCase, type JsonTensor } from './format.js';
 import { compareArray, compareShape, DEFAULT_TOL } from './compare.js';
-import { fail, labelsOf, pass, type Outcome } from './lossCase.js';
+import { fail, inputTensors, labelsOf, pass, type Outcome } from './lossCase.js';
 
 type MetricFn = (c: GoldenCase, ins: Record<string, tf.Tensor>) => tf.Tensor;
 
@@ -39,7 +39,7 @@ export const runMetricCase = (c: GoldenCase): Outcome => {
   const fn = METRICS[c.loss];
   if (!fn) return fail(`not built yet: '${c.loss}' cases (metrics)`);
   const exp = effectiveExpected(c);
-  const ins = Object.fromEntries(Object.entries(c.inputs).filter(([k]) => k !== 'fit_keypoints').map(([k, v]) => [k, toTensor(v)]));
+  const ins = inputTensors(c);
   let out: tf.Tensor | undefined;
   try {
     out = fn(c, ins);
