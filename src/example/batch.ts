@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { rng } from './random.js';
-import { createLossOrThrow } from '../registry/losses.js';
+import { heatmapRenderer } from '../steps/transform/render.js';
 
 export interface ExampleBatch {
   readonly frames: number;
@@ -36,16 +36,10 @@ export const exampleBatch = (seed = 0, frames = 8, keypoints = 17, image = 256, 
     });
     for (let k = 0; k < keypoints; k++) conf.push(r.next());
   }
-  const render = createLossOrThrow('supervised_reprojection_heatmap_mse', {
-    original_image_height: image,
-    original_image_width: image,
-    downsampled_image_height: heatmap,
-    downsampled_image_width: heatmap,
-  }).steps.find((s) => s.phase === 'transform')!;
+  const apply = heatmapRenderer({ height: image, width: image }, { height: heatmap, width: heatmap });
   const inputs = tf.tidy(() => {
     const kt = tf.tensor2d(targ, [frames, 2 * keypoints]);
     const kp = tf.tensor2d(pred, [frames, 2 * keypoints]);
-    const apply = (render as { apply: (x: tf.Tensor) => tf.Tensor }).apply;
     return {
       keypoints_targ: kt,
       keypoints_pred: kp,
