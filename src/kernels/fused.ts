@@ -1,27 +1,31 @@
 import * as tf from '@tensorflow/tfjs';
-import { recordingGradients, withMemory } from './memory.js';
+import { recordingGradients, withHeap, withMemory, type Heap } from './memory.js';
 
 /**
  * A fused loss kernel: one pass over the inputs' memory computing the reduced loss and,
  * when a gradient is being recorded, its closed-form gradient w.r.t. the prediction
  * inputs — wrapped in `tf.customGrad` so it composes with autodiff on either side.
- * `forward(ins, grads)` returns the loss; `grads` (one buffer per prediction; zeroed unless the
- * kernel says it writes every entry) are filled with ∂loss/∂prediction, or are null when no
+ * `forward(ins, grads)` returns the loss; `grads` (one zeroed buffer per prediction) are filled with ∂loss/∂prediction, or are null when no
  * gradient is recorded.
  */
 export type FusedForward = (ins: Float32Array[], grads: Float32Array[] | null) => number;
 
-export const fusedLoss = (constants: readonly tf.Tensor[], predictions: readonly tf.Tensor[], forward: FusedForward, writesEveryGradient = false): tf.Scalar => {
+/**
+ * The same for a SIMD WebAssembly kernel: `heap.ins` are the inputs' byte offsets
+ * ([constants..., predictions...]), `grads` the gradients' offsets (written in full by the
+ * kernel) or null; the scratch region has `scratchBytes` bytes.
+ */
+export type SimdForward = (heap: Heap, grads: number[] | null) => number;
+
+/** [value, ...gradients]: the loss and, when `withGrad`, its gradients w.r.t. the predictions. */
+type Evaluate = (predictions: tf.Tensor[], withGrad: boolean) => tf.Tensor[];
+
+/** `tf.customGrad` around an evaluation that yields the value and the closed-form gradients together. */
+const customLoss = (predictions: readonly tf.Tensor[], evaluate: Evaluate): tf.Scalar => {
   const f = tf.customGrad(((...args: unknown[]) => {
     const preds = args.slice(0, -1) as tf.Tensor[];
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    const withGrad = recordingGradients();
-    const outs = withMemory([...constants, ...preds], [[], ...(withGrad ? preds.map((p) => p.shape) : [])], (ins, o) => {
-      const grads = withGrad ? o.slice(1) : null;
-      if (!writesEveryGradient) grads?.forEach((g) => g.fill(0));
-      o[0][0] = forward(ins, grads);
-    });
-    const [value, ...grads] = outs;
+    const [value, ...grads] = evaluate(preds, recordingGradients());
     save(grads);
     return {
       value: value as tf.Scalar,
@@ -35,3 +39,22 @@ export const fusedLoss = (constants: readonly tf.Tensor[], predictions: readonly
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return (f as unknown as (...xs: tf.Tensor[]) => tf.Scalar)(...predictions);
 };
+
+const outputShapes = (preds: tf.Tensor[], withGrad: boolean) => [[], ...(withGrad ? preds.map((p) => p.shape) : [])];
+
+export const fusedLoss = (constants: readonly tf.Tensor[], predictions: readonly tf.Tensor[], forward: FusedForward): tf.Scalar =>
+  customLoss(predictions, (preds, withGrad) =>
+    withMemory([...constants, ...preds], outputShapes(preds, withGrad), (ins, o) => {
+      const grads = withGrad ? o.slice(1) : null;
+      grads?.forEach((g) => g.fill(0));
+      o[0][0] = forward(ins, grads);
+    }),
+  );
+
+export const simdLoss = (constants: readonly tf.Tensor[], predictions: readonly tf.Tensor[], forward: SimdForward, scratchBytes: number): tf.Scalar =>
+  customLoss(predictions, (preds, withGrad) =>
+    withHeap([...constants, ...preds], outputShapes(preds, withGrad), scratchBytes, (heap) => {
+      const value = forward(heap, withGrad ? heap.outs.slice(1) : null);
+      new Float32Array(heap.memory.buffer, heap.outs[0], 1)[0] = value;
+    }),
+  );

@@ -1,11 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Plan } from '../pipeline/interpret.js';
-import { fusedLoss } from './fused.js';
-import { heatmapForward } from './heatmap.js';
+import { fusedLoss, simdLoss } from './fused.js';
+import { heatmapKernel, type HeatmapKind } from './heatmap.js';
 import { pcaForward } from './pca.js';
 import { keypointForward, type Elementwise, type KernelMask } from './keypoints.js';
 import { INPUT_KEYS, PREDICTION_KEYS } from '../pipeline/inputs.js';
-import { temporalForward, temporalHeatmapForward, type PairMask } from './temporal.js';
+import { temporalForward, temporalHeatmapKernel, type PairMask } from './temporal.js';
 
 /** Computes the reduced loss of a plan from its inputs (transforms already applied). */
 export type FusedRunner = (env: ReadonlyMap<string, tf.Tensor>) => tf.Scalar;
@@ -40,7 +40,8 @@ export const fuse = (plan: Plan): FusedRunner | null => {
     return (env) => {
       const [t, p] = c.of.map((k) => env.get(k)!);
       const [b, k, h, w] = p.shape;
-      return fusedLoss([t], [p], heatmapForward(c.name as (typeof HEATMAP)[number], b * k, h * w, masked), true);
+      const { forward, scratchBytes } = heatmapKernel(c.name as HeatmapKind, b * k, h * w, masked);
+      return simdLoss([t], [p], forward, scratchBytes);
     };
   }
   const isTemporal = c.name === 'temporal_norm';
@@ -54,9 +55,9 @@ export const fuse = (plan: Plan): FusedRunner | null => {
       const k = isTemporal ? x.shape[1]! / 2 : x.shape[1]!;
       const eps = epsilonPerKeypoint(plan, k);
       const consts = conf ? [conf] : [];
-      return isTemporal
-        ? fusedLoss(consts, [x], temporalForward(frames, k, eps, pm.masks, !!conf))
-        : fusedLoss(consts, [x], temporalHeatmapForward(c.name as (typeof TEMPORAL_HEATMAP)[number], frames, k, x.shape[2]! * x.shape[3]!, eps, pm.masks, !!conf));
+      if (isTemporal) return fusedLoss(consts, [x], temporalForward(frames, k, eps, pm.masks, !!conf));
+      const { forward, scratchBytes } = temporalHeatmapKernel(c.name as (typeof TEMPORAL_HEATMAP)[number], frames, k, x.shape[2]! * x.shape[3]!, eps, pm.masks, !!conf);
+      return simdLoss(consts, [x], forward, scratchBytes);
     };
   }
   const kp = keypointKernel(plan);

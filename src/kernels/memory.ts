@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { simdKernels, type SimdKernels } from './simd/index.js';
 
 /**
  * Direct access to tensor memory on the backends that keep it in this process: the cpu
@@ -7,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
  */
 interface WasmBackend {
   dataIdMap: { get(id: object): { memoryOffset: number } };
-  wasm: { HEAPU8: Uint8Array };
+  wasm: { HEAPU8: Uint8Array; asm: { memory: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 interface CpuBackend {
@@ -48,3 +49,57 @@ export const withMemory = (inputs: readonly tf.Tensor[], outShapes: readonly num
 
 /** Whether a gradient is being recorded (inside tf.grad / tf.grads): only then compute it. */
 export const recordingGradients = (): boolean => (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+
+/**
+ * What a SIMD kernel sees: the kernels, byte offsets of the inputs and outputs in their memory,
+ * and `scratch` bytes at `scratch` (16-byte aligned) that `fn` may fill through `memory.buffer`.
+ */
+export interface Heap {
+  readonly kernels: SimdKernels;
+  readonly memory: WebAssembly.Memory;
+  readonly ins: number[];
+  readonly outs: number[];
+  readonly scratch: number;
+}
+
+/** poseloss's own memory for the cpu backend: inputs are copied in, outputs copied out. */
+const own = new WebAssembly.Memory({ initial: 1 });
+const align = (n: number) => (n + 15) & ~15;
+
+/**
+ * Like `withMemory`, with pointers for the SIMD kernels: on the wasm backend the tensors'
+ * own heap offsets (no copies; scratch from the backend's allocator), on the cpu backend
+ * copies in poseloss's own memory.
+ */
+export const withHeap = (inputs: readonly tf.Tensor[], outShapes: readonly number[][], scratchBytes: number, fn: (heap: Heap) => void): tf.Tensor[] => {
+  const name = tf.getBackend();
+  for (const t of inputs) if (t.dtype !== 'float32') throw new Error(`fused kernel: expected float32 input, got ${t.dtype}`);
+  const sizes = outShapes.map((s) => s.reduce((a, d) => a * d, 1));
+  if (name === 'wasm') {
+    const b = tf.backend() as unknown as WasmBackend;
+    const outs = outShapes.map((s) => tf.engine().makeTensorFromTensorInfo(b.makeOutput(s, 'float32')));
+    const scratch = scratchBytes > 0 ? b.wasm._malloc(scratchBytes) : 0;
+    try {
+      const at = (t: tf.Tensor) => b.dataIdMap.get(t.dataId).memoryOffset;
+      const memory = b.wasm.asm.memory;
+      fn({ kernels: simdKernels(memory), memory, ins: inputs.map(at), outs: outs.map(at), scratch });
+    } finally {
+      if (scratch) b.wasm._free(scratch);
+    }
+    return outs;
+  }
+  if (name === 'cpu') {
+    const b = tf.backend() as unknown as CpuBackend;
+    let end = 16;
+    const place = (n: number) => ((end = align(end)), (end += n), end - n);
+    const ins = inputs.map((t) => place(t.size * 4));
+    const outs = sizes.map((n) => place(n * 4));
+    const scratch = place(scratchBytes);
+    const grow = Math.ceil(end / 65536) - own.buffer.byteLength / 65536;
+    if (grow > 0) own.grow(grow);
+    inputs.forEach((t, i) => new Float32Array(own.buffer, ins[i], t.size).set(b.data.get(t.dataId).values));
+    fn({ kernels: simdKernels(own), memory: own, ins, outs, scratch });
+    return sizes.map((n, i) => tf.tensor(new Float32Array(own.buffer, outs[i], n).slice(), outShapes[i], 'float32'));
+  }
+  throw new Error(`fused kernels need the cpu or wasm backend, not ${name}`);
+};

@@ -1,8 +1,4 @@
-import { KL_OFFSET } from '../ops/kl.js';
-import type { FusedForward } from './fused.js';
-
-const f32 = Math.fround;
-const OFFSET = f32(KL_OFFSET);
+import type { FusedForward, SimdForward } from './fused.js';
 
 /** A confidence mask of the pipeline: invalid where confidence < below at frame t or t+1. */
 export interface PairMask {
@@ -72,73 +68,30 @@ export const temporalForward =
     return total * scale;
   };
 
-let scratch = new Float64Array(0);
-
 /**
  * temporal_heatmap_mse / _kl over (B, K, H, W): per pair of consecutive maps the per-pixel mean
- * squared change, or KL(map t+1 ‖ map t); confidence masks, relu(· − ε_k), mean.
- * Inputs: [pred] or [confidences, pred]. Logs of every map are taken once (KL).
+ * squared change, or KL(map t+1 ‖ map t); confidence masks, relu(· − ε_k), mean — one SIMD pass
+ * per pair (`temporalHeatmap` in simd/assembly/temporalHeatmap.ts). Inputs: [pred] or
+ * [confidences, pred]. Scratch: ε per keypoint (float64), then a validity byte per pair.
  */
-export const temporalHeatmapForward =
-  (kind: 'temporal_heatmap_mse' | 'temporal_heatmap_kl', frames: number, k: number, pixels: number, eps: Float64Array, masks: readonly PairMask[], hasConf: boolean): FusedForward =>
-  (ins, grads) => {
-    const conf = hasConf ? ins[0] : null;
-    const p = ins[hasConf ? 1 : 0];
-    if (frames < 2) return 0;
-    const g = grads?.[0];
-    const { valid, count } = pairValidity(conf, frames, k, masks);
-    if (count <= 0) return 0;
-    const scale = 1 / count;
-    const kl = kind === 'temporal_heatmap_kl';
-    let logs = scratch;
-    if (kl) {
-      if (scratch.length < p.length) scratch = new Float64Array(p.length);
-      logs = scratch;
-    }
-    const logged = new Uint8Array(frames * k);
-    const ensureLogs = (map: number) => {
-      if (logged[map]) return;
-      logged[map] = 1;
-      for (let i = map * pixels, end = i + pixels; i < end; i++) logs[i] = Math.log(f32(p[i] + OFFSET));
-    };
-    let total = 0;
-    for (let t = 0; t < frames - 1; t++)
-      for (let j = 0; j < k; j++) {
-        if (!valid[t * k + j]) continue;
-        const a = (t * k + j) * pixels; // map at t
-        const b = a + k * pixels; // map at t+1
-        let d = 0;
-        if (kl) {
-          ensureLogs(t * k + j);
-          ensureLogs((t + 1) * k + j);
-          for (let i = 0; i < pixels; i++) d += f32(p[b + i] + OFFSET) * (logs[b + i] - logs[a + i]);
-        } else {
-          for (let i = 0; i < pixels; i++) {
-            const e = p[a + i] - p[b + i];
-            d += e * e;
-          }
-          d /= pixels;
-        }
-        const v = d - eps[j];
-        if (v > 0) {
-          total += v;
-          if (!g) continue;
-          if (kl)
-            for (let i = 0; i < pixels; i++) {
-              const A = f32(p[b + i] + OFFSET);
-              const B = f32(p[a + i] + OFFSET);
-              g[b + i] += (logs[b + i] + 1 - logs[a + i]) * scale;
-              g[a + i] -= (A / B) * scale;
-            }
-          else {
-            const c = (2 / pixels) * scale;
-            for (let i = 0; i < pixels; i++) {
-              const e = (p[a + i] - p[b + i]) * c;
-              g[a + i] += e;
-              g[b + i] -= e;
-            }
-          }
-        } else if (v !== v) total = NaN;
-      }
-    return total * scale;
-  };
+export const temporalHeatmapKernel = (
+  kind: 'temporal_heatmap_mse' | 'temporal_heatmap_kl',
+  frames: number,
+  k: number,
+  pixels: number,
+  eps: Float64Array,
+  masks: readonly PairMask[],
+  hasConf: boolean,
+): { forward: SimdForward; scratchBytes: number } => ({
+  scratchBytes: 8 * k + Math.max(1, (frames - 1) * k),
+  forward: ({ kernels, memory, ins, scratch }, grads) => {
+    const conf = hasConf ? new Float32Array(memory.buffer, ins[0], frames * k) : null;
+    const pairs = frames >= 2 ? pairValidity(conf, frames, k, masks) : { valid: new Uint8Array(0), count: 0 };
+    // no pair left (or fewer than two frames): every pair invalid, the result 0, the gradient zeroed
+    if (pairs.count <= 0) pairs.valid.fill(0);
+    const scale = pairs.count > 0 ? 1 / pairs.count : 0;
+    new Float64Array(memory.buffer, scratch, k).set(eps);
+    new Uint8Array(memory.buffer, scratch + 8 * k, pairs.valid.length).set(pairs.valid);
+    return kernels.temporalHeatmap(kind === 'temporal_heatmap_kl', ins[hasConf ? 1 : 0], grads?.[0] ?? 0, frames, k, pixels, scratch + 8 * k, scratch, scale);
+  },
+});

@@ -1,0 +1,106 @@
+// AssemblyScript: heatmap_mse / heatmap_kl / heatmap_js over (B, K, H, W) float32 maps.
+import { addWide, loadTail, log4, storeTail, total2 } from './vector';
+
+export const MSE = 0;
+export const KL = 1;
+export const JS = 2;
+
+/** The reference adds 1e-10 (in float32) to both maps before KL / JS. */
+const OFFSET: f32 = 1e-10;
+
+/** Four floats at `ptr`, or the `left` (< 4) that remain, zero-padded. */
+// @ts-ignore: decorator
+@inline export function ld(ptr: usize, left: i32): v128 {
+  return left >= 4 ? v128.load(ptr) : loadTail(ptr, left);
+}
+
+/** Store four lanes at `ptr`, or the `left` (< 4) that remain. */
+// @ts-ignore: decorator
+@inline export function st(ptr: usize, v: v128, left: i32): void {
+  if (left >= 4) v128.store(ptr, v);
+  else storeTail(ptr, v, left);
+}
+
+/** Whether any of `n` floats at `ptr` is non-zero (NaN counts, −0 does not). */
+function anyNonZero(ptr: usize, n: i32): bool {
+  for (let i = 0; i < n; i += 4) if (v128.any_true(f32x4.ne(ld(ptr + (<usize>i << 2), n - i), f32x4.splat(0)))) return true;
+  return false;
+}
+
+/** Σ (t − p)² over one map; −2(t − p)·scale into g (when g ≠ 0). */
+function mseMap(t: usize, p: usize, g: usize, n: i32, scale: f32): f64 {
+  const c = f32x4.splat(-2 * scale);
+  let acc = f64x2.splat(0);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const d = f32x4.sub(ld(t + o, n - i), ld(p + o, n - i));
+    acc = addWide(acc, f32x4.mul(d, d));
+    if (g) st(g + o, f32x4.mul(d, c), n - i);
+  }
+  return total2(acc);
+}
+
+/** KL(T ‖ P) = Σ T·ln(T/P) over one map, T = t + 1e-10, P = p + 1e-10; −T/P·scale into g. */
+function klMap(t: usize, p: usize, g: usize, n: i32, scale: f32): f64 {
+  const off = f32x4.splat(OFFSET);
+  const c = f32x4.splat(-scale);
+  let acc = f64x2.splat(0);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const T = f32x4.add(ld(t + o, n - i), off);
+    const r = f32x4.div(T, f32x4.add(ld(p + o, n - i), off));
+    acc = addWide(acc, f32x4.mul(T, log4(r)));
+    if (g) st(g + o, f32x4.mul(r, c), n - i);
+  }
+  return total2(acc);
+}
+
+/** ½KL(T ‖ M) + ½KL(P ‖ M), M = (T + P)/2, over one map; ½·ln(P/M)·scale into g. */
+function jsMap(t: usize, p: usize, g: usize, n: i32, scale: f32): f64 {
+  const off = f32x4.splat(OFFSET);
+  const half = f32x4.splat(0.5);
+  const c = f32x4.splat(0.5 * scale);
+  let acc = f64x2.splat(0);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const T = f32x4.add(ld(t + o, n - i), off);
+    const P = f32x4.add(ld(p + o, n - i), off);
+    const M = f32x4.mul(f32x4.add(T, P), half);
+    const lp = log4(f32x4.div(P, M));
+    acc = addWide(acc, f32x4.mul(f32x4.add(f32x4.mul(T, log4(f32x4.div(T, M))), f32x4.mul(P, lp)), half));
+    if (g) st(g + o, f32x4.mul(lp, c), n - i);
+  }
+  return total2(acc);
+}
+
+/**
+ * A heatmap loss over `maps` maps of `pixels` floats each: with `masked`, maps whose target is
+ * all zero are dropped (their gradient is 0); the mean over the valid maps is returned and, when
+ * `g` ≠ 0, its gradient w.r.t. the predictions written to every entry of g. `flags` holds
+ * `maps` bytes of scratch. No valid map: 0, and a zero gradient (D1).
+ */
+export function heatmap(kind: i32, t: usize, p: usize, g: usize, maps: i32, pixels: i32, masked: bool, flags: usize): f64 {
+  const bytes = <usize>pixels << 2;
+  let count = 0;
+  for (let m = 0; m < maps; m++) {
+    const valid = !masked || anyNonZero(t + <usize>m * bytes, pixels);
+    store<u8>(flags + m, valid);
+    count += <i32>valid;
+  }
+  if (count == 0) {
+    if (g) memory.fill(g, 0, <usize>maps * bytes);
+    return 0;
+  }
+  const scale = 1.0 / <f64>count;
+  let total: f64 = 0;
+  for (let m = 0; m < maps; m++) {
+    const o = <usize>m * bytes;
+    const gm = g ? g + o : 0;
+    if (!load<u8>(flags + m)) {
+      if (g) memory.fill(gm, 0, bytes);
+    } else if (kind == MSE) total += mseMap(t + o, p + o, gm, pixels, <f32>scale);
+    else if (kind == KL) total += klMap(t + o, p + o, gm, pixels, <f32>scale);
+    else total += jsMap(t + o, p + o, gm, pixels, <f32>scale);
+  }
+  return total * scale;
+}

@@ -1,0 +1,5 @@
+// AssemblyScript entry: the kernels poseloss calls. Every pointer is a byte offset into the
+// imported memory (the tfjs wasm backend's heap, or poseloss's own memory on the cpu backend).
+// The module has no data segments and no allocator: it never writes outside the buffers it is given.
+export { heatmap } from './heatmap';
+export { temporalHeatmap } from './temporalHeatmap';

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * poseloss's SIMD WebAssembly kernels (AssemblyScript source in ./assembly, compiled by
+ * `npm run build:wasm` into ./kernels.wasm, which is committed; a test checks that it is the
+ * build of the source). The module imports its memory and has no data segments, so one
+ * instance runs directly on the tfjs wasm backend's heap. Pointers are byte offsets.
+ */
+export interface SimdKernels {
+  /** kind 0 mse, 1 kl, 2 js; g = 0: no gradient; flags: `maps` bytes of scratch. */
+  heatmap(kind: number, t: number, p: number, g: number, maps: number, pixels: number, masked: boolean, flags: number): number;
+  /** valid: a byte per frame pair and keypoint; eps: a float64 per keypoint. */
+  temporalHeatmap(kl: boolean, p: number, g: number, frames: number, k: number, pixels: number, valid: number, eps: number, scale: number): number;
+}
+
+export const HEATMAP_KIND = { heatmap_mse: 0, heatmap_kl: 1, heatmap_js: 2 } as const;
+
+let compiled: WebAssembly.Module | undefined;
+const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
+
+/** The kernels, instantiated on `memory` (once per memory). */
+export const simdKernels = (memory: WebAssembly.Memory): SimdKernels => {
+  let k = instances.get(memory);
+  if (!k) {
+    compiled ??= new WebAssembly.Module(readFileSync(new URL('./kernels.wasm', import.meta.url)));
+    k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as SimdKernels;
+    instances.set(memory, k);
+  }
+  return k;
+};

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..', '..');
+const committed = join(root, 'src/kernels/simd/kernels.wasm');
+
+/** The `build:wasm` script's command line, with the output redirected. */
+const buildCommand = (out: string): string[] => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const args = pkg.scripts['build:wasm'].split(/\s+/);
+  expect(args[0]).toBe('asc');
+  const o = args.indexOf('-o');
+  args[o + 1] = out;
+  return args.slice(1);
+};
+
+describe('the committed SIMD kernels (src/kernels/simd/kernels.wasm)', () => {
+  it('are the build of the AssemblyScript source (run `npm run build:wasm` after editing it)', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'poseloss-wasm-')), 'kernels.wasm');
+    execFileSync(process.execPath, [join(root, 'node_modules/assemblyscript/bin/asc.js'), ...buildCommand(out)], { cwd: root, stdio: 'pipe' });
+    expect(Buffer.compare(readFileSync(out), readFileSync(committed))).toBe(0);
+  }, 120_000);
+
+  it('import their memory and carry no data segments, so they cannot write into the tfjs heap on their own', () => {
+    const mod = new WebAssembly.Module(readFileSync(committed));
+    expect(WebAssembly.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+    // a data segment would be written into the imported memory when instantiated: section id 11
+    const bytes = readFileSync(committed);
+    let at = 8;
+    const sections: number[] = [];
+    while (at < bytes.length) {
+      const id = bytes[at++];
+      let size = 0;
+      for (let shift = 0; ; shift += 7) {
+        const b = bytes[at++];
+        size |= (b & 0x7f) << shift;
+        if (!(b & 0x80)) break;
+      }
+      sections.push(id);
+      at += size;
+    }
+    expect(sections).not.toContain(11);
+    expect(WebAssembly.Module.exports(mod).map((e) => e.name)).toEqual(expect.arrayContaining(['heatmap', 'temporalHeatmap']));
+  });
+});
