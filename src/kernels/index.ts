@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Plan } from '../pipeline/interpret.js';
 import { fusedLoss, simdLoss } from './fused.js';
 import { heatmapKernel, type HeatmapKind } from './heatmap.js';
-import { pcaForward } from './pca.js';
+import { pcaKernel } from './pca.js';
 import { keypointForward, type Elementwise, type KernelMask } from './keypoints.js';
 import { INPUT_KEYS, PREDICTION_KEYS } from '../pipeline/inputs.js';
 import { temporalForward, temporalHeatmapKernel, type PairMask } from './temporal.js';
@@ -66,9 +66,13 @@ export const fuse = (plan: Plan): FusedRunner | null => {
   if (c.name === 'pca_reprojection' && pca && plan.masks.length === 0 && plan.rectify.length <= 1) {
     const e = plan.rectify[0]?.epsilon ?? 0;
     if (typeof e !== 'number') return null;
+    const kernels = new Map<number, ReturnType<typeof pcaKernel>>(); // by keypoint count
     return (env) => {
       const x = env.get(c.of[0])!;
-      return fusedLoss([], [x], pcaForward(pca, x.shape[0], x.shape[1]! / 2, e));
+      const k = x.shape[1]! / 2;
+      if (!kernels.has(k)) kernels.set(k, pcaKernel(pca, k, e));
+      const { forward, scratchBytes } = kernels.get(k)!;
+      return simdLoss([], [x], forward(x.shape[0]), scratchBytes);
     };
   }
   return null;

@@ -1,127 +1,49 @@
 import type { PcaFit } from '../pca/types.js';
-import type { FusedForward } from './fused.js';
+import type { SimdForward } from './fused.js';
+
+const CENTERING = { none: 0, mean: 1, median: 2 } as const;
 
 /**
- * pca_singleview / pca_multiview on predictions (B, 2K): format rows as the fit data, the
- * residual d = (I − EᵀE)(x − μ) of each row, per-keypoint ‖d‖, relu(· − ε), mean — and the
- * gradient back through the projection, the centering and the formatting, in one pass per row.
+ * pca_singleview / pca_multiview on predictions (B, 2K), one SIMD pass per row
+ * (`pcaReprojection` in simd/assembly/pca.ts): format rows as the fit data, centre, subtract
+ * the mean, the residual d = (I − EᵀE)(x − μ), per-keypoint ‖d‖, relu(· − ε), mean — and the
+ * gradient back through the projection, the centering and the formatting.
+ *
+ * The fit's constants are laid out once per input width and copied into scratch per call: the input
+ * column of each formatted column (i32), the mean (f64), and P = I − EᵀE (f32, columns padded
+ * to a multiple of 4), then the kernel's work area.
  */
-export const pcaForward = (pca: PcaFit, frames: number, k: number, eps: number): FusedForward => {
+export const pcaKernel = (pca: PcaFit, k: number, eps: number): { forward: (frames: number) => SimdForward; scratchBytes: number } => {
   const fmt = pca.format;
-  const { mean } = pca;
   const E = pca.kept.data;
   const n = pca.kept.rows;
-  const d = mean.length;
-  // for each formatted row r of frame b and each column c: the flat input column it reads
-  const perFrame = fmt.kind === 'multiview' ? fmt.matches[0].length : 1;
-  const source: Int32Array[] = [];
-  if (fmt.kind === 'multiview')
-    for (let j = 0; j < perFrame; j++) source.push(Int32Array.from(fmt.matches.flatMap((view) => [2 * view[j], 2 * view[j] + 1])));
-  else {
-    const cols = fmt.columns ?? Array.from({ length: k }, (_, i) => i);
-    source.push(Int32Array.from(cols.flatMap((c) => [2 * c, 2 * c + 1])));
-  }
-  const centering = fmt.kind === 'singleview' ? fmt.centering : null;
-  const rows = frames * perFrame;
-  const count = rows * (d / 2);
-  const xs = new Float64Array(d);
-  const diff = new Float64Array(d);
-  const gd = new Float64Array(d);
-  const gw = new Float64Array(d); // gradient w.r.t. centred row, back through the centering weights
-  const sorted = new Float64Array(d / 2);
-
-  /** Per coordinate: the median's weights over the kept keypoints (½ to each middle value, shared by ties). */
-  const medianWeights = (coord: number, out: Float64Array) => {
-    const m = d / 2;
-    for (let j = 0; j < m; j++) sorted[j] = xs[2 * j + coord];
-    sorted.sort();
-    const lo = sorted[(m - 1) >> 1];
-    const hi = sorted[m >> 1];
-    let nlo = 0;
-    let nhi = 0;
-    for (let j = 0; j < m; j++) {
-      if (xs[2 * j + coord] === lo) nlo++;
-      if (xs[2 * j + coord] === hi) nhi++;
+  const d = pca.mean.length;
+  const dPad = (d + 3) & ~3;
+  // for each formatted row of a frame and each of its columns: the flat input column it reads
+  const source: number[] =
+    fmt.kind === 'multiview'
+      ? fmt.matches[0].flatMap((_, j) => fmt.matches.flatMap((view) => [2 * view[j], 2 * view[j] + 1]))
+      : (fmt.columns ?? Array.from({ length: k }, (_, i) => i)).flatMap((c) => [2 * c, 2 * c + 1]);
+  const perFrame = source.length / d;
+  const P = new Float32Array(d * dPad);
+  for (let a = 0; a < d; a++)
+    for (let b = 0; b < d; b++) {
+      let s = a === b ? 1 : 0;
+      for (let i = 0; i < n; i++) s -= E[i * d + a] * E[i * d + b];
+      P[a * dPad + b] = s;
     }
-    for (let j = 0; j < m; j++) out[2 * j + coord] = (xs[2 * j + coord] === lo ? 0.5 / nlo : 0) + (xs[2 * j + coord] === hi ? 0.5 / nhi : 0);
-    return 0.5 * (lo + hi);
+  const centering = CENTERING[(fmt.kind === 'singleview' ? fmt.centering : null) ?? 'none'];
+  // scratch: mean f64[d] | P f32[d·dPad] | source i32 | work (xs, mw f64[d], sorted f64[d/2], 4 × f32[dPad])
+  const at = { mean: 0, P: 8 * d, source: 8 * d + 4 * d * dPad };
+  const work = (at.source + 4 * source.length + 15) & ~15;
+  const scratchBytes = work + 16 * d + 4 * d + 16 + 16 * dPad;
+  return {
+    scratchBytes,
+    forward: (frames) => ({ kernels, memory, ins: [x], scratch }, grads) => {
+      new Float64Array(memory.buffer, scratch + at.mean, d).set(pca.mean);
+      new Float32Array(memory.buffer, scratch + at.P, P.length).set(P);
+      new Int32Array(memory.buffer, scratch + at.source, source.length).set(source);
+      return kernels.pcaReprojection(x, grads?.[0] ?? 0, frames, 2 * k, scratch + at.source, perFrame, d, dPad, scratch + at.mean, scratch + at.P, centering, eps, scratch + work);
+    },
   };
-
-  const half = d / 2;
-  const mw = new Float64Array(d);
-  return ([x], grads) => {
-    const g = grads?.[0];
-    let total = 0;
-    for (let b = 0; b < frames; b++)
-      for (let r = 0; r < perFrame; r++) {
-        const src = source[r];
-        const base = b * 2 * k;
-        let anyNaN = false;
-        for (let c = 0; c < d; c++) {
-          const v = x[base + src[c]];
-          if (v !== v) anyNaN = true;
-          xs[c] = v;
-        }
-        if (centering) centre(xs, anyNaN);
-        for (let c = 0; c < d; c++) xs[c] -= mean[c];
-        project(xs, diff);
-        let rowActive = false;
-        for (let j = 0; j < half; j++) {
-          const ex = diff[2 * j];
-          const ey = diff[2 * j + 1];
-          const e = Math.sqrt(ex * ex + ey * ey);
-          const v = e - eps;
-          let gx = 0;
-          let gy = 0;
-          if (v > 0) {
-            total += v;
-            if (e > 0) {
-              gx = ex / (e * count);
-              gy = ey / (e * count);
-              rowActive = true;
-            }
-          } else if (v !== v) total = NaN;
-          gd[2 * j] = gx;
-          gd[2 * j + 1] = gy;
-        }
-        if (!g || !rowActive) continue;
-        project(gd, gw); // (I − EᵀE) is symmetric: the same map takes the gradient back
-        if (centering) uncentre(gw);
-        for (let c = 0; c < d; c++) g[base + src[c]] += gw[c];
-      }
-    return count === 0 ? 0 : total / count;
-  };
-
-  /** out = (I − EᵀE)·v */
-  function project(v: Float64Array, out: Float64Array): void {
-    for (let c = 0; c < d; c++) out[c] = v[c];
-    for (let i = 0; i < n; i++) {
-      const o = i * d;
-      let s = 0;
-      for (let c = 0; c < d; c++) s += E[o + c] * v[c];
-      for (let c = 0; c < d; c++) out[c] -= E[o + c] * s;
-    }
-  }
-
-  /** Subtract the per-coordinate mean or median over the row's keypoints; a NaN frame is all NaN. */
-  function centre(row: Float64Array, anyNaN: boolean): void {
-    for (let coord = 0; coord < 2; coord++) {
-      let c0 = 0;
-      if (anyNaN) c0 = NaN;
-      else if (centering === 'mean') {
-        for (let j = coord; j < d; j += 2) c0 += row[j];
-        c0 /= half;
-      } else c0 = medianWeights(coord, mw);
-      for (let j = coord; j < d; j += 2) row[j] = anyNaN ? NaN : row[j] - c0;
-    }
-  }
-
-  /** The gradient back through the centering: ∂(x_j − centre(x))/∂x. */
-  function uncentre(gr: Float64Array): void {
-    for (let coord = 0; coord < 2; coord++) {
-      let sum = 0;
-      for (let j = coord; j < d; j += 2) sum += gr[j];
-      for (let j = coord; j < d; j += 2) gr[j] -= centering === 'mean' ? sum / half : sum * mw[j];
-    }
-  }
 };

@@ -11,6 +11,8 @@ export interface SimdKernels {
   heatmap(kind: number, t: number, p: number, g: number, maps: number, pixels: number, masked: boolean, flags: number): number;
   /** valid: a byte per frame pair and keypoint; eps: a float64 per keypoint. */
   temporalHeatmap(kl: boolean, p: number, g: number, frames: number, k: number, pixels: number, valid: number, eps: number, scale: number): number;
+  /** centering 0 none, 1 mean, 2 median; see simd/assembly/pca.ts. */
+  pcaReprojection(x: number, g: number, frames: number, width: number, src: number, perFrame: number, d: number, dPad: number, mean: number, P: number, centering: number, eps: number, work: number): number;
 }
 
 export const HEATMAP_KIND = { heatmap_mse: 0, heatmap_kl: 1, heatmap_js: 2 } as const;

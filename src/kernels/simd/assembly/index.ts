@@ -3,3 +3,4 @@
 // The module has no data segments and no allocator: it never writes outside the buffers it is given.
 export { heatmap } from './heatmap';
 export { temporalHeatmap } from './temporalHeatmap';
+export { pcaReprojection } from './pca';

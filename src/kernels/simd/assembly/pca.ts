@@ -1,0 +1,147 @@
+// AssemblyScript: pca_singleview / pca_multiview reprojection error on predictions (B, 2K).
+
+/** Work area layout (bytes from `work`), for rows of d ≤ `dPad` columns (dPad a multiple of 4). */
+// xs: f64[d] row · mw: f64[d] median weights · sorted: f64[d/2] · xr, r, gd, gw: f32[dPad]
+
+/**
+ * out (f32[dPad]) = P·v, P: d columns of dPad f32 (symmetric, so columns are rows). Two output
+ * vectors at a time, each summed in two chains (even and odd columns) to hide the add latency.
+ */
+function project(P: usize, v: usize, out: usize, d: i32, dPad: i32): void {
+  const colBytes = <usize>dPad << 2;
+  for (let q = 0; q < dPad; q += 8) {
+    const two = dPad - q >= 8;
+    let a0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    let b0 = f32x4.splat(0);
+    let b1 = f32x4.splat(0);
+    let col = P + (<usize>q << 2);
+    let c = 0;
+    for (; c + 1 < d; c += 2, col += colBytes << 1) {
+      const s0 = v128.load32_splat(v + (<usize>c << 2));
+      const s1 = v128.load32_splat(v + (<usize>c << 2), 4);
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(col), s0));
+      b0 = f32x4.add(b0, f32x4.mul(v128.load(col + colBytes), s1));
+      if (two) {
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(col, 16), s0));
+        b1 = f32x4.add(b1, f32x4.mul(v128.load(col + colBytes, 16), s1));
+      }
+    }
+    if (c < d) {
+      const s0 = v128.load32_splat(v + (<usize>c << 2));
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(col), s0));
+      if (two) a1 = f32x4.add(a1, f32x4.mul(v128.load(col, 16), s0));
+    }
+    v128.store(out + (<usize>q << 2), f32x4.add(a0, b0));
+    if (two) v128.store(out + (<usize>q << 2), f32x4.add(a1, b1), 16);
+  }
+}
+
+/** The median of the `half` values of one coordinate (stride 2 from `xs`), and its weights into mw. */
+function median(xs: usize, mw: usize, sorted: usize, half: i32): f64 {
+  for (let j = 0; j < half; j++) {
+    const v = load<f64>(xs + (<usize>j << 4));
+    let i = j - 1;
+    while (i >= 0 && load<f64>(sorted + (<usize>i << 3)) > v) {
+      store<f64>(sorted + (<usize>(i + 1) << 3), load<f64>(sorted + (<usize>i << 3)));
+      i--;
+    }
+    store<f64>(sorted + (<usize>(i + 1) << 3), v);
+  }
+  const lo = load<f64>(sorted + (<usize>((half - 1) >> 1) << 3));
+  const hi = load<f64>(sorted + (<usize>(half >> 1) << 3));
+  let nlo = 0;
+  let nhi = 0;
+  for (let j = 0; j < half; j++) {
+    const v = load<f64>(xs + (<usize>j << 4));
+    if (v == lo) nlo++;
+    if (v == hi) nhi++;
+  }
+  for (let j = 0; j < half; j++) {
+    const v = load<f64>(xs + (<usize>j << 4));
+    store<f64>(mw + (<usize>j << 4), (v == lo ? 0.5 / <f64>nlo : 0) + (v == hi ? 0.5 / <f64>nhi : 0));
+  }
+  return 0.5 * (lo + hi);
+}
+
+/**
+ * Σ over rows and keypoints of relu(‖residual‖ − eps), divided by rows·d/2, where a row is
+ * `d` columns of frame b read through `src` (i32 input column per formatted column, `perFrame`
+ * rows per frame), centred (0 none, 1 mean, 2 median, per coordinate over the row's keypoints;
+ * a row with a NaN is all NaN), minus `mean` (f64[d]), and residual = P·row with
+ * P = I − EᵀE (f32, d columns of dPad). When g ≠ 0 the gradient w.r.t. x is written (g zeroed first).
+ */
+export function pcaReprojection(x: usize, g: usize, frames: i32, width: i32, src: usize, perFrame: i32, d: i32, dPad: i32, mean: usize, P: usize, centering: i32, eps: f64, work: usize): f64 {
+  const half = d >> 1;
+  const xs = work;
+  const mw = xs + (<usize>d << 3);
+  const sorted = mw + (<usize>d << 3);
+  const xr = (sorted + (<usize>half << 3) + 15) & ~15;
+  const r = xr + (<usize>dPad << 2);
+  const gd = r + (<usize>dPad << 2);
+  const gw = gd + (<usize>dPad << 2);
+  const count = <f64>frames * <f64>perFrame * <f64>half;
+  if (g) memory.fill(g, 0, <usize>frames * <usize>width << 2);
+  memory.fill(xr, 0, <usize>dPad << 4); // padding lanes of xr, r, gd, gw stay 0
+  let total: f64 = 0;
+  for (let b = 0; b < frames; b++) {
+    const row = x + (<usize>b * <usize>width << 2);
+    for (let q = 0; q < perFrame; q++) {
+      const cols = src + (<usize>(q * d) << 2);
+      let anyNaN = false;
+      for (let c = 0; c < d; c++) {
+        const v = <f64>load<f32>(row + (<usize>load<i32>(cols + (<usize>c << 2)) << 2));
+        if (v != v) anyNaN = true;
+        store<f64>(xs + (<usize>c << 3), v);
+      }
+      if (centering != 0)
+        for (let coord = 0; coord < 2; coord++) {
+          let c0: f64 = 0;
+          if (anyNaN) c0 = NaN;
+          else if (centering == 1) {
+            for (let j = coord; j < d; j += 2) c0 += load<f64>(xs + (<usize>j << 3));
+            c0 /= <f64>half;
+          } else c0 = median(xs + (<usize>coord << 3), mw + (<usize>coord << 3), sorted, half);
+          for (let j = coord; j < d; j += 2) store<f64>(xs + (<usize>j << 3), anyNaN ? NaN : load<f64>(xs + (<usize>j << 3)) - c0);
+        }
+      for (let c = 0; c < d; c++) store<f32>(xr + (<usize>c << 2), <f32>(load<f64>(xs + (<usize>c << 3)) - load<f64>(mean + (<usize>c << 3))));
+      project(P, xr, r, d, dPad);
+      let active = false;
+      for (let j = 0; j < half; j++) {
+        const ex = <f64>load<f32>(r + (<usize>j << 3));
+        const ey = <f64>load<f32>(r + (<usize>j << 3), 4);
+        const e = Math.sqrt(ex * ex + ey * ey);
+        const v = e - eps;
+        let gx: f64 = 0;
+        let gy: f64 = 0;
+        if (v > 0) {
+          total += v;
+          if (e > 0) {
+            gx = ex / (e * count);
+            gy = ey / (e * count);
+            active = true;
+          }
+        } else if (v != v) total = NaN;
+        store<f32>(gd + (<usize>j << 3), <f32>gx);
+        store<f32>(gd + (<usize>j << 3), <f32>gy, 4);
+      }
+      if (!g || !active) continue;
+      project(P, gd, gw, d, dPad); // (I − EᵀE) is symmetric: the same map takes the gradient back
+      if (centering != 0)
+        for (let coord = 0; coord < 2; coord++) {
+          let sum: f64 = 0;
+          for (let j = coord; j < d; j += 2) sum += <f64>load<f32>(gw + (<usize>j << 2));
+          for (let j = coord; j < d; j += 2) {
+            const w = centering == 1 ? sum / <f64>half : sum * load<f64>(mw + (<usize>j << 3));
+            store<f32>(gw + (<usize>j << 2), <f32>(<f64>load<f32>(gw + (<usize>j << 2)) - w));
+          }
+        }
+      const grow = g + (<usize>b * <usize>width << 2);
+      for (let c = 0; c < d; c++) {
+        const at = grow + (<usize>load<i32>(cols + (<usize>c << 2)) << 2);
+        store<f32>(at, load<f32>(at) + load<f32>(gw + (<usize>c << 2)));
+      }
+    }
+  }
+  return count == 0 ? 0 : total / count;
+}
