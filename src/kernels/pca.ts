@@ -36,7 +36,7 @@ export const pcaKernel = (pca: PcaFit, k: number, eps: number): { forward: (fram
   // scratch: mean f64[d] | P f32[d·dPad] | source i32 | work (xs, mw f64[d], sorted f64[d/2], 4 × f32[dPad])
   const at = { mean: 0, P: 8 * d, source: 8 * d + 4 * d * dPad };
   const work = (at.source + 4 * source.length + 15) & ~15;
-  const scratchBytes = work + 16 * d + 4 * d + 16 + 16 * dPad;
+  const scratchBytes = work + 16 * d + 4 * d + 16 + 16 * dPad + 16; // gd may be written 4 floats past dPad
   return {
     scratchBytes,
     forward: (frames) => ({ kernels, memory, ins: [x], scratch }, grads) => {

@@ -1,4 +1,5 @@
 // AssemblyScript: pca_singleview / pca_multiview reprojection error on predictions (B, 2K).
+import { addWide, total2 } from './vector';
 
 /** Work area layout (bytes from `work`), for rows of d ≤ `dPad` columns (dPad a multiple of 4). */
 // xs: f64[d] row · mw: f64[d] median weights · sorted: f64[d/2] · xr, r, gd, gw: f32[dPad]
@@ -79,11 +80,14 @@ export function pcaReprojection(x: usize, g: usize, frames: i32, width: i32, src
   const xr = (sorted + (<usize>half << 3) + 15) & ~15;
   const r = xr + (<usize>dPad << 2);
   const gd = r + (<usize>dPad << 2);
-  const gw = gd + (<usize>dPad << 2);
+  const gw = gd + (<usize>dPad << 2) + 16; // gd may be written 4 floats past dPad
   const count = <f64>frames * <f64>perFrame * <f64>half;
   if (g) memory.fill(g, 0, <usize>frames * <usize>width << 2);
-  memory.fill(xr, 0, <usize>dPad << 4); // padding lanes of xr, r, gd, gw stay 0
-  let total: f64 = 0;
+  memory.fill(xr, 0, (<usize>dPad << 4) + 16); // padding lanes of xr, r, gd, gw stay 0
+  const epsV = f32x4.splat(<f32>eps);
+  const invCount = f32x4.splat(<f32>(1 / count));
+  let acc = f64x2.splat(0); // Σ relu(e − ε)
+  let nan = false; // an unmasked NaN error makes the loss NaN
   for (let b = 0; b < frames; b++) {
     const row = x + (<usize>b * <usize>width << 2);
     for (let q = 0; q < perFrame; q++) {
@@ -106,24 +110,28 @@ export function pcaReprojection(x: usize, g: usize, frames: i32, width: i32, src
         }
       for (let c = 0; c < d; c++) store<f32>(xr + (<usize>c << 2), <f32>(load<f64>(xs + (<usize>c << 3)) - load<f64>(mean + (<usize>c << 3))));
       project(P, xr, r, d, dPad);
+      // per keypoint, four at a time: e = ‖(ex, ey)‖, relu(e − ε); gd = (ex, ey)/(e·count) where active
       let active = false;
-      for (let j = 0; j < half; j++) {
-        const ex = <f64>load<f32>(r + (<usize>j << 3));
-        const ey = <f64>load<f32>(r + (<usize>j << 3), 4);
-        const e = Math.sqrt(ex * ex + ey * ey);
-        const v = e - eps;
-        let gx: f64 = 0;
-        let gy: f64 = 0;
-        if (v > 0) {
-          total += v;
-          if (e > 0) {
-            gx = ex / (e * count);
-            gy = ey / (e * count);
-            active = true;
-          }
-        } else if (v != v) total = NaN;
-        store<f32>(gd + (<usize>j << 3), <f32>gx);
-        store<f32>(gd + (<usize>j << 3), <f32>gy, 4);
+      for (let c = 0; c < dPad; c += 8) {
+        const ra = v128.load(r + (<usize>c << 2));
+        const rb = c + 4 < dPad ? v128.load(r + (<usize>c << 2), 16) : f32x4.splat(0);
+        const sa = f32x4.mul(ra, ra);
+        const sb = f32x4.mul(rb, rb);
+        const e = f32x4.sqrt(f32x4.add(v128.shuffle<f32>(sa, sb, 0, 2, 4, 6), v128.shuffle<f32>(sa, sb, 1, 3, 5, 7)));
+        const v = f32x4.sub(e, epsV);
+        const on = f32x4.gt(v, f32x4.splat(0));
+        acc = addWide(acc, v128.and(v, on));
+        if (v128.any_true(f32x4.ne(v, v))) nan = true;
+        const moving = v128.and(on, f32x4.gt(e, f32x4.splat(0)));
+        if (!v128.any_true(moving)) {
+          v128.store(gd + (<usize>c << 2), f32x4.splat(0));
+          v128.store(gd + (<usize>c << 2), f32x4.splat(0), 16);
+          continue;
+        }
+        active = true;
+        const coef = v128.and(f32x4.div(invCount, e), moving);
+        v128.store(gd + (<usize>c << 2), v128.and(f32x4.mul(ra, v128.shuffle<f32>(coef, coef, 0, 0, 1, 1)), v128.shuffle<f32>(moving, moving, 0, 0, 1, 1)));
+        v128.store(gd + (<usize>c << 2), v128.and(f32x4.mul(rb, v128.shuffle<f32>(coef, coef, 2, 2, 3, 3)), v128.shuffle<f32>(moving, moving, 2, 2, 3, 3)), 16);
       }
       if (!g || !active) continue;
       project(P, gd, gw, d, dPad); // (I − EᵀE) is symmetric: the same map takes the gradient back
@@ -143,5 +151,5 @@ export function pcaReprojection(x: usize, g: usize, frames: i32, width: i32, src
       }
     }
   }
-  return count == 0 ? 0 : total / count;
+  return count == 0 ? 0 : nan ? NaN : total2(acc) / count;
 }

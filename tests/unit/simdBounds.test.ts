@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import * as fc from 'fast-check';
+import { either } from 'fp-ts';
+import { simdKernels } from '../../src/kernels/simd/index.js';
+import type { Heap } from '../../src/kernels/memory.js';
+import type { SimdForward } from '../../src/kernels/fused.js';
+import { heatmapKernel, type HeatmapKind } from '../../src/kernels/heatmap.js';
+import { temporalHeatmapKernel } from '../../src/kernels/temporal.js';
+import { pcaKernel } from '../../src/kernels/pca.js';
+import { fitKeypointPca } from '../../src/pca/fit.js';
+import type { PcaFormat } from '../../src/pca/types.js';
+
+/**
+ * The SIMD kernels write into the tfjs wasm heap, where a stray store would corrupt other
+ * tensors or the allocator. Here each runs in a memory of its own with every buffer between
+ * guard zones (and unaligned where the real heap may be): after the call, only its gradient
+ * buffers and its scratch may have changed.
+ */
+const GUARD = 48;
+const FILL = 0xa5;
+
+const runGuarded = (inputs: Float32Array[], gradSizes: number[], scratchBytes: number, forward: SimdForward, misalign: number) => {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  let end = GUARD + misalign;
+  const regions: [number, number][] = []; // [start, bytes] of buffers the kernel may write
+  const place = (bytes: number, writable: boolean) => {
+    const at = end;
+    if (writable) regions.push([at, bytes]);
+    end += bytes + GUARD + 4; // keep float alignment, break 16-byte alignment
+    return at;
+  };
+  const ins = inputs.map((a) => place(a.byteLength, false));
+  const outs = [place(4, true), ...gradSizes.map((n) => place(4 * n, true))];
+  const scratch = (end + 15) & ~15; // the allocator hands out aligned blocks
+  regions.push([scratch, scratchBytes]);
+  end = scratch + scratchBytes + GUARD;
+  const need = Math.ceil((end + GUARD) / 65536) - 1;
+  if (need > 0) memory.grow(need);
+  const bytes = new Uint8Array(memory.buffer);
+  bytes.fill(FILL);
+  inputs.forEach((a, i) => new Float32Array(memory.buffer, ins[i], a.length).set(a));
+  const before = bytes.slice();
+  const heap: Heap = { kernels: simdKernels(memory), memory, ins, outs, scratch };
+  const value = forward(heap, gradSizes.length ? outs.slice(1) : null);
+  const after = new Uint8Array(memory.buffer);
+  const writable = (i: number) => regions.some(([s, n]) => i >= s && i < s + n);
+  for (let i = 0; i < before.length; i++) if (before[i] !== after[i] && !writable(i)) throw new Error(`byte ${i} changed outside the kernel's buffers`);
+  return value;
+};
+
+const floats = (n: number, seed: number, zeroEvery = 0) => {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, (_, i) => ((s = (s * 1664525 + 1013904223) >>> 0), zeroEvery && i % zeroEvery === 0 ? 0 : s / 2 ** 32));
+};
+
+describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misaligned inputs)', () => {
+  it('heatmap_mse / heatmap_kl / heatmap_js', () => {
+    fc.assert(
+      fc.property(fc.constantFrom<HeatmapKind>('heatmap_mse', 'heatmap_kl', 'heatmap_js'), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 23 }), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.integer(), (kind, maps, pixels, masked, grad, mis, seed) => {
+        const { forward, scratchBytes } = heatmapKernel(kind, maps, pixels, masked);
+        const t = floats(maps * pixels, seed, 3);
+        const v = runGuarded([t, floats(maps * pixels, seed + 1)], grad ? [maps * pixels] : [], scratchBytes, forward, 4 * mis);
+        expect(Number.isFinite(v)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('temporal_heatmap_mse / temporal_heatmap_kl', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 19 }), fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.integer(), (kl, frames, k, pixels, grad, mis, seed) => {
+        const eps = Float64Array.from({ length: k }, (_, j) => 0.01 * j);
+        const { forward, scratchBytes } = temporalHeatmapKernel(kl ? 'temporal_heatmap_kl' : 'temporal_heatmap_mse', frames, k, pixels, eps, [{ below: 0.3, mode: 'zero' }], true);
+        runGuarded([floats(frames * k, seed), floats(frames * k * pixels, seed + 1)], grad ? [frames * k * pixels] : [], scratchBytes, forward, 4 * mis);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('pca_singleview (columns, every centering) / pca_multiview', () => {
+    const k = 7;
+    const labels = { data: Float64Array.from(floats(60 * 2 * k, 7), (v) => 100 * v), rows: 60, cols: 2 * k };
+    const formats: PcaFormat[] = [
+      { kind: 'singleview', columns: null, centering: null },
+      { kind: 'singleview', columns: [0, 2, 3, 5, 6], centering: 'mean' },
+      { kind: 'singleview', columns: [1, 4, 5], centering: 'median' },
+      { kind: 'multiview', matches: [[0, 1, 2], [3, 4, 5]] },
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...formats), fc.integer({ min: 1, max: 6 }), fc.boolean(), fc.constantFrom(0, 0.5), fc.integer({ min: 0, max: 3 }), fc.integer(), (format, frames, grad, eps, mis, seed) => {
+        const fit = fitKeypointPca(labels, { format, componentsToKeep: { kind: 'fraction', f: 0.8 }, percentile: 99 });
+        if (either.isLeft(fit)) throw new Error(fit.left);
+        const { forward, scratchBytes } = pcaKernel(fit.right, k, eps);
+        const x = Float32Array.from(floats(frames * 2 * k, seed), (v) => 100 * v);
+        runGuarded([x], grad ? [frames * 2 * k] : [], scratchBytes, forward(frames), 4 * mis);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
