@@ -3,7 +3,7 @@ import type { Plan } from '../pipeline/interpret.js';
 import { fusedLoss, simdLoss } from './fused.js';
 import { heatmapKernel, type HeatmapKind } from './heatmap.js';
 import { pcaKernel } from './pca.js';
-import { keypointForward, type Elementwise, type KernelMask } from './keypoints.js';
+import { keypointKernel, type Elementwise, type KernelMask } from './keypoints.js';
 import { INPUT_KEYS, PREDICTION_KEYS } from '../pipeline/inputs.js';
 import { temporalForward, temporalHeatmapKernel, type PairMask } from './temporal.js';
 
@@ -60,7 +60,7 @@ export const fuse = (plan: Plan): FusedRunner | null => {
       return simdLoss(consts, [x], forward, scratchBytes);
     };
   }
-  const kp = keypointKernel(plan);
+  const kp = keypointRunner(plan);
   if (kp) return kp;
   const pca = c.fitted?.pca;
   if (c.name === 'pca_reprojection' && pca && plan.masks.length === 0 && plan.rectify.length <= 1) {
@@ -85,7 +85,7 @@ const DISTANCE: readonly string[] = ['euclidean', 'rms_error', 'euclidean_3d'];
 const differentiable = (key: string) => PREDICTION_KEYS.includes(key as never) || !INPUT_KEYS.includes(key as never);
 
 /** Keypoint losses: elementwise or per-keypoint distances on flat or point tensors, NaN/confidence masks. */
-const keypointKernel = (plan: Plan): FusedRunner | null => {
+const keypointRunner = (plan: Plan): FusedRunner | null => {
   const c = plan.compute;
   const elementwise = ELEMENTWISE.includes(c.name);
   if (!elementwise && !DISTANCE.includes(c.name)) return null;
@@ -120,18 +120,14 @@ const keypointKernel = (plan: Plan): FusedRunner | null => {
     const kind = elementwise
       ? { elementwise: c.name as Elementwise, param: c.params?.delta ?? c.params?.beta ?? 1 }
       : { norm: c.name === 'rms_error' ? 1 / Math.sqrt(geometry.coords) : 1 };
-    const forward = keypointForward(geometry, kind, masks, epsilonPerKeypoint(plan, geometry.keypoints), gradFor, plan.rectify.length > 0);
+    const { forward, scratchBytes } = keypointKernel(geometry, kind, masks, epsilonPerKeypoint(plan, geometry.keypoints), gradFor, plan.rectify.length > 0);
     const tensors = [t, p];
-    const consts = [...([0, 1] as const).filter((i) => !gradFor.includes(i)).map((i) => tensors[i]), ...(confKey ? [env.get(confKey)!] : [])];
-    const preds = gradFor.map((i) => tensors[i]);
-    // fusedLoss hands inputs as [constants..., predictions...]: put them back as [t, p, conf]
+    // simdLoss hands inputs as [constants..., predictions...]: the kernel wants [t, p, conf]
     const constIdx = ([0, 1] as const).filter((i) => !gradFor.includes(i));
-    return fusedLoss(consts, preds, (ins, grads) => {
-      const ordered: Float32Array[] = [];
-      constIdx.forEach((i, j) => (ordered[i] = ins[j]));
-      gradFor.forEach((i, j) => (ordered[i] = ins[consts.length + j]));
-      if (confKey) ordered[2] = ins[constIdx.length];
-      return forward(ordered, grads);
-    });
+    const consts = [...constIdx.map((i) => tensors[i]), ...(confKey ? [env.get(confKey)!] : [])];
+    return simdLoss(consts, gradFor.map((i) => tensors[i]), (heap, grads) => {
+      const at = (i: 0 | 1) => heap.ins[constIdx.includes(i) ? constIdx.indexOf(i) : consts.length + gradFor.indexOf(i)];
+      return forward([at(0), at(1), ...(confKey ? [heap.ins[constIdx.length]] : [])])(heap, grads);
+    }, scratchBytes);
   };
 };

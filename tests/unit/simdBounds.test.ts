@@ -7,6 +7,7 @@ import type { SimdForward } from '../../src/kernels/fused.js';
 import { heatmapKernel, type HeatmapKind } from '../../src/kernels/heatmap.js';
 import { temporalHeatmapKernel } from '../../src/kernels/temporal.js';
 import { pcaKernel } from '../../src/kernels/pca.js';
+import { keypointKernel, type KernelMask } from '../../src/kernels/keypoints.js';
 import { fitKeypointPca } from '../../src/pca/fit.js';
 import type { PcaFormat } from '../../src/pca/types.js';
 
@@ -95,6 +96,40 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
         runGuarded([x], grad ? [frames * 2 * k] : [], scratchBytes, forward(frames), 4 * mis);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('keypoint losses: elementwise and norms, NaN and confidence masks, 3-D target broadcast', () => {
+    const masks: KernelMask[] = [
+      { input: 0, kind: 'nan', element: true, below: 0, drop: true },
+      { input: 1, kind: 'nan', element: false, below: 0, drop: false },
+      { input: 2, kind: 'below', element: false, below: 0.3, drop: true },
+    ];
+    fc.assert(
+      fc.property(
+        fc.record({
+          frames: fc.integer({ min: 1, max: 5 }),
+          pairs: fc.integer({ min: 1, max: 3 }),
+          k: fc.integer({ min: 1, max: 19 }),
+          c: fc.integer({ min: 1, max: 3 }),
+          broadcast: fc.boolean(),
+          kind: fc.constantFrom<Parameters<typeof keypointKernel>[1]>({ elementwise: 'squared_error', param: 1 }, { elementwise: 'huber', param: 0.5 }, { norm: 1 }),
+          nMasks: fc.integer({ min: 0, max: 3 }),
+          grads: fc.subarray([0, 1] as (0 | 1)[]),
+          mis: fc.integer({ min: 0, max: 3 }),
+          seed: fc.integer(),
+        }),
+        ({ frames, pairs, k, c, broadcast, kind, nMasks, grads, mis, seed }) => {
+          const pred = frames * pairs * k * c;
+          const targ = broadcast ? frames * k * c : pred;
+          const eps = new Float64Array(k).fill(0.1);
+          const { forward, scratchBytes } = keypointKernel({ frames, pairs, keypoints: k, coords: c, targetBroadcast: broadcast }, kind, masks.slice(0, nMasks), eps, grads, true);
+          const t = floats(targ, seed).map((v, i) => (i % 7 === 3 ? NaN : v));
+          const ins = [t, floats(pred, seed + 1), floats(frames * k, seed + 2)];
+          runGuarded(ins, grads.map((i) => (i === 0 ? targ : pred)), scratchBytes, (heap, gs) => forward(heap.ins)(heap, gs), 4 * mis);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

@@ -12,6 +12,8 @@ export interface SimdKernels {
   /** valid: a byte per frame pair and keypoint; eps: a float64 per keypoint. */
   temporalHeatmap(kl: boolean, p: number, g: number, frames: number, k: number, pixels: number, valid: number, eps: number, scale: number): number;
   /** centering 0 none, 1 mean, 2 median; see simd/assembly/pca.ts. */
+  /** code −1: per-keypoint norm, 0..3: squared, absolute, huber, smooth_l1; see simd/assembly/keypoints.ts. */
+  keypoints(t: number, p: number, conf: number, gt: number, gp: number, frames: number, pairs: number, k: number, c: number, broadcast: boolean, code: number, param: number, scale: number, eps: number, rectified: boolean, masks: number, nMasks: number, state: number): number;
   pcaReprojection(x: number, g: number, frames: number, width: number, src: number, perFrame: number, d: number, dPad: number, mean: number, P: number, centering: number, eps: number, work: number): number;
 }
 

@@ -4,3 +4,4 @@
 export { heatmap } from './heatmap';
 export { temporalHeatmap } from './temporalHeatmap';
 export { pcaReprojection } from './pca';
+export { keypoints } from './keypoints';
