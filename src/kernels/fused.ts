@@ -1,19 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { recordingGradients, withHeap, withMemory, type Heap } from './memory.js';
+import { recordingGradients, withHeap, type Heap } from './memory.js';
 
 /**
- * A fused loss kernel: one pass over the inputs' memory computing the reduced loss and,
- * when a gradient is being recorded, its closed-form gradient w.r.t. the prediction
- * inputs — wrapped in `tf.customGrad` so it composes with autodiff on either side.
- * `forward(ins, grads)` returns the loss; `grads` (one zeroed buffer per prediction) are filled with ∂loss/∂prediction, or are null when no
- * gradient is recorded.
- */
-export type FusedForward = (ins: Float32Array[], grads: Float32Array[] | null) => number;
-
-/**
- * The same for a SIMD WebAssembly kernel: `heap.ins` are the inputs' byte offsets
- * ([constants..., predictions...]), `grads` the gradients' offsets (written in full by the
- * kernel) or null; the scratch region has `scratchBytes` bytes.
+ * A fused loss kernel: one pass over the inputs' memory (a SIMD WebAssembly kernel, see
+ * simd/) computing the reduced loss and, when a gradient is being recorded, its closed-form
+ * gradient w.r.t. the prediction inputs — wrapped in `tf.customGrad` so it composes with
+ * autodiff on either side. `heap.ins` are the inputs' byte offsets ([constants...,
+ * predictions...]), `grads` the gradients' offsets (the kernel writes every entry) or null when
+ * no gradient is recorded; the scratch region has the `scratchBytes` the kernel asked for.
  */
 export type SimdForward = (heap: Heap, grads: number[] | null) => number;
 
@@ -41,15 +35,6 @@ const customLoss = (predictions: readonly tf.Tensor[], evaluate: Evaluate): tf.S
 };
 
 const outputShapes = (preds: tf.Tensor[], withGrad: boolean) => [[], ...(withGrad ? preds.map((p) => p.shape) : [])];
-
-export const fusedLoss = (constants: readonly tf.Tensor[], predictions: readonly tf.Tensor[], forward: FusedForward): tf.Scalar =>
-  customLoss(predictions, (preds, withGrad) =>
-    withMemory([...constants, ...preds], outputShapes(preds, withGrad), (ins, o) => {
-      const grads = withGrad ? o.slice(1) : null;
-      grads?.forEach((g) => g.fill(0));
-      o[0][0] = forward(ins, grads);
-    }),
-  );
 
 export const simdLoss = (constants: readonly tf.Tensor[], predictions: readonly tf.Tensor[], forward: SimdForward, scratchBytes: number): tf.Scalar =>
   customLoss(predictions, (preds, withGrad) =>

@@ -1,11 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Plan } from '../pipeline/interpret.js';
-import { fusedLoss, simdLoss } from './fused.js';
+import { simdLoss } from './fused.js';
 import { heatmapKernel, type HeatmapKind } from './heatmap.js';
 import { pcaKernel } from './pca.js';
 import { keypointKernel, type Elementwise, type KernelMask } from './keypoints.js';
 import { INPUT_KEYS, PREDICTION_KEYS } from '../pipeline/inputs.js';
-import { temporalForward, temporalHeatmapKernel, type PairMask } from './temporal.js';
+import { temporalHeatmapKernel, temporalKernel, type PairMask } from './temporal.js';
 
 /** Computes the reduced loss of a plan from its inputs (transforms already applied). */
 export type FusedRunner = (env: ReadonlyMap<string, tf.Tensor>) => tf.Scalar;
@@ -55,8 +55,9 @@ export const fuse = (plan: Plan): FusedRunner | null => {
       const k = isTemporal ? x.shape[1]! / 2 : x.shape[1]!;
       const eps = epsilonPerKeypoint(plan, k);
       const consts = conf ? [conf] : [];
-      if (isTemporal) return fusedLoss(consts, [x], temporalForward(frames, k, eps, pm.masks, !!conf));
-      const { forward, scratchBytes } = temporalHeatmapKernel(c.name as (typeof TEMPORAL_HEATMAP)[number], frames, k, x.shape[2]! * x.shape[3]!, eps, pm.masks, !!conf);
+      const { forward, scratchBytes } = isTemporal
+        ? temporalKernel(frames, k, eps, pm.masks, !!conf)
+        : temporalHeatmapKernel(c.name as (typeof TEMPORAL_HEATMAP)[number], frames, k, x.shape[2]! * x.shape[3]!, eps, pm.masks, !!conf);
       return simdLoss(consts, [x], forward, scratchBytes);
     };
   }

@@ -20,39 +20,12 @@ export const memoryKernelsAvailable = (): boolean => {
   return name === 'wasm' || name === 'cpu';
 };
 
-/**
- * Allocate `outShapes` float32 outputs, then call `fn` with views of the (float32) inputs
- * and of the outputs, and return the outputs. Views are taken after every allocation
- * (a wasm heap growth detaches older views) and must not outlive `fn`.
- */
-export const withMemory = (inputs: readonly tf.Tensor[], outShapes: readonly number[][], fn: (ins: Float32Array[], outs: Float32Array[]) => void): tf.Tensor[] => {
-  const name = tf.getBackend();
-  for (const t of inputs) if (t.dtype !== 'float32') throw new Error(`fused kernel: expected float32 input, got ${t.dtype}`);
-  if (name === 'wasm') {
-    const b = tf.backend() as unknown as WasmBackend;
-    const outs = outShapes.map((s) => tf.engine().makeTensorFromTensorInfo(b.makeOutput(s, 'float32')));
-    const view = (t: tf.Tensor) => new Float32Array(b.wasm.HEAPU8.buffer, b.dataIdMap.get(t.dataId).memoryOffset, t.size);
-    fn(inputs.map(view), outs.map(view));
-    return outs;
-  }
-  if (name === 'cpu') {
-    const b = tf.backend() as unknown as CpuBackend;
-    const bufs = outShapes.map((s) => new Float32Array(s.reduce((a, d) => a * d, 1)));
-    fn(
-      inputs.map((t) => b.data.get(t.dataId).values),
-      bufs,
-    );
-    return bufs.map((buf, i) => tf.tensor(buf, outShapes[i], 'float32'));
-  }
-  throw new Error(`fused kernels need the cpu or wasm backend, not ${name}`);
-};
-
 /** Whether a gradient is being recorded (inside tf.grad / tf.grads): only then compute it. */
 export const recordingGradients = (): boolean => (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
 
 /**
  * What a SIMD kernel sees: the kernels, byte offsets of the inputs and outputs in their memory,
- * and `scratch` bytes at `scratch` (16-byte aligned) that `fn` may fill through `memory.buffer`.
+ * and the scratch bytes at `scratch` (8-byte aligned) that `fn` may fill through `memory.buffer`.
  */
 export interface Heap {
   readonly kernels: SimdKernels;
@@ -67,9 +40,10 @@ const own = new WebAssembly.Memory({ initial: 1 });
 const align = (n: number) => (n + 15) & ~15;
 
 /**
- * Like `withMemory`, with pointers for the SIMD kernels: on the wasm backend the tensors'
- * own heap offsets (no copies; scratch from the backend's allocator), on the cpu backend
- * copies in poseloss's own memory.
+ * Allocate `outShapes` float32 outputs, then call `fn` with pointers for the SIMD kernels to
+ * the (float32) inputs, the outputs and `scratchBytes` of scratch, and return the outputs. On
+ * the wasm backend these are the tensors' own heap offsets (no copies; scratch from the
+ * backend's allocator); on the cpu backend, copies in poseloss's own memory.
  */
 export const withHeap = (inputs: readonly tf.Tensor[], outShapes: readonly number[][], scratchBytes: number, fn: (heap: Heap) => void): tf.Tensor[] => {
   const name = tf.getBackend();

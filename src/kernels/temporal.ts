@@ -1,4 +1,5 @@
-import type { FusedForward, SimdForward } from './fused.js';
+import type { SimdForward } from './fused.js';
+import type { Heap } from './memory.js';
 
 /** A confidence mask of the pipeline: invalid where confidence < below at frame t or t+1. */
 export interface PairMask {
@@ -7,72 +8,50 @@ export interface PairMask {
 }
 
 /**
- * Per frame pair (t, t+1) and keypoint: validity from the confidence masks, and the number
- * of elements left in the mean (zeroed pairs stay in it, dropped ones leave it).
+ * The pair scratch both temporal kernels read: ε per keypoint (f64) at `scratch`, the masks
+ * (f64 pairs: threshold, drop), then a validity byte per pair (`pairValidity` in
+ * simd/assembly/temporal.ts). `write` fills it and returns the mean's scale: 0 when no pair is
+ * left or there are fewer than two frames — every pair is then invalid, the result 0, the gradient zero.
  */
-const pairValidity = (conf: Float32Array | null, frames: number, k: number, masks: readonly PairMask[]) => {
-  const pairs = (frames - 1) * k;
-  const valid = new Uint8Array(pairs).fill(1);
-  let count = pairs;
-  if (!conf || masks.length === 0) return { valid, count };
-  // thresholds compare in float32, as the tfjs path and the reference do
-  const below = masks.map((m) => Math.fround(m.below));
-  for (let i = 0; i < pairs; i++) {
-    let dropped = false;
-    for (const [mi, m] of masks.entries())
-      if (conf[i] < below[mi] || conf[i + k] < below[mi]) {
-        valid[i] = 0;
-        dropped ||= m.mode === 'drop';
-      }
-    if (dropped) count--;
-  }
-  return { valid, count };
+const pairs = (frames: number, k: number, eps: Float64Array, masks: readonly PairMask[]) => {
+  const maskData = Float64Array.from(masks.flatMap((m) => [m.below, m.mode === 'drop' ? 1 : 0]));
+  const validAt = 8 * k + 8 * maskData.length;
+  const count = Math.max(0, (frames - 1) * k);
+  return {
+    scratchBytes: validAt + Math.max(1, count),
+    validAt,
+    write: ({ kernels, memory, scratch }: Heap, conf: number): number => {
+      new Float64Array(memory.buffer, scratch, k).set(eps);
+      new Float64Array(memory.buffer, scratch + 8 * k, maskData.length).set(maskData);
+      if (count === 0) return 0;
+      const left = kernels.pairValidity(conf, frames, k, scratch + 8 * k, masks.length, scratch + validAt);
+      if (left > 0) return 1 / left;
+      new Uint8Array(memory.buffer, scratch + validAt, count).fill(0);
+      return 0;
+    },
+  };
 };
 
 /**
  * temporal: ‖x[t+1,k] − x[t,k]‖ for keypoints (B, 2K), confidence masks on pairs, relu(· − ε_k),
- * mean. Inputs: [pred] or [confidences, pred].
+ * mean — `temporal` in simd/assembly/temporal.ts. Inputs: [pred] or [confidences, pred].
  */
-export const temporalForward =
-  (frames: number, k: number, eps: Float64Array, masks: readonly PairMask[], hasConf: boolean): FusedForward =>
-  (ins, grads) => {
-    if (frames < 2) return 0;
-    const conf = hasConf ? ins[0] : null;
-    const x = ins[hasConf ? 1 : 0];
-    const g = grads?.[0];
-    const { valid, count } = pairValidity(conf, frames, k, masks);
-    if (count <= 0) return 0;
-    const scale = 1 / count;
-    let total = 0;
-    for (let t = 0; t < frames - 1; t++)
-      for (let j = 0; j < k; j++) {
-        if (!valid[t * k + j]) continue;
-        const a = t * 2 * k + 2 * j;
-        const b = a + 2 * k;
-        const dx = x[b] - x[a];
-        const dy = x[b + 1] - x[a + 1];
-        const n = Math.sqrt(dx * dx + dy * dy);
-        const v = n - eps[j];
-        if (v > 0) {
-          total += v;
-          if (g && n > 0) {
-            const gx = (dx / n) * scale;
-            const gy = (dy / n) * scale;
-            g[b] += gx;
-            g[b + 1] += gy;
-            g[a] -= gx;
-            g[a + 1] -= gy;
-          }
-        } else if (v !== v) total = NaN; // an unmasked NaN prediction makes the loss NaN, as the reference
-      }
-    return total * scale;
+export const temporalKernel = (frames: number, k: number, eps: Float64Array, masks: readonly PairMask[], hasConf: boolean): { forward: SimdForward; scratchBytes: number } => {
+  const p = pairs(frames, k, eps, masks);
+  return {
+    scratchBytes: p.scratchBytes,
+    forward: (heap, grads) => {
+      const scale = p.write(heap, hasConf ? heap.ins[0] : 0);
+      return heap.kernels.temporal(heap.ins[hasConf ? 1 : 0], grads?.[0] ?? 0, frames, k, heap.scratch + p.validAt, heap.scratch, scale);
+    },
   };
+};
 
 /**
  * temporal_heatmap_mse / _kl over (B, K, H, W): per pair of consecutive maps the per-pixel mean
  * squared change, or KL(map t+1 ‖ map t); confidence masks, relu(· − ε_k), mean — one SIMD pass
  * per pair (`temporalHeatmap` in simd/assembly/temporalHeatmap.ts). Inputs: [pred] or
- * [confidences, pred]. Scratch: ε per keypoint (float64), then a validity byte per pair.
+ * [confidences, pred].
  */
 export const temporalHeatmapKernel = (
   kind: 'temporal_heatmap_mse' | 'temporal_heatmap_kl',
@@ -82,16 +61,13 @@ export const temporalHeatmapKernel = (
   eps: Float64Array,
   masks: readonly PairMask[],
   hasConf: boolean,
-): { forward: SimdForward; scratchBytes: number } => ({
-  scratchBytes: 8 * k + Math.max(1, (frames - 1) * k),
-  forward: ({ kernels, memory, ins, scratch }, grads) => {
-    const conf = hasConf ? new Float32Array(memory.buffer, ins[0], frames * k) : null;
-    const pairs = frames >= 2 ? pairValidity(conf, frames, k, masks) : { valid: new Uint8Array(0), count: 0 };
-    // no pair left (or fewer than two frames): every pair invalid, the result 0, the gradient zeroed
-    if (pairs.count <= 0) pairs.valid.fill(0);
-    const scale = pairs.count > 0 ? 1 / pairs.count : 0;
-    new Float64Array(memory.buffer, scratch, k).set(eps);
-    new Uint8Array(memory.buffer, scratch + 8 * k, pairs.valid.length).set(pairs.valid);
-    return kernels.temporalHeatmap(kind === 'temporal_heatmap_kl', ins[hasConf ? 1 : 0], grads?.[0] ?? 0, frames, k, pixels, scratch + 8 * k, scratch, scale);
-  },
-});
+): { forward: SimdForward; scratchBytes: number } => {
+  const p = pairs(frames, k, eps, masks);
+  return {
+    scratchBytes: p.scratchBytes,
+    forward: (heap, grads) => {
+      const scale = p.write(heap, hasConf ? heap.ins[0] : 0);
+      return heap.kernels.temporalHeatmap(kind === 'temporal_heatmap_kl', heap.ins[hasConf ? 1 : 0], grads?.[0] ?? 0, frames, k, pixels, heap.scratch + p.validAt, heap.scratch, scale);
+    },
+  };
+};

@@ -5,7 +5,7 @@ import { simdKernels } from '../../src/kernels/simd/index.js';
 import type { Heap } from '../../src/kernels/memory.js';
 import type { SimdForward } from '../../src/kernels/fused.js';
 import { heatmapKernel, type HeatmapKind } from '../../src/kernels/heatmap.js';
-import { temporalHeatmapKernel } from '../../src/kernels/temporal.js';
+import { temporalHeatmapKernel, temporalKernel } from '../../src/kernels/temporal.js';
 import { pcaKernel } from '../../src/kernels/pca.js';
 import { keypointKernel, type KernelMask } from '../../src/kernels/keypoints.js';
 import { fitKeypointPca } from '../../src/pca/fit.js';
@@ -73,6 +73,18 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
         const eps = Float64Array.from({ length: k }, (_, j) => 0.01 * j);
         const { forward, scratchBytes } = temporalHeatmapKernel(kl ? 'temporal_heatmap_kl' : 'temporal_heatmap_mse', frames, k, pixels, eps, [{ below: 0.3, mode: 'zero' }], true);
         runGuarded([floats(frames * k, seed), floats(frames * k * pixels, seed + 1)], grad ? [frames * k * pixels] : [], scratchBytes, forward, 4 * mis);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('temporal (keypoints)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.integer(), (frames, k, conf, grad, mis, seed) => {
+        const eps = new Float64Array(k).fill(0.05);
+        const { forward, scratchBytes } = temporalKernel(frames, k, eps, conf ? [{ below: 0.3, mode: 'drop' }] : [], conf);
+        const ins = [...(conf ? [floats(frames * k, seed)] : []), floats(frames * 2 * k, seed + 1)];
+        runGuarded(ins, grad ? [frames * 2 * k] : [], scratchBytes, forward, 4 * mis);
       }),
       { numRuns: 200 },
     );

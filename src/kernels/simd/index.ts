@@ -10,6 +10,10 @@ export interface SimdKernels {
   /** kind 0 mse, 1 kl, 2 js; g = 0: no gradient; flags: `maps` bytes of scratch. */
   heatmap(kind: number, t: number, p: number, g: number, maps: number, pixels: number, masked: boolean, flags: number): number;
   /** valid: a byte per frame pair and keypoint; eps: a float64 per keypoint. */
+  /** masks: f64 pairs (threshold, drop); returns the pairs left in the mean. */
+  pairValidity(conf: number, frames: number, k: number, masks: number, nMasks: number, valid: number): number;
+  temporal(x: number, g: number, frames: number, k: number, valid: number, eps: number, scale: number): number;
+  /** As `temporal`, over (B, K, H, W) maps; kl: false for the per-pixel mean squared change. */
   temporalHeatmap(kl: boolean, p: number, g: number, frames: number, k: number, pixels: number, valid: number, eps: number, scale: number): number;
   /** centering 0 none, 1 mean, 2 median; see simd/assembly/pca.ts. */
   /** code −1: per-keypoint norm, 0..3: squared, absolute, huber, smooth_l1; see simd/assembly/keypoints.ts. */

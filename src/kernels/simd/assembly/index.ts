@@ -5,3 +5,4 @@ export { heatmap } from './heatmap';
 export { temporalHeatmap } from './temporalHeatmap';
 export { pcaReprojection } from './pca';
 export { keypoints } from './keypoints';
+export { pairValidity, temporal } from './temporal';
