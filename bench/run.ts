@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import { initBackend } from '../src/backend/index.js';
 import { FULL, QUICK, measure } from './measure.js';
+import { memoryFloor } from './floor.js';
 import { workloads } from './workloads.js';
 
 interface Row {
@@ -158,10 +159,16 @@ const main = async (): Promise<void> => {
   }
   log(`peer: ${peer.note}`);
 
+  // heatmap_mse fwd+bwd against the memory-bandwidth floor (target: within 3×)
+  const floorRow = rows.find((r) => r.workload === 'heatmap_mse/16x17x64x64/fwd+bwd' && r.median_ms !== null);
+  const measured = floorRow ? memoryFloor() : null;
+  const floor = measured && { ...measured, ratio: floorRow!.median_ms! / measured.floorMs };
+
   if (args.json) {
     const round = (v: number | null) => (v === null ? null : Number(v.toPrecision(4)));
     const out = rows.map((r) => ({ ...r, median_ms: round(r.median_ms), ratio: round(r.ratio) }));
-    console.log(JSON.stringify({ backend: info.name, backend_detail: detail, run: args.quick ? 'quick' : 'full', seconds: round(seconds), peer: peer.note, rows: out }));
+    const memory_floor = floor && { workload: floor.workload, megabytes: round(floor.megabytes), copy_gb_per_s: round(floor.gbPerS), floor_ms: round(floor.floorMs), ratio: round(floor.ratio) };
+    console.log(JSON.stringify({ backend: info.name, backend_detail: detail, run: args.quick ? 'quick' : 'full', seconds: round(seconds), peer: peer.note, rows: out, memory_floor }));
     return;
   }
   console.log(`backend: ${detail}`);
@@ -169,6 +176,10 @@ const main = async (): Promise<void> => {
   console.log(`reference: PyTorch, one thread; ratio = ours / reference; leaked_tensors per call`);
   console.log(`peer: ${peer.note}\n`);
   console.log(table(rows));
+  if (floor)
+    console.log(
+      `\nmemory floor: ${floor.workload} moves ${floor.megabytes.toFixed(1)} MB; memory copies run at ${floor.gbPerS.toFixed(1)} GB/s here, so ≥ ${fmt(floor.floorMs)} ms; measured ${fmt(floorRow!.median_ms)} ms = ${floor.ratio.toFixed(1)}× the floor`,
+    );
   console.log(`\n${rows.length} workloads in ${seconds.toFixed(1)} s (${args.quick ? 'quick' : 'full'} run)${stray ? `; ${stray} tensors left alive after disposing every workload` : ''}`);
 };
 
