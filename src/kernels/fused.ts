@@ -11,6 +11,12 @@ import { recordingGradients, withHeap, type Heap } from './memory.js';
  */
 export type SimdForward = (heap: Heap, grads: number[] | null) => number;
 
+/** A kernel ready to run: its forward and the scratch bytes it needs. */
+export interface SimdKernel {
+  readonly forward: SimdForward;
+  readonly scratchBytes: number;
+}
+
 /** [value, ...gradients]: the loss and, when `withGrad`, its gradients w.r.t. the predictions. */
 type Evaluate = (predictions: tf.Tensor[], withGrad: boolean) => tf.Tensor[];
 
@@ -36,7 +42,7 @@ const customLoss = (predictions: readonly tf.Tensor[], evaluate: Evaluate): tf.S
 
 const outputShapes = (preds: tf.Tensor[], withGrad: boolean) => [[], ...(withGrad ? preds.map((p) => p.shape) : [])];
 
-export const simdLoss = (constants: readonly tf.Tensor[], predictions: readonly tf.Tensor[], forward: SimdForward, scratchBytes: number): tf.Scalar =>
+export const simdLoss = (constants: readonly tf.Tensor[], predictions: readonly tf.Tensor[], { forward, scratchBytes }: SimdKernel): tf.Scalar =>
   customLoss(predictions, (preds, withGrad) =>
     withHeap([...constants, ...preds], outputShapes(preds, withGrad), scratchBytes, (heap) => {
       const value = forward(heap, withGrad ? heap.outs.slice(1) : null);

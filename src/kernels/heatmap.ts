@@ -1,4 +1,4 @@
-import type { SimdForward } from './fused.js';
+import type { SimdKernel } from './fused.js';
 import { HEATMAP_KIND } from './simd/index.js';
 
 export type HeatmapKind = keyof typeof HEATMAP_KIND;
@@ -9,7 +9,7 @@ export type HeatmapKind = keyof typeof HEATMAP_KIND;
  * heatmap_mse / heatmap_kl / heatmap_js with an `empty_heatmaps` drop mask and a `mean`
  * reduction (the tfjs-ops version is the reference). Inputs: [targets, predictions].
  */
-export const heatmapKernel = (kind: HeatmapKind, maps: number, pixels: number, masked: boolean): { forward: SimdForward; scratchBytes: number } => ({
+export const heatmapKernel = (kind: HeatmapKind, maps: number, pixels: number, masked: boolean): SimdKernel => ({
   scratchBytes: maps,
   forward: ({ kernels, ins: [t, p], scratch }, grads) => kernels.heatmap(HEATMAP_KIND[kind], t, p, grads?.[0] ?? 0, maps, pixels, masked, scratch),
 });

@@ -40,8 +40,7 @@ export const fuse = (plan: Plan): FusedRunner | null => {
     return (env) => {
       const [t, p] = c.of.map((k) => env.get(k)!);
       const [b, k, h, w] = p.shape;
-      const { forward, scratchBytes } = heatmapKernel(c.name as HeatmapKind, b * k, h * w, masked);
-      return simdLoss([t], [p], forward, scratchBytes);
+      return simdLoss([t], [p], heatmapKernel(c.name as HeatmapKind, b * k, h * w, masked));
     };
   }
   const isTemporal = c.name === 'temporal_norm';
@@ -55,10 +54,10 @@ export const fuse = (plan: Plan): FusedRunner | null => {
       const k = isTemporal ? x.shape[1]! / 2 : x.shape[1]!;
       const eps = epsilonPerKeypoint(plan, k);
       const consts = conf ? [conf] : [];
-      const { forward, scratchBytes } = isTemporal
+      const kernel = isTemporal
         ? temporalKernel(frames, k, eps, pm.masks, !!conf)
         : temporalHeatmapKernel(c.name as (typeof TEMPORAL_HEATMAP)[number], frames, k, x.shape[2]! * x.shape[3]!, eps, pm.masks, !!conf);
-      return simdLoss(consts, [x], forward, scratchBytes);
+      return simdLoss(consts, [x], kernel);
     };
   }
   const kp = keypointRunner(plan);
@@ -73,7 +72,7 @@ export const fuse = (plan: Plan): FusedRunner | null => {
       const k = x.shape[1]! / 2;
       if (!kernels.has(k)) kernels.set(k, pcaKernel(pca, k, e));
       const { forward, scratchBytes } = kernels.get(k)!;
-      return simdLoss([], [x], forward(x.shape[0]), scratchBytes);
+      return simdLoss([], [x], { forward: forward(x.shape[0]), scratchBytes });
     };
   }
   return null;
@@ -126,9 +125,12 @@ const keypointRunner = (plan: Plan): FusedRunner | null => {
     // simdLoss hands inputs as [constants..., predictions...]: the kernel wants [t, p, conf]
     const constIdx = ([0, 1] as const).filter((i) => !gradFor.includes(i));
     const consts = [...constIdx.map((i) => tensors[i]), ...(confKey ? [env.get(confKey)!] : [])];
-    return simdLoss(consts, gradFor.map((i) => tensors[i]), (heap, grads) => {
-      const at = (i: 0 | 1) => heap.ins[constIdx.includes(i) ? constIdx.indexOf(i) : consts.length + gradFor.indexOf(i)];
-      return forward([at(0), at(1), ...(confKey ? [heap.ins[constIdx.length]] : [])])(heap, grads);
-    }, scratchBytes);
+    return simdLoss(consts, gradFor.map((i) => tensors[i]), {
+      scratchBytes,
+      forward: (heap, grads) => {
+        const at = (i: 0 | 1) => heap.ins[constIdx.includes(i) ? constIdx.indexOf(i) : consts.length + gradFor.indexOf(i)];
+        return forward([at(0), at(1), ...(confKey ? [heap.ins[constIdx.length]] : [])])(heap, grads);
+      },
+    });
   };
 };

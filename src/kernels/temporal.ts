@@ -1,4 +1,4 @@
-import type { SimdForward } from './fused.js';
+import type { SimdKernel } from './fused.js';
 import type { Heap } from './memory.js';
 
 /** A confidence mask of the pipeline: invalid where confidence < below at frame t or t+1. */
@@ -36,7 +36,7 @@ const pairs = (frames: number, k: number, eps: Float64Array, masks: readonly Pai
  * temporal: ‖x[t+1,k] − x[t,k]‖ for keypoints (B, 2K), confidence masks on pairs, relu(· − ε_k),
  * mean — `temporal` in simd/assembly/temporal.ts. Inputs: [pred] or [confidences, pred].
  */
-export const temporalKernel = (frames: number, k: number, eps: Float64Array, masks: readonly PairMask[], hasConf: boolean): { forward: SimdForward; scratchBytes: number } => {
+export const temporalKernel = (frames: number, k: number, eps: Float64Array, masks: readonly PairMask[], hasConf: boolean): SimdKernel => {
   const p = pairs(frames, k, eps, masks);
   return {
     scratchBytes: p.scratchBytes,
@@ -61,7 +61,7 @@ export const temporalHeatmapKernel = (
   eps: Float64Array,
   masks: readonly PairMask[],
   hasConf: boolean,
-): { forward: SimdForward; scratchBytes: number } => {
+): SimdKernel => {
   const p = pairs(frames, k, eps, masks);
   return {
     scratchBytes: p.scratchBytes,
