@@ -15,9 +15,33 @@ interface CpuBackend {
   data: { get(id: object): { values: Float32Array } };
 }
 
+/** The memory the kernels run on for the current backend: the wasm heap, or poseloss's own. */
+const kernelMemory = (name: string): WebAssembly.Memory | null =>
+  name === 'wasm' ? (tf.backend() as unknown as WasmBackend).wasm.asm.memory : name === 'cpu' ? own : null;
+
+const usable = new Map<string, boolean>();
+
+/**
+ * Whether the fused kernels can run on the current backend: cpu or wasm, and the module
+ * instantiates on its memory (a shared, multi-threaded wasm heap would refuse it). Otherwise
+ * losses take the tfjs-ops path, with one warning saying why.
+ */
 export const memoryKernelsAvailable = (): boolean => {
   const name = tf.getBackend();
-  return name === 'wasm' || name === 'cpu';
+  let ok = usable.get(name);
+  if (ok === undefined) {
+    const memory = kernelMemory(name);
+    ok = false;
+    if (memory)
+      try {
+        simdKernels(memory);
+        ok = true;
+      } catch (e) {
+        console.warn(`poseloss: fused kernels unavailable on the ${name} backend (${e instanceof Error ? e.message : String(e)}); using tfjs ops`);
+      }
+    usable.set(name, ok);
+  }
+  return ok;
 };
 
 /** Whether a gradient is being recorded (inside tf.grad / tf.grads): only then compute it. */
