@@ -63,6 +63,8 @@ const PEER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'peer', 'run.p
 interface Peer {
   /** Reference medians by workload name; undefined when the peer did not run. */
   readonly ms?: ReadonlyMap<string, number>;
+  /** The reference's loss values by workload name (the same seeded inputs as ours). */
+  readonly values?: ReadonlyMap<string, number>;
   /** In words: "measured now (torch …)" or why the hard-coded numbers are used. */
   readonly note: string;
 }
@@ -82,11 +84,12 @@ const runPeer = (o: { quick: boolean; filter: string }, log: (s: string) => void
   const r = spawnSync(PEER_PYTHON, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20 });
   if (r.error || r.status !== 0) return { note: `failed: ${r.error?.message ?? `exit ${r.status}`}; ${HARD_CODED}` };
   try {
-    const out = JSON.parse(r.stdout) as { torch: string; threads?: number; malloc?: string; rows: { workload: string; median_ms: number | null }[] };
+    const out = JSON.parse(r.stdout) as { torch: string; threads?: number; malloc?: string; rows: { workload: string; median_ms: number | null; value?: number | null }[] };
     const ms = new Map(out.rows.filter((x) => typeof x.median_ms === 'number').map((x) => [x.workload, x.median_ms as number]));
+    const values = new Map(out.rows.filter((x) => typeof x.value === 'number').map((x) => [x.workload, x.value as number]));
     const threads = out.threads ?? 1;
     const malloc = out.malloc && out.malloc !== 'default' ? `, ${out.malloc} malloc` : '';
-    return { ms, note: `measured now (bench/peer/run.py, torch ${out.torch}, ${threads} thread${threads === 1 ? '' : 's'}${malloc})` };
+    return { ms, values, note: `measured now (bench/peer/run.py, torch ${out.torch}, ${threads} thread${threads === 1 ? '' : 's'}${malloc})` };
   } catch (e) {
     return { note: `failed: unreadable output (${message(e)}); ${HARD_CODED}` };
   }
@@ -159,6 +162,17 @@ const main = async (): Promise<void> => {
   }
   log(`peer: ${peer.note}`);
 
+  // Same inputs on both sides: the loss values must agree (the reprojection loss differs by design, D3)
+  const DEVIATES = 'supervised_reprojection_heatmap_mse';
+  const compared = peer.values ? rows.filter((r) => r.value !== null && peer.values!.has(r.workload) && !r.workload.startsWith(DEVIATES)) : [];
+  const agreement = compared.length
+    ? compared.reduce((worst, r) => {
+        const ref = peer.values!.get(r.workload)!;
+        const rel = Math.abs(r.value! - ref) / Math.max(Math.abs(ref), 1e-12);
+        return rel > worst.rel ? { rel, workload: r.workload } : worst;
+      }, { rel: 0, workload: '' })
+    : null;
+
   // heatmap_mse fwd+bwd against the memory-bandwidth floor (target: within 3×)
   const floorRow = rows.find((r) => r.workload === 'heatmap_mse/16x17x64x64/fwd+bwd' && r.median_ms !== null);
   const measured = floorRow ? memoryFloor() : null;
@@ -168,7 +182,8 @@ const main = async (): Promise<void> => {
     const round = (v: number | null) => (v === null ? null : Number(v.toPrecision(4)));
     const out = rows.map((r) => ({ ...r, median_ms: round(r.median_ms), ratio: round(r.ratio) }));
     const memory_floor = floor && { workload: floor.workload, megabytes: round(floor.megabytes), copy_gb_per_s: round(floor.gbPerS), floor_ms: round(floor.floorMs), ratio: round(floor.ratio) };
-    console.log(JSON.stringify({ backend: info.name, backend_detail: detail, run: args.quick ? 'quick' : 'full', seconds: round(seconds), peer: peer.note, rows: out, memory_floor }));
+    const value_agreement = agreement && { rows: compared.length, max_relative_difference: agreement.rel, workload: agreement.workload };
+    console.log(JSON.stringify({ backend: info.name, backend_detail: detail, run: args.quick ? 'quick' : 'full', seconds: round(seconds), peer: peer.note, rows: out, memory_floor, value_agreement }));
     return;
   }
   console.log(`backend: ${detail}`);
@@ -180,6 +195,8 @@ const main = async (): Promise<void> => {
     console.log(
       `\nmemory floor: ${floor.workload} moves ${floor.megabytes.toFixed(1)} MB; memory copies run at ${floor.gbPerS.toFixed(1)} GB/s here, so ≥ ${fmt(floor.floorMs)} ms; measured ${fmt(floorRow!.median_ms)} ms = ${floor.ratio.toFixed(1)}× the floor`,
     );
+  if (agreement)
+    console.log(`\nvalues: ours and the reference's agree on ${compared.length} rows to ${agreement.rel.toExponential(1)} (relative, worst: ${agreement.workload}; ${DEVIATES} differs by design, D3)`);
   console.log(`\n${rows.length} workloads in ${seconds.toFixed(1)} s (${args.quick ? 'quick' : 'full'} run)${stray ? `; ${stray} tensors left alive after disposing every workload` : ''}`);
 };
 
