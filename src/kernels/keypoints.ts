@@ -37,7 +37,8 @@ const NORM = -1;
  * An elementwise distance per coordinate, or a per-keypoint distance ‖t − p‖·norm, then
  * relu(· − ε_k), masked, mean — `keypoints` in simd/assembly/keypoints.ts. Inputs are handed
  * as pointers to [t, p, conf?]; gradients for whichever of t, p are predictions (`gradFor`).
- * Scratch: ε per keypoint (f64), the masks (5 f64 each), a validity byte per entry.
+ * Scratch: ε per keypoint (f64), the masks (5 f64 each), a validity byte per entry, and for
+ * elementwise losses ε per entry of a row (f32).
  */
 export const keypointKernel = (
   g: KeypointGeometry,
@@ -55,7 +56,8 @@ export const keypointKernel = (
   const maskData = Float64Array.from(masks.flatMap((m) => [m.input, m.kind === 'nan' ? 1 : 0, m.element ? 1 : 0, m.below, m.drop ? 1 : 0]));
   const at = { eps: 0, masks: 8 * k, state: 8 * k + 8 * maskData.length };
   return {
-    scratchBytes: at.state + frames * pairs * k * (elementLevel ? c : 1),
+    // elementwise: the validity bytes are followed (16-aligned) by ε per entry of a row, f32
+    scratchBytes: at.state + frames * pairs * k * (elementLevel ? c : 1) + (elementLevel ? 16 + 4 * k * c : 0),
     forward:
       ([t, p, conf = 0]) =>
       ({ kernels, memory, scratch }, grads) => {

@@ -1,3 +1,6 @@
+import { addWide, total2 } from './vector';
+import { ld, st } from './heatmap';
+
 // AssemblyScript: keypoint losses on small tensors — elementwise distances (regression, Huber,
 // ...) and per-keypoint distances (rmse, pixel error, 3-D pairwise) — with NaN and confidence
 // masks, rectify and mean. Layout: the prediction is (B, P, K, C) (P = 1 except for 3-D camera
@@ -66,6 +69,64 @@ function validity(t: usize, p: usize, conf: usize, frames: i32, pairs: i32, k: i
 }
 
 /**
+ * The elementwise losses when the target has the prediction's shape: rows of `width` = K·C
+ * entries, four at a time. Same values and gradients as the scalar loop below, in float32
+ * lanes with float64 sums; gt / gp are written in full. `epsRow`: f32 ε per entry of a row.
+ */
+function elementwiseRows(t: usize, p: usize, gt: usize, gp: usize, rows: i32, width: i32, code: i32, param: f32, epsRow: usize, rectified: bool, state: usize, inv: f32): f64 {
+  const zero = f32x4.splat(0);
+  const half = f32x4.splat(0.5);
+  const paramV = f32x4.splat(param);
+  const invV = f32x4.splat(inv);
+  let acc = f64x2.splat(0);
+  let nan = false;
+  for (let r = 0; r < rows; r++) {
+    const base = r * width;
+    for (let i = 0; i < width; i += 4) {
+      const left = width - i;
+      const o = <usize>(base + i) << 2;
+      const d = f32x4.sub(ld(t + o, left), ld(p + o, left));
+      // state bytes → lanes: valid where 0, and only the lanes inside the row
+      let valid = i32x4.eq(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(state + base + i))), i32x4.splat(0));
+      if (left < 4) {
+        const s0 = state + base + i; // lanes past the row stay invalid
+        valid = i32x4.splat(0);
+        if (load<u8>(s0) == 0) valid = i32x4.replace_lane(valid, 0, -1);
+        if (left > 1 && load<u8>(s0, 1) == 0) valid = i32x4.replace_lane(valid, 1, -1);
+        if (left > 2 && load<u8>(s0, 2) == 0) valid = i32x4.replace_lane(valid, 2, -1);
+      }
+      let val = f32x4.mul(d, d);
+      let der = f32x4.add(d, d);
+      if (code != SQUARED) {
+        const a = f32x4.abs(d);
+        const sg = v128.bitselect(f32x4.splat(1), f32x4.splat(-1), f32x4.gt(d, zero));
+        if (code == ABSOLUTE) {
+          val = a;
+          der = sg;
+        } else if (code == HUBER) {
+          const small = f32x4.le(a, paramV);
+          val = v128.bitselect(f32x4.mul(half, f32x4.mul(d, d)), f32x4.mul(paramV, f32x4.sub(a, f32x4.mul(half, paramV))), small);
+          der = v128.bitselect(d, f32x4.mul(paramV, sg), small);
+        } else {
+          const small = f32x4.lt(a, paramV);
+          val = v128.bitselect(f32x4.div(f32x4.mul(half, f32x4.mul(d, d)), paramV), f32x4.sub(a, f32x4.mul(half, paramV)), small);
+          der = v128.bitselect(f32x4.div(d, paramV), sg, small);
+        }
+      }
+      const v = f32x4.sub(val, ld(epsRow + (<usize>i << 2), left));
+      const passes = rectified ? f32x4.gt(v, zero) : f32x4.eq(v, v);
+      const pass = v128.and(valid, passes);
+      if (v128.any_true(v128.and(valid, f32x4.ne(v, v)))) nan = true;
+      acc = addWide(acc, v128.and(v, pass));
+      const gd = v128.and(f32x4.mul(der, invV), pass);
+      if (gt) st(gt + o, gd, left);
+      if (gp) st(gp + o, f32x4.sub(zero, gd), left); // 0 − gd: +0 where nothing passes, as the scalar path
+    }
+  }
+  return nan ? NaN : total2(acc);
+}
+
+/**
  * The mean over valid entries of relu(distance − eps[j]) (eps: f64 per keypoint; without
  * `rectified`, every non-NaN value passes), and the gradients into gt / gp (0: none; zeroed
  * here first). Elementwise derivatives are those tfjs autodiff gives (|d| at 0: −1).
@@ -78,6 +139,12 @@ export function keypoints(t: usize, p: usize, conf: usize, gt: usize, gp: usize,
   const count = validity(t, p, conf, frames, pairs, k, c, elementLevel ? c : 1, broadcast, masks, nMasks, state);
   if (count == 0) return 0;
   const inv = 1.0 / <f64>count;
+  if (elementLevel && !broadcast) {
+    const width = k * c;
+    const epsRow = state + ((<usize>(frames * pairs * width) + 15) & ~15);
+    for (let j = 0; j < k; j++) for (let e = 0; e < c; e++) store<f32>(epsRow + (<usize>(j * c + e) << 2), <f32>load<f64>(eps + (<usize>j << 3)));
+    return elementwiseRows(t, p, gt, gp, frames * pairs, width, code, <f32>param, epsRow, rectified, state, <f32>inv) * inv;
+  }
   let total: f64 = 0;
   for (let b = 0; b < frames; b++)
     for (let q = 0; q < pairs; q++)
