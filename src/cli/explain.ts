@@ -37,6 +37,11 @@ export const explainCommand = (argv: readonly string[], out: (line: string) => v
     out(`  epsilon: ${Array.isArray(loss.epsilon) ? `[${loss.epsilon.join(', ')}] (per keypoint)` : loss.epsilon}`);
     const pca = loss.fitted?.pca;
     if (pca) out(`  fitted PCA: ${pca.format.kind}, ${pca.nKept} of ${pca.components.rows} components kept, empirical epsilon ${pca.epsilonEmpirical.toPrecision(6)} (from ${pca.formattedFit.rows} rows)`);
+    out(
+      loss.kernel
+        ? `  runs as: fused kernel '${loss.kernel}' (one SIMD WebAssembly pass, closed-form gradients) on the cpu and wasm backends`
+        : '  runs as: tfjs ops (no fused kernel implements this pipeline)',
+    );
     out('  pipeline:');
     for (const s of loss.pipeline) out(`    - ${stepLine(s)}`);
   }

@@ -10,6 +10,12 @@ import { temporalHeatmapKernel, temporalKernel, type PairMask } from './temporal
 /** Computes the reduced loss of a plan from its inputs (transforms already applied). */
 export type FusedRunner = (env: ReadonlyMap<string, tf.Tensor>) => tf.Scalar;
 
+/** A plan's fused kernel: its name (the wasm export, and src/kernels/simd/assembly/<file>) and runner. */
+export interface Fused {
+  readonly kernel: 'heatmap' | 'temporal' | 'temporalHeatmap' | 'keypoints' | 'pcaReprojection';
+  readonly run: FusedRunner;
+}
+
 const HEATMAP = ['heatmap_mse', 'heatmap_kl', 'heatmap_js'] as const;
 const TEMPORAL_HEATMAP = ['temporal_heatmap_mse', 'temporal_heatmap_kl'] as const;
 
@@ -26,28 +32,30 @@ const pairMasks = (plan: Plan): { key: string | null; masks: PairMask[] } | null
   return { key: conf[0]?.of ?? null, masks: conf.map((m) => ({ below: m.below!, mode: m.mode })) };
 };
 
+const fused = (kernel: Fused['kernel'], run: FusedRunner): Fused => ({ kernel, run });
+
 /**
  * The fused kernel implementing a plan exactly, or null: the hot reference losses (heatmap,
  * temporal, temporal-heatmap families) and any user pipeline of the same shape. Anything
  * else runs on the tfjs-ops path, which stays the reference for every kernel.
  */
-export const fuse = (plan: Plan): FusedRunner | null => {
+export const fuse = (plan: Plan): Fused | null => {
   const c = plan.compute;
   if (plan.reduce.name !== 'mean') return null;
   if ((HEATMAP as readonly string[]).includes(c.name)) {
     if (plan.rectify.length > 0 || !plan.masks.every((m) => m.name === 'empty_heatmaps' && m.mode === 'drop' && m.of === c.of[0])) return null;
     const masked = plan.masks.length > 0;
-    return (env) => {
+    return fused('heatmap', (env) => {
       const [t, p] = c.of.map((k) => env.get(k)!);
       const [b, k, h, w] = p.shape;
       return simdLoss([t], [p], heatmapKernel(c.name as HeatmapKind, b * k, h * w, masked));
-    };
+    });
   }
   const isTemporal = c.name === 'temporal_norm';
   if (isTemporal || (TEMPORAL_HEATMAP as readonly string[]).includes(c.name)) {
     const pm = pairMasks(plan);
     if (!pm || plan.rectify.length > 1) return null;
-    return (env) => {
+    return fused(isTemporal ? 'temporal' : 'temporalHeatmap', (env) => {
       const x = env.get(c.of[0])!;
       const conf = pm.key ? env.get(pm.key) : undefined;
       const frames = x.shape[0];
@@ -58,22 +66,22 @@ export const fuse = (plan: Plan): FusedRunner | null => {
         ? temporalKernel(frames, k, eps, pm.masks, !!conf)
         : temporalHeatmapKernel(c.name as (typeof TEMPORAL_HEATMAP)[number], frames, k, x.shape[2]! * x.shape[3]!, eps, pm.masks, !!conf);
       return simdLoss(consts, [x], kernel);
-    };
+    });
   }
   const kp = keypointRunner(plan);
-  if (kp) return kp;
+  if (kp) return fused('keypoints', kp);
   const pca = c.fitted?.pca;
   if (c.name === 'pca_reprojection' && pca && plan.masks.length === 0 && plan.rectify.length <= 1) {
     const e = plan.rectify[0]?.epsilon ?? 0;
     if (typeof e !== 'number') return null;
     const kernels = new Map<number, ReturnType<typeof pcaKernel>>(); // by keypoint count
-    return (env) => {
+    return fused('pcaReprojection', (env) => {
       const x = env.get(c.of[0])!;
       const k = x.shape[1]! / 2;
       if (!kernels.has(k)) kernels.set(k, pcaKernel(pca, k, e));
       const { forward, scratchBytes } = kernels.get(k)!;
       return simdLoss([], [x], { forward: forward(x.shape[0]), scratchBytes });
-    };
+    });
   }
   return null;
 };

@@ -84,6 +84,7 @@ export const buildPipeline = (name: string, logWeight: number, pipeline: readonl
       steps,
       epsilon: rectify.length ? (rectify[rectify.length - 1] as { epsilon: number | number[] }).epsilon : 0,
       fitted: plan.compute.fitted,
+      kernel: plan.fused?.kernel ?? null,
     }),
   );
 };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '../ops/zeroGradients.js';
-import { fuse, type FusedRunner } from '../kernels/index.js';
+import { fuse, type Fused } from '../kernels/index.js';
 import { memoryKernelsAvailable } from '../kernels/memory.js';
 import { keepValid } from '../ops/select.js';
 import { LossInputError, shapeStr } from './errors.js';
@@ -23,7 +23,7 @@ export interface Plan {
   readonly required: readonly string[];
   readonly optional: readonly string[];
   /** A fused kernel implementing this plan on the cpu/wasm backends, if one matches. */
-  readonly fused: FusedRunner | null;
+  readonly fused: Fused | null;
 }
 
 export const planOf = (
@@ -114,7 +114,7 @@ export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult =
     for (const k of [...p.required, ...p.optional]) if (inputs[k]) env.set(k, inputs[k]!);
     for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
 
-    const loss = p.fused && memoryKernelsAvailable() ? p.fused(env) : reference(p, env);
+    const loss = p.fused && memoryKernelsAvailable() ? p.fused.run(env) : reference(p, env);
     const weight = tf.scalar(p.weight);
     const weighted = loss.mul(weight) as tf.Scalar;
     const s = stageName(stage);

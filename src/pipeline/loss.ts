@@ -42,6 +42,11 @@ export interface Loss<K extends string = string> {
   readonly epsilon: number | readonly number[];
   /** State fitted at build time (PCA), if any. */
   readonly fitted: Fitted | undefined;
+  /**
+   * The fused SIMD kernel that runs this pipeline on the cpu and wasm backends (one pass,
+   * closed-form gradients; src/kernels/), or null: the pipeline runs as tfjs ops.
+   */
+  readonly kernel: string | null;
 }
 
 /** `1 / (2·exp(log_weight))`, the reference's weight. */

@@ -35,6 +35,7 @@ describe('config_default.yaml (the reference defaults, reproduced as a fixture)'
       '  log_weight 0 → weight 1/(2·exp(log_weight)) = 0.500000, not annealed',
       '  reads: heatmaps_targ, heatmaps_pred; gradients to: heatmaps_pred',
       '  epsilon: 0',
+      '  runs as: fused kernel \'heatmap\' (one SIMD WebAssembly pass, closed-form gradients) on the cpu and wasm backends',
       '  pipeline:',
       '    - { mask: empty_heatmaps, of: heatmaps_targ }',
       '    - { compute: heatmap_mse, of: [heatmaps_targ, heatmaps_pred] }',
@@ -97,7 +98,7 @@ describe('accepted variants', () => {
     expect(r.code).toBe(0);
     const at = r.lines.indexOf('unsupervised pca_singleview');
     expect(at).toBeGreaterThan(0);
-    const block = r.lines.slice(at, at + 8);
+    const block = r.lines.slice(at, at + 9);
     expect(block[1]).toBe('  log_weight 11 → weight 1/(2·exp(log_weight)) = 0.00000835085, scaled by the anneal weight');
     expect(block[2]).toBe('  reads: keypoints_pred; gradients to: keypoints_pred');
     // 17 keypoints → 34 PCA columns; the labels are a 3-factor pose model plus noise
@@ -109,7 +110,8 @@ describe('accepted variants', () => {
     const eps = Number(block[3].replace('  epsilon: ', ''));
     expect(eps).toBeGreaterThan(0);
     expect(eps.toPrecision(6)).toBe(Number(fitted![2]).toPrecision(6));
-    expect(block.slice(5)).toEqual([
+    expect(block[5]).toBe('  runs as: fused kernel \'pcaReprojection\' (one SIMD WebAssembly pass, closed-form gradients) on the cpu and wasm backends');
+    expect(block.slice(6)).toEqual([
       '  pipeline:',
       '    - { compute: pca_reprojection, of: keypoints_pred, view: singleview, components_to_keep: 0.99, empirical_epsilon_percentile: 99 }',
       '    - { rectify: epsilon, epsilon: fitted, multiplier: 1 }',
@@ -247,7 +249,7 @@ describe.skipIf(!hasMirrorMouse)('the mirror-mouse example (../shared/data/mirro
     expect(fitted, r.lines[at + 4]).not.toBeNull();
     expect(Number(fitted![1])).toBeGreaterThan(0);
     expect(Number(fitted![2])).toBeGreaterThan(0);
-    expect(r.lines[at + 6]).toContain('columns: [0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14]');
+    expect(r.lines[at + 7]).toContain('columns: [0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14]');
   });
 
   it('with every unsupervised loss switched on: the multiview PCA is fitted too (2 views → 4 columns, 3 kept)', () => {

@@ -227,4 +227,29 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
     }
     tf.dispose([conf, kp, ht, hp]);
   });
+
+  it('every built-in loss runs on its fused kernel (Loss.kernel), and only where one implements the pipeline', () => {
+    const expected: Record<string, string> = {
+      heatmap_mse: 'heatmap',
+      heatmap_kl: 'heatmap',
+      heatmap_js: 'heatmap',
+      supervised_reprojection_heatmap_mse: 'heatmap', // on the rendered maps
+      temporal: 'temporal',
+      temporal_heatmap_mse: 'temporalHeatmap',
+      temporal_heatmap_kl: 'temporalHeatmap',
+      regression: 'keypoints',
+      rmse: 'keypoints',
+      supervised_pairwise_projections: 'keypoints',
+    };
+    const params: Record<string, object> = { supervised_reprojection_heatmap_mse: { original_image_height: 256, original_image_width: 256, downsampled_image_height: 64, downsampled_image_width: 64 } };
+    for (const [name, kernel] of Object.entries(expected)) {
+      expect(createLossOrThrow(name, params[name] ?? {}).kernel, name).toBe(kernel);
+      expect(createLossOrThrow(name, params[name] ?? {}, { fused: false }).kernel, name).toBeNull();
+    }
+    const labels = { data: Float64Array.from({ length: 40 * 6 }, (_, i) => Math.sin(i * 1.7) * 50 + (i % 6) * 10), rows: 40, cols: 6 };
+    expect(createLossOrThrow('pca_singleview', { components_to_keep: 2 }, { labels }).kernel).toBe('pcaReprojection');
+    // no kernel reduces by sum: that pipeline runs as tfjs ops
+    const sum = buildPipeline('user', 0, [{ compute: 'heatmap_mse', of: ['heatmaps_targ', 'heatmaps_pred'] }, { reduce: 'sum' }]);
+    expect(either.isRight(sum) && sum.right.kernel).toBeNull();
+  });
 });
