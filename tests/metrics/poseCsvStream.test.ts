@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
+import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
 import { parsePoseCsv, readPoseCsv } from '../../src/io/index.js';
 import { parsePoseCsvStream, readPoseCsvStream } from '../../src/io/poseCsvStream.js';
@@ -22,10 +23,15 @@ const chunked = (text: string, cuts: number[]): Readable => {
   return Readable.from(parts);
 };
 
-/** Same result as the synchronous parser: equal tables (NaN equal to NaN), or the same message. */
+/**
+ * Same result as the synchronous parser: equal tables (NaN equal to NaN), or the same message.
+ * A file with a CSV syntax error late and a layout error early is the exception: the stream
+ * reports what it meets first, the synchronous parser the syntax error; both must fail.
+ */
 const sameAsSync = async (text: string, cuts: number[]): Promise<void> => {
   const sync = parsePoseCsv(text, 'gen.csv');
   const stream = await parsePoseCsvStream(chunked(text, cuts), 'gen.csv');
+  if (either.isLeft(sync) && sync.left.includes('not a readable CSV file') && either.isLeft(stream) && !stream.left.includes('not a readable CSV file')) return;
   expect(stream).toEqual(sync);
 };
 
@@ -33,6 +39,8 @@ const cellArb = fc.oneof(
   { weight: 8, arbitrary: fc.double({ min: -1e4, max: 1e4, noNaN: true }).map(String) },
   { weight: 2, arbitrary: fc.constantFrom('', 'NaN', 'nan', ' 1.5 ', '.25', '1e-3') },
   { weight: 1, arbitrary: fc.constantFrom('abc', 'inf', '0x10', 'ü') },
+  // quoted in the file: the fast line splitter hands the rest of the file to csv-parse
+  { weight: 1, arbitrary: fc.constantFrom('1,5', 'a"b', '2\n3', '"4"') },
 );
 
 const fileArb = fc
@@ -46,8 +54,10 @@ const fileArb = fc
     dropHeader: fc.integer({ min: -1, max: 12 }),
     shortRow: fc.integer({ min: -1, max: 12 }),
     crlf: fc.boolean(),
+    // one line ending unlike the others (index into the line breaks), or none
+    oddEol: fc.integer({ min: -1, max: 12 }),
   })
-  .map(({ names, coords, frames, set, cells, blank, dropHeader, shortRow, crlf }) => {
+  .map(({ names, coords, frames, set, cells, blank, dropHeader, shortRow, crlf, oddEol }) => {
     let i = 0;
     const next = () => cells[i++ % cells.length];
     const head = [['scorer'], ['bodyparts'], ['coords']];
@@ -58,10 +68,12 @@ const fileArb = fc
       if (set) r.push('train');
       return f === shortRow ? r.slice(0, -1) : r;
     });
-    const lines = [...head, ...rows].map((r) => r.map((c) => (/[,"]/.test(c) ? `"${c}"` : c)).join(','));
+    const lines = [...head, ...rows].map((r) => r.map((c) => (/[,"\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(','));
     if (dropHeader >= 0 && dropHeader < 3) lines.splice(dropHeader, 1);
     if (blank >= 0 && blank <= lines.length) lines.splice(blank, 0, '');
-    return lines.join(crlf ? '\r\n' : '\n') + (frames % 2 ? '\n' : '');
+    const eol = crlf ? '\r\n' : '\n';
+    const odd = crlf ? '\n' : '\r\n';
+    return lines.reduce((text, l, i) => (i === 0 ? l : text + (i === oddEol ? odd : eol) + l), '') + (frames % 2 ? '\n' : '');
   });
 
 describe('readPoseCsvStream: the same PoseTable and messages as readPoseCsv', () => {
