@@ -3,6 +3,7 @@ import type { Plan } from '../pipeline/interpret.js';
 import { simdLoss } from './fused.js';
 import { heatmapKernel, type HeatmapKind } from './heatmap.js';
 import { pcaKernel } from './pca.js';
+import { reprojectionKernel } from './reprojection.js';
 import { keypointKernel, type Elementwise, type KernelMask } from './keypoints.js';
 import { INPUT_KEYS, PREDICTION_KEYS } from '../pipeline/inputs.js';
 import { temporalHeatmapKernel, temporalKernel, type PairMask } from './temporal.js';
@@ -12,8 +13,10 @@ export type FusedRunner = (env: ReadonlyMap<string, tf.Tensor>) => tf.Scalar;
 
 /** A plan's fused kernel: its name (the wasm export, and src/kernels/simd/assembly/<file>) and runner. */
 export interface Fused {
-  readonly kernel: 'heatmap' | 'temporal' | 'temporalHeatmap' | 'keypoints' | 'pcaReprojection';
+  readonly kernel: 'heatmap' | 'reprojection' | 'temporal' | 'temporalHeatmap' | 'keypoints' | 'pcaReprojection';
   readonly run: FusedRunner;
+  /** The kernel does the plan's transforms itself: its runner gets the untransformed inputs. */
+  readonly consumesTransforms: boolean;
 }
 
 const HEATMAP = ['heatmap_mse', 'heatmap_kl', 'heatmap_js'] as const;
@@ -32,7 +35,7 @@ const pairMasks = (plan: Plan): { key: string | null; masks: PairMask[] } | null
   return { key: conf[0]?.of ?? null, masks: conf.map((m) => ({ below: m.below!, mode: m.mode })) };
 };
 
-const fused = (kernel: Fused['kernel'], run: FusedRunner): Fused => ({ kernel, run });
+const fused = (kernel: Fused['kernel'], run: FusedRunner, consumesTransforms = false): Fused => ({ kernel, run, consumesTransforms });
 
 /**
  * The fused kernel implementing a plan exactly, or null: the hot reference losses (heatmap,
@@ -44,6 +47,20 @@ export const fuse = (plan: Plan): Fused | null => {
   if (plan.reduce.name !== 'mean') return null;
   if ((HEATMAP as readonly string[]).includes(c.name)) {
     if (plan.rectify.length > 0 || !plan.masks.every((m) => m.name === 'empty_heatmaps' && m.mode === 'drop' && m.of === c.of[0])) return null;
+    const render = plan.transforms[0];
+    if (c.name === 'heatmap_mse' && plan.transforms.length === 1 && render.name === 'gaussian_heatmaps' && render.params && c.of[1] === render.as && c.of[0] !== render.as) {
+      // the maps are rendered from keypoints: render and compare in one pass
+      const r = render.params;
+      return fused(
+        'reprojection',
+        (env) => {
+          const t = env.get(c.of[0])!;
+          const [b, k] = t.shape;
+          return simdLoss([t], [env.get(render.of)!], reprojectionKernel(b * k, { height: r.heatmap_height, width: r.heatmap_width }, { height: r.image_height, width: r.image_width }, r.sigma));
+        },
+        true,
+      );
+    }
     const masked = plan.masks.length > 0;
     return fused('heatmap', (env) => {
       const [t, p] = c.of.map((k) => env.get(k)!);

@@ -112,9 +112,10 @@ export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult =
   return tf.tidy(() => {
     const env = new Map<string, tf.Tensor>();
     for (const k of [...p.required, ...p.optional]) if (inputs[k]) env.set(k, inputs[k]!);
-    for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
+    const fused = p.fused && memoryKernelsAvailable() ? p.fused : null;
+    if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
 
-    const loss = p.fused && memoryKernelsAvailable() ? p.fused.run(env) : reference(p, env);
+    const loss = fused ? fused.run(env) : reference(p, env);
     const weight = tf.scalar(p.weight);
     const weighted = loss.mul(weight) as tf.Scalar;
     const s = stageName(stage);

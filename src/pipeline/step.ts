@@ -42,6 +42,8 @@ export interface BuiltTransform {
   check(shape: readonly number[]): string | null;
   outShape(shape: readonly number[]): number[];
   apply(x: tf.Tensor): tf.Tensor;
+  /** The step's resolved numeric parameters, for a fused kernel that does its work itself. */
+  readonly params?: Readonly<Record<string, number>>;
 }
 
 export interface BuiltMask {

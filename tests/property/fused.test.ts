@@ -228,12 +228,44 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
     tf.dispose([conf, kp, ht, hp]);
   });
 
+  it('supervised_reprojection_heatmap_mse: rendered and compared in one pass, gradients to the keypoints (NaN, off-grid, empty targets)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ b: fc.integer({ min: 1, max: 3 }), k: fc.integer({ min: 1, max: 4 }), h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 9 }), image: fc.constantFrom(1, 2, 4), seed: fc.integer() }),
+        ({ b, k, h, w, image, seed }) => {
+          let st = seed >>> 0;
+          const rand = () => ((st = (st * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+          const H = h * image;
+          const W = w * image;
+          // keypoints mostly on the grid; some off it by more than a heatmap pixel, some NaN
+          const kp = Array.from({ length: b * k }, () => {
+            const r = rand();
+            if (r < 0.1) return [NaN, rand() * H];
+            if (r < 0.2) return [rand() * W, -3 * image];
+            return [rand() * W, rand() * H];
+          }).flat();
+          const targ = Array.from({ length: b * k }, () => (rand() < 0.25 ? new Array(h * w).fill(0) : Array.from({ length: h * w }, () => (rand() < 0.3 ? 0 : rand() / (h * w))))).flat();
+          const params = { log_weight: 0, original_image_height: H, original_image_width: W, downsampled_image_height: h, downsampled_image_width: w };
+          const [fused, ref] = pair('supervised_reprojection_heatmap_mse', params);
+          expect(fused.kernel).toBe('reprojection');
+          const inputs = { heatmaps_targ: tf.tensor4d(targ, [b, k, h, w]), keypoints_pred_2d_reprojected: tf.tensor3d(kp, [b, k, 2]) };
+          try {
+            agree(fused, ref, inputs);
+          } finally {
+            tf.dispose(Object.values(inputs));
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it('every built-in loss runs on its fused kernel (Loss.kernel), and only where one implements the pipeline', () => {
     const expected: Record<string, string> = {
       heatmap_mse: 'heatmap',
       heatmap_kl: 'heatmap',
       heatmap_js: 'heatmap',
-      supervised_reprojection_heatmap_mse: 'heatmap', // on the rendered maps
+      supervised_reprojection_heatmap_mse: 'reprojection', // renders and compares in one pass
       temporal: 'temporal',
       temporal_heatmap_mse: 'temporalHeatmap',
       temporal_heatmap_kl: 'temporalHeatmap',

@@ -8,6 +8,7 @@ import { heatmapKernel, type HeatmapKind } from '../../src/kernels/heatmap.js';
 import { temporalHeatmapKernel, temporalKernel } from '../../src/kernels/temporal.js';
 import { pcaKernel } from '../../src/kernels/pca.js';
 import { keypointKernel, type KernelMask } from '../../src/kernels/keypoints.js';
+import { reprojectionKernel } from '../../src/kernels/reprojection.js';
 import { fitKeypointPca } from '../../src/pca/fit.js';
 import type { PcaFormat } from '../../src/pca/types.js';
 
@@ -73,6 +74,17 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
         const eps = Float64Array.from({ length: k }, (_, j) => 0.01 * j);
         const { forward, scratchBytes } = temporalHeatmapKernel(kl ? 'temporal_heatmap_kl' : 'temporal_heatmap_mse', frames, k, pixels, eps, [{ below: 0.3, mode: 'zero' }], true);
         runGuarded([floats(frames * k, seed), floats(frames * k * pixels, seed + 1)], grad ? [frames * k * pixels] : [], scratchBytes, forward, 4 * mis);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reprojection (Gaussian maps rendered at keypoints, compared with targets)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 11 }), fc.integer({ min: 1, max: 11 }), fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.integer(), (maps, h, w, grad, mis, seed) => {
+        const kernel = reprojectionKernel(maps, { height: h, width: w }, { height: 2 * h, width: 2 * w }, 1.25);
+        const kp = Float32Array.from(floats(2 * maps, seed), (v, i) => (i % 5 === 4 ? NaN : v * 2 * (i % 2 ? h : w)));
+        runGuarded([floats(maps * h * w, seed + 1, 3), kp], grad ? [2 * maps] : [], kernel.scratchBytes, kernel.forward, 4 * mis);
       }),
       { numRuns: 200 },
     );

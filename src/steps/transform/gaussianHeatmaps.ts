@@ -42,6 +42,7 @@ export const gaussianHeatmaps: StepDef<t.TypeOf<typeof codec>> = {
         kind: 'heatmaps',
         check: (s) => (s.length === 3 && s[2] === 2 ? null : `gaussian_heatmaps: ${of} ${shapeStr(s)}: expected (B, K, 2)`),
         outShape: (s) => [s[0], s[1], ho, wo],
+        params: { image_height: p.image_height, image_width: p.image_width, heatmap_height: ho, heatmap_width: wo, sigma: p.sigma },
         apply: (kp) => {
           const nan = kp.isNaN().any(-1);
           const safe = tf.where(kp.isNaN(), tf.zerosLike(kp), kp);

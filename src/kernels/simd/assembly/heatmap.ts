@@ -22,7 +22,7 @@ const OFFSET: f32 = 1e-10;
 }
 
 /** Whether any of `n` floats at `ptr` is non-zero (NaN counts, −0 does not). */
-function anyNonZero(ptr: usize, n: i32): bool {
+export function anyNonZero(ptr: usize, n: i32): bool {
   for (let i = 0; i < n; i += 4) if (v128.any_true(f32x4.ne(ld(ptr + (<usize>i << 2), n - i), f32x4.splat(0)))) return true;
   return false;
 }

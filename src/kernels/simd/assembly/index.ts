@@ -6,3 +6,4 @@ export { temporalHeatmap } from './temporalHeatmap';
 export { pcaReprojection } from './pca';
 export { keypoints } from './keypoints';
 export { pairValidity, temporal } from './temporal';
+export { reprojection } from './reprojection';

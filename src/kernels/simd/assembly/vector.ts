@@ -87,3 +87,25 @@ function logSpecial(x: v128): v128 {
 @inline export function total2(acc: v128): f64 {
   return f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
 }
+
+/**
+ * e^x of four float32 lanes for x ≤ 0 (Gaussian profiles), to about one float32 ulp: x = n·ln 2 + r,
+ * e^r by the classic Cephes expf polynomial, times 2^n through the exponent bits. Below −87.3
+ * (where float32 turns subnormal) the result is 0.
+ */
+// @ts-ignore: decorator
+@inline export function expNeg4(x: v128): v128 {
+  const low = f32x4.lt(x, f32x4.splat(-87.33));
+  const xc = f32x4.max(x, f32x4.splat(-87.33));
+  const n = f32x4.floor(f32x4.add(f32x4.mul(xc, f32x4.splat(1.44269504088896341)), f32x4.splat(0.5)));
+  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return v128.andnot(f32x4.mul(p, scale), low);
+}
