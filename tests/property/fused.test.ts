@@ -39,6 +39,15 @@ const agree = (fused: Loss, ref: Loss, inputs: Record<string, tf.Tensor>) => {
   });
 };
 
+/** `agree`, then free the inputs whatever the outcome. */
+const agreeThenDispose = (fused: Loss, ref: Loss, inputs: Record<string, tf.Tensor>) => {
+  try {
+    agree(fused, ref, inputs);
+  } finally {
+    tf.dispose(Object.values(inputs));
+  }
+};
+
 const pair = (name: string, params: Record<string, unknown>): [Loss, Loss] => [createLossOrThrow(name, params), createLossOrThrow(name, params, { fused: false })];
 
 const floats = (n: number, min: number, max: number) => fc.array(fc.float({ min: Math.fround(min), max: Math.fround(max), noNaN: true }), { minLength: n, maxLength: n });
@@ -57,11 +66,7 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
             const pred = p.map((v, i) => (zeroPred[i] ? 0 : v));
             const [fused, ref] = pair(name, { log_weight: 0 });
             const inputs = { heatmaps_targ: tf.tensor4d(targ, [s.b, s.k, s.h, s.w]), heatmaps_pred: tf.tensor4d(pred, [s.b, s.k, s.h, s.w]) };
-            try {
-              agree(fused, ref, inputs);
-            } finally {
-              tf.dispose(Object.values(inputs));
-            }
+            agreeThenDispose(fused, ref, inputs);
           },
         ),
         { numRuns: 25 },
@@ -90,11 +95,7 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
               confidences: tf.tensor2d(conf, [b, k]),
               [heat ? 'heatmaps_pred' : 'keypoints_pred']: heat ? tf.tensor4d(pred, [b, k, hw, hw]) : tf.tensor2d(pred, [b, 2 * k]),
             };
-            try {
-              agree(fused, ref, inputs);
-            } finally {
-              tf.dispose(Object.values(inputs));
-            }
+            agreeThenDispose(fused, ref, inputs);
           },
         ),
         { numRuns: 30 },
@@ -131,11 +132,7 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
           const fused = createLossOrThrow(name, params, opts);
           const ref = createLossOrThrow(name, params, { ...opts, fused: false });
           const inputs = { keypoints_pred: tf.tensor2d(pred, [5, 2 * k]) };
-          try {
-            agree(fused, ref, inputs);
-          } finally {
-            tf.dispose(Object.values(inputs));
-          }
+          agreeThenDispose(fused, ref, inputs);
         },
       ),
       { numRuns: 40 },
@@ -153,19 +150,11 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
         for (const name of ['regression', 'rmse']) {
           const [fused, ref] = pair(name, { log_weight: 0.3 });
           const inputs = { keypoints_targ: tf.tensor2d(flatT, [b, 2 * k]), keypoints_pred: tf.tensor2d(flatP, [b, 2 * k]) };
-          try {
-            agree(fused, ref, inputs);
-          } finally {
-            tf.dispose(Object.values(inputs));
-          }
+          agreeThenDispose(fused, ref, inputs);
         }
         const [fused, ref] = pair('supervised_pairwise_projections', { log_weight: 0 });
         const inputs = { keypoints_targ_3d: tf.tensor3d(vals(b * k * 3, nanRate / 2), [b, k, 3]), keypoints_pred_3d: tf.tensor4d(vals(b * pairs * k * 3, nanRate / 3), [b, pairs, k, 3]) };
-        try {
-          agree(fused, ref, inputs);
-        } finally {
-          tf.dispose(Object.values(inputs));
-        }
+        agreeThenDispose(fused, ref, inputs);
       }),
       { numRuns: 40 },
     );
@@ -249,11 +238,7 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
           const [fused, ref] = pair('supervised_reprojection_heatmap_mse', params);
           expect(fused.kernel).toBe('reprojection');
           const inputs = { heatmaps_targ: tf.tensor4d(targ, [b, k, h, w]), keypoints_pred_2d_reprojected: tf.tensor3d(kp, [b, k, 2]) };
-          try {
-            agree(fused, ref, inputs);
-          } finally {
-            tf.dispose(Object.values(inputs));
-          }
+          agreeThenDispose(fused, ref, inputs);
         },
       ),
       { numRuns: 60 },
