@@ -38,9 +38,12 @@ const pairMasks = (plan: Plan): { key: string | null; masks: PairMask[] } | null
 const fused = (kernel: Fused['kernel'], run: FusedRunner, consumesTransforms = false): Fused => ({ kernel, run, consumesTransforms });
 
 /**
- * The fused kernel implementing a plan exactly, or null: the hot reference losses (heatmap,
- * temporal, temporal-heatmap families) and any user pipeline of the same shape. Anything
- * else runs on the tfjs-ops path, which stays the reference for every kernel.
+ * The fused kernel implementing a plan exactly, or null. Kernels exist for the heatmap losses
+ * (and heatmap_mse on maps a gaussian_heatmaps step renders from keypoints), temporal and
+ * temporal-heatmap losses, keypoint distances (elementwise or per keypoint, with NaN and
+ * confidence masks) and the PCA reprojection — built in or composed by a user, whenever the
+ * pipeline has that shape. Anything else runs on the tfjs-ops path, which stays the reference
+ * for every kernel.
  */
 export const fuse = (plan: Plan): Fused | null => {
   const c = plan.compute;
