@@ -22,10 +22,14 @@ export interface Fused {
 const HEATMAP = ['heatmap_mse', 'heatmap_kl', 'heatmap_js'] as const;
 const TEMPORAL_HEATMAP = ['temporal_heatmap_mse', 'temporal_heatmap_kl'] as const;
 
-/** Epsilon of the plan's (at most one) rectify step per keypoint; 0 without one. */
+/**
+ * Epsilon of the plan's (at most one) rectify step per keypoint, 0 without one — rounded to
+ * float32, as the reference's epsilon tensor is: the kernels compare the float32 value with it,
+ * so a loss exactly at ε is cut off (or not) as in the reference.
+ */
 const epsilonPerKeypoint = (plan: Plan, k: number): Float64Array => {
   const e = plan.rectify[0]?.epsilon ?? 0;
-  return typeof e === 'number' ? new Float64Array(k).fill(e) : Float64Array.from(e);
+  return (typeof e === 'number' ? new Float64Array(k).fill(e) : Float64Array.from(e)).map(Math.fround);
 };
 
 /** Confidence masks over frame pairs, all on one key; null when the plan has any other mask. */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '../ops/zeroGradients.js';
 import { fuse, type Fused } from '../kernels/index.js';
 import { memoryKernelsAvailable } from '../kernels/memory.js';
+import { reluKeepNaN } from '../ops/relu.js';
 import { keepValid } from '../ops/select.js';
 import { LossInputError, shapeStr } from './errors.js';
 import { expectedRank, gridShape, keypointCount, type KeyKind } from './keys.js';
@@ -156,7 +157,7 @@ const reference = (p: Plan, env: ReadonlyMap<string, tf.Tensor>): tf.Scalar => {
     let v = p.compute.apply(xs);
     for (const r of p.rectify) {
       const eps = typeof r.epsilon === 'number' ? tf.scalar(r.epsilon) : layout.keypointVector(tf.tensor1d([...r.epsilon]));
-      v = tf.relu(v.sub(eps));
+      v = reluKeepNaN(v.sub(eps));
     }
     if (valid) v = keepValid(valid, v);
     const count = drop && drop.size > 0 ? drop.sum().mul(v.size / drop.size) : tf.scalar(drop ? 0 : v.size);

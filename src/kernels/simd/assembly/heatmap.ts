@@ -1,5 +1,5 @@
 // AssemblyScript: heatmap_mse / heatmap_kl / heatmap_js over (B, K, H, W) float32 maps.
-import { addWide, loadTail, log4, storeTail, total2 } from './vector';
+import { addWide, loadTail, logRatio4, storeTail, total2 } from './vector';
 
 export const MSE = 0;
 export const KL = 1;
@@ -48,8 +48,9 @@ function klMap(t: usize, p: usize, g: usize, n: i32, scale: f32): f64 {
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
     const T = f32x4.add(ld(t + o, n - i), off);
-    const r = f32x4.div(T, f32x4.add(ld(p + o, n - i), off));
-    acc = addWide(acc, f32x4.mul(T, log4(r)));
+    const P = f32x4.add(ld(p + o, n - i), off);
+    const r = f32x4.div(T, P);
+    acc = addWide(acc, f32x4.mul(T, logRatio4(T, P, r)));
     if (g) st(g + o, f32x4.mul(r, c), n - i);
   }
   return total2(acc);
@@ -66,8 +67,8 @@ function jsMap(t: usize, p: usize, g: usize, n: i32, scale: f32): f64 {
     const T = f32x4.add(ld(t + o, n - i), off);
     const P = f32x4.add(ld(p + o, n - i), off);
     const M = f32x4.mul(f32x4.add(T, P), half);
-    const lp = log4(f32x4.div(P, M));
-    acc = addWide(acc, f32x4.mul(f32x4.add(f32x4.mul(T, log4(f32x4.div(T, M))), f32x4.mul(P, lp)), half));
+    const lp = logRatio4(P, M, f32x4.div(P, M));
+    acc = addWide(acc, f32x4.mul(f32x4.add(f32x4.mul(T, logRatio4(T, M, f32x4.div(T, M))), f32x4.mul(P, lp)), half));
     if (g) st(g + o, f32x4.mul(lp, c), n - i);
   }
   return total2(acc);

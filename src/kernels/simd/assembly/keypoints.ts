@@ -184,7 +184,7 @@ export function keypoints(t: usize, p: usize, conf: usize, gt: usize, gp: usize,
                 der = sg;
               }
             }
-            const v = val - ej;
+            const v = <f64><f32>val - ej; // float32, as the reference, against ε
             if (v > 0 || (!rectified && v == v)) {
               total += v;
               addAt(gt, tb + e, der * inv);
@@ -199,7 +199,7 @@ export function keypoints(t: usize, p: usize, conf: usize, gt: usize, gp: usize,
             s += d * d;
           }
           const n = Math.sqrt(s);
-          const v = n * scale - ej;
+          const v = <f64><f32>(n * scale) - ej;
           if (v > 0 || (!rectified && v == v)) {
             total += v;
             if (n > 0 && (gt || gp))

@@ -17,7 +17,7 @@ export function temporal(x: usize, g: usize, frames: i32, k: i32, valid: usize, 
       const dx = <f64>load<f32>(b) - <f64>load<f32>(a);
       const dy = <f64>load<f32>(b, 4) - <f64>load<f32>(a, 4);
       const n = Math.sqrt(dx * dx + dy * dy);
-      const v = n - load<f64>(eps + (<usize>j << 3));
+      const v = <f64><f32>n - load<f64>(eps + (<usize>j << 3)); // the distance as the reference's float32, against ε
       if (v > 0) {
         total += v;
         if (g && n > 0) {

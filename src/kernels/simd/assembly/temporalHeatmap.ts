@@ -1,5 +1,5 @@
 // AssemblyScript: temporal_heatmap_mse / temporal_heatmap_kl over (B, K, H, W) predicted maps.
-import { addWide, log4, total2 } from './vector';
+import { addWide, logRatio4, total2 } from './vector';
 import { ld, st } from './heatmap';
 
 const OFFSET: f32 = 1e-10;
@@ -22,7 +22,8 @@ function klChange(a: usize, b: usize, n: i32): f64 {
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
     const B = f32x4.add(ld(b + o, n - i), off);
-    acc = addWide(acc, f32x4.mul(B, log4(f32x4.div(B, f32x4.add(ld(a + o, n - i), off)))));
+    const A = f32x4.add(ld(a + o, n - i), off);
+    acc = addWide(acc, f32x4.mul(B, logRatio4(B, A, f32x4.div(B, A))));
   }
   return total2(acc);
 }
@@ -45,8 +46,9 @@ function klChangeGrad(a: usize, b: usize, ga: usize, gb: usize, n: i32, scale: f
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
     const B = f32x4.add(ld(b + o, n - i), off);
-    const r = f32x4.div(B, f32x4.add(ld(a + o, n - i), off));
-    st(gb + o, f32x4.add(ld(gb + o, n - i), f32x4.mul(f32x4.add(log4(r), f32x4.splat(1)), c)), n - i);
+    const A = f32x4.add(ld(a + o, n - i), off);
+    const r = f32x4.div(B, A);
+    st(gb + o, f32x4.add(ld(gb + o, n - i), f32x4.mul(f32x4.add(logRatio4(B, A, r), f32x4.splat(1)), c)), n - i);
     st(ga + o, f32x4.sub(ld(ga + o, n - i), f32x4.mul(r, c)), n - i);
   }
 }
@@ -68,7 +70,7 @@ export function temporalHeatmap(kl: bool, p: usize, g: usize, frames: i32, k: i3
       const o = <usize>(t * k + j) * bytes;
       const a = p + o;
       const d = kl ? klChange(a, a + stride, pixels) : mseChange(a, a + stride, pixels);
-      const v = d - load<f64>(eps + (<usize>j << 3));
+      const v = <f64><f32>d - load<f64>(eps + (<usize>j << 3)); // the change as the reference's float32, against ε
       if (v > 0) {
         total += v;
         if (!g) continue;

@@ -16,9 +16,26 @@ const MIN_NORMAL: f32 = 1.17549435e-38;
  */
 // @ts-ignore: decorator
 @inline export function log4(x: v128): v128 {
-  const normal = v128.and(f32x4.ge(x, f32x4.splat(MIN_NORMAL)), f32x4.lt(x, f32x4.splat(Infinity)));
-  if (!i32x4.all_true(normal)) return logSpecial(x);
+  if (!i32x4.all_true(normal4(x))) return logSpecial(x);
   return logNormal(x, f32x4.splat(0));
+}
+
+/** All ones in the lanes that are positive, finite and not subnormal. */
+// @ts-ignore: decorator
+@inline function normal4(x: v128): v128 {
+  return v128.and(f32x4.ge(x, f32x4.splat(MIN_NORMAL)), f32x4.lt(x, f32x4.splat(Infinity)));
+}
+
+/**
+ * ln(a/b) given r = a/b (float32): ln r where r is an ordinary number, else ln a − ln b — in the
+ * lanes where the quotient under- or overflowed (a tiny target against a huge prediction) that
+ * keeps the finite value the reference gets from its two separate logs.
+ */
+// @ts-ignore: decorator
+@inline export function logRatio4(a: v128, b: v128, r: v128): v128 {
+  const ok = normal4(r);
+  if (i32x4.all_true(ok)) return logNormal(r, f32x4.splat(0));
+  return v128.bitselect(logSpecial(r), f32x4.sub(log4(a), log4(b)), ok);
 }
 
 // @ts-ignore: decorator
