@@ -51,7 +51,8 @@ const fused = (kernel: Fused['kernel'], run: FusedRunner, consumesTransforms = f
  */
 export const fuse = (plan: Plan): Fused | null => {
   const c = plan.compute;
-  if (plan.reduce.name !== 'mean') return null;
+  if (plan.reduce.name !== 'mean' && plan.reduce.name !== 'sum') return null;
+  const sum = plan.reduce.name === 'sum';
   if ((HEATMAP as readonly string[]).includes(c.name)) {
     if (plan.rectify.length > 0 || !plan.masks.every((m) => m.name === 'empty_heatmaps' && m.mode === 'drop' && m.of === c.of[0])) return null;
     const render = plan.transforms[0];
@@ -63,7 +64,7 @@ export const fuse = (plan: Plan): Fused | null => {
         (env) => {
           const t = env.get(c.of[0])!;
           const [b, k] = t.shape;
-          return simdLoss([t], [env.get(render.of)!], reprojectionKernel(b * k, { height: r.heatmap_height, width: r.heatmap_width }, { height: r.image_height, width: r.image_width }, r.sigma));
+          return simdLoss([t], [env.get(render.of)!], reprojectionKernel(b * k, { height: r.heatmap_height, width: r.heatmap_width }, { height: r.image_height, width: r.image_width }, r.sigma, sum));
         },
         true,
       );
@@ -72,7 +73,7 @@ export const fuse = (plan: Plan): Fused | null => {
     return fused('heatmap', (env) => {
       const [t, p] = c.of.map((k) => env.get(k)!);
       const [b, k, h, w] = p.shape;
-      return simdLoss([t], [p], heatmapKernel(c.name as HeatmapKind, b * k, h * w, masked));
+      return simdLoss([t], [p], heatmapKernel(c.name as HeatmapKind, b * k, h * w, masked, sum));
     });
   }
   const isTemporal = c.name === 'temporal_norm';
@@ -87,8 +88,8 @@ export const fuse = (plan: Plan): Fused | null => {
       const eps = epsilonPerKeypoint(plan, k);
       const consts = conf ? [conf] : [];
       const kernel = isTemporal
-        ? temporalKernel(frames, k, eps, pm.masks, !!conf)
-        : temporalHeatmapKernel(c.name as (typeof TEMPORAL_HEATMAP)[number], frames, k, x.shape[2]! * x.shape[3]!, eps, pm.masks, !!conf);
+        ? temporalKernel(frames, k, eps, pm.masks, !!conf, sum)
+        : temporalHeatmapKernel(c.name as (typeof TEMPORAL_HEATMAP)[number], frames, k, x.shape[2]! * x.shape[3]!, eps, pm.masks, !!conf, sum);
       return simdLoss(consts, [x], kernel);
     });
   }
@@ -102,7 +103,7 @@ export const fuse = (plan: Plan): Fused | null => {
     return fused('pcaReprojection', (env) => {
       const x = env.get(c.of[0])!;
       const k = x.shape[1]! / 2;
-      if (!kernels.has(k)) kernels.set(k, pcaKernel(pca, k, e));
+      if (!kernels.has(k)) kernels.set(k, pcaKernel(pca, k, e, sum));
       const { forward, scratchBytes } = kernels.get(k)!;
       return simdLoss([], [x], { forward: forward(x.shape[0]), scratchBytes });
     });
@@ -152,7 +153,7 @@ const keypointRunner = (plan: Plan): FusedRunner | null => {
     const kind = elementwise
       ? { elementwise: c.name as Elementwise, param: c.params?.delta ?? c.params?.beta ?? 1 }
       : { norm: c.name === 'rms_error' ? 1 / Math.sqrt(geometry.coords) : 1 };
-    const { forward, scratchBytes } = keypointKernel(geometry, kind, masks, epsilonPerKeypoint(plan, geometry.keypoints), gradFor, plan.rectify.length > 0);
+    const { forward, scratchBytes } = keypointKernel(geometry, kind, masks, epsilonPerKeypoint(plan, geometry.keypoints), gradFor, plan.rectify.length > 0, plan.reduce.name === 'sum');
     const tensors = [t, p];
     // simdLoss hands inputs as [constants..., predictions...]: the kernel wants [t, p, conf]
     const constIdx = ([0, 1] as const).filter((i) => !gradFor.includes(i));

@@ -47,6 +47,7 @@ export const keypointKernel = (
   eps: Float64Array,
   gradFor: readonly (0 | 1)[],
   rectified: boolean,
+  sum: boolean,
 ): { forward: (tcp: readonly number[]) => SimdForward; scratchBytes: number } => {
   const { frames, pairs, keypoints: k, coords: c, targetBroadcast } = g;
   const elementLevel = 'elementwise' in kind;
@@ -64,7 +65,7 @@ export const keypointKernel = (
         new Float64Array(memory.buffer, scratch + at.eps, k).set(eps);
         new Float64Array(memory.buffer, scratch + at.masks, maskData.length).set(maskData);
         const grad = (input: 0 | 1) => (grads && gradFor.includes(input) ? grads[gradFor.indexOf(input)] : 0);
-        return kernels.keypoints(t, p, conf, grad(0), grad(1), frames, pairs, k, c, targetBroadcast, code, param, scale, scratch + at.eps, rectified, scratch + at.masks, masks.length, scratch + at.state);
+        return kernels.keypoints(t, p, conf, grad(0), grad(1), frames, pairs, k, c, targetBroadcast, code, param, scale, scratch + at.eps, rectified, scratch + at.masks, masks.length, scratch + at.state, sum);
       },
   };
 };

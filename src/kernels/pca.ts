@@ -13,7 +13,7 @@ const CENTERING = { none: 0, mean: 1, median: 2 } as const;
  * column of each formatted column (i32), the mean (f64), and P = I − EᵀE (f32, columns padded
  * to a multiple of 4), then the kernel's work area.
  */
-export const pcaKernel = (pca: PcaFit, k: number, eps: number): { forward: (frames: number) => SimdForward; scratchBytes: number } => {
+export const pcaKernel = (pca: PcaFit, k: number, eps: number, sum: boolean): { forward: (frames: number) => SimdForward; scratchBytes: number } => {
   const fmt = pca.format;
   const E = pca.kept.data;
   const n = pca.kept.rows;
@@ -43,7 +43,7 @@ export const pcaKernel = (pca: PcaFit, k: number, eps: number): { forward: (fram
       new Float64Array(memory.buffer, scratch + at.mean, d).set(pca.mean);
       new Float32Array(memory.buffer, scratch + at.P, P.length).set(P);
       new Int32Array(memory.buffer, scratch + at.source, source.length).set(source);
-      return kernels.pcaReprojection(x, grads?.[0] ?? 0, frames, 2 * k, scratch + at.source, perFrame, d, dPad, scratch + at.mean, scratch + at.P, centering, eps, scratch + work);
+      return kernels.pcaReprojection(x, grads?.[0] ?? 0, frames, 2 * k, scratch + at.source, perFrame, d, dPad, scratch + at.mean, scratch + at.P, centering, eps, scratch + work, sum);
     },
   };
 };

@@ -11,12 +11,13 @@ export const reprojectionKernel = (
   heatmap: { height: number; width: number },
   image: { height: number; width: number },
   sigma: number,
+  sum: boolean,
 ): SimdKernel => {
   const { height: H, width: W } = heatmap;
   const work = 16 + 4 * (2 * ((W + 3) & ~3) + 2 * ((H + 3) & ~3));
   return {
     scratchBytes: maps + 16 + work,
     forward: ({ kernels, ins: [t, kp], scratch }, grads) =>
-      kernels.reprojection(t, kp, grads?.[0] ?? 0, maps, H, W, W / image.width, H / image.height, sigma, scratch, scratch + ((maps + 15) & ~15)),
+      kernels.reprojection(t, kp, grads?.[0] ?? 0, maps, H, W, W / image.width, H / image.height, sigma, scratch, scratch + ((maps + 15) & ~15), sum),
   };
 };

@@ -10,10 +10,10 @@ export interface PairMask {
 /**
  * The pair scratch both temporal kernels read: ε per keypoint (f64) at `scratch`, the masks
  * (f64 pairs: threshold, drop), then a validity byte per pair (`pairValidity` in
- * simd/assembly/temporal.ts). `write` fills it and returns the mean's scale: 0 when no pair is
+ * simd/assembly/temporal.ts). `write` fills it and returns the scale (1 / pairs left, or 1 for a sum): 0 when no pair is
  * left or there are fewer than two frames — every pair is then invalid, the result 0, the gradient zero.
  */
-const pairs = (frames: number, k: number, eps: Float64Array, masks: readonly PairMask[]) => {
+const pairs = (frames: number, k: number, eps: Float64Array, masks: readonly PairMask[], sum: boolean) => {
   const maskData = Float64Array.from(masks.flatMap((m) => [m.below, m.mode === 'drop' ? 1 : 0]));
   const validAt = 8 * k + 8 * maskData.length;
   const count = Math.max(0, (frames - 1) * k);
@@ -25,7 +25,7 @@ const pairs = (frames: number, k: number, eps: Float64Array, masks: readonly Pai
       new Float64Array(memory.buffer, scratch + 8 * k, maskData.length).set(maskData);
       if (count === 0) return 0;
       const left = kernels.pairValidity(conf, frames, k, scratch + 8 * k, masks.length, scratch + validAt);
-      if (left > 0) return 1 / left;
+      if (left > 0) return sum ? 1 : 1 / left;
       new Uint8Array(memory.buffer, scratch + validAt, count).fill(0);
       return 0;
     },
@@ -36,8 +36,8 @@ const pairs = (frames: number, k: number, eps: Float64Array, masks: readonly Pai
  * temporal: ‖x[t+1,k] − x[t,k]‖ for keypoints (B, 2K), confidence masks on pairs, relu(· − ε_k),
  * mean — `temporal` in simd/assembly/temporal.ts. Inputs: [pred] or [confidences, pred].
  */
-export const temporalKernel = (frames: number, k: number, eps: Float64Array, masks: readonly PairMask[], hasConf: boolean): SimdKernel => {
-  const p = pairs(frames, k, eps, masks);
+export const temporalKernel = (frames: number, k: number, eps: Float64Array, masks: readonly PairMask[], hasConf: boolean, sum: boolean): SimdKernel => {
+  const p = pairs(frames, k, eps, masks, sum);
   return {
     scratchBytes: p.scratchBytes,
     forward: (heap, grads) => {
@@ -61,8 +61,9 @@ export const temporalHeatmapKernel = (
   eps: Float64Array,
   masks: readonly PairMask[],
   hasConf: boolean,
+  sum: boolean,
 ): SimdKernel => {
-  const p = pairs(frames, k, eps, masks);
+  const p = pairs(frames, k, eps, masks, sum);
   return {
     scratchBytes: p.scratchBytes,
     forward: (heap, grads) => {

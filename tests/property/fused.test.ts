@@ -221,6 +221,38 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
     tf.dispose([conf, kp, ht, hp]);
   });
 
+  it('reduce: sum fuses on every kernel and equals the tfjs-ops sum (dropped entries left out, zeroed ones 0)', () => {
+    const labels = { data: Float64Array.from({ length: 40 * 6 }, (_, i) => Math.sin(i * 1.7) * 50 + (i % 6) * 10), rows: 40, cols: 6 };
+    const render = { transform: 'gaussian_heatmaps', of: 'keypoints_pred_2d_reprojected', as: 'rendered', image_height: 8, image_width: 8, heatmap_height: 4, heatmap_width: 4 };
+    const pipelines: [string, StepSpec[]][] = [
+      ['heatmap', [{ mask: 'empty_heatmaps', of: 'heatmaps_targ' }, { compute: 'heatmap_mse', of: ['heatmaps_targ', 'heatmaps_pred'] }, { reduce: 'sum' }]],
+      ['heatmap', [{ mask: 'empty_heatmaps', of: 'heatmaps_targ' }, { compute: 'heatmap_js', of: ['heatmaps_targ', 'heatmaps_pred'] }, { reduce: 'sum' }]],
+      ['reprojection', [render, { mask: 'empty_heatmaps', of: 'heatmaps_targ' }, { compute: 'heatmap_mse', of: ['heatmaps_targ', 'rendered'] }, { reduce: 'sum' }]],
+      ['temporal', [{ compute: 'temporal_norm', of: 'keypoints_pred' }, { mask: 'low_confidence_pairs', of: 'confidences', below: 0.3, mode: 'drop' }, { rectify: 'epsilon', epsilon: 1 }, { reduce: 'sum' }]],
+      ['temporalHeatmap', [{ compute: 'temporal_heatmap_kl', of: 'heatmaps_pred' }, { mask: 'low_confidence_pairs', of: 'confidences', below: 0.3, mode: 'zero' }, { reduce: 'sum' }]],
+      ['keypoints', [{ mask: 'nan_targets', of: 'keypoints_targ' }, { compute: 'squared_error', of: ['keypoints_targ', 'keypoints_pred'] }, { reduce: 'sum' }]],
+      ['keypoints', [{ mask: 'nan_keypoints', of: 'keypoints_targ' }, { compute: 'euclidean', of: ['keypoints_targ', 'keypoints_pred'] }, { rectify: 'epsilon', epsilon: 0.5 }, { reduce: 'sum' }]],
+      ['pcaReprojection', [{ compute: 'pca_reprojection', of: 'keypoints_pred', view: 'singleview', components_to_keep: 2 }, { reduce: 'sum' }]],
+    ];
+    const inputs = () => ({
+      confidences: tf.tensor2d([0.9, 0.1, 0.4, 0.6, 0.3, 0.8, 0.7, 0.2, 0.9], [3, 3]),
+      keypoints_targ: tf.tensor2d([0, 0, 5, NaN, 9, 1, 3, 4, 6, 2, 1, 1, NaN, 7, 2, 8, 4, 4], [3, 6]),
+      keypoints_pred: tf.tensor2d([1, 0, 5, 5, 9, 3, 3, 4, 6, 2, 1, 4, 7, 7, 2, 8, 4, 5], [3, 6]),
+      keypoints_pred_2d_reprojected: tf.tensor3d([1, 2, 7, 7, 3, 5, 2, 2, 6, 1, 4, 4, 0.5, 7, 3, 3, 5, 6], [3, 3, 2]),
+      heatmaps_targ: tf.randomUniform([3, 3, 4, 4], 0, 1, 'float32', 1).mul(tf.tensor4d([1, 0, 1, 1, 1, 0, 1, 1, 1], [3, 3, 1, 1])),
+      heatmaps_pred: tf.randomUniform([3, 3, 4, 4], 0, 1, 'float32', 2),
+    });
+    for (const [kernel, pl] of pipelines) {
+      const build = (fused: boolean) => {
+        const r = buildPipeline('user', 0, pl, { fused, labels });
+        if (either.isLeft(r)) throw new Error(JSON.stringify(r.left));
+        return r.right;
+      };
+      expect(build(true).kernel, JSON.stringify(pl)).toBe(kernel);
+      agreeThenDispose(build(true), build(false), inputs());
+    }
+  });
+
   it('supervised_reprojection_heatmap_mse: rendered and compared in one pass, gradients to the keypoints (NaN, off-grid, empty targets)', () => {
     fc.assert(
       fc.property(
@@ -290,8 +322,10 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
     }
     const labels = { data: Float64Array.from({ length: 40 * 6 }, (_, i) => Math.sin(i * 1.7) * 50 + (i % 6) * 10), rows: 40, cols: 6 };
     expect(createLossOrThrow('pca_singleview', { components_to_keep: 2 }, { labels }).kernel).toBe('pcaReprojection');
-    // no kernel reduces by sum: that pipeline runs as tfjs ops
+    // a sum reduction fuses too; a rectified heatmap loss has no kernel and runs as tfjs ops
     const sum = buildPipeline('user', 0, [{ compute: 'heatmap_mse', of: ['heatmaps_targ', 'heatmaps_pred'] }, { reduce: 'sum' }]);
-    expect(either.isRight(sum) && sum.right.kernel).toBeNull();
+    expect(either.isRight(sum) && sum.right.kernel).toBe('heatmap');
+    const rectified = buildPipeline('user', 0, [{ compute: 'heatmap_mse', of: ['heatmaps_targ', 'heatmaps_pred'] }, { rectify: 'epsilon', epsilon: 0.1 }, { reduce: 'mean' }]);
+    expect(either.isRight(rectified) && rectified.right.kernel).toBeNull();
   });
 });

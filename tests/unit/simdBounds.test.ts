@@ -59,7 +59,7 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
   it('heatmap_mse / heatmap_kl / heatmap_js', () => {
     fc.assert(
       fc.property(fc.constantFrom<HeatmapKind>('heatmap_mse', 'heatmap_kl', 'heatmap_js'), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 23 }), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.integer(), (kind, maps, pixels, masked, grad, mis, seed) => {
-        const { forward, scratchBytes } = heatmapKernel(kind, maps, pixels, masked);
+        const { forward, scratchBytes } = heatmapKernel(kind, maps, pixels, masked, seed % 2 === 0);
         const t = floats(maps * pixels, seed, 3);
         const v = runGuarded([t, floats(maps * pixels, seed + 1)], grad ? [maps * pixels] : [], scratchBytes, forward, 4 * mis);
         expect(Number.isFinite(v)).toBe(true);
@@ -72,7 +72,7 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
     fc.assert(
       fc.property(fc.boolean(), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 19 }), fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.integer(), (kl, frames, k, pixels, grad, mis, seed) => {
         const eps = Float64Array.from({ length: k }, (_, j) => 0.01 * j);
-        const { forward, scratchBytes } = temporalHeatmapKernel(kl ? 'temporal_heatmap_kl' : 'temporal_heatmap_mse', frames, k, pixels, eps, [{ below: 0.3, mode: 'zero' }], true);
+        const { forward, scratchBytes } = temporalHeatmapKernel(kl ? 'temporal_heatmap_kl' : 'temporal_heatmap_mse', frames, k, pixels, eps, [{ below: 0.3, mode: 'zero' }], true, seed % 2 === 0);
         runGuarded([floats(frames * k, seed), floats(frames * k * pixels, seed + 1)], grad ? [frames * k * pixels] : [], scratchBytes, forward, 4 * mis);
       }),
       { numRuns: 200 },
@@ -82,7 +82,7 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
   it('reprojection (Gaussian maps rendered at keypoints, compared with targets)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 11 }), fc.integer({ min: 1, max: 11 }), fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.integer(), (maps, h, w, grad, mis, seed) => {
-        const kernel = reprojectionKernel(maps, { height: h, width: w }, { height: 2 * h, width: 2 * w }, 1.25);
+        const kernel = reprojectionKernel(maps, { height: h, width: w }, { height: 2 * h, width: 2 * w }, 1.25, seed % 2 === 0);
         const kp = Float32Array.from(floats(2 * maps, seed), (v, i) => (i % 5 === 4 ? NaN : v * 2 * (i % 2 ? h : w)));
         runGuarded([floats(maps * h * w, seed + 1, 3), kp], grad ? [2 * maps] : [], kernel.scratchBytes, kernel.forward, 4 * mis);
       }),
@@ -94,7 +94,7 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.integer(), (frames, k, conf, grad, mis, seed) => {
         const eps = new Float64Array(k).fill(0.05);
-        const { forward, scratchBytes } = temporalKernel(frames, k, eps, conf ? [{ below: 0.3, mode: 'drop' }] : [], conf);
+        const { forward, scratchBytes } = temporalKernel(frames, k, eps, conf ? [{ below: 0.3, mode: 'drop' }] : [], conf, seed % 2 === 0);
         const ins = [...(conf ? [floats(frames * k, seed)] : []), floats(frames * 2 * k, seed + 1)];
         runGuarded(ins, grad ? [frames * 2 * k] : [], scratchBytes, forward, 4 * mis);
       }),
@@ -115,7 +115,7 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
       fc.property(fc.constantFrom(...formats), fc.integer({ min: 1, max: 6 }), fc.boolean(), fc.constantFrom(0, 0.5), fc.integer({ min: 0, max: 3 }), fc.integer(), (format, frames, grad, eps, mis, seed) => {
         const fit = fitKeypointPca(labels, { format, componentsToKeep: { kind: 'fraction', f: 0.8 }, percentile: 99 });
         if (either.isLeft(fit)) throw new Error(fit.left);
-        const { forward, scratchBytes } = pcaKernel(fit.right, k, eps);
+        const { forward, scratchBytes } = pcaKernel(fit.right, k, eps, seed % 2 === 0);
         const x = Float32Array.from(floats(frames * 2 * k, seed), (v) => 100 * v);
         runGuarded([x], grad ? [frames * 2 * k] : [], scratchBytes, forward(frames), 4 * mis);
       }),
@@ -147,7 +147,7 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
           const pred = frames * pairs * k * c;
           const targ = broadcast ? frames * k * c : pred;
           const eps = new Float64Array(k).fill(0.1);
-          const { forward, scratchBytes } = keypointKernel({ frames, pairs, keypoints: k, coords: c, targetBroadcast: broadcast }, kind, masks.slice(0, nMasks), eps, grads, true);
+          const { forward, scratchBytes } = keypointKernel({ frames, pairs, keypoints: k, coords: c, targetBroadcast: broadcast }, kind, masks.slice(0, nMasks), eps, grads, true, seed % 2 === 0);
           const t = floats(targ, seed).map((v, i) => (i % 7 === 3 ? NaN : v));
           const ins = [t, floats(pred, seed + 1), floats(frames * k, seed + 2)];
           runGuarded(ins, grads.map((i) => (i === 0 ? targ : pred)), scratchBytes, (heap, gs) => forward(heap.ins)(heap, gs), 4 * mis);

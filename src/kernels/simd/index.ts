@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
  */
 export interface SimdKernels {
   /** kind 0 mse, 1 kl, 2 js; g = 0: no gradient; flags: `maps` bytes of scratch. */
-  heatmap(kind: number, t: number, p: number, g: number, maps: number, pixels: number, masked: boolean, flags: number): number;
+  heatmap(kind: number, t: number, p: number, g: number, maps: number, pixels: number, masked: boolean, flags: number, sum: boolean): number;
   /** valid: a byte per frame pair and keypoint; eps: a float64 per keypoint. */
   /** masks: f64 pairs (threshold, drop); returns the pairs left in the mean. */
   pairValidity(conf: number, frames: number, k: number, masks: number, nMasks: number, valid: number): number;
@@ -17,10 +17,10 @@ export interface SimdKernels {
   temporalHeatmap(kl: boolean, p: number, g: number, frames: number, k: number, pixels: number, valid: number, eps: number, scale: number): number;
   /** centering 0 none, 1 mean, 2 median; see simd/assembly/pca.ts. */
   /** Gaussian maps rendered at keypoints kp against targets t, fused; see simd/assembly/reprojection.ts. */
-  reprojection(t: number, kp: number, gkp: number, maps: number, H: number, W: number, sx: number, sy: number, sigma: number, flags: number, work: number): number;
+  reprojection(t: number, kp: number, gkp: number, maps: number, H: number, W: number, sx: number, sy: number, sigma: number, flags: number, work: number, sum: boolean): number;
   /** code −1: per-keypoint norm, 0..3: squared, absolute, huber, smooth_l1; see simd/assembly/keypoints.ts. */
-  keypoints(t: number, p: number, conf: number, gt: number, gp: number, frames: number, pairs: number, k: number, c: number, broadcast: boolean, code: number, param: number, scale: number, eps: number, rectified: boolean, masks: number, nMasks: number, state: number): number;
-  pcaReprojection(x: number, g: number, frames: number, width: number, src: number, perFrame: number, d: number, dPad: number, mean: number, P: number, centering: number, eps: number, work: number): number;
+  keypoints(t: number, p: number, conf: number, gt: number, gp: number, frames: number, pairs: number, k: number, c: number, broadcast: boolean, code: number, param: number, scale: number, eps: number, rectified: boolean, masks: number, nMasks: number, state: number, sum: boolean): number;
+  pcaReprojection(x: number, g: number, frames: number, width: number, src: number, perFrame: number, d: number, dPad: number, mean: number, P: number, centering: number, eps: number, work: number, sum: boolean): number;
 }
 
 export const HEATMAP_KIND = { heatmap_mse: 0, heatmap_kl: 1, heatmap_js: 2 } as const;

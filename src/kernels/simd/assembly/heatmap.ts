@@ -77,10 +77,11 @@ function jsMap(t: usize, p: usize, g: usize, n: i32, scale: f32): f64 {
 /**
  * A heatmap loss over `maps` maps of `pixels` floats each: with `masked`, maps whose target is
  * all zero are dropped (their gradient is 0); the mean over the valid maps is returned and, when
- * `g` ≠ 0, its gradient w.r.t. the predictions written to every entry of g. `flags` holds
+ * `g` ≠ 0, its gradient w.r.t. the predictions written to every entry of g (`sum`: the sum of
+ * the compute's elements over the valid maps instead of the mean). `flags` holds
  * `maps` bytes of scratch. No valid map: 0, and a zero gradient (D1).
  */
-export function heatmap(kind: i32, t: usize, p: usize, g: usize, maps: i32, pixels: i32, masked: bool, flags: usize): f64 {
+export function heatmap(kind: i32, t: usize, p: usize, g: usize, maps: i32, pixels: i32, masked: bool, flags: usize, sum: bool): f64 {
   const bytes = <usize>pixels << 2;
   let count = 0;
   for (let m = 0; m < maps; m++) {
@@ -92,7 +93,8 @@ export function heatmap(kind: i32, t: usize, p: usize, g: usize, maps: i32, pixe
     if (g) memory.fill(g, 0, <usize>maps * bytes);
     return 0;
   }
-  const scale = 1.0 / <f64>count;
+  // heatmap_mse's elements are per pixel, (t − p)²·H·W: their sum is H·W × the per-map sums
+  const scale = sum ? (kind == MSE ? <f64>pixels : 1.0) : 1.0 / <f64>count;
   let total: f64 = 0;
   for (let m = 0; m < maps; m++) {
     const o = <usize>m * bytes;

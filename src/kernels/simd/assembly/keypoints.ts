@@ -131,14 +131,14 @@ function elementwiseRows(t: usize, p: usize, gt: usize, gp: usize, rows: i32, wi
  * `rectified`, every non-NaN value passes), and the gradients into gt / gp (0: none; zeroed
  * here first). Elementwise derivatives are those tfjs autodiff gives (|d| at 0: −1).
  */
-export function keypoints(t: usize, p: usize, conf: usize, gt: usize, gp: usize, frames: i32, pairs: i32, k: i32, c: i32, broadcast: bool, code: i32, param: f64, scale: f64, eps: usize, rectified: bool, masks: usize, nMasks: i32, state: usize): f64 {
+export function keypoints(t: usize, p: usize, conf: usize, gt: usize, gp: usize, frames: i32, pairs: i32, k: i32, c: i32, broadcast: bool, code: i32, param: f64, scale: f64, eps: usize, rectified: bool, masks: usize, nMasks: i32, state: usize, sum: bool): f64 {
   const predSize = <usize>(frames * pairs * k * c) << 2;
   if (gp) memory.fill(gp, 0, predSize);
   if (gt) memory.fill(gt, 0, broadcast ? <usize>(frames * k * c) << 2 : predSize);
   const elementLevel = code != NORM;
   const count = validity(t, p, conf, frames, pairs, k, c, elementLevel ? c : 1, broadcast, masks, nMasks, state);
   if (count == 0) return 0;
-  const inv = 1.0 / <f64>count;
+  const inv = sum ? 1.0 : 1.0 / <f64>count; // `sum`: the sum over valid entries, not the mean
   if (elementLevel && !broadcast) {
     const width = k * c;
     const epsRow = state + ((<usize>(frames * pairs * width) + 15) & ~15);

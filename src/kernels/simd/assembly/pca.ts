@@ -66,13 +66,13 @@ function median(xs: usize, mw: usize, sorted: usize, half: i32): f64 {
 }
 
 /**
- * Σ over rows and keypoints of relu(‖residual‖ − eps), divided by rows·d/2, where a row is
+ * Σ over rows and keypoints of relu(‖residual‖ − eps), divided by rows·d/2 (by 1 with `sum`), where a row is
  * `d` columns of frame b read through `src` (i32 input column per formatted column, `perFrame`
  * rows per frame), centred (0 none, 1 mean, 2 median, per coordinate over the row's keypoints;
  * a row with a NaN is all NaN), minus `mean` (f64[d]), and residual = P·row with
  * P = I − EᵀE (f32, d columns of dPad). When g ≠ 0 the gradient w.r.t. x is written (g zeroed first).
  */
-export function pcaReprojection(x: usize, g: usize, frames: i32, width: i32, src: usize, perFrame: i32, d: i32, dPad: i32, mean: usize, P: usize, centering: i32, eps: f64, work: usize): f64 {
+export function pcaReprojection(x: usize, g: usize, frames: i32, width: i32, src: usize, perFrame: i32, d: i32, dPad: i32, mean: usize, P: usize, centering: i32, eps: f64, work: usize, sum: bool): f64 {
   const half = d >> 1;
   const xs = work;
   const mw = xs + (<usize>d << 3);
@@ -85,7 +85,8 @@ export function pcaReprojection(x: usize, g: usize, frames: i32, width: i32, src
   if (g) memory.fill(g, 0, <usize>frames * <usize>width << 2);
   memory.fill(xr, 0, (<usize>dPad << 4) + 16); // padding lanes of xr, r, gd, gw stay 0
   const epsV = f32x4.splat(<f32>eps);
-  const invCount = f32x4.splat(<f32>(1 / count));
+  const norm = sum ? 1.0 : count; // `sum`: the sum over rows and keypoints, not the mean
+  const invCount = f32x4.splat(<f32>(1 / norm));
   let acc = f64x2.splat(0); // Σ relu(e − ε)
   let nan = false; // an unmasked NaN error makes the loss NaN
   for (let b = 0; b < frames; b++) {
@@ -151,5 +152,5 @@ export function pcaReprojection(x: usize, g: usize, frames: i32, width: i32, src
       }
     }
   }
-  return count == 0 ? 0 : nan ? NaN : total2(acc) / count;
+  return count == 0 ? 0 : nan ? NaN : total2(acc) / norm;
 }

@@ -50,7 +50,7 @@ function profileGrad(r: usize, g: usize, n: i32, c: f32, invs2: f32): f64 {
  * keypoint is NaN or off the grid by more than one pixel. When gkp ≠ 0, ∂/∂kp is written there.
  * Scratch: `flags` (a byte per map) and `work` (4 × f32[W or H, padded to 4] + 16).
  */
-export function reprojection(t: usize, kp: usize, gkp: usize, maps: i32, H: i32, W: i32, sx: f32, sy: f32, sigma: f32, flags: usize, work: usize): f64 {
+export function reprojection(t: usize, kp: usize, gkp: usize, maps: i32, H: i32, W: i32, sx: f32, sy: f32, sigma: f32, flags: usize, work: usize, sum: bool): f64 {
   const bytes = <usize>(H * W) << 2;
   const Wp = (W + 3) & ~3;
   const Hp = (H + 3) & ~3;
@@ -66,7 +66,7 @@ export function reprojection(t: usize, kp: usize, gkp: usize, maps: i32, H: i32,
   }
   if (gkp) memory.fill(gkp, 0, <usize>maps << 3);
   if (count == 0) return 0;
-  const scale = <f32>(1.0 / <f64>count);
+  const scale = <f32>(sum ? <f64>(H * W) : 1.0 / <f64>count); // `sum`: of heatmap_mse's per-pixel elements, (t − m)²·H·W
   const inv2s2: f32 = 1 / (2 * sigma * sigma);
   let total: f64 = 0;
   for (let m = 0; m < maps; m++) {
