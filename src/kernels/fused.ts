@@ -20,20 +20,41 @@ export interface SimdKernel {
 /** [value, ...gradients]: the loss and, when `withGrad`, its gradients w.r.t. the predictions. */
 type Evaluate = (predictions: tf.Tensor[], withGrad: boolean) => tf.Tensor[];
 
+/**
+ * `save(tensors)` with the engine's clone made a view. tfjs keeps a clone of what a custom
+ * gradient saves, and on the wasm backend a clone (Identity) copies the buffer — 4.4 MB for a
+ * 16×17×64×64 heatmap gradient, a third of heatmap_mse's fwd+bwd. A Reshape to the same shape
+ * shares the buffer, reference counted, which is all a saved (immutable) tensor needs.
+ */
+const saveWithoutCopy = (save: tf.GradSaveFunc, tensors: tf.Tensor[]): void => {
+  const engine = tf.engine() as unknown as { clone(x: tf.Tensor): tf.Tensor };
+  const own = Object.prototype.hasOwnProperty.call(engine, 'clone');
+  const clone = engine.clone;
+  engine.clone = (x) => x.reshape(x.shape);
+  try {
+    save(tensors);
+  } finally {
+    if (own) engine.clone = clone;
+    else delete (engine as { clone?: unknown }).clone;
+  }
+};
+
 /** `tf.customGrad` around an evaluation that yields the value and the closed-form gradients together. */
 const customLoss = (predictions: readonly tf.Tensor[], evaluate: Evaluate): tf.Scalar => {
   const f = tf.customGrad(((...args: unknown[]) => {
     const preds = args.slice(0, -1) as tf.Tensor[];
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const [value, ...grads] = evaluate(preds, recordingGradients());
-    save(grads);
+    saveWithoutCopy(save, grads);
     return {
       value: value as tf.Scalar,
       // the upstream gradient is a scalar in memory here; when it is 1 (a loss differentiated
-      // directly) the saved gradient is returned as is — a clone shares its memory, no pass over it
+      // directly) the saved gradient is returned as a view of the same memory: the engine
+      // disposes what it saved after backprop, and a clone would copy (the wasm backend's
+      // Identity copies; its Reshape shares the buffer)
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const one = dy.size === 1 && dy.dataSync()[0] === 1;
-        return saved.map((g) => (one ? g.clone() : g.mul(dy)));
+        return saved.map((g) => (one ? g.reshape(g.shape) : g.mul(dy)));
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
