@@ -7,7 +7,7 @@ const root = join(import.meta.dirname, '..', '..');
 interface Report {
   backend: string;
   rows: { workload: string; median_ms: number | null; leaked_tensors: number | null; value: number | null; note?: string }[];
-  memory_floor: { workload: string; floor_ms: number; ratio: number } | null;
+  memory_floor: { workload: string; floor_ms: number; ratio: number; cache_floor_ms: number; cache_ratio: number } | null;
 }
 
 /** What `npm run bench -- --quick --json` prints (timings are not asserted: they belong to the bench). */
@@ -35,5 +35,8 @@ describe('npm run bench -- --quick --json', () => {
     expect(report.memory_floor?.workload).toBe('heatmap_mse/16x17x64x64/fwd+bwd');
     expect(report.memory_floor!.floor_ms).toBeGreaterThan(0);
     expect(report.memory_floor!.ratio).toBeGreaterThan(0);
+    // buffers that stay in cache copy faster than 64 MiB ones: a lower floor, a larger ratio
+    expect(report.memory_floor!.cache_floor_ms).toBeGreaterThan(0);
+    expect(report.memory_floor!.cache_ratio).toBeGreaterThan(0);
   });
 });

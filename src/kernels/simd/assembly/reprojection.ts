@@ -96,16 +96,18 @@ export function reprojection(t: usize, kp: usize, gkp: usize, maps: i32, H: i32,
     for (let h = 0; h < H; h++) {
       const ryh = f32x4.splat(load<f32>(ry + (<usize>h << 2)));
       let vh = f32x4.splat(0);
+      let row = f32x4.splat(0); // float32 within a row, float64 across rows
       for (let w = 0; w < W; w += 4) {
         const o = <usize>w << 2;
         const rxv = v128.load(rx + o);
         const d = f32x4.sub(ld(tm + (<usize>(h * W) << 2) + o, W - w), f32x4.mul(rxv, ryh));
-        acc = addWide(acc, f32x4.mul(d, d));
+        row = f32x4.add(row, f32x4.mul(d, d));
         if (!gkp) continue;
         const G = f32x4.mul(d, c); // ∂L/∂m, zero in the padding lanes
         v128.store(u + o, f32x4.add(v128.load(u + o), f32x4.mul(G, ryh)));
         vh = f32x4.add(vh, f32x4.mul(G, rxv));
       }
+      acc = addWide(acc, row);
       store<f32>(v + (<usize>h << 2), f32x4.extract_lane(vh, 0) + f32x4.extract_lane(vh, 1) + f32x4.extract_lane(vh, 2) + f32x4.extract_lane(vh, 3));
     }
     total += total2(acc);

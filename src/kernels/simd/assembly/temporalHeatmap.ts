@@ -1,19 +1,8 @@
 // AssemblyScript: temporal_heatmap_mse / temporal_heatmap_kl over (B, K, H, W) predicted maps.
 import { addWide, logRatio4, total2 } from './vector';
-import { ld, st } from './heatmap';
+import { ld, squaredDiffSum, st } from './heatmap';
 
 const OFFSET: f32 = 1e-10;
-
-/** Per-pixel mean of (a − b)² over one pair of maps. */
-function mseChange(a: usize, b: usize, n: i32): f64 {
-  let acc = f64x2.splat(0);
-  for (let i = 0; i < n; i += 4) {
-    const o = <usize>i << 2;
-    const d = f32x4.sub(ld(a + o, n - i), ld(b + o, n - i));
-    acc = addWide(acc, f32x4.mul(d, d));
-  }
-  return total2(acc) / <f64>n;
-}
 
 /** KL(B ‖ A) = Σ B·ln(B/A), A = a + 1e-10 (frame t), B = b + 1e-10 (frame t + 1). */
 function klChange(a: usize, b: usize, n: i32): f64 {
@@ -69,7 +58,8 @@ export function temporalHeatmap(kl: bool, p: usize, g: usize, frames: i32, k: i3
       if (!load<u8>(valid + t * k + j)) continue;
       const o = <usize>(t * k + j) * bytes;
       const a = p + o;
-      const d = kl ? klChange(a, a + stride, pixels) : mseChange(a, a + stride, pixels);
+      // the change: KL, or the per-pixel mean of (a − b)²
+      const d = kl ? klChange(a, a + stride, pixels) : squaredDiffSum(a, a + stride, 0, pixels, 0) / <f64>pixels;
       const v = <f64><f32>d - load<f64>(eps + (<usize>j << 3)); // the change as the reference's float32, against ε
       if (v > 0) {
         total += v;
