@@ -192,6 +192,13 @@ export const expectAllZero = (xs: ArrayLike<number>, what: string): void => {
   for (let i = 0; i < xs.length; i++) if (xs[i] !== 0) expect.fail(`${what}[${i}] is ${xs[i]}, expected exactly 0`);
 };
 
+/** D1: a result that is exactly 0 — the loss, the weighted loss and (unless `logs` is false) the loss's log entry. */
+export const expectZeroResult = (r: Evaluated, opts: { logs?: boolean } = {}): void => {
+  expect(r.loss).toBe(0);
+  expect(r.weighted).toBe(0);
+  if (opts.logs ?? true) expect(r.logs[0].value).toBe(0);
+};
+
 // ---------------------------------------------------------------------------------------
 // Finite differences
 

@@ -43,6 +43,13 @@ const agree = (fused: Loss, ref: Loss, inputs: Record<string, tf.Tensor>, zeroFo
   });
 };
 
+/** A user pipeline built from its steps (throws on a build error). */
+const buildUser = (pl: StepSpec[], opts: Parameters<typeof buildPipeline>[3]): Loss => {
+  const r = buildPipeline('user', 0, pl, opts);
+  if (either.isLeft(r)) throw new Error(JSON.stringify(r.left));
+  return r.right;
+};
+
 /** `agree`, then free the inputs whatever the outcome. */
 const agreeThenDispose = (fused: Loss, ref: Loss, inputs: Record<string, tf.Tensor>, zeroForAutodiffNaN = false) => {
   try {
@@ -188,11 +195,7 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
         if (c.of && (c.of as string[])[0] === 'keypoints_pred_augmented' && masks.length) continue;
         for (const eps of [undefined, 0.5, [0.1, 1, 0]]) {
           const pl: StepSpec[] = [...masks, c, ...(eps === undefined ? [] : [{ rectify: 'epsilon', epsilon: eps }]), { reduce: 'mean' }];
-          const build = (fused: boolean) => {
-            const r = buildPipeline('user', 0, pl, { fused });
-            if (either.isLeft(r)) throw new Error(JSON.stringify(r.left));
-            return r.right;
-          };
+          const build = (fused: boolean) => buildUser(pl, { fused });
           agree(build(true), build(false), { keypoints_targ: t, keypoints_pred: pr, keypoints_pred_augmented: aug, confidences: conf });
         }
       }
@@ -211,11 +214,7 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
     const ht = tf.randomUniform([3, 3, 4, 4], 0, 1, 'float32', 1);
     const hp = tf.randomUniform([3, 3, 4, 4], 0, 1, 'float32', 2);
     for (const pl of pipelines) {
-      const build = (fused: boolean) => {
-        const r = buildPipeline('user', 0, pl, { fused });
-        if (either.isLeft(r)) throw new Error(JSON.stringify(r.left));
-        return r.right;
-      };
+      const build = (fused: boolean) => buildUser(pl, { fused });
       agree(build(true), build(false), { confidences: conf, keypoints_pred: kp, heatmaps_targ: ht, heatmaps_pred: hp });
     }
     tf.dispose([conf, kp, ht, hp]);
@@ -243,11 +242,7 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
       heatmaps_pred: tf.randomUniform([3, 3, 4, 4], 0, 1, 'float32', 2),
     });
     for (const [kernel, pl] of pipelines) {
-      const build = (fused: boolean) => {
-        const r = buildPipeline('user', 0, pl, { fused, labels });
-        if (either.isLeft(r)) throw new Error(JSON.stringify(r.left));
-        return r.right;
-      };
+      const build = (fused: boolean) => buildUser(pl, { fused, labels });
       expect(build(true).kernel, JSON.stringify(pl)).toBe(kernel);
       agreeThenDispose(build(true), build(false), inputs());
     }
