@@ -1,9 +1,9 @@
 import { either } from 'fp-ts';
 import { readYaml } from '../config/yaml.js';
 import { decodeConfig } from '../config/lightningPose.js';
-import { formatIssue } from '../pipeline/errors.js';
+import { formatIssue } from '../config/issues.js';
 import type { Labels } from '../pipeline/step.js';
-import { checkConfig, type CheckReport } from '../registry/check.js';
+import { checkConfig, type CheckReport } from '../lp/check.js';
 import { loadLabels } from './labels.js';
 import { parseArgs } from './args.js';
 

@@ -1,7 +1,7 @@
 import { weightOf } from '../pipeline/loss.js';
 import type { StepSpec } from '../pipeline/step.js';
 import { loadChecked } from './check.js';
-import { getLossDef } from '../registry/losses.js';
+import { getLossDef } from '../losses/registry.js';
 
 /** A value as a user writes it in YAML (flow style); decoded components_to_keep back to its written form. */
 const show = (v: unknown): string => {

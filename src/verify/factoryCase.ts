@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import { buildLossFactories } from '../registry/factory.js';
-import { formatIssues } from '../pipeline/errors.js';
+import { buildLossFactories } from '../lp/factory.js';
+import { formatIssues } from '../config/issues.js';
 import { effectiveExpected, type GoldenCase, type JsonTensor } from './format.js';
 import { compareValue, compareArray, DEFAULT_TOL } from './compare.js';
 import { compareGrads, compareLogs, fail, gradTol, inputTensors, labelsOf, pass, type Outcome } from './lossCase.js';

@@ -1,12 +1,12 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import type { InputKey } from '../pipeline/inputs.js';
-import { issue, PoselossError, type PoselossIssue } from '../pipeline/errors.js';
+import { issue, PoselossError, type PoselossIssue } from '../config/issues.js';
 import type { Loss } from '../pipeline/loss.js';
 import type { Labels } from '../pipeline/step.js';
-import { buildPipeline } from '../pipeline/build.js';
-import type { LossDef } from '../losses/define.js';
-import { builtinLosses, type BuiltinLossName } from '../losses/index.js';
+import { buildPipeline } from './build.js';
+import type { LossDef } from './define.js';
+import { builtinLosses, type BuiltinLossName } from './index.js';
 import { suggestion } from '../config/closest.js';
 import { report } from '../config/reporter.js';
 

@@ -1,11 +1,11 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import type { PoselossIssue } from '../pipeline/errors.js';
+import type { PoselossIssue } from '../config/issues.js';
 import type { Loss } from '../pipeline/loss.js';
 import type { Labels } from '../pipeline/step.js';
 import { report } from '../config/reporter.js';
 import { decodeConfig, type LpConfig } from '../config/lightningPose.js';
-import { getLossDef } from './losses.js';
+import { getLossDef } from '../losses/registry.js';
 import { wireLosses, type LossEntry } from './wiring.js';
 import { buildEntry, DEFAULT_ANNEAL_EXEMPT } from './factory.js';
 

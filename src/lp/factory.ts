@@ -2,15 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { PoselossError, type PoselossIssue } from '../pipeline/errors.js';
+import { PoselossError, type PoselossIssue } from '../config/issues.js';
 import { stageName, type Inputs, type Stage } from '../pipeline/inputs.js';
 import type { LogEntry, Loss } from '../pipeline/loss.js';
 import type { Labels, StepSpec } from '../pipeline/step.js';
-import { buildPipeline } from '../pipeline/build.js';
+import { buildPipeline } from '../losses/build.js';
 import { finite, oneOf, strict } from '../config/codecs.js';
 import { report } from '../config/reporter.js';
 import { decodeConfig, type LpConfig } from '../config/lightningPose.js';
-import { createLoss } from './losses.js';
+import { createLoss } from '../losses/registry.js';
 import { wireLosses, type LossEntry } from './wiring.js';
 
 /** Losses the reference exempts from annealing, by name: the supervised heatmap losses. */

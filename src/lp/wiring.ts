@@ -1,11 +1,11 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { issue, type PoselossIssue } from '../pipeline/errors.js';
+import { issue, type PoselossIssue } from '../config/issues.js';
 import type { LpConfig } from '../config/lightningPose.js';
 import { suggestion } from '../config/closest.js';
 import { expandFlatMatches } from '../pca/format.js';
-import { getLossDef, lossNames } from './losses.js';
-import { decodeStep } from './steps.js';
+import { getLossDef, lossNames } from '../losses/registry.js';
+import { decodeStep } from '../steps/registry.js';
 import { report } from '../config/reporter.js';
 
 /** One loss a factory will build: a registered loss with its parameters, or a pipeline written in the config. */
