@@ -42,6 +42,6 @@ export const checkCommand = (argv: readonly string[], out: Out = console.log): n
   if (!r) return 2;
   out(`ok: ${r.losses.length} loss${r.losses.length === 1 ? '' : 'es'}`);
   for (const l of r.losses)
-    out(`  ${l.factory.padEnd(12)} ${l.entry.name.padEnd(38)} log_weight ${l.logWeight}${l.annealed ? '' : ' (not annealed)'}${l.unfitted ? `  [${l.unfitted}]` : ''}`);
+    out(`  ${l.factory.padEnd(12)} ${l.record.name.padEnd(38)} log_weight ${l.logWeight}${l.annealed ? '' : ' (not annealed)'}${l.unfitted ? `  [${l.unfitted}]` : ''}`);
   return 0;
 };

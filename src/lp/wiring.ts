@@ -3,26 +3,20 @@ import type { Either } from 'fp-ts/Either';
 import { issue, type PoselossIssue } from '../config/issues.js';
 import type { LpConfig } from '../config/lightningPose.js';
 import { suggestion } from '../config/closest.js';
-import { expandFlatMatches } from '../pca/format.js';
 import { getLossDef, lossNames } from '../losses/registry.js';
+import { composedRecord, declaredRecord, type LossRecord } from '../losses/record.js';
+import type { LossDef } from '../losses/define.js';
 import { decodeStep } from '../steps/registry.js';
-import { report } from '../config/reporter.js';
 
-/** One loss a factory will build: a registered loss with its parameters, or a pipeline written in the config. */
-export interface LossEntry {
-  readonly name: string;
-  /** Config path of its parameters, for messages. */
-  readonly path: string;
-  readonly params: Record<string, unknown>;
-  /** A user-composed loss (its block has `pipeline:`). */
-  readonly composed: boolean;
-}
+/** A selected loss: its record, or the issues that kept it from one (kept in place, so issues come in the factories' order). */
+export type Wired = Either<PoselossIssue[], LossRecord>;
 
 export interface Wiring {
-  readonly supervised: readonly LossEntry[];
-  readonly unsupervised: readonly LossEntry[];
+  readonly supervised: readonly Wired[];
+  readonly unsupervised: readonly Wired[];
 }
 
+/** A block that writes its own pipeline is a loss composed in the config. */
 const isComposed = (block: unknown): boolean => typeof block === 'object' && block !== null && 'pipeline' in block;
 
 const isNumberList = (u: unknown): u is number[] => Array.isArray(u) && u.every((v) => typeof v === 'number');
@@ -67,112 +61,101 @@ const dataIssues = (cfg: LpConfig): PoselossIssue[] => {
   return out;
 };
 
-/** Parameters of an unsupervised loss: its block plus what the reference takes from `data:` (§10). */
-const unsupervisedParams = (cfg: LpConfig, name: string, block: Record<string, unknown>, path: string): Either<PoselossIssue[], Record<string, unknown>> => {
-  const views = cfg.data.view_names?.length ?? 0;
-  if (name === 'pca_singleview') {
-    if (views > 1) return either.left([issue(path, 'pca_singleview is not implemented for multiview data (data.view_names has several views), as in the reference: use pca_multiview')]);
-    return either.right({ ...block, columns_for_singleview_pca: cfg.data.columns_for_singleview_pca ?? null });
-  }
-  if (name === 'pca_multiview') {
-    const m = cfg.data.mirrored_column_matches;
-    if (!m || m.length === 0) return either.left([issue('data.mirrored_column_matches', 'pca_multiview needs mirrored_column_matches (one list of keypoint indices per view)')]);
-    if (isNumberList(m)) {
-      if (!cfg.data.num_keypoints) return either.left([issue('data.num_keypoints', 'needed to expand a flat mirrored_column_matches over data.view_names')]);
-      return either.right({ ...block, mirrored_column_matches: expandFlatMatches(m, views, cfg.data.num_keypoints) });
-    }
-    return either.right({ ...block, mirrored_column_matches: m });
-  }
-  return either.right(block);
+/** Keys a block writes that the config takes from `data:`, and the declaration's own rules on its block. */
+const blockIssues = (def: LossDef, block: Record<string, unknown>, path: string): PoselossIssue[] => [
+  ...Object.entries(def.fromData?.replace ? def.fromData.keys : {})
+    .filter(([k]) => k in block)
+    .map(([k, source]) => issue(`${path}.${k}`, `set ${source} in data:, not in the loss block (the data section's value is the one used)`)),
+  ...(def.checkBlock?.(block, path) ?? []),
+];
+
+/** The record of a selected loss block: composed (it has `pipeline:`), or a registered loss's parameters with what its declaration takes from `data:`. */
+const recordFor = (cfg: LpConfig, name: string, block: Record<string, unknown>, path: string): Either<PoselossIssue[], LossRecord> => {
+  if (isComposed(block)) return composedRecord(name, block, path);
+  const def = getLossDef(name);
+  if (!def) return either.left([issue(path, `unknown loss '${name}'${suggestion(name, lossNames())}`)]);
+  const data = fromData(cfg, def, block, path);
+  if (either.isLeft(data)) return data;
+  return declaredRecord(def, def.fromData?.replace ? { ...block, ...data.right } : { ...data.right, ...block }, path);
+};
+
+/** What a declaration takes from `data:` for this block: everything it supplies (replace), or what the block leaves out. */
+const fromData = (cfg: LpConfig, def: LossDef, block: Record<string, unknown>, path: string): Either<PoselossIssue[], Record<string, unknown>> => {
+  const f = def.fromData;
+  if (!f || (!f.replace && Object.keys(f.keys).every((k) => k in block))) return either.right({});
+  return f.read(cfg.data, path);
 };
 
 /**
- * Which losses a config selects, with which parameters, wired as the reference's
- * `get_loss_factories` (spec §10): the supervised heatmap or regression loss from the model
- * type, the multiview supervised losses when configured, the unsupervised losses of
- * `model.losses_to_use`. Every loss block is checked, selected or not; all issues at once.
+ * A declared loss's block nothing selects, checked as data: what `data:` would supply is not
+ * required of it, and a null value is one not given (the reference's `log_weight: null` turns a
+ * multiview supervised loss off).
+ */
+const unselectedDeclaredIssues = (cfg: LpConfig, def: LossDef, written: Record<string, unknown>, path: string): PoselossIssue[] => {
+  const block = Object.fromEntries(Object.entries(written).filter(([, v]) => v !== null));
+  const data = fromData(cfg, def, block, path);
+  const supplied = either.isRight(data) ? data.right : {};
+  const r = declaredRecord(def, def.fromData?.replace ? { ...block, ...supplied } : { ...supplied, ...block }, path);
+  const fromDataPaths = Object.keys(def.fromData?.keys ?? {}).map((k) => `${path}.${k}`);
+  return either.isLeft(r) ? r.left.filter((i) => either.isRight(data) || !fromDataPaths.includes(i.path)) : [];
+};
+
+/** A block no loss selects: its parameters (declared) or its steps (composed) still decode. */
+const unselectedIssues = (cfg: LpConfig, name: string, block: Record<string, unknown>): PoselossIssue[] => {
+  const path = `losses.${name}`;
+  if (!isComposed(block)) {
+    const def = getLossDef(name);
+    return def ? unselectedDeclaredIssues(cfg, def, block, path) : [];
+  }
+  const pipeline = (block as { pipeline: unknown }).pipeline;
+  if (!Array.isArray(pipeline)) return [issue(`${path}.pipeline`, 'expected a list of steps')];
+  return pipeline.flatMap((spec, i) => {
+    const d = decodeStep(spec as Record<string, unknown>, `${path}.pipeline[${i}]`);
+    return either.isLeft(d) ? d.left : [];
+  });
+};
+
+/** Supervised losses the reference adds for multiview heatmap models with camera parameters, each iff its block gives a log_weight (spec §10). */
+const MULTIVIEW_SUPERVISED = ['supervised_pairwise_projections', 'supervised_reprojection_heatmap_mse'] as const;
+
+/**
+ * Which losses a config selects, as records, wired as the reference's `get_loss_factories`
+ * (spec §10): the supervised heatmap or regression loss from the model type, the multiview
+ * supervised losses when configured, the losses of `model.losses_to_use` (each in the factory
+ * its declaration or block names). Every loss block is checked, selected or not; all issues at once.
  */
 export const wireLosses = (cfg: LpConfig): { wiring: Wiring; issues: PoselossIssue[] } => {
   const errs: PoselossIssue[] = [...dataIssues(cfg)];
   const blocks = cfg.losses as Record<string, Record<string, unknown>>;
   const known = [...lossNames(), ...Object.keys(blocks).filter((n) => isComposed(blocks[n]))];
-  const selected = new Set(cfg.model.losses_to_use ?? []);
-  for (const [name, block] of Object.entries(blocks)) {
-    if (!isComposed(block) && !getLossDef(name)) errs.push(issue(`losses.${name}`, `unknown loss '${name}'${suggestion(name, lossNames())}; a loss of your own needs a pipeline: list`));
-    errs.push(...epsilonIssues(name, block, cfg.data.num_keypoints), ...blockIssues(name, block));
-    // a selected loss is checked when it is built; an unselected block is checked here, as data
-    if (!selected.has(name)) errs.push(...unselectedIssues(name, block));
-  }
-  const supervised: LossEntry[] = [];
+  const supervisedNames: string[] = [];
   const { model_type, heatmap_loss_type } = cfg.model;
   if (model_type.includes('heatmap')) {
-    supervised.push({ name: `heatmap_${heatmap_loss_type}`, path: 'model.heatmap_loss_type', params: { log_weight: 0 }, composed: false });
-    if (model_type.includes('multiview') && cfg.data.camera_params_file) {
-      const pw = blocks.supervised_pairwise_projections?.log_weight;
-      if (pw !== undefined && pw !== null) supervised.push({ name: 'supervised_pairwise_projections', path: 'losses.supervised_pairwise_projections', params: { log_weight: pw }, composed: false });
-      const rw = blocks.supervised_reprojection_heatmap_mse?.log_weight;
-      if (rw !== undefined && rw !== null) {
-        const { height, width } = cfg.data.image_resize_dims ?? {};
-        if (!height || !width) errs.push(issue('data.image_resize_dims', 'supervised_reprojection_heatmap_mse needs image_resize_dims.height and .width'));
-        else {
-          const f = 2 ** cfg.data.downsample_factor;
-          supervised.push({
-            name: 'supervised_reprojection_heatmap_mse',
-            path: 'losses.supervised_reprojection_heatmap_mse',
-            params: { log_weight: rw, original_image_height: height, original_image_width: width, downsampled_image_height: Math.floor(height / f), downsampled_image_width: Math.floor(width / f) },
-            composed: false,
-          });
-        }
-      }
-    }
-  } else if (model_type === 'regression') {
-    supervised.push({ name: 'regression', path: 'model.model_type', params: { log_weight: 0 }, composed: false });
-  } else {
-    errs.push(issue('model.model_type', `'${model_type}' is neither a heatmap model (heatmap, heatmap_mhcrnn, heatmap_multiview_...) nor 'regression'`));
+    supervisedNames.push(`heatmap_${heatmap_loss_type}`);
+    if (model_type.includes('multiview') && cfg.data.camera_params_file)
+      for (const name of MULTIVIEW_SUPERVISED) if (blocks[name]?.log_weight !== undefined && blocks[name]?.log_weight !== null) supervisedNames.push(name);
+  } else if (model_type === 'regression') supervisedNames.push('regression');
+  const selected = new Set([...(cfg.model.losses_to_use ?? []), ...supervisedNames.slice(1)]);
+  for (const [name, block] of Object.entries(blocks)) {
+    const def = isComposed(block) ? undefined : getLossDef(name);
+    if (!isComposed(block) && !def) errs.push(issue(`losses.${name}`, `unknown loss '${name}'${suggestion(name, lossNames())}; a loss of your own needs a pipeline: list`));
+    errs.push(...epsilonIssues(name, block, cfg.data.num_keypoints), ...(def ? blockIssues(def, block, `losses.${name}`) : []));
+    // a selected loss is checked when its record is made; an unselected block is checked here, as data
+    if (!selected.has(name)) errs.push(...unselectedIssues(cfg, name, block));
   }
-  const unsupervised: LossEntry[] = [];
+  if (!model_type.includes('heatmap') && model_type !== 'regression')
+    errs.push(issue('model.model_type', `'${model_type}' is neither a heatmap model (heatmap, heatmap_mhcrnn, heatmap_multiview_...) nor 'regression'`));
+  const supervised: Wired[] = [];
+  const unsupervised: Wired[] = [];
+  const add = (r: Wired, to?: Wired[]) => (to ?? (either.isRight(r) && r.right.factory === 'supervised' ? supervised : unsupervised)).push(r);
+  supervisedNames.forEach((name, i) =>
+    add(i === 0 ? recordFor(cfg, name, { log_weight: 0 }, model_type === 'regression' ? 'model.model_type' : 'model.heatmap_loss_type') : recordFor(cfg, name, blocks[name], `losses.${name}`), supervised),
+  );
   (cfg.model.losses_to_use ?? []).forEach((name, i) => {
     if (!known.includes(name)) return void errs.push(issue(`model.losses_to_use[${i}]`, `unknown loss '${name}'${suggestion(name, known)}`));
     const block = blocks[name];
     if (block === undefined) return void errs.push(issue(`losses.${name}`, `missing: model.losses_to_use selects '${name}', so losses needs a '${name}' block with its parameters`));
-    const path = `losses.${name}`;
-    const params = unsupervisedParams(cfg, name, block, path);
-    if (either.isLeft(params)) return void errs.push(...params.left);
-    // a composed loss that reads labels can ask for the supervised factory (labeled batches)
-    const target = isComposed(block) && (block as { factory?: unknown }).factory === 'supervised' ? supervised : unsupervised;
-    target.push({ name, path, params: params.right, composed: isComposed(block) });
+    add(recordFor(cfg, name, block, `losses.${name}`));
   });
   return { wiring: { supervised, unsupervised }, issues: errs };
-};
-
-/** Keys of a PCA block that the reference takes from `data:` — written in the block they would be overwritten. */
-const blockIssues = (name: string, block: Record<string, unknown>): PoselossIssue[] => {
-  const out: PoselossIssue[] = [];
-  for (const key of ['columns_for_singleview_pca', 'mirrored_column_matches'])
-    if ((name === 'pca_singleview' || name === 'pca_multiview') && key in block)
-      out.push(issue(`losses.${name}.${key}`, `set ${key} in data:, not in the loss block (the data section's value is the one used)`));
-  if (name === 'pca_multiview') {
-    const c = block.components_to_keep;
-    if (c !== undefined && c !== null && c !== 3)
-      out.push(issue(`losses.pca_multiview.components_to_keep`, `pca_multiview always keeps 3 components (as the reference); got ${JSON.stringify(c)}: remove it or set it to 3`));
-  }
-  return out;
-};
-
-/** A block no loss selects: its parameters (built-in) or its steps (composed) still decode. */
-const unselectedIssues = (name: string, block: Record<string, unknown>): PoselossIssue[] => {
-  const path = `losses.${name}`;
-  if (!isComposed(block)) {
-    const def = getLossDef(name);
-    if (!def) return [];
-    const d = def.params.decode(block);
-    return either.isLeft(d) ? report(d.left, path) : [];
-  }
-  const pipeline = (block as { pipeline: unknown }).pipeline;
-  if (!Array.isArray(pipeline)) return [issue(`${path}.pipeline`, 'expected a list of steps')];
-  return pipeline.flatMap((spec, i) => {
-    const at = `${path}.pipeline[${i}]`;
-    const d = decodeStep(spec as Record<string, unknown>, at);
-    return either.isLeft(d) ? d.left : [];
-  });
 };

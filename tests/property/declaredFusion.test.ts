@@ -13,13 +13,16 @@ const build = (pl: StepSpec[], fused = true): Loss => {
   return r.right;
 };
 
-const valueAndGrads = (loss: Loss, inputs: Record<string, tf.Tensor>) =>
+const valueAndGrads = (loss: Loss, inputs: Record<string, tf.Tensor>) => {
+  const keys = loss.predictions;
+  let out = { keys, value: NaN, grads: [] as number[][] };
   tf.tidy(() => {
-    const keys = loss.predictions;
     const value = loss(inputs).loss.dataSync()[0];
     const grads = tf.grads((...xs: tf.Tensor[]) => loss({ ...inputs, ...Object.fromEntries(keys.map((k, i) => [k, xs[i]])) }).loss)(keys.map((k) => inputs[k]));
-    return { keys, value, grads: grads.map((g) => Array.from(g.dataSync())) };
+    out = { keys, value, grads: grads.map((g) => Array.from(g.dataSync())) };
   });
+  return out;
+};
 
 describe('kernels follow declarations, not names or positions (issue 12)', () => {
   it('a user step registered over a built-in name with override runs its own formula: 3·d² gives 7.5, not the built-in kernel’s 2.5', () => {
