@@ -123,15 +123,79 @@ export interface PipelineSoFar {
 }
 
 /**
- * A step family member: its phase and name, the io-ts codec of its data, and a builder.
- * Users register their own with `registerStep`.
+ * A step family member: its phase and name, the io-ts codec of its data, a builder, and
+ * (next to its code) a plain-JS reference with random valid uses, which the property suites
+ * find through the registry. Users register their own with `registerStep`.
  */
-export interface StepDef<P = any> {
+export interface StepDef<P = unknown> {
   readonly phase: Phase;
   readonly name: string;
   readonly doc: string;
   readonly codec: t.Type<P, unknown, unknown>;
   build(params: P, ctx: BuildContext, sofar: PipelineSoFar): Either<PoselossIssue[], BuiltStep>;
+  /** Float64 formula and input generators; a registered step without one fails the property suite. */
+  readonly reference?: StepReference<P>;
 }
+
+/** A step of any parameter type, as registries and pipelines hold them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry holds steps of every parameter type
+export type AnyStepDef = StepDef<any>;
+
+// ---------------------------------------------------------------------------------------
+// References: what the property suites read (tests hand in fast-check; src never imports it)
+
+/** Plain values: a shape and row-major values (float32 inputs, float64 reference outputs). */
+export interface Plain {
+  readonly shape: readonly number[];
+  readonly data: ArrayLike<number>;
+}
+export type PlainInputs = Readonly<Record<string, Plain>>;
+
+/** fast-check, handed in by the tests: step files describe generators without depending on it. */
+export type FastCheck = typeof import('fast-check').default;
+export type Arbitrary<T> = import('fast-check').Arbitrary<T>;
+
+/** One random valid use of a step: the spec a user would write, inputs for the keys it reads, labels for fitted steps. */
+export interface StepCase {
+  readonly spec: StepSpec;
+  readonly inputs: PlainInputs;
+  readonly labels?: Labels;
+}
+
+/** [quantity, threshold] pairs where a formula changes branch (|d| at δ, a norm at 0): finite differences keep away from them. */
+export type Kinks = (readonly [number, number])[];
+
+interface ReferenceOf<Ph extends Phase> {
+  readonly phase: Ph;
+  /** Random valid uses of the step. */
+  cases(fc: FastCheck): Arbitrary<StepCase>;
+}
+
+/** A transform: the made tensor from the read one. */
+export interface TransformReference<P> extends ReferenceOf<'transform'> {
+  apply(params: P, x: Plain): { out: Plain; kinks: Kinks };
+}
+
+/** A mask: validity (1 / 0) at the step's level (element: the key's shape; keypoint: its grid). */
+export interface MaskReference<P> extends ReferenceOf<'mask'> {
+  weight(params: P, x: Plain): Plain;
+}
+
+/** A compute: its output values, from its inputs in `of` order (and its fitted state, for fitted steps). */
+export interface ComputeReference<P> extends ReferenceOf<'compute'> {
+  values(params: P, xs: readonly Plain[], fitted?: Fitted): { out: Plain; kinks: Kinks };
+}
+
+/** A rectify: the value kept of `v` at keypoint `k` of `K`. */
+export interface RectifyReference<P> extends ReferenceOf<'rectify'> {
+  apply(params: P, v: number, k: number, K: number): number;
+}
+
+/** A reduce: the loss from the (masked) values and the count drop masks leave. */
+export interface ReduceReference<P> extends ReferenceOf<'reduce'> {
+  reduce(params: P, values: ArrayLike<number>, count: number): number;
+}
+
+export type StepReference<P> = TransformReference<P> | MaskReference<P> | ComputeReference<P> | RectifyReference<P> | ReduceReference<P>;
 
 export type { Epsilon };

@@ -3,6 +3,7 @@ import { either } from 'fp-ts';
 import type { StepDef } from '../../pipeline/step.js';
 import { finite, Epsilon, strict } from '../../config/codecs.js';
 import { issue } from '../../config/issues.js';
+import { num, relu } from '../reference.js';
 
 const codec = strict(
   'rectify: epsilon',
@@ -34,5 +35,17 @@ export const epsilon: StepDef<t.TypeOf<typeof codec>> = {
       return either.right({ phase: 'rectify', name: 'epsilon', epsilon: p.epsilon.map((e) => e * p.multiplier) });
     }
     return either.right({ phase: 'rectify', name: 'epsilon', epsilon: p.epsilon * p.multiplier });
+  },
+  reference: {
+    phase: 'rectify',
+    // explicit epsilons (a fitted one is a PCA compute's: tests/pca); a list is one per keypoint
+    cases: (fc) =>
+      fc
+        .record({ epsilon: fc.oneof(num(fc, 0, 5), fc.array(num(fc, 0, 5), { minLength: 1, maxLength: 4 })), multiplier: fc.oneof(fc.constant(1), num(fc, 0, 3)) })
+        .map((ps) => ({ spec: { rectify: 'epsilon', ...ps }, inputs: {} })),
+    apply: (p, v, k) => {
+      if (p.epsilon === 'fitted') throw new Error('epsilon reference: a fitted epsilon is the compute step’s');
+      return relu(v - (typeof p.epsilon === 'number' ? p.epsilon : p.epsilon[k]) * p.multiplier);
+    },
   },
 };
