@@ -85,7 +85,6 @@ const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readonly numb
     const rank = expectedRank(key);
     if (rank !== null && x!.rank !== rank) fail(`${key} ${shapeStr(x!.shape)}: expected rank ${rank}`);
     if (kind === 'flat' && (x!.shape[1] as number) % 2 !== 0) fail(`${key} ${shapeStr(x!.shape)}: expected an even number of columns (x, y per keypoint), got ${x!.shape[1]}`);
-    if (x!.shape[0] === 0) fail(`${key} ${shapeStr(x!.shape)}: an empty batch (0 frames)`);
     shapes.set(key, x!.shape);
   }
   for (const t of p.transforms) {
@@ -131,10 +130,11 @@ export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult =
   return tf.tidy(() => {
     const env = new Map<string, tf.Tensor>();
     for (const k of [...p.required, ...p.optional]) if (inputs[k]) env.set(k, inputs[k]!);
+    const empty = emptyBatch(p, env);
     const fused = p.fused?.available() ? p.fused : null;
-    if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
+    if (!empty && !fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
 
-    const loss = fused ? fused.run(env) : reference(p, env);
+    const loss = empty ?? (fused ? fused.run(env) : reference(p, env));
     const weight = tf.scalar(p.weight);
     const weighted = loss.mul(weight) as tf.Scalar;
     const s = stageName(stage);
@@ -148,6 +148,16 @@ export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult =
       ],
     };
   });
+};
+
+/**
+ * D1 for a batch of 0 frames: nothing to reduce, so the loss is exactly 0 and its gradient
+ * w.r.t. every prediction input is zeros (of that input's empty shape); null for a batch that is not empty.
+ */
+const emptyBatch = (p: Plan, env: ReadonlyMap<string, tf.Tensor>): tf.Scalar | null => {
+  if (![...env.values()].some((x) => x.shape[0] === 0)) return null;
+  const read = [...env].filter(([k]) => p.differentiable.has(k)).map(([, x]) => x.sum().mul(0) as tf.Scalar);
+  return read.length ? (tf.addN(read) as tf.Scalar) : tf.scalar(0);
 };
 
 /** The tfjs-ops interpretation of a plan (differentiable by autodiff); fused kernels are checked against it. */

@@ -165,10 +165,27 @@ export interface StepCase {
 /** [quantity, threshold] pairs where a formula changes branch (|d| at δ, a norm at 0): finite differences keep away from them. */
 export type Kinks = (readonly [number, number])[];
 
+/** Sizes of the inputs a case draws: batch B, keypoints K, heatmap H × W, camera pairs P. */
+export interface CaseDims {
+  readonly B: number;
+  readonly K: number;
+  readonly H: number;
+  readonly W: number;
+  readonly P: number;
+}
+
+/** What a pipeline fixes of a step's cases: its spec (only inputs are drawn, for the keys it names) and sizes shared with the other steps. */
+export interface CaseOptions {
+  readonly spec?: StepSpec;
+  readonly dims?: CaseDims;
+}
+
 interface ReferenceOf<Ph extends Phase> {
   readonly phase: Ph;
-  /** Random valid uses of the step. */
-  cases(fc: FastCheck): Arbitrary<StepCase>;
+  /** Random valid uses of the step (with `opts.spec`: inputs for that spec). */
+  cases(fc: FastCheck, opts?: CaseOptions): Arbitrary<StepCase>;
+  /** Input sizes a spec of this step fixes for the other steps of its pipeline (a rendered heatmap's H × W). */
+  sizes?(spec: StepSpec): Partial<CaseDims>;
 }
 
 /** A transform: the made tensor from the read one. */

@@ -3,8 +3,8 @@
  * formulas used by several families, and fast-check generators (fast-check is handed in by
  * the tests; nothing here runs in the library).
  */
-import type { Arbitrary, FastCheck, Plain, StepCase } from '../pipeline/step.js';
-import { INPUT_KEYS, INPUT_TABLE, type InputKey, type KeyKind } from '../pipeline/keys.js';
+import type { Arbitrary, CaseDims, CaseOptions, FastCheck, Plain, StepCase, StepSpec } from '../pipeline/step.js';
+import { INPUT_KEYS, INPUT_TABLE, isInputKey, type InputKey, type KeyKind } from '../pipeline/keys.js';
 
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -92,13 +92,20 @@ export const heatmapsArb = (fc: FastCheck, d: Dims, empty = 0): Arbitrary<Plain>
   return fc.array(map, { minLength: d.B * d.K, maxLength: d.B * d.K }).map((ms) => plain([d.B, d.K, d.H, d.W], Float32Array.from(ms.flat())));
 };
 
-/** Dims and the camera-pair count P of the multiview keys. */
-export interface KeyDims extends Dims {
-  readonly P: number;
-}
+export type KeyDims = CaseDims;
 
 export const keyDimsArb = (fc: FastCheck, o: { minB?: number; maxB?: number } = {}): Arbitrary<KeyDims> =>
   fc.tuple(dimsArb(fc, o), fc.integer({ min: 1, max: 3 })).map(([d, P]) => ({ ...d, P }));
+
+/** The sizes a pipeline fixed, else random ones. */
+export const dimsOf = (fc: FastCheck, opts: CaseOptions = {}): Arbitrary<KeyDims> => (opts.dims ? fc.constant(opts.dims) : keyDimsArb(fc));
+
+/** The keys a spec reads (`of`: one key or a list). */
+export const ofKeys = (spec: StepSpec): InputKey[] => (typeof spec.of === 'string' ? [spec.of] : (spec.of as string[])) as InputKey[];
+
+/** The pipeline's spec, else a spec from drawn keys and parameters. */
+export const specArb = (fc: FastCheck, opts: CaseOptions, keys: Arbitrary<InputKey[]>, make: (keys: InputKey[]) => Arbitrary<StepSpec>): Arbitrary<StepSpec> =>
+  opts.spec ? fc.constant(opts.spec) : keys.chain(make);
 
 /** The shape of an input key's tensor, from its named axes in the input-key table. */
 export const shapeOf = (key: InputKey, d: KeyDims): number[] =>
@@ -131,11 +138,21 @@ export const valuesArb = (fc: FastCheck, key: InputKey, d: KeyDims, range = 10):
     ? heatmapsArb(fc, { ...d, B: shapeOf(key, d)[0] }, INPUT_TABLE[key].prediction ? 0 : 0.3)
     : arrayArb(fc, shapeOf(key, d), num(fc, -range, range));
 
-/** A compute reading a [target, prediction] pair of equal shapes, with its own parameters. */
-export const pairCases = (fc: FastCheck, compute: string, kinds: readonly KeyKind[], params: Arbitrary<Record<string, unknown>> = fc.constant({})): Arbitrary<StepCase> =>
-  fc.tuple(fc.constantFrom(...sameShapePairs(kinds)), keyDimsArb(fc), params).chain(([[t, p], d, ps]) =>
-    fc.tuple(valuesArb(fc, t, d), valuesArb(fc, p, d)).map(([xt, xp]): StepCase => ({ spec: { compute, of: [t, p], ...ps }, inputs: { [t]: xt, [p]: xp } })),
+/** Inputs for every key a spec reads, drawn by `values`, with the spec. */
+export const casesOf = (
+  fc: FastCheck,
+  opts: CaseOptions,
+  spec: Arbitrary<StepSpec>,
+  values: (key: InputKey, d: KeyDims) => Arbitrary<Plain> = (key, d) => valuesArb(fc, key, d),
+): Arbitrary<StepCase> =>
+  fc.tuple(spec, dimsOf(fc, opts)).chain(([s, d]) =>
+    // keys a transform makes are drawn by the transform's case
+    fc.tuple(...ofKeys(s).filter(isInputKey).map((k) => values(k, d))).map((xs): StepCase => ({ spec: s, inputs: Object.fromEntries(ofKeys(s).filter(isInputKey).map((k, i) => [k, xs[i]])) })),
   );
+
+/** A compute reading a [target, prediction] pair of equal shapes, with its own parameters. */
+export const pairCases = (fc: FastCheck, compute: string, kinds: readonly KeyKind[], params: Arbitrary<Record<string, unknown>> = fc.constant({}), opts: CaseOptions = {}): Arbitrary<StepCase> =>
+  casesOf(fc, opts, specArb(fc, opts, fc.constantFrom(...sameShapePairs(kinds)), (of) => params.map((ps) => ({ compute, of, ...ps }))));
 
 /** A mask on one key of these kinds (values from `values`), with a random mode and its own parameters. */
 export const maskCases = (
@@ -143,10 +160,14 @@ export const maskCases = (
   mask: string,
   kinds: readonly KeyKind[],
   values: (key: InputKey, d: KeyDims) => Arbitrary<Plain>,
+  opts: CaseOptions = {},
   params: Arbitrary<Record<string, unknown>> = fc.constant({}),
 ): Arbitrary<StepCase> =>
-  fc.tuple(fc.constantFrom(...keysOf(kinds)), keyDimsArb(fc), fc.constantFrom('drop', 'zero'), params).chain(([key, d, mode, ps]) =>
-    values(key, d).map((x): StepCase => ({ spec: { mask, of: key, mode, ...ps }, inputs: { [key]: x } })),
+  casesOf(
+    fc,
+    opts,
+    specArb(fc, opts, fc.constantFrom(...keysOf(kinds)).map((k) => [k]), ([of]) => fc.tuple(fc.constantFrom('drop', 'zero'), params).map(([mode, ps]) => ({ mask, of, mode, ...ps }))),
+    values,
   );
 
 /** Keypoint-level validity: a keypoint is valid iff every element of it is (`ok` per element). */

@@ -41,7 +41,7 @@ const elementwise = <P extends t.Props>(name: string, doc: string, props: P, def
       )(resolveKeys(p.of, ctx, name, 2, ['flat', 'points', 'heatmaps'])),
     reference: {
       phase: 'compute',
-      cases: (fc) => pairCases(fc, name, ['flat', 'points', 'heatmaps'], fc.record(Object.fromEntries(Object.keys(props).map((k) => [k, num(fc, 0.25, 4)])))),
+      cases: (fc, opts) => pairCases(fc, name, ['flat', 'points', 'heatmaps'], fc.record(Object.fromEntries(Object.keys(props).map((k) => [k, num(fc, 0.25, 4)]))), opts),
       values: (p, [targ, pred]) => {
         const kinks: Kinks = [];
         const out = Float64Array.from(targ.data, (tv, i) => {

@@ -5,7 +5,7 @@ import { pointPairsLayout } from '../../pipeline/layout.js';
 import { safeNorm } from '../../ops/safeNorm.js';
 import { shapeStr } from '../../config/issues.js';
 import { Of, stepCodec, resolveKeys } from '../common.js';
-import { keyDimsArb, tabulate, valuesArb } from '../reference.js';
+import { casesOf, tabulate } from '../reference.js';
 
 const codec = stepCodec('compute', 'euclidean_3d', { of: Of }, { of: ['keypoints_targ_3d', 'keypoints_pred_3d'] });
 
@@ -33,10 +33,7 @@ export const euclidean3d: StepDef<t.TypeOf<typeof codec>> = {
     )(resolveKeys(p.of, ctx, 'euclidean_3d', 2, ['points'])),
   reference: {
     phase: 'compute',
-    cases: (fc) =>
-      keyDimsArb(fc).chain((d) =>
-        fc.record({ keypoints_targ_3d: valuesArb(fc, 'keypoints_targ_3d', d), keypoints_pred_3d: valuesArb(fc, 'keypoints_pred_3d', d) }).map((inputs) => ({ spec: { compute: 'euclidean_3d', of: ['keypoints_targ_3d', 'keypoints_pred_3d'] }, inputs })),
-      ),
+    cases: (fc, opts = {}) => casesOf(fc, opts, fc.constant(opts.spec ?? { compute: 'euclidean_3d', of: ['keypoints_targ_3d', 'keypoints_pred_3d'] })),
     values: (_p, [targ, pred]) => {
       const [b, q, k, c] = pred.shape;
       const kinks: Kinks = [];

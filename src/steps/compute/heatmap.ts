@@ -12,7 +12,7 @@ type PlainHeatmap = (targ: ArrayLike<number>[], pred: ArrayLike<number>[], shape
 
 const reference = (name: string, perPixel: boolean, f: PlainHeatmap): ComputeReference<unknown> => ({
   phase: 'compute',
-  cases: (fc) => pairCases(fc, name, ['heatmaps']),
+  cases: (fc, opts) => pairCases(fc, name, ['heatmaps'], fc.constant({}), opts),
   values: (_p, [targ, pred]) => {
     const r = f(maps(targ), maps(pred), targ.shape);
     return { out: plain(perPixel ? targ.shape : targ.shape.slice(0, 2), r.out), kinks: r.kinks };

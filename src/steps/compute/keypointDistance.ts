@@ -40,7 +40,7 @@ const distance = (name: string, doc: string, scale: (coords: number) => number) 
       })(resolveKeys(p.of as string | string[], ctx, name, 2, ['flat', 'points'])),
     reference: {
       phase: 'compute',
-      cases: (fc) => pairCases(fc, name, ['flat', 'points']),
+      cases: (fc, opts) => pairCases(fc, name, ['flat', 'points'], fc.constant({}), opts),
       // flat (B, 2K) as (B, K, 2); points (..., K, C) as they are
       values: (_p, [targ, pred]) => {
         const c = targ.shape.length === 2 ? 2 : targ.shape[targ.shape.length - 1];

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
 import { either } from 'fp-ts';
-import type { BuiltCompute, ComputeReference, Kinks, StepDef } from '../../pipeline/step.js';
+import type { BuiltCompute, ComputeReference, Kinks, StepDef, StepSpec } from '../../pipeline/step.js';
 import { issue } from '../../config/issues.js';
 import { opaqueLayout } from '../../pipeline/layout.js';
 import { inRange, nullable, oneOf } from '../../config/codecs.js';
@@ -12,7 +12,7 @@ import { fitKeypointPca, requireFiniteEpsilon, type PcaFit, type PcaFormat } fro
 import { formatProblem } from '../../pca/format.js';
 import { ComponentsToKeepCodec, IndexList, MatchesCodec } from '../../pca/codecs.js';
 import { stepCodec, resolveKeys } from '../common.js';
-import { arrayArb, num, tabulate } from '../reference.js';
+import { arrayArb, num, ofKeys, tabulate } from '../reference.js';
 
 const codec = stepCodec(
   'compute',
@@ -99,22 +99,22 @@ const formatRows = (x: ArrayLike<number>, b: number, k: number, fmt: PcaFormat, 
 /** Float64 reprojection error of plain predictions on the step's fitted PCA (the fit itself is checked against the reference in tests/pca). */
 const reference: ComputeReference<unknown> = {
   phase: 'compute',
-  cases: (fc) =>
-    fc.record({ extra: fc.integer({ min: 1, max: 6 }), b: fc.integer({ min: 1, max: 4 }), k: fc.integer({ min: 2, max: 4 }) }).chain(({ extra, b, k }) => {
-      const n = 2 * k + extra; // more labeled frames than dimensions: the fit is defined
+  // keypoints enough for the indices a fixed spec names; more labeled frames than dimensions, so the fit is defined
+  cases: (fc, opts = {}) => {
+    const spec = opts.spec
+      ? fc.constant(opts.spec)
+      : fc
+          .record({ components_to_keep: fc.constantFrom(0, 1, 0.9, null), centering_method: fc.constantFrom(null, 'mean', 'median') })
+          .map((ps): StepSpec => ({ compute: 'pca_reprojection', of: 'keypoints_pred', ...ps }));
+    return fc.tuple(spec, fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 4 })).chain(([s, extra, b, k0]) => {
+      const named = [s.columns, s.mirrored_column_matches].flat(2).filter((i): i is number => typeof i === 'number');
+      const k = Math.max(opts.dims?.K ?? k0, 2, ...named.map((i) => i + 1));
+      const [bs, n] = [opts.dims?.B ?? b, 2 * k + extra];
       return fc
-        .record({
-          labels: arrayArb(fc, [n, 2 * k], num(fc, -10, 10)),
-          pred: arrayArb(fc, [b, 2 * k], num(fc, -10, 10)),
-          components_to_keep: fc.constantFrom(0, 1, 0.9, null),
-          centering_method: fc.constantFrom(null, 'mean', 'median'),
-        })
-        .map(({ labels, pred, components_to_keep, centering_method }) => ({
-          spec: { compute: 'pca_reprojection', of: 'keypoints_pred', components_to_keep, centering_method },
-          inputs: { keypoints_pred: pred },
-          labels: { data: Float64Array.from(labels.data), rows: n, cols: 2 * k },
-        }));
-    }),
+        .record({ labels: arrayArb(fc, [n, 2 * k], num(fc, -10, 10)), pred: arrayArb(fc, [bs, 2 * k], num(fc, -10, 10)) })
+        .map(({ labels, pred }) => ({ spec: s, inputs: { [ofKeys(s)[0]]: pred }, labels: { data: Float64Array.from(labels.data), rows: n, cols: 2 * k } }));
+    });
+  },
   values: (_p, [x], fitted) => {
     const pca = fitted!.pca!;
     const kinks: Kinks = [];

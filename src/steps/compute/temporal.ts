@@ -8,7 +8,7 @@ import { safeNorm } from '../../ops/safeNorm.js';
 import { klPerMap, KL_OFFSET } from '../../ops/kl.js';
 import { Of, stepCodec, resolveKeys } from '../common.js';
 import { toPairs } from '../../ops/pairs.js';
-import { keyDimsArb, keysOf, klMap, tabulate, valuesArb } from '../reference.js';
+import { casesOf, keysOf, klMap, specArb, tabulate } from '../reference.js';
 
 /** Plain-JS value of frame pair (t, t+1) of keypoint k from the rows of its frames, with branch points. */
 type PlainPair = (now: ArrayLike<number>, next: ArrayLike<number>) => { v: number; kinks: Kinks };
@@ -39,8 +39,7 @@ const temporalStep = (name: string, doc: string, kind: KeyKind, formula: (now: t
       )(resolveKeys(p.of as string | string[], ctx, name, 1, [kind])),
     reference: {
       phase: 'compute',
-      cases: (fc) =>
-        fc.tuple(fc.constantFrom(...keysOf([kind], true)), keyDimsArb(fc)).chain(([key, d]) => valuesArb(fc, key, d).map((x) => ({ spec: { compute: name, of: key }, inputs: { [key]: x } }))),
+      cases: (fc, opts = {}) => casesOf(fc, opts, specArb(fc, opts, fc.constantFrom(...keysOf([kind], true)).map((k) => [k]), ([of]) => fc.constant({ compute: name, of }))),
       // a keypoint's row: its (x, y) for flat keys, its map for heatmaps
       values: (_p, [x]) => {
         const [b, k] = kind === 'flat' ? [x.shape[0], x.shape[1] / 2] : [x.shape[0], x.shape[1]];

@@ -31,7 +31,7 @@ export const emptyHeatmaps: StepDef<t.TypeOf<typeof codec>> = {
     }))(resolveKeys(p.of, ctx, 'empty_heatmaps', 1, ['heatmaps'])),
   reference: {
     phase: 'mask',
-    cases: (fc) => maskCases(fc, 'empty_heatmaps', ['heatmaps'], (key, d) => heatmapsArb(fc, { ...d, B: shapeOf(key, d)[0] }, 0.4)),
+    cases: (fc, opts) => maskCases(fc, 'empty_heatmaps', ['heatmaps'], (key, d) => heatmapsArb(fc, { ...d, B: shapeOf(key, d)[0] }, 0.4), opts),
     // valid iff some pixel is not 0: the opposite of "every pixel is 0"
     weight: (p, x) => {
       const empty = perKeypoint(p.of as InputKey, x, (v) => v === 0);

@@ -35,8 +35,8 @@ const lowConfidenceStep = (name: string, needsPairs: boolean, doc: string): Step
     }))(resolveKeys(p.of, ctx, name, 1, ['grid'])),
   reference: {
     phase: 'mask',
-    cases: (fc) =>
-      maskCases(fc, name, ['grid'], (key, d) => arrayArb(fc, shapeOf(key, d), confidenceArb(fc)), fc.record({ below: fc.oneof(num(fc, 0, 1), fc.constantFrom(0, 0.05, 0.5, 1)).map(Math.fround), optional: fc.boolean() })),
+    cases: (fc, opts) =>
+      maskCases(fc, name, ['grid'], (key, d) => arrayArb(fc, shapeOf(key, d), confidenceArb(fc)), opts, fc.record({ below: fc.oneof(num(fc, 0, 1), fc.constantFrom(0, 0.05, 0.5, 1)).map(Math.fround), optional: fc.boolean() })),
     // strictly below, compared in float32 as the tensors are; a NaN confidence is not below
     weight: (p, c) => plain(c.shape, Float64Array.from(c.data, (v) => (v < Math.fround(p.below) ? 0 : 1))),
   },

@@ -31,7 +31,7 @@ export const nanTargets: StepDef<t.TypeOf<ReturnType<typeof nanCodec>>> = {
     }))(resolveKeys(p.of, ctx, 'nan_targets', 1, ['flat', 'points', 'heatmaps', 'grid'])),
   reference: {
     phase: 'mask',
-    cases: (fc) => maskCases(fc, 'nan_targets', ['flat', 'points', 'heatmaps', 'grid'], (key, d) => arrayArb(fc, shapeOf(key, d), num(fc, -10, 10), 0.25)),
+    cases: (fc, opts) => maskCases(fc, 'nan_targets', ['flat', 'points', 'heatmaps', 'grid'], (key, d) => arrayArb(fc, shapeOf(key, d), num(fc, -10, 10), 0.25), opts),
     weight: (_p, x) => plain(x.shape, Float64Array.from(x.data, (v) => (Number.isNaN(v) ? 0 : 1))),
   },
 };
@@ -64,7 +64,7 @@ export const nanKeypoints: StepDef<t.TypeOf<ReturnType<typeof nanCodec>>> = {
     })(resolveKeys(p.of, ctx, 'nan_keypoints', 1, ['flat', 'points', 'heatmaps'])),
   reference: {
     phase: 'mask',
-    cases: (fc) => maskCases(fc, 'nan_keypoints', ['flat', 'points', 'heatmaps'], (key, d) => arrayArb(fc, shapeOf(key, d), num(fc, -10, 10), 0.25)),
+    cases: (fc, opts) => maskCases(fc, 'nan_keypoints', ['flat', 'points', 'heatmaps'], (key, d) => arrayArb(fc, shapeOf(key, d), num(fc, -10, 10), 0.25), opts),
     weight: (p, x) => perKeypoint(p.of as InputKey, x, (v) => !Number.isNaN(v)),
   },
 };

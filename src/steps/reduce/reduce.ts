@@ -18,7 +18,7 @@ export const mean: StepDef<t.TypeOf<typeof meanCodec>> = {
   build: () => either.right({ phase: 'reduce', name: 'mean', fusion: { op: 'mean', params: {} }, reduce: (v, count) => safeSum(v).div(tf.maximum(count, 1)) }),
   reference: {
     phase: 'reduce',
-    cases: (fc) => fc.constant({ spec: { reduce: 'mean' }, inputs: {} }),
+    cases: (fc, opts) => fc.constant({ spec: opts?.spec ?? { reduce: 'mean' }, inputs: {} }),
     reduce: (_p, values, count) => (count === 0 ? 0 : total(values) / count),
   },
 };
@@ -31,7 +31,7 @@ export const sum: StepDef<t.TypeOf<typeof sumCodec>> = {
   build: () => either.right({ phase: 'reduce', name: 'sum', fusion: { op: 'sum', params: {} }, reduce: (v) => safeSum(v) }),
   reference: {
     phase: 'reduce',
-    cases: (fc) => fc.constant({ spec: { reduce: 'sum' }, inputs: {} }),
+    cases: (fc, opts) => fc.constant({ spec: opts?.spec ?? { reduce: 'sum' }, inputs: {} }),
     reduce: (_p, values) => total(values),
   },
 };

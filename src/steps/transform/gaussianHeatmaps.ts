@@ -5,7 +5,7 @@ import type { StepDef, BuiltTransform } from '../../pipeline/step.js';
 import { positive } from '../../config/codecs.js';
 import { shapeStr } from '../../config/issues.js';
 import { stepCodec, resolveKeys } from '../common.js';
-import { num, plain } from '../reference.js';
+import { dimsOf, num, ofKeys, plain } from '../reference.js';
 
 const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'a positive integer');
 
@@ -61,25 +61,27 @@ export const gaussianHeatmaps: StepDef<t.TypeOf<typeof codec>> = {
     })(resolveKeys(p.of, ctx, 'gaussian_heatmaps', 1, ['points'])),
   reference: {
     phase: 'transform',
-    cases: (fc) =>
-      fc
-        .record({
-          b: fc.integer({ min: 1, max: 4 }),
-          k: fc.integer({ min: 1, max: 4 }),
-          image_height: fc.integer({ min: 4, max: 64 }),
-          image_width: fc.integer({ min: 4, max: 64 }),
-          heatmap_height: fc.integer({ min: 1, max: 8 }),
-          heatmap_width: fc.integer({ min: 1, max: 8 }),
-          sigma: fc.constantFrom(1.25, 0.75, 2),
-        })
-        .chain(({ b, k, ...g }) =>
-          fc
-            .array(fc.tuple(num(fc, -0.2 * g.image_width, 1.2 * g.image_width), num(fc, -0.2 * g.image_height, 1.2 * g.image_height)), { minLength: b * k, maxLength: b * k })
-            .map((xy) => ({
-              spec: { transform: 'gaussian_heatmaps', of: 'keypoints_pred_2d_reprojected', as: 'heatmaps_reprojected', ...g },
-              inputs: { keypoints_pred_2d_reprojected: plain([b, k, 2], Float32Array.from(xy.flat())) },
-            })),
-        ),
+    cases: (fc, opts = {}) => {
+      const spec = opts.spec
+        ? fc.constant(opts.spec)
+        : fc
+            .record({
+              image_height: fc.integer({ min: 4, max: 64 }),
+              image_width: fc.integer({ min: 4, max: 64 }),
+              heatmap_height: fc.integer({ min: 1, max: 8 }),
+              heatmap_width: fc.integer({ min: 1, max: 8 }),
+              sigma: fc.constantFrom(1.25, 0.75, 2),
+            })
+            .map((g) => ({ transform: 'gaussian_heatmaps', of: 'keypoints_pred_2d_reprojected', as: 'heatmaps_reprojected', ...g }));
+      // keypoints over the image and a margin around it: some off the grid
+      return fc.tuple(spec, dimsOf(fc, opts)).chain(([s, { B, K }]) => {
+        const [w, h] = [Number(s.image_width), Number(s.image_height)];
+        return fc
+          .array(fc.tuple(num(fc, -0.2 * w, 1.2 * w), num(fc, -0.2 * h, 1.2 * h)), { minLength: B * K, maxLength: B * K })
+          .map((xy) => ({ spec: s, inputs: { [ofKeys(s)[0]]: plain([B, K, 2], Float32Array.from(xy.flat())) } }));
+      });
+    },
+    sizes: (spec) => ({ H: Number(spec.heatmap_height), W: Number(spec.heatmap_width) }),
     // scaled in float32 as the tensors are, so the off-grid test agrees exactly at its bounds
     apply: (p, kp) => {
       const [b, k] = kp.shape;
