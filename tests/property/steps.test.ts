@@ -301,12 +301,7 @@ describe('temporal and heatmap computes with other mask modes', () => {
     );
   });
 
-  // BUG (src/pipeline/interpret.ts `reference`: `count = drop.sum().mul(v.size / drop.size)`): with a
-  // drop mask and an empty output (B = 1 for a temporal compute, or B = 0 for any loss), v.size /
-  // drop.size is 0/0 = NaN, so the loss is NaN instead of D1's 0: buildPipeline('t', 0,
-  // [{ mask: 'nan_targets', of: 'keypoints_pred' }, { compute: 'temporal_norm', of: 'keypoints_pred' },
-  // { reduce: 'mean' }]) on keypoints_pred [[1, 2]] → NaN. Without a drop mask the same pipeline gives
-  // wasm's uninitialised empty sum (~3.6e-41; src/steps/reduce/reduce.ts), e.g. with { reduce: 'sum' }.
+  // a drop mask over an empty output (B = 1 for a temporal compute) leaves a count of 0/0: the empty reduction is still 0
   it('temporal pipelines the kernels do not cover, with a batch of one frame → exactly 0 (D1)', () => {
     fc.assert(
       fc.property(keypointsArb(1, 3), fc.constantFrom('drop' as const, 'zero' as const), fc.constantFrom('mean' as const, 'sum' as const), (pred, mode, reduce) => {
