@@ -6,7 +6,8 @@ export { initBackend, BACKEND_CHOICES, type BackendChoice, type BackendInfo } fr
 export { INPUT_KEYS, PREDICTION_KEYS, type InputKey, type Inputs, type Stage } from './pipeline/inputs.js';
 export { PoselossError, LossInputError, formatIssues, type PoselossIssue } from './config/issues.js';
 export { readLogs, weightOf, type Loss, type LossResult, type LogEntry } from './pipeline/loss.js';
-export type { StepDef, StepSpec, BuiltStep, BuildContext, Labels, Phase } from './pipeline/step.js';
+export type { StepDef, StepSpec, BuiltStep, BuildContext, Labels, Phase, StepReference, ComputeReference, StepCase, Plain, Kinks } from './pipeline/step.js';
+export { pairCases, maskCases, casesOf, num, plain, tabulate } from './steps/reference.js';
 export { buildPipeline } from './losses/build.js';
 export { createLoss, createLossOrThrow, registerLoss, lossNames, getLossDef } from './losses/registry.js';
 export { registerStep, stepNames, allSteps } from './steps/registry.js';
