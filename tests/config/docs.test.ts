@@ -26,7 +26,7 @@ describe('docs/composing-losses.md', () => {
 
   it('includes its examples verbatim: the paw_huber config, the TypeScript, the step of one’s own', () => {
     for (const f of ['paw_huber.yaml', 'paw_logcosh.yaml']) expect(doc, f).toContain(readFixture(f).trimEnd());
-    for (const f of ['unsupervisedStep.ts', 'logCosh.ts']) expect(doc, f).toContain(asInDoc(readFixture(f)).trimEnd());
+    for (const f of ['unsupervisedStep.ts', 'logCosh.ts', 'wing.ts']) expect(doc, f).toContain(asInDoc(readFixture(f)).trimEnd());
   });
 
   it('shows the output check and explain print for paw_huber today', () => {

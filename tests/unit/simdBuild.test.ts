@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,9 +19,14 @@ const buildCommand = (out: string): string[] => {
 
 describe('the committed SIMD kernels (src/kernels/simd/kernels.wasm)', () => {
   it('are the build of the AssemblyScript source (run `npm run build:wasm` after editing it)', () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'poseloss-wasm-')), 'kernels.wasm');
-    execFileSync(process.execPath, [join(root, 'node_modules/assemblyscript/bin/asc.js'), ...buildCommand(out)], { cwd: root, stdio: 'pipe' });
-    expect(Buffer.compare(readFileSync(out), readFileSync(committed))).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'poseloss-wasm-'));
+    const out = join(dir, 'kernels.wasm');
+    try {
+      execFileSync(process.execPath, [join(root, 'node_modules/assemblyscript/bin/asc.js'), ...buildCommand(out)], { cwd: root, stdio: 'pipe' });
+      expect(Buffer.compare(readFileSync(out), readFileSync(committed))).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('import their memory and carry no data segments, so they cannot write into the tfjs heap on their own', () => {
