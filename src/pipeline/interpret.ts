@@ -3,7 +3,7 @@ import '../ops/zeroGradients.js';
 import { reluKeepNaN } from '../ops/relu.js';
 import { keepValid } from '../ops/select.js';
 import { LossInputError, shapeStr } from '../config/issues.js';
-import { expectedRank, gridShape, isPredictionKey, keypointCount, type KeyKind } from './keys.js';
+import { expectedRank, gridShape, isPredictionKey, keypointCount, KIND_TABLE, type KeyKind } from './keys.js';
 import type { Inputs, Stage } from './inputs.js';
 import { stageName } from './inputs.js';
 import type { LossResult } from './loss.js';
@@ -84,7 +84,9 @@ const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readonly numb
     const kind = p.kinds[key];
     const rank = expectedRank(key);
     if (rank !== null && x!.rank !== rank) fail(`${key} ${shapeStr(x!.shape)}: expected rank ${rank}`);
-    if (kind === 'flat' && (x!.shape[1] as number) % 2 !== 0) fail(`${key} ${shapeStr(x!.shape)}: expected an even number of columns (x, y per keypoint), got ${x!.shape[1]}`);
+    const { inner, packed } = KIND_TABLE[kind];
+    const kAxis = x!.rank - 1 - inner;
+    if (packed > 1 && (x!.shape[kAxis] as number) % packed !== 0) fail(`${key} ${shapeStr(x!.shape)}: expected an even number of columns (x, y per keypoint), got ${x!.shape[kAxis]}`);
     shapes.set(key, x!.shape);
   }
   for (const t of p.transforms) {

@@ -3,14 +3,13 @@ import { either } from 'fp-ts';
 import type * as tf from '@tensorflow/tfjs';
 import type { BuiltCompute, Kinks, StepDef } from '../../pipeline/step.js';
 import { keypointLayout } from '../../pipeline/layout.js';
-import type { KeyKind } from '../../pipeline/keys.js';
+import { unpackedShape, type KeyKind } from '../../pipeline/keys.js';
 import { safeNorm } from '../../ops/safeNorm.js';
 import { Of, stepCodec, resolveKeys, sameShapes } from '../common.js';
-import { toPairs } from '../../ops/pairs.js';
 import { pairCases, tabulate } from '../reference.js';
 
 /** The difference as (..., K, C): flat (B, 2K) tensors become (B, K, 2). */
-const asPoints = (d: tf.Tensor, kind: KeyKind): tf.Tensor => (kind === 'flat' ? toPairs(d) : d);
+const asPoints = (d: tf.Tensor, kind: KeyKind): tf.Tensor => d.reshape(unpackedShape(kind, d.shape));
 
 const distance = (name: string, doc: string, scale: (coords: number) => number) => {
   const codec = stepCodec('compute', name, { of: Of });

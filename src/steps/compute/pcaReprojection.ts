@@ -112,7 +112,12 @@ const reference: ComputeReference<unknown> = {
       const [bs, n] = [opts.dims?.B ?? b, 2 * k + extra];
       return fc
         .record({ labels: arrayArb(fc, [n, 2 * k], num(fc, -10, 10)), pred: arrayArb(fc, [bs, 2 * k], num(fc, -10, 10)) })
-        .map(({ labels, pred }) => ({ spec: s, inputs: { [ofKeys(s)[0]]: pred }, labels: { data: Float64Array.from(labels.data), rows: n, cols: 2 * k } }));
+        // a smooth base under the drawn values: every column varies, so the explained-variance ratios exist
+        .map(({ labels, pred }) => ({
+          spec: s,
+          inputs: { [ofKeys(s)[0]]: pred },
+          labels: { data: Float64Array.from(labels.data, (v, i) => v + 5 * Math.sin(1.7 * Math.floor(i / (2 * k)) + 0.3 * (i % (2 * k)) * (i % (2 * k)))), rows: n, cols: 2 * k },
+        }));
     });
   },
   values: (_p, [x], fitted) => {

@@ -3,7 +3,7 @@ import { either } from 'fp-ts';
 import type * as tf from '@tensorflow/tfjs';
 import type { BuiltCompute, Kinks, StepDef } from '../../pipeline/step.js';
 import { framePairs, pairLayout } from '../../pipeline/layout.js';
-import type { KeyKind } from '../../pipeline/keys.js';
+import { gridShape, type KeyKind } from '../../pipeline/keys.js';
 import { safeNorm } from '../../ops/safeNorm.js';
 import { klPerMap, KL_OFFSET } from '../../ops/kl.js';
 import { Of, stepCodec, resolveKeys } from '../common.js';
@@ -42,7 +42,7 @@ const temporalStep = (name: string, doc: string, kind: KeyKind, formula: (now: t
       cases: (fc, opts = {}) => casesOf(fc, opts, specArb(fc, opts, fc.constantFrom(...keysOf([kind], true)).map((k) => [k]), ([of]) => fc.constant({ compute: name, of }))),
       // a keypoint's row: its (x, y) for flat keys, its map for heatmaps
       values: (_p, [x]) => {
-        const [b, k] = kind === 'flat' ? [x.shape[0], x.shape[1] / 2] : [x.shape[0], x.shape[1]];
+        const [b, k] = gridShape(kind, x.shape);
         const n = x.data.length / (b * k);
         const row = (f: number, j: number) => Array.prototype.slice.call(x.data, (f * k + j) * n, (f * k + j + 1) * n) as number[];
         const kinks: Kinks = [];

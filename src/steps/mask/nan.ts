@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type { StepDef } from '../../pipeline/step.js';
 import { Mode, stepCodec, resolveKeys } from '../common.js';
-import { toPairs } from '../../ops/pairs.js';
+import { allOf } from '../../pipeline/layout.js';
 import type { InputKey } from '../../pipeline/keys.js';
 import { arrayArb, maskCases, num, perKeypoint, plain, shapeOf } from '../reference.js';
 
@@ -54,12 +54,7 @@ export const nanKeypoints: StepDef<t.TypeOf<ReturnType<typeof nanCodec>>> = {
         mustBeRead: true,
         needsPairs: false,
         fusion: { op: 'nan', params: {} },
-        weight: (x: tf.Tensor) => {
-          const ok = isFinite01(x).toFloat();
-          if (kind === 'flat') return toPairs(ok).min(2);
-          if (kind === 'heatmaps') return ok.min([2, 3]);
-          return ok.min(-1);
-        },
+        weight: (x: tf.Tensor) => allOf(isFinite01(x).toFloat(), kind),
       };
     })(resolveKeys(p.of, ctx, 'nan_keypoints', 1, ['flat', 'points', 'heatmaps'])),
   reference: {
