@@ -1,6 +1,7 @@
 import { weightOf } from '../pipeline/loss.js';
 import type { StepSpec } from '../pipeline/step.js';
-import { loadChecked } from './check.js';
+import { loadChecked, EXPLAIN_USAGE } from './check.js';
+import { guardSync, type Out } from './guard.js';
 import { getLossDef } from '../registry/losses.js';
 
 /** A value as a user writes it in YAML (flow style); decoded components_to_keep back to its written form. */
@@ -20,8 +21,9 @@ const stepLine = (s: StepSpec): string => `{ ${Object.entries(s).filter(([, v]) 
  * `poseloss explain <config.yaml> [--labels L.csv]`: each loss's resolved pipeline, the keys
  * it reads, its weight next to its log_weight, its epsilon(s) and, for PCA, the fitted state.
  */
-export const explainCommand = (argv: readonly string[], out: (line: string) => void = console.log): number => {
-  const r = loadChecked(argv, out, 'usage: poseloss explain <config.yaml> [--labels CollectedData.csv]');
+export const explainCommand = (argv: readonly string[], out: Out = console.log, err: Out = console.error): number =>
+  guardSync(err, () => {
+  const r = loadChecked(argv, err, EXPLAIN_USAGE);
   if (!r) return 2;
   for (const l of r.losses) {
     out(`${l.factory} ${l.entry.name}${l.entry.composed ? ' (composed in the config)' : ''}`);
@@ -46,4 +48,4 @@ export const explainCommand = (argv: readonly string[], out: (line: string) => v
     for (const s of loss.pipeline) out(`    - ${stepLine(s)}`);
   }
   return 0;
-};
+});

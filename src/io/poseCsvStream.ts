@@ -4,7 +4,7 @@ import { parse } from 'csv-parse';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import { readHeader, type HeaderLayout } from './header.js';
-import { parseNumberCell } from './numberCell.js';
+import { badCellMessage, binaryLine, parseNumberCell } from './numberCell.js';
 import type { PoseTable } from './poseCsv.js';
 
 /** Progress of a streamed read: bytes consumed so far out of the file's size (0 when unknown). */
@@ -68,8 +68,7 @@ class Rows {
     const o = this.xy.length;
     const lik = this.lik?.reserve(k);
     const lo = this.lik?.length ?? 0;
-    const bad = (col: number, label: string): string =>
-      `${this.file}, line ${line}, column ${col + 1} (${label}): "${record[col].trim()}" is not a number`;
+    const bad = (col: number, label: string): string => badCellMessage(this.file, line, col, label, record[col]);
     for (let j = 0; j < k; j++) {
       const x = parseNumberCell(record[h.xCol[j]]);
       if (x === null) return bad(h.xCol[j], `${h.keypoints[j]} x`);
@@ -239,6 +238,11 @@ export function parsePoseCsvStream(input: Readable, file: string, opts: StreamOp
       }
       if (first && chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
       first = false;
+      const bin = binaryLine(chunk);
+      if (bin) {
+        // the fast path has consumed `line` whole lines; the chunk continues the next one (csv-parse keeps its own count)
+        return finish(either.left(`${file}${parser ? '' : `, line ${line + bin}`}: binary content (a NUL byte or invalid UTF-8); a pose file is a CSV text file`));
+      }
       if (parser) parser.write(chunk);
       else fast(carry + chunk, false);
     });
