@@ -5,7 +5,7 @@ import { formatIssue } from '../pipeline/errors.js';
 import type { Labels } from '../pipeline/step.js';
 import { checkConfig, type CheckReport } from '../registry/check.js';
 import { loadLabels } from './labels.js';
-import { parseArgs, values } from './args.js';
+import { parseArgs, values, type ArgSpec } from './args.js';
 import { UserError } from './errors.js';
 import { guardSync, type Out } from './guard.js';
 import { checkInputFile } from '../io/output.js';
@@ -18,9 +18,12 @@ export const EXPLAIN_USAGE = `usage: poseloss explain <config.yaml> [--labels Co
   each loss's resolved pipeline, the inputs it reads, its weight, its epsilon and, for PCA, the fitted state
   --labels L.csv   labeled keypoints (a pose CSV) to fit the PCA losses on`;
 
+export const CHECK_ARGS: ArgSpec = { valued: ['labels'], positional: true, usage: CHECK_USAGE };
+export const EXPLAIN_ARGS: ArgSpec = { ...CHECK_ARGS, usage: EXPLAIN_USAGE };
+
 /** Read, decode and check a config (+ optional labels); print every issue with the file's name on `err`; null on failure. */
 export const loadChecked = (argv: readonly string[], err: Out, usage: string): CheckReport | null => {
-  const args = parseArgs(argv, { valued: ['labels'], positional: true, usage });
+  const args = parseArgs(argv, { ...CHECK_ARGS, usage });
   const file = args.positional[0];
   if (!file || args.positional.length > 1) throw new UserError(file ? `give one config file, got ${args.positional.length}` : 'give the config file', usage);
   if (values(args, 'labels').length > 1) throw new UserError('give at most one --labels', usage);

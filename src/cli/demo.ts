@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { parseArgs, values } from './args.js';
+import { parseArgs, values, type ArgSpec } from './args.js';
 import { UserError } from './errors.js';
 import { guard, type Out } from './guard.js';
 import { checkOutputDir } from '../io/output.js';
@@ -13,6 +13,8 @@ export const DEMO_USAGE = `usage: poseloss demo [--steps N] [--seed S] [--out DI
   --out DIR   where report.html, results.json and the held-out predictions go (default poseloss-out/demo)
   --quick     smaller videos and fewer steps (about half a minute)`;
 
+export const DEMO_ARGS: ArgSpec = { valued: ['steps', 'seed', 'out'], flags: ['quick'], usage: DEMO_USAGE };
+
 const int = (v: string | undefined, name: string, min: number): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -23,7 +25,7 @@ const int = (v: string | undefined, name: string, min: number): number | undefin
 /** `poseloss demo`: exit 0 after printing the table and writing the report; 2 on bad arguments. */
 export const demoCommand = (argv: readonly string[], out: Out = console.log, err: Out = console.error): Promise<number> =>
   guard(err, async () => {
-    const args = parseArgs(argv, { valued: ['steps', 'seed', 'out'], flags: ['quick'], usage: DEMO_USAGE });
+    const args = parseArgs(argv, DEMO_ARGS);
     const steps = int(values(args, 'steps').at(-1), 'steps', 1);
     const seed = int(values(args, 'seed').at(-1), 'seed', 0);
     const quick = args.flags.has('quick');

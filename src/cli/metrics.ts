@@ -16,7 +16,7 @@ import { UserError } from './errors.js';
 import { guard, type Out } from './guard.js';
 import { renderReport } from '../report/html.js';
 import { fmt } from '../report/html.js';
-import { parseArgs, values } from './args.js';
+import { parseArgs, values, type ArgSpec } from './args.js';
 
 
 export const METRICS_USAGE = `usage: poseloss metrics --config C.yaml [--labels CollectedData.csv] --preds P.csv [--preds P2.csv ...] --out DIR
@@ -25,6 +25,8 @@ export const METRICS_USAGE = `usage: poseloss metrics --config C.yaml [--labels 
   --labels L.csv    labeled frames: needed for pixel error and to fit the PCA metrics
   --preds P.csv     a predictions file (video, or labeled frames with a set column); repeat for several
   --out DIR         where the outputs go; all of them are written, or none`;
+
+export const METRICS_ARGS: ArgSpec = { valued: ['config', 'labels', 'preds', 'out'], usage: METRICS_USAGE };
 
 /** A progress bar on a terminal, shown only once a file has taken more than `afterMs`. */
 export const progressFor = (label: string, enabled: boolean, afterMs = 1000): { onProgress: ProgressFn; stop: () => void } => {
@@ -93,7 +95,7 @@ export const summaryLines = (f: FileMetrics): string[] => {
  */
 export const metricsCommand = (argv: readonly string[], out: Out = console.log, err: Out = console.error): Promise<number> =>
   guard(err, async () => {
-    const args = parseArgs(argv, { valued: ['config', 'labels', 'preds', 'out'], usage: METRICS_USAGE });
+    const args = parseArgs(argv, METRICS_ARGS);
     const problems: string[] = [];
     const config = values(args, 'config');
     const labelsFiles = values(args, 'labels');

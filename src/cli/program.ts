@@ -1,30 +1,32 @@
 import { readFileSync } from 'node:fs';
 import { initBackend } from '../backend/index.js';
-import { verifyCommand, VERIFY_USAGE } from './verify.js';
-import { exampleCommand, EXAMPLE_USAGE } from './example.js';
-import { demoCommand, DEMO_USAGE } from './demo.js';
-import { checkCommand, CHECK_USAGE, EXPLAIN_USAGE } from './check.js';
+import { verifyCommand, VERIFY_ARGS } from './verify.js';
+import { exampleCommand, EXAMPLE_ARGS } from './example.js';
+import { demoCommand, DEMO_ARGS } from './demo.js';
+import { checkCommand, CHECK_ARGS, EXPLAIN_ARGS } from './check.js';
 import { explainCommand } from './explain.js';
-import { metricsCommand, METRICS_USAGE } from './metrics.js';
+import { metricsCommand, METRICS_ARGS } from './metrics.js';
+import type { ArgSpec } from './args.js';
 import { bugLines, EXIT, isUserError } from './errors.js';
 import { printUserError, type Out } from './guard.js';
 import { installSignalCleanup } from './signals.js';
 
 /** A command: its usage (every option) and how it runs; `needsBackend` when it computes with tfjs. */
 interface Command {
-  readonly usage: string;
+  /** The options it accepts; `usage` names every one (a test checks). */
+  readonly args: ArgSpec;
   readonly run: (argv: readonly string[], out: Out, err: Out) => number | Promise<number>;
   readonly needsBackend: boolean;
 }
 
 /** The command table. A Map, so a name typed by the user (`constructor`, `__proto__`) is never looked up on a prototype. */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
-  ['demo', { usage: DEMO_USAGE, run: demoCommand, needsBackend: true }],
-  ['example', { usage: EXAMPLE_USAGE, run: exampleCommand, needsBackend: true }],
-  ['verify', { usage: VERIFY_USAGE, run: verifyCommand, needsBackend: true }],
-  ['check', { usage: CHECK_USAGE, run: checkCommand, needsBackend: true }],
-  ['explain', { usage: EXPLAIN_USAGE, run: explainCommand, needsBackend: true }],
-  ['metrics', { usage: METRICS_USAGE, run: metricsCommand, needsBackend: true }],
+  ['demo', { args: DEMO_ARGS, run: demoCommand, needsBackend: true }],
+  ['example', { args: EXAMPLE_ARGS, run: exampleCommand, needsBackend: true }],
+  ['verify', { args: VERIFY_ARGS, run: verifyCommand, needsBackend: true }],
+  ['check', { args: CHECK_ARGS, run: checkCommand, needsBackend: true }],
+  ['explain', { args: EXPLAIN_ARGS, run: explainCommand, needsBackend: true }],
+  ['metrics', { args: METRICS_ARGS, run: metricsCommand, needsBackend: true }],
 ]);
 
 export const USAGE = `poseloss — training losses and metrics of animal pose estimation
@@ -61,12 +63,16 @@ export const version = (): string => {
 
 const HELP = new Set(['--help', '-h', 'help']);
 
+/** Options every command takes, printed under each command's own. */
+export const COMMON_OPTIONS = `  --help      this text
+  --debug     on an internal error, also print its stack trace (or set POSELOSS_DEBUG=1)`;
+
 /**
  * The command line, with one error boundary: a user error prints one line per issue and exits
  * 2; anything else prints one line and "this is a bug" and exits 1, with the stack only under
  * --debug / POSELOSS_DEBUG=1. Results go to `out` (stdout), everything else to `err` (stderr).
  */
-export const main = async (argv: readonly string[], out: Out = console.log, err: Out = console.error): Promise<number> => {
+export const main = async (argv: readonly string[], out: Out = console.log, err: Out = console.error, onBackend?: () => void): Promise<number> => {
   const [cmd, ...rest] = argv;
   if (cmd === undefined) {
     err(USAGE);
@@ -86,21 +92,24 @@ export const main = async (argv: readonly string[], out: Out = console.log, err:
     return EXIT.user;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    out(command.usage);
+    out(`${command.args.usage}\n${COMMON_OPTIONS}`);
     return EXIT.ok;
   }
   if (command.needsBackend) {
     const backend = await initBackend();
     err(`backend: ${backend.name} (${backend.how})`);
+    onBackend?.();
   }
   return command.run(rest, out, err);
 };
 
-/** Runs `main` as the process: the boundary for thrown errors, uncaught exceptions and signals. */
-export const runProcess = (argv: readonly string[]): void => {
-  const debug = argv.includes('--debug') || process.env.POSELOSS_DEBUG === '1';
-  const args = argv.filter((a) => a !== '--debug');
-  const err = (line: string) => process.stderr.write(`${line}\n`);
+/**
+ * The process-wide boundary: uncaught exceptions and unhandled rejections print as a user error
+ * (exit 2) or as a bug (one line, exit 1; the stack with `debug`), and SIGINT/SIGTERM remove
+ * unfinished outputs. Replaces the handlers the wasm backend's Emscripten module installs (they
+ * re-throw, printing its minified source); call it again after the backend is initialised.
+ */
+export const installBoundary = (debug: boolean, err: Out): ((e: unknown) => void) => {
   const fatal = (e: unknown): void => {
     if (isUserError(e)) {
       printUserError(e, err);
@@ -110,25 +119,27 @@ export const runProcess = (argv: readonly string[]): void => {
       process.exitCode = EXIT.bug;
     }
   };
+  process.removeAllListeners('uncaughtException');
+  process.removeAllListeners('unhandledRejection');
+  process.on('uncaughtException', (e) => (fatal(e), process.exit()));
+  process.on('unhandledRejection', (e) => (fatal(e), process.exit()));
+  return fatal;
+};
+
+/** Runs `main` as the process, inside `installBoundary`; `--debug` may appear anywhere in argv. */
+export const runProcess = (argv: readonly string[]): void => {
+  const debug = argv.includes('--debug') || process.env.POSELOSS_DEBUG === '1';
+  const args = argv.filter((a) => a !== '--debug');
+  const err = (line: string) => void process.stderr.write(`${line}\n`);
   installSignalCleanup(err);
-  const takeOverUncaught = () => {
-    // the wasm backend's Emscripten module re-throws uncaught exceptions with its own source; one boundary instead
-    process.removeAllListeners('uncaughtException');
-    process.removeAllListeners('unhandledRejection');
-    process.on('uncaughtException', (e) => (fatal(e), process.exit()));
-    process.on('unhandledRejection', (e) => (fatal(e), process.exit()));
-  };
-  takeOverUncaught();
-  main(args, console.log, err).then(
+  installBoundary(debug, err);
+  main(args, console.log, err, () => installBoundary(debug, err)).then(
     (code) => {
-      takeOverUncaught();
       process.exit(code);
     },
     (e: unknown) => {
-      takeOverUncaught();
-      fatal(e);
+      installBoundary(debug, err)(e);
       process.exit();
     },
   );
 };
-

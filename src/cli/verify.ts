@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { caseFiles, verifyFile } from '../verify/index.js';
-import { parseArgs } from './args.js';
+import { parseArgs, type ArgSpec } from './args.js';
 import { UserError } from './errors.js';
 import { guardSync, type Out } from './guard.js';
 
@@ -8,10 +8,12 @@ export const VERIFY_USAGE = `usage: poseloss verify <file-or-dir>...
   runs reference vectors (the ../shared/golden format): one PASS/FAIL line per case, then the count;
   exit 0 when every case passes, 1 when one fails, 2 when a file or folder cannot be read`;
 
+export const VERIFY_ARGS: ArgSpec = { valued: [], positional: true, usage: VERIFY_USAGE };
+
 /** `poseloss verify <file-or-dir>...`: one line per case, then `N passed, M failed`; exit 0 iff M = 0. */
 export const verifyCommand = (argv: readonly string[], out: Out = console.log, err: Out = console.error): number =>
   guardSync(err, () => {
-    const targets = parseArgs(argv, { valued: [], positional: true, usage: VERIFY_USAGE }).positional;
+    const targets = parseArgs(argv, VERIFY_ARGS).positional;
     if (targets.length === 0) throw new UserError('give at least one case file or folder', VERIFY_USAGE);
     for (const t of targets) if (!fs.existsSync(t)) throw new UserError(`${t}: no such file or folder`);
     let files: string[];
