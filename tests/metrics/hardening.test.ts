@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { poseCsv, readMetricCsv, runMetrics, tmpDir } from './helpers.js';
+import { histograms } from '../../src/report/histogram.js';
 
 const KP = ['nose', 'ear'];
 const CONFIG = 'data:\n  keypoint_names: [nose, ear]\nlosses:\n  temporal: { epsilon: 5.0 }\n';
@@ -99,5 +100,16 @@ describe('poseloss metrics: outputs all or nothing', () => {
     expect(t.values).toHaveLength(n);
     const f = 123_457;
     expect(t.values[f][0]).toBeCloseTo(Math.hypot((f % 7) - ((f - 1) % 7), ((f * 3) % 11) - (((f - 1) * 3) % 11)), 12);
+  });
+});
+
+describe('report histograms with values a float32 metric can produce', () => {
+  it('an infinite value goes into the last bin (it threw "Invalid array length"), marked as clipped', () => {
+    const h = histograms([1, 2, Infinity, NaN, 3, Infinity], 6, 1);
+    expect(h.edges.every(Number.isFinite)).toBe(true);
+    expect(h.clipped).toBe(true);
+    expect(h.y[0].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(h.y[0][h.y[0].length - 1]).toBeCloseTo(2 / 5, 12);
+    expect(histograms([Infinity], 1, 1).edges.every(Number.isFinite)).toBe(true);
   });
 });
