@@ -3,6 +3,10 @@ import { caseFiles, verifyFile } from '../verify/index.js';
 import { parseArgs, type ArgSpec } from './args.js';
 import { UserError } from './errors.js';
 import { guardSync, type Out } from './guard.js';
+import { checkInputFile } from '../io/output.js';
+
+/** Largest reference-vector file read (the golden cases are at most a few MB). */
+const MAX_CASE_BYTES = 256 * 1024 * 1024;
 
 export const VERIFY_USAGE = `usage: poseloss verify <file-or-dir>...
   runs reference vectors (the ../shared/golden format): one PASS/FAIL line per case, then the count;
@@ -22,6 +26,8 @@ export const verifyCommand = (argv: readonly string[], out: Out = console.log, e
     } catch (e) {
       throw new UserError((e as Error).message);
     }
+    // a case file must be a regular file of sane size: /dev/zero or a pipe would read forever
+    for (const f of files) checkInputFile(f, 'case file', MAX_CASE_BYTES);
     let passed = 0;
     let failed = 0;
     for (const f of files) {

@@ -1,9 +1,11 @@
 /** A CSV cell, quoted when it holds a comma, quote or line break. */
 const cell = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
-/** A value as pandas writes a float: shortest round-trip digits, `.0` on integers, NaN as an empty cell. */
+/** A value as pandas writes a float: shortest round-trip digits, `.0` on integers, NaN as an empty cell, ±inf. */
 const num = (v: number): string => {
   if (v !== v) return '';
+  if (v === Infinity) return 'inf';
+  if (v === -Infinity) return '-inf';
   return v === Math.trunc(v) && Math.abs(v) < 1e21 ? `${v}.0` : `${v}`;
 };
 
