@@ -1,4 +1,4 @@
-import { LossInputError, PoselossError } from '../pipeline/errors.js';
+import { LossInputError, PoselossError } from '../config/issues.js';
 import { FileError } from '../io/output.js';
 
 /**

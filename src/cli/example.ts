@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import { exampleBatch } from '../example/batch.js';
-import { createLoss, lossNames } from '../registry/losses.js';
-import { formatIssues } from '../pipeline/errors.js';
+import { createLoss, lossNames } from '../losses/registry.js';
+import { formatIssues } from '../config/issues.js';
 import { parseArgs, type ArgSpec } from './args.js';
 import { guardSync, type Out } from './guard.js';
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import * as YAML from 'yaml';
-import { issue, type PoselossIssue } from '../pipeline/errors.js';
+import { issue, type PoselossIssue } from './issues.js';
 
 /** Largest config read (a Lightning Pose config is a few KB; 100k keys are ~2 MB). */
 export const MAX_YAML_BYTES = 4 * 1024 * 1024;

@@ -1,7 +1,7 @@
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
 import { MAX_YAML_BYTES, MAX_YAML_DEPTH, parseYaml } from '../../src/config/yaml.js';
-import { formatIssue } from '../../src/pipeline/errors.js';
+import { formatIssue } from '../../src/config/issues.js';
 
 /** The messages of a Left (one per issue), or the value. */
 const parse = (text: unknown): { errors: string[] } | { value: unknown } => {
