@@ -35,3 +35,14 @@ describe('config messages name the bad element', () => {
     expect(check('model.yaml', 'model: ~\n')).toEqual([`${path.join(dir, 'model.yaml')}: 1 error`, 'error: model: expected a mapping, got null']);
   });
 });
+
+describe('reserved keys in reference-vector files', () => {
+  it('a case with a __proto__ key fails with a message naming the file and key', async () => {
+    const { verifyFile } = await import('../../src/verify/index.js');
+    const file = path.join(dir, 'proto_case.json');
+    fs.writeFileSync(file, '{"case":"x","loss":"regression","params":{"__proto__":{"log_weight":1}},"inputs":{},"expected":{}}');
+    const r = verifyFile(file);
+    expect(r.outcome.ok).toBe(false);
+    expect(!r.outcome.ok && r.outcome.message).toBe(`${file}: '__proto__' is a reserved name and cannot be used as a key`);
+  });
+});
