@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 /** A problem with an output or input location: its message names the path and what is wrong. */
 export class FileError extends Error {
@@ -126,7 +127,9 @@ export class Staging {
   constructor(readonly dir: string) {
     this.fresh = !fs.existsSync(dir);
     const parent = this.fresh ? existingAncestor(dir) : dir;
-    this.folder = fs.mkdtempSync(path.join(parent, '.poseloss-staging-'));
+    // mkdir, not mkdtemp: the folder becomes `dir` itself, so it takes the umask's mode (mkdtemp's is 0700)
+    this.folder = path.join(parent, `.poseloss-staging-${process.pid}-${randomBytes(6).toString('hex')}`);
+    fs.mkdirSync(this.folder);
     live.add(this);
   }
 

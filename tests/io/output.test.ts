@@ -57,6 +57,9 @@ describe('Staging: a set of outputs appears whole or not at all', () => {
     expect(s.commit().sort()).toEqual([path.join(out, 'a.csv'), path.join(out, 'b.csv')]);
     expect(fs.readdirSync(out).sort()).toEqual(['a.csv', 'b.csv']);
     expect(fs.readdirSync(d)).toEqual(['x']);
+    // the folder has the mode a plain mkdir gives it (not mkdtemp's 0700)
+    fs.mkdirSync(path.join(d, 'plain'));
+    expect(fs.statSync(out).mode).toBe(fs.statSync(path.join(d, 'plain')).mode);
   });
 
   it('into an existing folder: old files replaced; a folder in the way of one output: an error before anything moves', () => {
