@@ -43,3 +43,13 @@ describe('pose CSV cells as pandas reads them', () => {
     expect(await both(csv(['1', '\uFFFD']))).toMatch(/^p\.csv, line 5: binary content/);
   });
 });
+
+describe('streamed pose CSV limits', () => {
+  it('a line longer than MAX_LINE_CHARS (a file without line breaks) is an error naming the line, not a huge string', async () => {
+    const { MAX_LINE_CHARS } = await import('../../src/io/poseCsvStream.js');
+    const long = '1'.repeat(MAX_LINE_CHARS + 10);
+    const chunks = ['scorer,s,s\nbodyparts,a,a\ncoords,x,y\n0,', ...Array.from({ length: Math.ceil(long.length / 65536) }, (_, i) => long.slice(i * 65536, (i + 1) * 65536))];
+    const r = await parsePoseCsvStream(Readable.from(chunks), 'p.csv');
+    expect(either.isLeft(r) && r.left).toBe('p.csv, line 4: longer than 8 million characters without a line break; is this a pose CSV?');
+  });
+});
