@@ -133,6 +133,11 @@ export const runProcess = (argv: readonly string[]): void => {
   const err = (line: string) => void process.stderr.write(`${line}\n`);
   installSignalCleanup(err);
   installBoundary(debug, err);
+  // a closed stdout (`poseloss example | head -1`) ends the run quietly, as other command-line tools do
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(EXIT.ok);
+  });
   main(args, console.log, err, () => installBoundary(debug, err)).then(
     (code) => {
       process.exit(code);
