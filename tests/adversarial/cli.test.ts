@@ -210,3 +210,24 @@ describe('adversarial argument lists', () => {
     expect(codes.has(2)).toBe(true);
   });
 });
+
+describe('demo and example refuse bad arguments before any work', () => {
+  const file = path.join(caseDir(), 'a-file');
+  fs.writeFileSync(file, '');
+  it.each([
+    [['demo', '--steps', '0'], '--steps: expected an integer ≥ 1'],
+    [['demo', '--seed', 'x'], '--seed: expected an integer ≥ 0'],
+    [['demo', '--quick', '--out', '/proc/self/x'], '--out /proc/self/x: is on a special filesystem'],
+    [['demo', '--quick', '--out', file], `--out ${file}: exists and is not a directory`],
+    [['demo', '--out'], '--out needs a value'],
+    [['example', 'extra'], 'unexpected argument(s): extra'],
+    [['example', '--json'], "unknown option '--json'"],
+  ])('%j', async (argv, message) => {
+    const t0 = Date.now();
+    const r = await poseloss(argv);
+    expect(r.code).toBe(2);
+    expect(r.out).toEqual([]);
+    expect(r.err.find((l) => l.startsWith('error: '))).toContain(message);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+});
