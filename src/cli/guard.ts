@@ -1,5 +1,4 @@
-import { isUserError } from './errors.js';
-import { UserError } from './errors.js';
+import { isUserError, UserError } from './errors.js';
 
 export type Out = (line: string) => void;
 

@@ -11,22 +11,21 @@ import { bugLines, EXIT, isUserError } from './errors.js';
 import { printUserError, type Out } from './guard.js';
 import { installSignalCleanup } from './signals.js';
 
-/** A command: its usage (every option) and how it runs; `needsBackend` when it computes with tfjs. */
+/** A command: the options it accepts (with its usage) and how it runs. */
 interface Command {
   /** The options it accepts; `usage` names every one (a test checks). */
   readonly args: ArgSpec;
   readonly run: (argv: readonly string[], out: Out, err: Out) => number | Promise<number>;
-  readonly needsBackend: boolean;
 }
 
 /** The command table. A Map, so a name typed by the user (`constructor`, `__proto__`) is never looked up on a prototype. */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
-  ['demo', { args: DEMO_ARGS, run: demoCommand, needsBackend: true }],
-  ['example', { args: EXAMPLE_ARGS, run: exampleCommand, needsBackend: true }],
-  ['verify', { args: VERIFY_ARGS, run: verifyCommand, needsBackend: true }],
-  ['check', { args: CHECK_ARGS, run: checkCommand, needsBackend: true }],
-  ['explain', { args: EXPLAIN_ARGS, run: explainCommand, needsBackend: true }],
-  ['metrics', { args: METRICS_ARGS, run: metricsCommand, needsBackend: true }],
+  ['demo', { args: DEMO_ARGS, run: demoCommand}],
+  ['example', { args: EXAMPLE_ARGS, run: exampleCommand}],
+  ['verify', { args: VERIFY_ARGS, run: verifyCommand}],
+  ['check', { args: CHECK_ARGS, run: checkCommand}],
+  ['explain', { args: EXPLAIN_ARGS, run: explainCommand}],
+  ['metrics', { args: METRICS_ARGS, run: metricsCommand}],
 ]);
 
 export const USAGE = `poseloss — training losses and metrics of animal pose estimation
@@ -95,11 +94,10 @@ export const main = async (argv: readonly string[], out: Out = console.log, err:
     out(`${command.args.usage}\n${COMMON_OPTIONS}`);
     return EXIT.ok;
   }
-  if (command.needsBackend) {
-    const backend = await initBackend();
-    err(`backend: ${backend.name} (${backend.how})`);
-    onBackend?.();
-  }
+  // every command computes with tfjs
+  const backend = await initBackend();
+  err(`backend: ${backend.name} (${backend.how})`);
+  onBackend?.();
   return command.run(rest, out, err);
 };
 
