@@ -3,7 +3,7 @@ import type { Either } from 'fp-ts/Either';
 import { issue, type PoselossIssue } from './errors.js';
 import { INPUT_KINDS, type KeyKind } from './keys.js';
 import { PREDICTION_KEYS, type InputKey } from './inputs.js';
-import { planOf, run } from './interpret.js';
+import { activeFused, planOf, run } from './interpret.js';
 import { weightOf, type Loss } from './loss.js';
 import type { BuildContext, BuiltCompute, BuiltStep, Labels, StepSpec } from './step.js';
 import { buildStep } from '../registry/steps.js';
@@ -72,6 +72,8 @@ export const buildPipeline = (name: string, logWeight: number, pipeline: readonl
   const rectify = steps.filter((s) => s.phase === 'rectify');
   const fn = ((inputs, stage = 'train') => run(plan, inputs, stage)) as Loss;
   const reads = [...plan.required, ...plan.optional];
+  // the kernel that runs on the backend of the moment: null wherever tfjs ops run (webgl, native TensorFlow)
+  Object.defineProperty(fn, 'kernel', { enumerable: true, get: () => activeFused(plan)?.kernel ?? null });
   return either.right(
     Object.assign(fn, {
       lossName: name,
@@ -84,7 +86,6 @@ export const buildPipeline = (name: string, logWeight: number, pipeline: readonl
       steps,
       epsilon: rectify.length ? (rectify[rectify.length - 1] as { epsilon: number | number[] }).epsilon : 0,
       fitted: plan.compute.fitted,
-      kernel: plan.fused?.kernel ?? null,
     }),
   );
 };

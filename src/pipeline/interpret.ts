@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '../ops/zeroGradients.js';
 import { fuse, type Fused } from '../kernels/index.js';
 import { memoryKernelsAvailable } from '../kernels/memory.js';
+import { envVar } from '../backend/env.js';
 import { reluKeepNaN } from '../ops/relu.js';
 import { keepValid } from '../ops/select.js';
 import { LossInputError, shapeStr } from './errors.js';
@@ -47,8 +48,11 @@ export const planOf = (
   for (const m of masks) if (!produced.has(m.of)) (m.optional ? optional : required).add(m.of);
   for (const k of required) optional.delete(k);
   const plan = { name, weight, transforms, masks, compute, rectify, reduce, kinds, required: [...required], optional: [...optional], fused: null };
-  return useFused && process.env.POSELOSS_FUSED !== '0' ? { ...plan, fused: fuse(plan) } : plan;
+  return useFused && envVar('POSELOSS_FUSED') !== '0' ? { ...plan, fused: fuse(plan) } : plan;
 };
+
+/** The plan's fused kernel if it runs on the current backend, else null (the tfjs-ops path runs). */
+export const activeFused = (p: Plan): Fused | null => (p.fused && memoryKernelsAvailable() ? p.fused : null);
 
 /** Check presence, ranks and shapes of the inputs up front; messages name the loss, the keys and both shapes. */
 const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readonly number[]> => {
@@ -113,7 +117,7 @@ export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult =
   return tf.tidy(() => {
     const env = new Map<string, tf.Tensor>();
     for (const k of [...p.required, ...p.optional]) if (inputs[k]) env.set(k, inputs[k]!);
-    const fused = p.fused && memoryKernelsAvailable() ? p.fused : null;
+    const fused = activeFused(p);
     if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
 
     const loss = fused ? fused.run(env) : reference(p, env);
