@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { initBackend } from '../backend/index.js';
 import { verifyCommand } from './verify.js';
 import { exampleCommand } from './example.js';
@@ -25,6 +26,11 @@ environment:
 
 const main = async (argv: string[]): Promise<number> => {
   const [cmd, ...rest] = argv;
+  // minimal, for the packaging tests (#11); the #15 CLI work replaces it
+  if (cmd === '--version') {
+    console.log((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version);
+    return 0;
+  }
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     console.log(USAGE);
     return cmd ? 0 : 2;
