@@ -55,7 +55,7 @@ export const planOf = (
 export const activeFused = (p: Plan): Fused | null => (p.fused && memoryKernelsAvailable() ? p.fused : null);
 
 /** Check presence, ranks and shapes of the inputs up front; messages name the loss, the keys and both shapes. */
-const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readonly number[]> => {
+const checkInputs = (p: Plan, inputs: Inputs<string, string>): Map<string, readonly number[]> => {
   const shapes = new Map<string, readonly number[]>();
   const fail = (msg: string): never => {
     throw new LossInputError(`${p.name}: ${msg}`);
@@ -112,7 +112,7 @@ const product = (ws: tf.Tensor[]): tf.Tensor | null => (ws.length === 0 ? null :
  * Run a plan: transforms → masks (validity weights) → inputs made safe where nothing valid
  * reads them → compute → rectify → masked values zeroed → reduce. Shapes stay static.
  */
-export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult => {
+export const run = (p: Plan, inputs: Inputs<string, string>, stage: Stage): LossResult => {
   checkInputs(p, inputs);
   return tf.tidy(() => {
     const env = new Map<string, tf.Tensor>();
