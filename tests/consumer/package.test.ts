@@ -61,6 +61,28 @@ const tsc = (tsconfig: string) =>
     ),
   );
 
+/**
+ * The README's and docs' code examples (```ts and ```js blocks), one file each, for tsc on the
+ * consumer: a block that starts with `// continued` is appended to the one before it.
+ */
+const writeExamples = (dir: string): number => {
+  fs.mkdirSync(dir, { recursive: true });
+  const docs = ['README.md', ...fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  let count = 0;
+  for (const doc of docs) {
+    const blocks: { ext: string; code: string }[] = [];
+    for (const [, ext, code] of fs.readFileSync(path.join(root, doc), 'utf8').matchAll(/^```(ts|js)\n([\s\S]*?)^```/gm)) {
+      const last = blocks[blocks.length - 1];
+      if (code!.startsWith('// continued') && last) last.code += code;
+      else blocks.push({ ext: ext!, code: code! });
+    }
+    blocks.forEach((b, i) => fs.writeFileSync(path.join(dir, `${doc.replace(/\W/g, '_')}-${i + 1}.${b.ext}`), `${b.code}\nexport {};\n`));
+    count += blocks.length;
+  }
+  return count;
+};
+
+let examples: number;
 let tmp: string;
 let project: string;
 let files: string[];
@@ -72,6 +94,7 @@ beforeAll(async () => {
   files = packed[0]!.files.map((f) => f.path).sort();
   project = path.join(tmp, 'project');
   fs.cpSync(fixture, project, { recursive: true });
+  examples = writeExamples(path.join(project, 'examples'));
   const deps = { ...pkg.dependencies, ...pkg.devDependencies };
   const pin = (name: string) => `${name}@${deps[name]}`;
   ok(
@@ -138,7 +161,8 @@ describe('a Node consumer of the installed tarball', () => {
     expect(r.stderr).not.toContain('already registered');
   });
 
-  it.each(RESOLUTIONS)('(c) tsc, strict consumer, moduleResolution %s: no error in our .d.ts or the consumer, every @ts-expect-error used', async (resolution) => {
+  it.each(RESOLUTIONS)('(c) tsc, strict consumer and every README/docs example, moduleResolution %s: no error in our .d.ts, the consumer or an example; every @ts-expect-error used', async (resolution) => {
+    expect(examples).toBeGreaterThanOrEqual(4);
     const r = await typecheck[resolution];
     const errors = [...r.stdout.matchAll(/^(\S[^(\n]*)\(\d+,\d+\): error (TS\d+): (.*)$/gm)].map(([, file, code, msg]) => ({ file: file!, code: code!, msg: msg! }));
     // tfjs-layers' own declarations fail under skipLibCheck: false (2 errors, without poseloss too): upstream
