@@ -1,3 +1,5 @@
+/** `node:fs`, loaded when a file is read (Node ≥ 20.16), so that this module, and parseYaml with it, loads in a browser; readYaml is exported by `poseloss/node`. */
+const nodeFs = () => process.getBuiltinModule('node:fs');
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import * as YAML from 'yaml';
@@ -21,15 +23,11 @@ export const parseYaml = (text: string, file: string): Either<PoselossIssue[], u
   return either.right(toPlain(doc.toJS()));
 };
 
-/**
- * Read and parse a YAML file (Node only: exported by `poseloss/node`). `node:fs` is loaded
- * when called, through `process.getBuiltinModule` (Node ≥ 20.16), so this module — and
- * `parseYaml` with it — stays loadable in a browser bundle.
- */
 export const readYaml = (file: string): Either<PoselossIssue[], unknown> => {
+  const fs = nodeFs();
   let text: string;
   try {
-    text = process.getBuiltinModule('node:fs').readFileSync(file, 'utf8');
+    text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     return either.left([issue(file, `cannot read the config: ${(e as Error).message}`)]);
   }
