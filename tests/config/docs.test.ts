@@ -16,7 +16,7 @@ afterAll(removeTemp);
 const DOC = path.join(ROOT, 'docs', 'composing-losses.md');
 const doc = fs.readFileSync(DOC, 'utf8');
 
-const asInDoc = (ts: string) => ts.replaceAll("'../../../src/index.js'", "'poseloss'").replaceAll("'../../../src/", "'poseloss/src/");
+const asInDoc = (ts: string) => ts.replaceAll("'../../../src/index.js'", "'poseloss'").replaceAll("'../../../src/node.js'", "'poseloss/node'").replaceAll("'../../../src/", "'poseloss/src/");
 
 describe('docs/composing-losses.md', () => {
   it('the vocabulary table lists every registered step, in its phase, with every parameter of its codec', () => {

@@ -113,7 +113,7 @@ describe('bad inputs', () => {
   });
 
   it('supervised_reprojection_heatmap_mse: the caller’s keypoints are named, not the heatmaps rendered from them', () => {
-    const e = callError(createLossOrThrow('supervised_reprojection_heatmap_mse', GEOM), { heatmaps_targ: [2, 3, 8, 8], keypoints_pred_2d_reprojected: [2, 2, 2] });
+    const e = callError(make('supervised_reprojection_heatmap_mse', GEOM), { heatmaps_targ: [2, 3, 8, 8], keypoints_pred_2d_reprojected: [2, 2, 2] });
     expect(e.message).toContain('keypoints_pred_2d_reprojected (2,2,2)');
     expect(e.message).toContain('heatmaps_targ (2,3,8,8)');
   });
@@ -310,7 +310,7 @@ describe('bad configurations', () => {
         fc.constantFrom('temporal', 'temporal_heatmap_mse', 'regression', 'rmse'),
         fc.oneof(fc.constant<unknown>('x'), fc.constant<unknown>(NaN), fc.array(num(0, 3), { minLength: 0, maxLength: 4 }).map((xs) => [...xs, NaN] as unknown)),
         (name, eps) => {
-          const issues = issuesOf(createLoss(name, { epsilon: eps }));
+          const issues = issuesOf(createLoss(name as string, { epsilon: eps }));
           expect(issues.length).toBeGreaterThan(0);
           expect(issues.every((i) => i.path.startsWith(`${name}.epsilon`)), formatIssues(issues)).toBe(true);
         },
