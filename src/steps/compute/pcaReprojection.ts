@@ -104,7 +104,7 @@ const reference: ComputeReference<unknown> = {
     const spec = opts.spec
       ? fc.constant(opts.spec)
       : fc
-          .record({ components_to_keep: fc.constantFrom(0, 1, 0.9, null), centering_method: fc.constantFrom(null, 'mean', 'median') })
+          .record({ components_to_keep: fc.constantFrom(1, 2, 0.9, null), centering_method: fc.constantFrom(null, 'mean', 'median') })
           .map((ps): StepSpec => ({ compute: 'pca_reprojection', of: 'keypoints_pred', ...ps }));
     return fc.tuple(spec, fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 4 })).chain(([s, extra, b, k0]) => {
       const named = [s.columns, s.mirrored_column_matches].flat(2).filter((i): i is number => typeof i === 'number');
