@@ -151,9 +151,28 @@ export interface Plain {
 }
 export type PlainInputs = Readonly<Record<string, Plain>>;
 
-/** fast-check, handed in by the tests: step files describe generators without depending on it. */
-export type FastCheck = typeof import('fast-check').default;
-export type Arbitrary<T> = import('fast-check').Arbitrary<T>;
+/**
+ * The part of fast-check the generators use, structurally: tests hand in fast-check itself, and
+ * the library (and its types) do not depend on it.
+ */
+export interface Arbitrary<T> {
+  map<U>(f: (t: T) => U): Arbitrary<U>;
+  chain<U>(f: (t: T) => Arbitrary<U>): Arbitrary<U>;
+  filter(p: (t: T) => boolean): Arbitrary<T>;
+}
+type Weighted<T> = Arbitrary<T> | { readonly weight: number; readonly arbitrary: Arbitrary<T> };
+export interface FastCheck {
+  constant<T>(value: T): Arbitrary<T>;
+  constantFrom<T>(...values: T[]): Arbitrary<T>;
+  boolean(): Arbitrary<boolean>;
+  nat(max: number): Arbitrary<number>;
+  integer(c: { min: number; max: number }): Arbitrary<number>;
+  double(c: { min: number; max: number; noNaN: boolean; noDefaultInfinity: boolean }): Arbitrary<number>;
+  array<T>(a: Arbitrary<T>, c: { minLength: number; maxLength: number }): Arbitrary<T[]>;
+  tuple<Ts extends unknown[]>(...as: { [K in keyof Ts]: Arbitrary<Ts[K]> }): Arbitrary<Ts>;
+  record<R extends Record<string, unknown>>(r: { [K in keyof R]: Arbitrary<R[K]> }): Arbitrary<R>;
+  oneof<T>(...as: Weighted<T>[]): Arbitrary<T>;
+}
 
 /** One random valid use of a step: the spec a user would write, inputs for the keys it reads, labels for fitted steps. */
 export interface StepCase {

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
+import { FC, real } from './fastCheck.js';
 import { describe, expect, it } from 'vitest';
 import { either } from 'fp-ts';
 import { createLoss, lossNames } from '../../src/losses/registry.js';
@@ -70,7 +71,7 @@ describe('no tensor leaks and pure calls', () => {
     const def = allSteps().find((d) => d.phase === 'compute' && d.name === compute)!;
     const reduces = allSteps().filter((d) => d.phase === 'reduce').map((d): StepSpec => ({ reduce: d.name }));
     fc.assert(
-      fc.property(def.reference!.cases(fc), fc.constantFrom(...reduces), (c, reduce) => {
+      fc.property(real(def.reference!.cases(FC)), fc.constantFrom(...reduces), (c, reduce) => {
         if (c.labels) return; // a fitted step is built by its loss (above)
         const inputs: Inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, p]) => [k, { shape: [...p.shape], data: Float32Array.from(p.data) }]));
         checkNoLeaks(pipeline([c.spec, reduce]), inputs);

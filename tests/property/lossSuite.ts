@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
+import { FC, real } from './fastCheck.js';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
 import { createLoss } from '../../src/losses/registry.js';
@@ -109,7 +110,7 @@ export const describeComputePipelines = (computes: readonly AnyStepDef[]): void 
   const reduces = allSteps().filter((d) => d.phase === 'reduce').map((d): StepSpec => ({ reduce: d.name }));
   it('fused and tfjs-ops paths give equal values and gradients, for every reduce step', () => {
     fc.assert(
-      fc.property(def.reference!.cases(fc), fc.constantFrom(...reduces), (c, reduce) => {
+      fc.property(real(def.reference!.cases(FC)), fc.constantFrom(...reduces), (c, reduce) => {
         if (c.labels) return; // a fitted step is built by its loss (above)
         const loss = pipeline([c.spec, reduce], `custom_${def.name}`);
         const inputs: Inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, p]) => [k, { shape: [...p.shape], data: Float32Array.from(p.data) }]));

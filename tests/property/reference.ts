@@ -6,6 +6,7 @@
  * which the finite-difference properties use to stay away from non-smooth points.
  */
 import fc from 'fast-check';
+import { FC, real } from './fastCheck.js';
 import { either } from 'fp-ts';
 import { allSteps, decodeStep } from '../../src/steps/registry.js';
 import { INPUT_KINDS } from '../../src/pipeline/keys.js';
@@ -270,8 +271,7 @@ export const flatComputes = (): string[] =>
 
 /** Random parameters of a flat compute, from its own generator's cases on the flat pair. */
 export const flatParamsArb = (compute: string): fc.Arbitrary<Record<string, unknown>> =>
-  computeDef(compute)
-    .reference.cases(fc)
+  real(computeDef(compute).reference.cases(FC))
     .filter((c) => JSON.stringify(c.spec.of) === JSON.stringify(FLAT_OF))
     .map(({ spec: { compute: _c, of: _o, ...params } }) => params);
 

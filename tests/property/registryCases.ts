@@ -4,6 +4,7 @@
  * that use these, without a list to extend.
  */
 import fc from 'fast-check';
+import { FC, real } from './fastCheck.js';
 import { either } from 'fp-ts';
 import { getLossDef } from '../../src/losses/registry.js';
 import { decodeStep } from '../../src/steps/registry.js';
@@ -43,8 +44,8 @@ const phaseOf = (spec: StepSpec): (typeof PHASES)[number] => (Object.keys(ORDER)
 export const pipelineCaseArb = (specs: readonly StepSpec[], o: { minB?: number; maxB?: number } = {}): fc.Arbitrary<PipelineCase> => {
   const ordered = [...specs].sort((a, b) => ORDER[phaseOf(a)] - ORDER[phaseOf(b)]);
   const fixed = specs.map((spec) => referenceOf(spec).sizes?.(spec) ?? {});
-  return keyDimsArb(fc, o).map((d) => Object.assign({ ...d }, ...fixed)).chain((dims) =>
-    fc.tuple(...ordered.map((spec) => referenceOf(spec).cases(fc, { spec, dims }))).map((cases) => {
+  return real(keyDimsArb(FC, o)).map((d) => Object.assign({ ...d }, ...fixed)).chain((dims) =>
+    fc.tuple(...ordered.map((spec) => real(referenceOf(spec).cases(FC, { spec, dims })))).map((cases) => {
       const inputs: Inputs = {};
       let labels: Labels | undefined;
       for (const c of cases) {

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
+import { FC, real } from './fastCheck.js';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
 import { decodeStep } from '../../src/steps/registry.js';
@@ -87,14 +88,14 @@ describe.each(steps.map((d) => [`${d.phase}: ${d.name}`, d] as const))('%s again
   if (!ref) return; // reported above
 
   it('its generated cases decode and build', () => {
-    fc.assert(fc.property(ref.cases(fc), (c) => void buildCase(def, c)), runs(20));
+    fc.assert(fc.property(real(ref.cases(FC)), (c) => void buildCase(def, c)), runs(20));
   });
 
   switch (ref.phase) {
     case 'compute':
       it('values equal the reference; gradients w.r.t. its prediction inputs match float64 central differences', () => {
         fc.assert(
-          fc.property(ref.cases(fc), (c) => {
+          fc.property(real(ref.cases(FC)), (c) => {
             const { params, built } = buildCase(def, c);
             if (built.phase !== 'compute') throw new Error('not a compute');
             const xs = built.of.map((k) => c.inputs[k]);
@@ -118,7 +119,7 @@ describe.each(steps.map((d) => [`${d.phase}: ${d.name}`, d] as const))('%s again
     case 'mask':
       it('validity equals the reference exactly', () => {
         fc.assert(
-          fc.property(ref.cases(fc), (c) => {
+          fc.property(real(ref.cases(FC)), (c) => {
             const { params, built } = buildCase(def, c);
             if (built.phase !== 'mask') throw new Error('not a mask');
             const expected = ref.weight(params, c.inputs[built.of]);
@@ -136,7 +137,7 @@ describe.each(steps.map((d) => [`${d.phase}: ${d.name}`, d] as const))('%s again
     case 'transform':
       it('output equals the reference; its gradient matches float64 central differences', () => {
         fc.assert(
-          fc.property(ref.cases(fc), (c) => {
+          fc.property(real(ref.cases(FC)), (c) => {
             const { params, built } = buildCase(def, c);
             if (built.phase !== 'transform') throw new Error('not a transform');
             const x = c.inputs[built.of];
@@ -153,7 +154,7 @@ describe.each(steps.map((d) => [`${d.phase}: ${d.name}`, d] as const))('%s again
     case 'rectify':
       it('keeps what the reference keeps of any value at every keypoint', () => {
         fc.assert(
-          fc.property(ref.cases(fc), fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: 1, maxLength: 8 }), (c, vs) => {
+          fc.property(real(ref.cases(FC)), fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: 1, maxLength: 8 }), (c, vs) => {
             const { params, built } = buildCase(def, c);
             if (built.phase !== 'rectify') throw new Error('not a rectify');
             const eps = built.epsilon;
@@ -171,7 +172,7 @@ describe.each(steps.map((d) => [`${d.phase}: ${d.name}`, d] as const))('%s again
     case 'reduce':
       it('reduces values and a count as the reference does', () => {
         fc.assert(
-          fc.property(ref.cases(fc), fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: 1, maxLength: 30 }), fc.nat(), (c, vs, n) => {
+          fc.property(real(ref.cases(FC)), fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: 1, maxLength: 30 }), fc.nat(), (c, vs, n) => {
             const { params, built } = buildCase(def, c);
             if (built.phase !== 'reduce') throw new Error('not a reduce');
             const count = n % (vs.length + 1);

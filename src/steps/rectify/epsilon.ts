@@ -42,7 +42,7 @@ export const epsilon: StepDef<t.TypeOf<typeof codec>> = {
     cases: (fc, opts = {}) =>
       (opts.spec
         ? fc.constant(opts.spec)
-        : fc.record({ epsilon: fc.oneof(num(fc, 0, 5), fc.array(num(fc, 0, 5), { minLength: 1, maxLength: 4 })), multiplier: fc.oneof(fc.constant(1), num(fc, 0, 3)) }).map((ps) => ({ rectify: 'epsilon', ...ps }))
+        : fc.record({ epsilon: fc.oneof<number | number[]>(num(fc, 0, 5), fc.array(num(fc, 0, 5), { minLength: 1, maxLength: 4 })), multiplier: fc.oneof(fc.constant(1), num(fc, 0, 3)) }).map((ps) => ({ rectify: 'epsilon', ...ps }))
       ).map((spec) => ({ spec, inputs: {} })),
     apply: (p, v, k) => {
       if (p.epsilon === 'fitted') throw new Error('epsilon reference: a fitted epsilon is the compute step’s');
