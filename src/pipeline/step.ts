@@ -138,7 +138,6 @@ export interface StepDef<P = unknown> {
 }
 
 /** A step of any parameter type, as registries and pipelines hold them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry holds steps of every parameter type
 export type AnyStepDef = StepDef<any>;
 
 // ---------------------------------------------------------------------------------------
