@@ -1,0 +1,102 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Compiled } from './check.js';
+import * as ops from './tfops.js';
+import type { Typed } from './typed.js';
+
+/**
+ * Axis lengths from the inputs' shapes, checked against each other and against the lengths
+ * constants fix; a string names the input, the axis and both lengths when they disagree.
+ */
+export const bindSizes = (c: Compiled, axesOf: Readonly<Record<string, readonly string[]>>, shapes: Readonly<Record<string, readonly number[]>>): Record<string, number> | string => {
+  const sizes: Record<string, number> = {};
+  const from: Record<string, string> = {};
+  for (const name of c.reads) {
+    const axes = axesOf[name];
+    const shape = shapes[name];
+    if (shape.length !== axes.length) return `${name} has shape (${shape.join(',')}), expected axes (${axes.join(', ')})`;
+    for (let i = 0; i < axes.length; i++) {
+      const a = axes[i];
+      if (sizes[a] !== undefined && sizes[a] !== shape[i])
+        return `'${a}' has ${shape[i]} entries in ${name} (${shape.join(',')}) but ${sizes[a]} in ${from[a]}`;
+      sizes[a] = shape[i];
+      from[a] = `${name} (${shape.join(',')})`;
+    }
+  }
+  for (const r of c.sizes) {
+    const n = sizes[r.axis];
+    if (n === undefined) continue;
+    if (r.atLeast ? n < r.size : n !== r.size)
+      return `${r.from} needs ${r.atLeast ? 'at least ' : ''}${r.size} entries along '${r.axis}', but ${from[r.axis]} has ${n}`;
+  }
+  return sizes;
+};
+
+/** Reshape a node's tensor to the rank of `to`, with 1s at the axes it lacks (axes share one order). */
+const lift = (x: tf.Tensor, from: Typed, to: Typed): tf.Tensor => {
+  if (from.axes.length === to.axes.length) return x;
+  const shape = to.axes.map((a) => {
+    const i = from.axes.findIndex((b) => b.name === a.name);
+    return i < 0 ? 1 : x.shape[i];
+  });
+  return x.reshape(shape);
+};
+
+/**
+ * The differentiable tfjs evaluator. `inputs` hold tensors shaped as their axes; `sizes`
+ * comes from `bindSizes`. Definitions used twice are computed once.
+ */
+export const evalTf = (c: Compiled, inputs: Readonly<Record<string, tf.Tensor>>, sizes: Readonly<Record<string, number>>): tf.Tensor => {
+  const memo = new Map<Typed, tf.Tensor>();
+  const go = (n: Typed): tf.Tensor => {
+    const hit = memo.get(n);
+    if (hit) return hit;
+    const v = compute(n);
+    memo.set(n, v);
+    return v;
+  };
+  const axisOf = (n: Typed, name: string) => n.axes.findIndex((a) => a.name === name);
+  const compute = (n: Typed): tf.Tensor => {
+    switch (n.op) {
+      case 'const':
+        return n.type === 'bool'
+          ? tf.tensor(Array.from(n.data, (v) => v !== 0), n.axes.map((a) => a.size!), 'bool')
+          : tf.tensor(Float32Array.from(n.data), n.axes.map((a) => a.size!), 'float32');
+      case 'input':
+        return inputs[n.name];
+      case 'def':
+        return go(n.body);
+      case 'size':
+        return tf.scalar(sizes[n.axis]);
+      case 'index':
+        return tf.range(0, sizes[n.axis]);
+      case 'apply':
+        return n.fn.tf(...n.args.map((a) => lift(go(a), a, n)));
+      case 'reduce': {
+        const x = go(n.arg);
+        const axes = n.over.map((a) => axisOf(n.arg, a));
+        switch (n.fn) {
+          case 'sum':
+            return x.sum(axes);
+          case 'mean':
+            return x.mean(axes);
+          case 'max':
+            return x.max(axes);
+          case 'min':
+            return x.min(axes);
+          case 'norm':
+            return ops.norm(x, axes);
+          case 'any':
+            return x.any(axes);
+          case 'all':
+            return x.all(axes);
+        }
+        throw new Error('unreachable');
+      }
+      case 'topk':
+        return ops.topkMean(go(n.arg), axisOf(n.arg, n.axis), n.k);
+      case 'take':
+        return tf.gather(go(n.arg), tf.tensor1d([...n.index], 'int32'), axisOf(n.arg, n.axis));
+    }
+  };
+  return go(c.value);
+};

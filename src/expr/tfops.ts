@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs';
+import '../ops/zeroGradients.js';
+
+/**
+ * Differentiable building blocks whose gradients never turn a zero cotangent into NaN.
+ * `where(c, a, b)` sends a zero cotangent to the branch it did not take; if that branch
+ * holds `log(0)` or `1/0`, autodiff's `0 · ∞` would be NaN. Every op here whose derivative
+ * can be infinite passes on `0` wherever the incoming cotangent is exactly 0.
+ */
+/** tf.customGrad with typed arguments (its declared signature mixes tensors and the save function). */
+const custom = <A extends tf.Tensor[]>(f: (...args: [...A, tf.GradSaveFunc]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[] }) =>
+  tf.customGrad(f as never) as unknown as (...args: A) => tf.Tensor;
+
+const flow = (dy: tf.Tensor, d: tf.Tensor): tf.Tensor => tf.where(dy.equal(0), tf.zerosLike(dy), dy.mul(d));
+
+/** Sum a gradient back to an operand's (same-rank, size-1-broadcast) shape. */
+export const unbroadcast = (g: tf.Tensor, shape: readonly number[]): tf.Tensor => {
+  if (shape.length === 0) return g.sum();
+  const axes = shape.flatMap((s, i) => (s === 1 && g.shape[i] !== 1 ? [i] : []));
+  return axes.length ? g.sum(axes, true) : g;
+};
+
+const unary =
+  (f: (x: tf.Tensor) => tf.Tensor, d: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) =>
+  (x: tf.Tensor): tf.Tensor =>
+    custom<[tf.Tensor]>((x, save) => {
+      const y = f(x);
+      save([x, y]);
+      return { value: y, gradFunc: (dy: tf.Tensor, [x, y]: tf.Tensor[]) => flow(dy, d(x, y)) };
+    })(x);
+
+const binary =
+  (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, da: (a: tf.Tensor, b: tf.Tensor, y: tf.Tensor) => tf.Tensor, db: (a: tf.Tensor, b: tf.Tensor, y: tf.Tensor) => tf.Tensor) =>
+  (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+    custom<[tf.Tensor, tf.Tensor]>((a, b, save) => {
+      const y = f(a, b);
+      save([a, b, y]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, [a, b, y]: tf.Tensor[]) => [unbroadcast(flow(dy, da(a, b, y)), a.shape), unbroadcast(flow(dy, db(a, b, y)), b.shape)],
+      };
+    })(a, b);
+
+const positive = (x: tf.Tensor) => x.greater(0);
+
+export const mul = binary(
+  (a, b) => a.mul(b),
+  (_a, b) => b,
+  (a) => a,
+);
+export const div = binary(
+  (a, b) => a.div(b),
+  (_a, b) => tf.scalar(1).div(b),
+  (_a, b, y) => y.div(b).neg(),
+);
+export const pow = binary(
+  (a, b) => tf.pow(a, b),
+  (a, b) => b.mul(tf.pow(a, b.sub(1))),
+  // d/db a^b = a^b·ln a; taken as 0 where a ≤ 0 (there only integer exponents are defined)
+  (a, _b, y) => tf.where(positive(a), y.mul(tf.where(positive(a), a, tf.onesLike(a)).log()), tf.zerosLike(y)),
+);
+/** |x| as x·sign(x): derivative sign(x), 0 at 0 (torch's convention), not tfjs's −1. */
+export const abs = (x: tf.Tensor): tf.Tensor => x.mul(x.sign());
+/** √x with derivative 0 at x = 0 (as a norm's subgradient), never ∞. */
+export const sqrt = unary(
+  (x) => x.sqrt(),
+  (_x, y) => tf.where(positive(y), tf.scalar(0.5).div(tf.where(positive(y), y, tf.onesLike(y))), tf.zerosLike(y)),
+);
+export const log = unary(
+  (x) => x.log(),
+  (x) => tf.scalar(1).div(x),
+);
+export const log1p = unary(
+  (x) => x.log1p(),
+  (x) => tf.scalar(1).div(x.add(1)),
+);
+export const exp = unary(
+  (x) => x.exp(),
+  (_x, y) => y,
+);
+
+/** A tensor whose gradient is 0: what top-k selection and similar index choices read. */
+export const stopGradient = (x: tf.Tensor): tf.Tensor =>
+  custom<[tf.Tensor]>((x) => ({ value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) }))(x);
+
+/** Mean of the k largest values along `axis` (kept dims removed); only the selected elements get a gradient. */
+export const topkMean = (x: tf.Tensor, axis: number, k: number): tf.Tensor =>
+  custom<[tf.Tensor]>((x, save) => {
+    const perm = x.shape.map((_, i) => i).filter((i) => i !== axis);
+    perm.push(axis);
+    const moved = x.transpose(perm);
+    const n = x.shape[axis];
+    const { indices } = tf.topk(moved, k);
+    const maskMoved = tf.oneHot(indices, n).sum(-2).cast('float32');
+    const inverse = perm.map((_, i) => perm.indexOf(i));
+    const mask = maskMoved.transpose(inverse);
+    save([mask]);
+    return {
+      value: x.mul(mask).sum(axis).div(k),
+      gradFunc: (dy: tf.Tensor, [mask]: tf.Tensor[]) => dy.expandDims(axis).mul(mask).div(k),
+    };
+  })(x);
+
+/** Euclidean norm over axes, gradient 0 where the norm is 0. */
+export const norm = (x: tf.Tensor, axes: number[]): tf.Tensor => sqrt(x.square().sum(axes));
