@@ -95,7 +95,7 @@ export const evalTf = (c: Compiled, inputs: Readonly<Record<string, tf.Tensor>>,
       case 'topk':
         return ops.topkMean(go(n.arg), axisOf(n.arg, n.axis), n.k);
       case 'take':
-        return tf.gather(go(n.arg), tf.tensor1d([...n.index], 'int32'), axisOf(n.arg, n.axis));
+        return ops.take(go(n.arg), axisOf(n.arg, n.axis), n.index);
     }
   };
   return go(c.value);

@@ -63,8 +63,8 @@ export const FUNCTIONS: Readonly<Record<string, Elementwise>> = Object.fromEntri
     num('log1p', 1, 'ln(1 + x), exact near 0', Math.log1p, ops.log1p),
     num('pow', 2, 'x to the power y (as x ^ y)', Math.pow, ops.pow),
     num('relu', 1, 'max(x, 0)', (x) => (x > 0 ? x : x === 0 || x < 0 ? 0 : x), (x) => x.relu()),
-    num('min', 2, 'smaller of a and b (with axes instead of b: the minimum over those axes)', (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)), (a, b) => tf.minimum(a, b)),
-    num('max', 2, 'larger of a and b (with axes instead of b: the maximum over those axes)', (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)), (a, b) => tf.maximum(a, b)),
+    num('min', 2, 'smaller of a and b (with axes instead of b: the minimum over those axes)', (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)), ops.minimum),
+    num('max', 2, 'larger of a and b (with axes instead of b: the maximum over those axes)', (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)), ops.maximum),
     {
       name: 'where',
       args: ['bool', 'num', 'num'],

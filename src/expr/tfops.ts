@@ -79,9 +79,32 @@ export const exp = unary(
   (_x, y) => y,
 );
 
-/** A tensor whose gradient is 0: what top-k selection and similar index choices read. */
-export const stopGradient = (x: tf.Tensor): tf.Tensor =>
-  custom<[tf.Tensor]>((x) => ({ value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) }))(x);
+/** Elementwise max/min: the gradient goes to the larger (smaller) argument, to `a` on ties; summed back over broadcast axes. */
+export const maximum = binary(
+  (a, b) => tf.maximum(a, b),
+  (a, b) => a.greaterEqual(b).cast('float32'),
+  (a, b) => a.less(b).cast('float32'),
+);
+export const minimum = binary(
+  (a, b) => tf.minimum(a, b),
+  (a, b) => a.lessEqual(b).cast('float32'),
+  (a, b) => a.greater(b).cast('float32'),
+);
+
+/** Move `axis` last, apply f to the (rows, n) matrix, move it back (f may change the last length). */
+const alongLast = (x: tf.Tensor, axis: number, f: (m: tf.Tensor2D) => tf.Tensor): tf.Tensor => {
+  const perm = x.shape.map((_, i) => i).filter((i) => i !== axis);
+  perm.push(axis);
+  const moved = x.transpose(perm);
+  const n = x.shape[axis];
+  const out = f(moved.reshape([-1, n]) as tf.Tensor2D);
+  const back = out.reshape([...moved.shape.slice(0, -1), out.shape[1] as number]);
+  return back.transpose(perm.map((_, i) => perm.indexOf(i)));
+};
+
+/** Entries `index` along `axis`, as a product with a one-hot selection matrix (differentiable on every backend). */
+export const take = (x: tf.Tensor, axis: number, index: readonly number[]): tf.Tensor =>
+  alongLast(x, axis, (m) => m.matMul(tf.oneHot(tf.tensor1d([...index], 'int32'), x.shape[axis]).cast('float32') as tf.Tensor2D, false, true));
 
 /** Mean of the k largest values along `axis` (kept dims removed); only the selected elements get a gradient. */
 export const topkMean = (x: tf.Tensor, axis: number, k: number): tf.Tensor =>
@@ -95,8 +118,10 @@ export const topkMean = (x: tf.Tensor, axis: number, k: number): tf.Tensor =>
     const inverse = perm.map((_, i) => perm.indexOf(i));
     const mask = maskMoved.transpose(inverse);
     save([mask]);
+    // a NaN anywhere along the axis makes the ranking, and so the mean, undefined
+    const nan = x.isNaN().any(axis);
     return {
-      value: x.mul(mask).sum(axis).div(k),
+      value: tf.where(nan, tf.fill(nan.shape, NaN), x.mul(mask).sum(axis).div(k)),
       gradFunc: (dy: tf.Tensor, [mask]: tf.Tensor[]) => dy.expandDims(axis).mul(mask).div(k),
     };
   })(x);
