@@ -80,9 +80,9 @@ export const evalTf = (c: Compiled, inputs: Readonly<Record<string, tf.Tensor>>,
           case 'mean':
             return x.mean(axes);
           case 'max':
-            return x.max(axes);
+            return ops.reduceMax(x, axes);
           case 'min':
-            return x.min(axes);
+            return ops.reduceMin(x, axes);
           case 'norm':
             return ops.norm(x, axes);
           case 'any':

@@ -40,7 +40,7 @@ export const OPERATORS: Readonly<Record<string, Elementwise>> = {
   '-': num('-', 2, 'a − b', (a, b) => a - b, (a, b) => a.sub(b)),
   '*': num('*', 2, 'a · b', (a, b) => a * b, ops.mul),
   '/': num('/', 2, 'a / b', (a, b) => a / b, ops.div),
-  '^': num('^', 2, 'a to the power b (also `**`)', (a, b) => Math.pow(a, b), ops.pow),
+  '^': num('^', 2, 'a to the power b (also `**`); d/da taken as 0 at a = 0 when b < 1, as for √', (a, b) => Math.pow(a, b), ops.pow),
   '<': cmp('<', (a, b) => a < b, (a, b) => a.less(b)),
   '<=': cmp('<=', (a, b) => a <= b, (a, b) => a.lessEqual(b)),
   '>': cmp('>', (a, b) => a > b, (a, b) => a.greater(b)),
@@ -55,7 +55,7 @@ export const NEGATE: Elementwise = num('neg', 1, '−a', (a) => -a, (a) => a.neg
 export const FUNCTIONS: Readonly<Record<string, Elementwise>> = Object.fromEntries(
   [
     num('abs', 1, '|x|; derivative sign(x), 0 at 0', Math.abs, ops.abs),
-    num('sign', 1, '−1, 0 or 1; derivative 0', Math.sign, (x) => x.sign()),
+    num('sign', 1, '−1, 0 or 1 (NaN stays NaN); derivative 0', Math.sign, (x) => tf.where(x.isNaN(), x, x.sign())),
     num('sqrt', 1, '√x; derivative 0 at 0 (not ∞)', Math.sqrt, ops.sqrt),
     num('square', 1, 'x²', (x) => x * x, (x) => x.square()),
     num('exp', 1, 'eˣ', Math.exp, ops.exp),

@@ -8,6 +8,8 @@ export interface SyntaxError {
   readonly message: string;
 }
 
+const MAX_LENGTH = 2000;
+
 class Fail {
   constructor(readonly error: SyntaxError) {}
 }
@@ -20,6 +22,8 @@ const describe = (t: Token): string => (t.kind === 'end' ? 'the end of the expre
  * (`< <= > >= == !=`, which do not chain). A syntax error names its 1-based column.
  */
 export const parse = (src: string): Either<SyntaxError, Node> => {
+  // bounds the parser's recursion: nesting cannot get deeper than the text is long
+  if (src.length > MAX_LENGTH) return either.left({ column: MAX_LENGTH + 1, message: `an expression is at most ${MAX_LENGTH} characters long; split it into definitions` });
   const tokens = tokenize(src);
   if (either.isLeft(tokens)) return tokens;
   const ts = tokens.right;

@@ -55,7 +55,8 @@ export const div = binary(
 );
 export const pow = binary(
   (a, b) => tf.pow(a, b),
-  (a, b) => b.mul(tf.pow(a, b.sub(1))),
+  // d/da a^0 = 0 (torch's convention), and at a = 0 with b < 1, where it would be ∞, 0 as for √
+  (a, b) => tf.where(b.equal(0).logicalOr(a.equal(0).logicalAnd(b.less(1))), tf.zerosLike(a.add(b)), b.mul(tf.pow(a, b.sub(1)))),
   // d/db a^b = a^b·ln a; taken as 0 where a ≤ 0 (there only integer exponents are defined)
   (a, _b, y) => tf.where(positive(a), y.mul(tf.where(positive(a), a, tf.onesLike(a)).log()), tf.zerosLike(y)),
 );
@@ -80,13 +81,19 @@ export const exp = unary(
 );
 
 /** Elementwise max/min: the gradient goes to the larger (smaller) argument, to `a` on ties; summed back over broadcast axes. */
+/** NaN where either argument is NaN (as torch.maximum), else f(a, b). */
+const nanPropagating = (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, b: tf.Tensor) => {
+  const m = f(a, b);
+  return tf.where(a.isNaN().logicalOr(b.isNaN()), tf.fill(m.shape, NaN), m);
+};
+
 export const maximum = binary(
-  (a, b) => tf.maximum(a, b),
+  nanPropagating(tf.maximum),
   (a, b) => a.greaterEqual(b).cast('float32'),
   (a, b) => a.less(b).cast('float32'),
 );
 export const minimum = binary(
-  (a, b) => tf.minimum(a, b),
+  nanPropagating(tf.minimum),
   (a, b) => a.lessEqual(b).cast('float32'),
   (a, b) => a.greater(b).cast('float32'),
 );
@@ -102,9 +109,16 @@ const alongLast = (x: tf.Tensor, axis: number, f: (m: tf.Tensor2D) => tf.Tensor)
   return back.transpose(perm.map((_, i) => perm.indexOf(i)));
 };
 
-/** Entries `index` along `axis`, as a product with a one-hot selection matrix (differentiable on every backend). */
+/**
+ * Entries `index` along `axis`. The gradient is a product with the one-hot selection matrix
+ * (tfjs' gather gradient needs a kernel the wasm backend lacks); the value is a gather, so a
+ * NaN stays where it is.
+ */
 export const take = (x: tf.Tensor, axis: number, index: readonly number[]): tf.Tensor =>
-  alongLast(x, axis, (m) => m.matMul(tf.oneHot(tf.tensor1d([...index], 'int32'), x.shape[axis]).cast('float32') as tf.Tensor2D, false, true));
+  custom<[tf.Tensor]>((x) => ({
+    value: tf.gather(x, tf.tensor1d([...index], 'int32'), axis),
+    gradFunc: (dy: tf.Tensor) => alongLast(dy, axis, (m) => m.matMul(tf.oneHot(tf.tensor1d([...index], 'int32'), x.shape[axis]).cast('float32') as tf.Tensor2D)),
+  }))(x);
 
 /** Mean of the k largest values along `axis` (kept dims removed); only the selected elements get a gradient. */
 export const topkMean = (x: tf.Tensor, axis: number, k: number): tf.Tensor =>
@@ -113,7 +127,7 @@ export const topkMean = (x: tf.Tensor, axis: number, k: number): tf.Tensor =>
     perm.push(axis);
     const moved = x.transpose(perm);
     const n = x.shape[axis];
-    const { indices } = tf.topk(moved, k);
+    const { values, indices } = tf.topk(moved, k);
     const maskMoved = tf.oneHot(indices, n).sum(-2).cast('float32');
     const inverse = perm.map((_, i) => perm.indexOf(i));
     const mask = maskMoved.transpose(inverse);
@@ -121,10 +135,22 @@ export const topkMean = (x: tf.Tensor, axis: number, k: number): tf.Tensor =>
     // a NaN anywhere along the axis makes the ranking, and so the mean, undefined
     const nan = x.isNaN().any(axis);
     return {
-      value: tf.where(nan, tf.fill(nan.shape, NaN), x.mul(mask).sum(axis).div(k)),
+      value: tf.where(nan, tf.fill(nan.shape, NaN), values.mean(-1)),
       gradFunc: (dy: tf.Tensor, [mask]: tf.Tensor[]) => dy.expandDims(axis).mul(mask).div(k),
     };
   })(x);
+
+/** Maximum (minimum) over axes; tied elements share the gradient equally (as torch.amax), so it sums to the cotangent. */
+const extreme = (f: (x: tf.Tensor, axes: number[], keep: boolean) => tf.Tensor) => (x: tf.Tensor, axes: number[]): tf.Tensor =>
+  custom<[tf.Tensor]>((x, save) => {
+    const m = f(x, axes, true);
+    const hit = x.equal(m).cast('float32');
+    const share = hit.div(hit.sum(axes, true));
+    save([share]);
+    return { value: m.reshape(x.shape.filter((_, i) => !axes.includes(i))), gradFunc: (dy, [share]) => dy.reshape(m.shape).mul(share) };
+  })(x);
+export const reduceMax = extreme((x, axes, keep) => x.max(axes, keep));
+export const reduceMin = extreme((x, axes, keep) => x.min(axes, keep));
 
 /** Euclidean norm over axes, gradient 0 where the norm is 0. */
 export const norm = (x: tf.Tensor, axes: number[]): tf.Tensor => sqrt(x.square().sum(axes));

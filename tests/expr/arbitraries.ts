@@ -14,7 +14,8 @@ export const K = 3;
 
 const leaf: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('x', 'y', 'z') },
-  { weight: 1, arbitrary: fc.double({ min: -3, max: 3, noNaN: true }).map((v) => (Math.round(v * 100) / 100).toString()) },
+  // constants away from 0, so that a random division by a constant stays finite
+  { weight: 1, arbitrary: fc.double({ min: -3, max: 3, noNaN: true }).map((v) => (Math.round(v * 100) / 100 || 0.5).toString()) },
 );
 
 const UNARY = ['abs', 'sign', 'sqrt', 'square', 'exp', 'log', 'log1p', 'relu', 'neg'];
@@ -55,9 +56,10 @@ const nameStarts = (src: string, name: string): number[] => [...src.matchAll(new
 export const brokenExpr: fc.Arbitrary<Broken> = fc.tuple(validExpr(3), fc.nat(), fc.constantFrom('$', '#', '@', '?')).chain(([src, at, bad]) =>
   fc.constantFrom<Broken[]>(
     [
-      // a stray character: reported exactly there
+      // a stray character between tokens (not inside `!=`): reported exactly there
       (() => {
-        const i = at % (src.length + 1);
+        const gaps = [0, ...[...src].flatMap((c, j) => (' (,'.includes(c) ? [j + 1] : [])), src.length];
+        const i = gaps[at % gaps.length];
         return { source: src.slice(0, i) + bad + src.slice(i), column: i + 1, kind: 'character' };
       })(),
       // an unknown name (misspelled input) at the first input's place

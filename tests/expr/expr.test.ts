@@ -34,14 +34,18 @@ const tfGrad = (c: Compiled, ins: Record<string, Float64Array>, wrt: string): Fl
 
 const sumOf = (v: JsValue) => v.data.reduce((a, b) => a + b, 0);
 
-/** Input values drawn away from 0 (so random divisions and logs stay mostly in their domains), rounded to float32. */
+/**
+ * Input values drawn away from 0 (so random divisions and logs stay mostly in their domains),
+ * rounded to float32, and all different (a small offset per element): equal inputs make ties
+ * in max, min and top-k, kinks that one-sided differences do not always see.
+ */
 const point = fc.record(
   Object.fromEntries(
-    Object.entries(shapes).map(([k, s]) => [
+    Object.entries(shapes).map(([k, s], a) => [
       k,
       fc
         .array(fc.tuple(fc.double({ min: 0.3, max: 2, noNaN: true }), fc.boolean()), { minLength: s.reduce((a, b) => a * b, 1), maxLength: s.reduce((a, b) => a * b, 1) })
-        .map((xs) => Float64Array.from(xs, ([v, neg]) => Math.fround(neg ? -v : v))),
+        .map((xs) => Float64Array.from(xs, ([v, neg], i) => Math.fround((neg ? -1 : 1) * (v + 0.0137 * (i * 3 + a))))),
     ]),
   ) as Record<string, fc.Arbitrary<Float64Array>>,
 );
@@ -70,6 +74,9 @@ describe('expressions: random valid ones', () => {
   it('differentiate: tfjs gradients match float64 central differences away from kinks', () => {
     fc.assert(
       fc.property(validExpr(3), point, fc.constantFrom('x', 'y', 'z'), (src, ins, wrt) => {
+        // where an equality holds the function may switch branches at that point alone: a kink
+        // that one-sided differences cannot see
+        if (src.includes('==') || src.includes('!=')) return;
         const c = compile(src);
         if (!c.reads.includes(wrt)) return;
         const ref = js(c, ins);
