@@ -90,20 +90,15 @@ function formatSingleview(x: Matrix64, columns: readonly number[] | null, center
   for (let r = 0; r < x.rows; r++) {
     const si = r * x.cols;
     const oi = r * d;
-    let anyNaN = false;
     for (let j = 0; j < ks; j++) {
       const c = si + 2 * sel[j];
-      const xv = src[c];
-      const yv = src[c + 1];
-      out[oi + 2 * j] = Math.fround(xv);
-      out[oi + 2 * j + 1] = Math.fround(yv);
-      if (Number.isNaN(xv) || Number.isNaN(yv)) anyNaN = true;
+      out[oi + 2 * j] = Math.fround(src[c]);
+      out[oi + 2 * j + 1] = Math.fround(src[c + 1]);
     }
     if (centering === null) continue;
-    if (anyNaN) {
-      out.fill(NaN, oi, oi + d);
-      continue;
-    }
+    // x and y are centred separately, as the reference (torch.mean / torch.quantile per coordinate):
+    // a NaN among one coordinate's values makes that coordinate's centre, and so all of that
+    // coordinate in the frame, NaN; the other coordinate keeps its values.
     for (let coord = 0; coord < 2; coord++) {
       let centre: number;
       if (centering === 'mean') {
@@ -111,8 +106,12 @@ function formatSingleview(x: Matrix64, columns: readonly number[] | null, center
         for (let j = 0; j < ks; j++) s += out[oi + 2 * j + coord];
         centre = Math.fround(Math.fround(s) / ks); // float64 sum, float32 division, as the reference
       } else {
-        for (let j = 0; j < ks; j++) scratch![j] = out[oi + 2 * j + coord];
-        centre = medianInPlace(scratch!, ks);
+        let anyNaN = false;
+        for (let j = 0; j < ks; j++) {
+          scratch![j] = out[oi + 2 * j + coord];
+          if (Number.isNaN(scratch![j])) anyNaN = true;
+        }
+        centre = anyNaN ? NaN : medianInPlace(scratch!, ks);
       }
       for (let j = 0; j < ks; j++) out[oi + 2 * j + coord] = Math.fround(out[oi + 2 * j + coord] - centre);
     }

@@ -6,6 +6,41 @@ export interface Tol {
 
 export const DEFAULT_TOL: Tol = { rtol: 1e-4, atol: 1e-6 };
 
+/** The distance from |x| (as float32) to the next float32 up: one unit in the last place. */
+export const ulpF32 = (x: number): number => {
+  const f = Math.fround(Math.abs(x));
+  if (!Number.isFinite(f)) return Infinity;
+  const bits = new Uint32Array(new Float32Array([f]).buffer);
+  bits[0] += 1;
+  return new Float32Array(bits.buffer)[0] - f;
+};
+
+const maxAbs = (xs: readonly (number | null)[] | ArrayLike<number>): number => {
+  let m = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i];
+    if (v !== null && Number.isFinite(v) && Math.abs(v) > m) m = Math.abs(v);
+  }
+  return m;
+};
+
+/**
+ * A case's tolerances (the vectors' README, "scale-aware absolute tolerance"): values use
+ * `DEFAULT_TOL`, except that a case fitted on data (it has `fit_keypoints`: PCA losses,
+ * factories and metrics) allows `4·ulp_f32(max |fit coordinate|)`; a gradient tensor also
+ * allows `1e-6·max(1, max |expected gradient|)`.
+ */
+export interface CaseTol {
+  readonly value: Tol;
+  readonly grad: (expected: readonly (number | null)[]) => Tol;
+}
+
+export const caseTol = (fitData: readonly (number | null)[] | undefined): CaseTol => {
+  const atol = fitData ? Math.max(DEFAULT_TOL.atol, 4 * ulpF32(maxAbs(fitData))) : DEFAULT_TOL.atol;
+  const value = { rtol: DEFAULT_TOL.rtol, atol };
+  return { value, grad: (e) => ({ rtol: DEFAULT_TOL.rtol, atol: Math.max(atol, 1e-6 * Math.max(1, maxAbs(e))) }) };
+};
+
 /**
  * Compare one value. `expected` null → NaN required, except where `nullMeansFinite`
  * (gradients: the reference produced NaN there; poseloss must be finite). Returns a
@@ -55,31 +90,51 @@ export const compareRowsUpToSign = (what: string, actual: ArrayLike<number>, exp
 };
 
 /**
- * PCA components: row by row up to sign, except rows whose eigenvalues are numerically zero
- * (≤ 1e-9 of the largest, e.g. the 2 directions centering removes): an eigenvector of a
- * repeated eigenvalue is defined only up to a rotation within its eigenspace, so those rows
- * are compared as a subspace (their projection matrices must agree within `atol`).
+ * Groups of consecutive rows whose eigenvalues (sorted descending) lie within `1e-5 · largest`
+ * of their neighbour: equal or (near) zero eigenvalues, whose eigenvectors are defined only up
+ * to a rotation within the space they span.
+ */
+export const eigenGroups = (eigenvalues: readonly number[], largest: number): number[][] => {
+  const groups: number[][] = [];
+  const close = 1e-5 * Math.abs(largest);
+  for (let r = 0; r < eigenvalues.length; r++) {
+    const last = groups[groups.length - 1];
+    if (last && Math.abs(eigenvalues[r] - eigenvalues[r - 1]) <= close) last.push(r);
+    else groups.push([r]);
+  }
+  return groups;
+};
+
+const projector = (a: ArrayLike<number>, rows: readonly number[], cols: number): Float64Array => {
+  const p = new Float64Array(cols * cols);
+  for (const r of rows) for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) p[i * cols + j] += a[r * cols + i] * a[r * cols + j];
+  return p;
+};
+
+/**
+ * PCA components (one per row): a row whose eigenvalue is distinct is compared up to sign; rows
+ * whose eigenvalues are equal or (near) zero (`eigenGroups`) are compared as the subspace they
+ * span: their projection matrices must agree within `atol`. Without eigenvalues, row by row.
  */
 export const compareComponents = (
   what: string,
   actual: ArrayLike<number>,
   expected: readonly (number | null)[],
   cols: number,
-  eigenvalues: readonly number[],
+  eigenvalues: readonly number[] | null,
+  largest: number,
   atol: number,
 ): string | null => {
+  if (actual.length !== expected.length) return `${what}: expected ${expected.length} values, got ${actual.length}`;
   const rows = expected.length / cols;
-  const top = Math.max(...eigenvalues.map(Math.abs), 0);
-  const nullRows = Array.from({ length: rows }, (_, r) => r).filter((r) => Math.abs(eigenvalues[r] ?? 0) <= 1e-9 * top);
-  const keep = Array.from({ length: rows }, (_, r) => r).filter((r) => !nullRows.includes(r));
-  const pickRows = (a: ArrayLike<number>, rs: number[]) => rs.flatMap((r) => Array.from({ length: cols }, (_, j) => a[r * cols + j] as number));
-  const m = compareRowsUpToSign(what, pickRows(actual, keep), pickRows(expected as number[], keep), cols, atol);
-  if (m || nullRows.length < 2) return m ?? (nullRows.length === 1 ? compareRowsUpToSign(what, pickRows(actual, nullRows), pickRows(expected as number[], nullRows), cols, atol) : null);
-  const projector = (a: number[]) => {
-    const p = new Float64Array(cols * cols);
-    for (let r = 0; r < nullRows.length; r++)
-      for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) p[i * cols + j] += a[r * cols + i] * a[r * cols + j];
-    return p;
-  };
-  return compareArray(`${what} (null-space rows ${nullRows.join(', ')}, as a subspace)`, projector(pickRows(actual, nullRows)), Array.from(projector(pickRows(expected as number[], nullRows))), { rtol: 0, atol });
+  if (!eigenvalues || eigenvalues.length !== rows) return compareRowsUpToSign(what, actual, expected, cols, atol);
+  const exp = expected.map((v) => (v === null ? NaN : v));
+  for (const g of eigenGroups(eigenvalues, largest)) {
+    const m =
+      g.length === 1
+        ? compareRowsUpToSign(`${what} row ${g[0]}:`, Array.from({ length: cols }, (_, j) => actual[g[0] * cols + j]), exp.slice(g[0] * cols, (g[0] + 1) * cols), cols, atol)
+        : compareArray(`${what} rows ${g.join(', ')} (equal eigenvalues, as a subspace)`, projector(actual, g, cols), Array.from(projector(exp, g, cols)), { rtol: 0, atol });
+    if (m) return m;
+  }
+  return null;
 };

@@ -1,17 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import { buildLossFactories } from '../registry/factory.js';
-import { formatIssues } from '../pipeline/errors.js';
-import { effectiveExpected, type GoldenCase, type JsonTensor } from './format.js';
-import { compareValue, compareArray, DEFAULT_TOL } from './compare.js';
-import { compareGrads, compareLogs, fail, gradTol, inputTensors, labelsOf, pass, type Outcome } from './lossCase.js';
+import { buildLossFactories } from '../lp/factory.js';
+import { formatIssues } from '../config/issues.js';
+import { effectiveExpected, isJsonTensor, values, type GoldenCase, type JsonTensor } from './format.js';
+import { compareValue, compareArray } from './compare.js';
+import { compareGrads, compareLogs, fail, inputTensors, labelsOf, pass, tolOf, type Outcome } from './lossCase.js';
 
 type Expected = {
   loss?: number | null;
   loss_names?: string[];
   logs?: { name: string; value: number | null }[];
   grads?: Record<string, JsonTensor>;
-  instances?: Record<string, { weight: number; epsilon: number | number[] | null }>;
+  instances?: Record<string, { weight: number; epsilon: number | (number | null)[] | JsonTensor | null }>;
   other_factory_loss_names?: string[];
   error?: { type: string; message: string };
 };
@@ -31,6 +31,7 @@ export const runFactoryCase = (c: GoldenCase): Outcome => {
   const factory = built.right[p.factory];
   const other = built.right[p.factory === 'supervised' ? 'unsupervised' : 'supervised'];
   const inputs = inputTensors(c);
+  const tol = tolOf(c);
   try {
     const m0 =
       (exp.loss_names && names('loss_names', factory.names, exp.loss_names)) ||
@@ -39,25 +40,28 @@ export const runFactoryCase = (c: GoldenCase): Outcome => {
     for (const [name, inst] of Object.entries(exp.instances ?? {})) {
       const member = factory.members.find((m) => m.name === name);
       if (!member) return fail(`instances: no loss '${name}' in the ${p.factory} factory`);
-      const m = compareValue(`instances.${name}.weight`, member.loss.weight, inst.weight, DEFAULT_TOL);
+      const m = compareValue(`instances.${name}.weight`, member.loss.weight, inst.weight, tol.value);
       if (m) return fail(m);
       if (inst.epsilon !== null && inst.epsilon !== undefined) {
         const eps = member.loss.epsilon;
-        const m2 = Array.isArray(inst.epsilon)
-          ? compareArray(`instances.${name}.epsilon`, Array.isArray(eps) ? eps : [], inst.epsilon, DEFAULT_TOL)
-          : compareValue(`instances.${name}.epsilon`, typeof eps === 'number' ? eps : NaN, inst.epsilon, DEFAULT_TOL);
+        // a per-keypoint epsilon is a plain list or a TENSOR object; a scalar TENSOR is a number
+        const want = isJsonTensor(inst.epsilon) ? (inst.epsilon.shape.length === 0 ? values(inst.epsilon)[0] : inst.epsilon.data) : inst.epsilon;
+        const m2 = Array.isArray(want)
+          ? compareArray(`instances.${name}.epsilon`, Array.isArray(eps) ? eps : [], want, tol.value)
+          : compareValue(`instances.${name}.epsilon`, typeof eps === 'number' ? eps : NaN, want as number, tol.value);
         if (m2) return fail(m2);
       }
     }
     const r = factory(inputs, c.stage, p.anneal_weight);
     try {
-      const m = (exp.loss !== undefined ? compareValue('loss', r.total.dataSync()[0], exp.loss, DEFAULT_TOL) : null) ?? (exp.logs ? compareLogs(r.logs.map((l) => ({ name: l.name, value: l.value.dataSync()[0] })), exp.logs) : null);
+      const m = (exp.loss !== undefined ? compareValue('loss', r.total.dataSync()[0], exp.loss, tol.value) : null) ?? (exp.logs ? compareLogs(r.logs.map((l) => ({ name: l.name, value: l.value.dataSync()[0] })), exp.logs, tol.value) : null);
       if (m) return fail(m);
     } finally {
       tf.dispose([r.total, ...r.logs.map((l) => l.value)]);
     }
     if (exp.grads && exp.loss !== null) {
-      const m = compareGrads((ins) => factory(ins, c.stage, p.anneal_weight).total, inputs, exp.grads, gradTol(factory.names));
+      const reads = new Set<string>(factory.members.flatMap((mb) => mb.loss.reads));
+      const m = compareGrads((ins) => factory(ins, c.stage, p.anneal_weight).total, inputs, exp.grads, tol, reads);
       if (m) return fail(m);
     }
     return pass;

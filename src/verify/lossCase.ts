@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import { createLoss } from '../registry/losses.js';
-import { formatIssues } from '../pipeline/errors.js';
+import { createLoss } from '../losses/registry.js';
+import { formatIssues } from '../config/issues.js';
 import type { Loss } from '../pipeline/loss.js';
 import type { Labels } from '../pipeline/step.js';
 import { PREDICTION_KEYS } from '../pipeline/inputs.js';
 import { effectiveExpected, isJsonTensor, toTensor, values, type GoldenCase, type JsonTensor } from './format.js';
-import { compareArray, compareShape, compareValue, DEFAULT_TOL, type Tol } from './compare.js';
+import { caseTol, compareArray, compareShape, compareValue, type CaseTol, type Tol } from './compare.js';
 import { comparePca } from './pca.js';
 
 export type Outcome = { ok: true } | { ok: false; message: string };
@@ -22,8 +22,8 @@ export const labelsOf = (c: GoldenCase): Labels | undefined => {
 export const inputTensors = (c: GoldenCase): Record<string, tf.Tensor> =>
   Object.fromEntries(Object.entries(c.inputs).filter(([k]) => k !== 'fit_keypoints').map(([k, v]) => [k, toTensor(v)]));
 
-/** Gradient tolerance: KL gradients (~1e8 where a prediction pixel is 0) are compared with rtol only. */
-export const gradTol = (names: readonly string[]): Tol => (names.some((n) => n.includes('heatmap_kl')) ? { rtol: 1e-4, atol: 0 } : DEFAULT_TOL);
+/** The case's tolerances: scale-aware where it is fitted on `fit_keypoints` (see `caseTol`). */
+export const tolOf = (c: GoldenCase): CaseTol => caseTol(c.inputs.fit_keypoints?.data);
 
 type Expected = {
   loss?: number | null;
@@ -35,30 +35,38 @@ type Expected = {
   error?: { type: string; message: string };
 };
 
-export const compareLogs = (actual: { name: string; value: number }[], expected: { name: string; value: number | null }[]): string | null => {
+export const compareLogs = (actual: { name: string; value: number }[], expected: { name: string; value: number | null }[], tol: Tol): string | null => {
   const names = actual.map((l) => l.name).join(', ');
   const want = expected.map((l) => l.name).join(', ');
   if (names !== want) return `logs: expected names [${want}], got [${names}]`;
   for (let i = 0; i < expected.length; i++) {
-    const m = compareValue(`logs ${expected[i].name}`, actual[i].value, expected[i].value, DEFAULT_TOL);
+    const m = compareValue(`logs ${expected[i].name}`, actual[i].value, expected[i].value, tol);
     if (m) return m;
   }
   return null;
 };
 
-/** Gradients of `total(inputs)` w.r.t. each expected key, compared with the case's rules. */
+/**
+ * Gradients of `total(inputs)` w.r.t. each expected key, compared with the case's rules. A key
+ * that `total` does not read (no selected loss reads it) has gradient zero.
+ */
 export const compareGrads = (
   total: (inputs: Record<string, tf.Tensor>) => tf.Scalar,
   inputs: Record<string, tf.Tensor>,
   expected: Record<string, JsonTensor>,
-  tol: Tol,
+  tol: CaseTol,
+  reads: ReadonlySet<string>,
 ): string | null => {
   const keys = Object.keys(expected);
   for (const k of keys) if (!inputs[k]) return `grads: expected a gradient for '${k}', which is not among the inputs`;
-  const gs = tf.grads((...xs: tf.Tensor[]) => total({ ...inputs, ...Object.fromEntries(keys.map((k, i) => [k, xs[i]])) }))(keys.map((k) => inputs[k]));
+  const read = keys.filter((k) => reads.has(k));
+  const gs = read.length ? tf.grads((...xs: tf.Tensor[]) => total({ ...inputs, ...Object.fromEntries(read.map((k, i) => [k, xs[i]])) }))(read.map((k) => inputs[k])) : [];
   try {
-    for (let i = 0; i < keys.length; i++) {
-      const m = compareShape(`grads.${keys[i]}`, gs[i].shape, expected[keys[i]].shape) ?? compareArray(`grads.${keys[i]}`, gs[i].dataSync(), expected[keys[i]].data, tol, true);
+    for (const k of keys) {
+      const i = read.indexOf(k);
+      const shape = i >= 0 ? gs[i].shape : inputs[k].shape;
+      const data = i >= 0 ? gs[i].dataSync() : new Float32Array(inputs[k].size);
+      const m = compareShape(`grads.${k}`, shape, expected[k].shape) ?? compareArray(`grads.${k}`, data, expected[k].data, tol.grad(expected[k].data), true);
       if (m) return m;
     }
     return null;
@@ -68,29 +76,30 @@ export const compareGrads = (
 };
 
 const checkLoss = (loss: Loss, c: GoldenCase, exp: Expected, inputs: Record<string, tf.Tensor>): string | null => {
+  const tol = tolOf(c);
   const r = loss(inputs, c.stage);
   try {
     const got = { loss: r.loss.dataSync()[0], weight: r.weight.dataSync()[0], weighted: r.weighted.dataSync()[0] };
     for (const key of ['loss', 'weight', 'weighted'] as const) {
       if (exp[key] === undefined) continue;
-      const m = compareValue(key, got[key], exp[key] as number | null, DEFAULT_TOL);
+      const m = compareValue(key, got[key], exp[key] as number | null, tol.value);
       if (m) return m;
     }
     if (exp.logs) {
-      const m = compareLogs(r.logs.map((l) => ({ name: l.name, value: l.value.dataSync()[0] })), exp.logs);
+      const m = compareLogs(r.logs.map((l) => ({ name: l.name, value: l.value.dataSync()[0] })), exp.logs, tol.value);
       if (m) return m;
     }
   } finally {
     tf.dispose([r.loss, r.weight, r.weighted, ...r.logs.map((l) => l.value)]);
   }
   if (exp.pca) {
-    const m = comparePca(loss, exp.pca, inputs.keypoints_pred);
+    const m = comparePca(loss, exp.pca, inputs.keypoints_pred, tol.value);
     if (m) return m;
   }
   if (exp.grads && exp.loss !== null) {
     const unknown = Object.keys(exp.grads).filter((k) => !PREDICTION_KEYS.includes(k as never));
     if (unknown.length) return `grads: unexpected gradient keys ${unknown.join(', ')}`;
-    return compareGrads((ins) => loss(ins, c.stage).loss, inputs, exp.grads, gradTol([c.loss]));
+    return compareGrads((ins) => loss(ins, c.stage).loss, inputs, exp.grads, tol, new Set<string>(loss.reads));
   }
   return null;
 };

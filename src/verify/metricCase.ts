@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import { pixelError, temporalNorm, fitPcaMetric, pcaReprojectionErrorMetric, type PcaView } from '../metrics/index.js';
-import { formatIssues } from '../pipeline/errors.js';
+import { formatIssues } from '../config/issues.js';
 import { effectiveExpected, type GoldenCase, type JsonTensor } from './format.js';
-import { compareArray, compareShape, DEFAULT_TOL } from './compare.js';
-import { fail, inputTensors, labelsOf, pass, type Outcome } from './lossCase.js';
+import { compareArray, compareShape } from './compare.js';
+import { fail, inputTensors, labelsOf, pass, tolOf, type Outcome } from './lossCase.js';
 
 type MetricFn = (c: GoldenCase, ins: Record<string, tf.Tensor>) => tf.Tensor;
 
@@ -51,7 +51,7 @@ export const runMetricCase = (c: GoldenCase): Outcome => {
     if (exp.error) return fail(`expected an error (${(exp.error as { type?: string }).type ?? 'error'}), got an output of shape (${out.shape.join(',')})`);
     const want = exp.output as JsonTensor | undefined;
     if (!want) return fail(`the case has neither expected.output nor expected.error`);
-    const m = compareShape('output', out.shape, want.shape) ?? compareArray('output', out.dataSync(), want.data, DEFAULT_TOL);
+    const m = compareShape('output', out.shape, want.shape) ?? compareArray('output', out.dataSync(), want.data, tolOf(c).value);
     return m ? fail(m) : pass;
   } finally {
     out.dispose();

@@ -44,12 +44,22 @@ describe('singleview formatting', () => {
     expect(Array.from(right(formatForPca(even, sv(null, 'median'))).data)).toEqual([-2, -5, -1, -1, 1, 1, 8, 2]);
   });
 
-  it('with centering, a NaN in any selected keypoint makes the whole row NaN; unselected NaNs do not', () => {
-    const x = m(2, 6, [0, 1, NaN, 3, 4, 5, 0, 1, 2, 3, NaN, NaN]);
+  it('with centering, a NaN in a selected coordinate makes that coordinate NaN in the whole row; unselected NaNs do not', () => {
+    const x = m(2, 6, [0, 1, NaN, NaN, 4, 5, 0, 1, 2, 3, NaN, NaN]);
     for (const c of ['mean', 'median'] as const) {
       const f = right(formatForPca(x, sv([0, 1], c)));
       expect(Array.from(f.data.subarray(0, 4)).every(Number.isNaN)).toBe(true);
       expect(Array.from(f.data.subarray(4)).every(Number.isFinite)).toBe(true);
+    }
+  });
+
+  it('with centering, x and y are centred separately: a label with only x missing keeps the frame\'s y values (as the reference)', () => {
+    // frame 0: keypoint 1 has x = NaN, y = 5; the y's (1, 5, 9) centre to (-4, 0, 4) with mean, median alike
+    const x = m(1, 6, [0, 1, NaN, 5, 6, 9]);
+    for (const c of ['mean', 'median'] as const) {
+      const f = Array.from(right(formatForPca(x, sv(null, c))).data);
+      expect([f[0], f[2], f[4]].every(Number.isNaN)).toBe(true);
+      expect([f[1], f[3], f[5]]).toEqual([-4, 0, 4]);
     }
   });
 
