@@ -35,6 +35,8 @@ export interface Compiled {
   readonly sizes: readonly SizeRule[];
   /** The sources, as parsed and re-printed. */
   readonly printed: Readonly<Record<string, string>>;
+  /** The axes of each definition and of `value`. */
+  readonly axesOf: Readonly<Record<string, readonly Axis[]>>;
 }
 
 class Bad {
@@ -278,5 +280,6 @@ export const compileExpr = (src: ExprSource, env: ExprEnv): Either<ExprIssue[], 
     if (t.op === 'const') constants[name] = { data: Array.from(t.data), axes: t.axes };
     else defs.push(name);
   }
-  return either.right({ value: checked.get('value')!, constants, defs, reads: [...reads], sizes, printed });
+  const axesOf = Object.fromEntries([...checked].map(([name, t]) => [name, t.axes]));
+  return either.right({ value: checked.get('value')!, constants, defs, reads: [...reads], sizes, printed, axesOf });
 };
