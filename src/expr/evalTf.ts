@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Compiled } from './check.js';
 import * as ops from './tfops.js';
+import { OPERATORS } from './functions.js';
 import type { Typed } from './typed.js';
 
 /**
@@ -33,7 +34,8 @@ export const bindSizes = (c: Compiled, axesOf: Readonly<Record<string, readonly 
 
 /** Reshape a node's tensor to the rank of `to`, with 1s at the axes it lacks (axes share one order). */
 const lift = (x: tf.Tensor, from: Typed, to: Typed): tf.Tensor => {
-  if (from.axes.length === to.axes.length) return x;
+  // scalars broadcast as they are: tfjs' kernels have fast scalar paths, not size-1 ones
+  if (from.axes.length === to.axes.length || from.axes.length === 0) return x;
   const shape = to.axes.map((a) => {
     const i = from.axes.findIndex((b) => b.name === a.name);
     return i < 0 ? 1 : x.shape[i];
@@ -70,6 +72,8 @@ export const evalTf = (c: Compiled, inputs: Readonly<Record<string, tf.Tensor>>,
       case 'index':
         return tf.range(0, sizes[n.axis]);
       case 'apply':
+        // x ^ 2 as a product: one fast kernel instead of pow (same value and gradient)
+        if (n.fn === OPERATORS['^'] && n.args[1].op === 'const' && n.args[1].axes.length === 0 && n.args[1].data[0] === 2) return ops.mul(go(n.args[0]), go(n.args[0]));
         return n.fn.tf(...n.args.map((a) => lift(go(a), a, n)));
       case 'reduce': {
         const x = go(n.arg);
