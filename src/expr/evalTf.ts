@@ -8,19 +8,24 @@ import type { Typed } from './typed.js';
  * Axis lengths from the inputs' shapes, checked against each other and against the lengths
  * constants fix; a string names the input, the axis and both lengths when they disagree.
  */
-export const bindSizes = (c: Compiled, axesOf: Readonly<Record<string, readonly string[]>>, shapes: Readonly<Record<string, readonly number[]>>): Record<string, number> | string => {
+export const bindSizes = (
+  c: Compiled,
+  axesOf: Readonly<Record<string, readonly string[]>>,
+  shapes: Readonly<Record<string, readonly number[]>>,
+  label: (name: string) => string = (name) => name,
+): Record<string, number> | string => {
   const sizes: Record<string, number> = {};
   const from: Record<string, string> = {};
   for (const name of c.reads) {
     const axes = axesOf[name];
     const shape = shapes[name];
-    if (shape.length !== axes.length) return `${name} has shape (${shape.join(',')}), expected axes (${axes.join(', ')})`;
+    if (shape.length !== axes.length) return `${label(name)} has shape (${shape.join(',')}), expected axes (${axes.join(', ')})`;
     for (let i = 0; i < axes.length; i++) {
       const a = axes[i];
       if (sizes[a] !== undefined && sizes[a] !== shape[i])
-        return `'${a}' has ${shape[i]} entries in ${name} (${shape.join(',')}) but ${sizes[a]} in ${from[a]}`;
+        return `'${a}' has ${shape[i]} entries in ${label(name)} (${shape.join(',')}) but ${sizes[a]} in ${from[a]}`;
       sizes[a] = shape[i];
-      from[a] = `${name} (${shape.join(',')})`;
+      from[a] = `${label(name)} (${shape.join(',')})`;
     }
   }
   for (const r of c.sizes) {

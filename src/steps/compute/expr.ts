@@ -76,7 +76,7 @@ export const expr: StepDef<ExprParams> = {
       layout: opaqueLayout('expr'),
       expr: { compiled, bindings: names.map((n) => [n, keyOf[n]] as const) },
       check: (shapes) => {
-        const r = bindSizes(compiled, axes, views(shapes));
+        const r = bindSizes(compiled, axes, views(shapes), (n) => keyOf[n]);
         return typeof r === 'string' ? `expr: ${r}` : null;
       },
       apply: (xs) => {
