@@ -217,6 +217,24 @@ export const compileExpr = (src: ExprSource, env: ExprEnv): Either<ExprIssue[], 
         if (n.args.length !== 1 || a.kind !== 'name' || !axisRank.has(a.name)) throw new Bad(fnNode, `${n.fn} takes one axis name (${env.axes.join(', ')})`);
         return n.fn === 'size' ? { op: 'size', axis: a.name, type: 'num', axes: [] } : { op: 'index', axis: a.name, type: 'num', axes: [{ name: a.name }] };
       }
+      case 'wmean': {
+        if (n.args.length < 2) throw new Bad(fnNode, `wmean takes a value, weights and axes: wmean(x, w, keypoints), got ${n.args.length} argument${n.args.length === 1 ? '' : 's'}`);
+        const [x, w] = [go(n.args[0]), go(n.args[1])];
+        for (const [t, a] of [[x, n.args[0]], [w, n.args[1]]] as const) if (t.type !== 'num') throw new Bad(a, `wmean averages numbers, found a condition`);
+        const xw = apply(OPERATORS['*'], [x, w], n, n.args.slice(0, 2));
+        const over = n.args.length > 2 ? n.args.slice(2).map((a) => axisArg(a, xw, 'wmean')) : xw.axes.map((a) => a.name);
+        const num = fold({ op: 'reduce', fn: 'sum', arg: xw, over, type: 'num', axes: xw.axes.filter((a) => !over.includes(a.name)) });
+        // Σ w over the axes as w broadcast to x: w's own axes summed, the others counted
+        const own = over.filter((a) => w.axes.some((b) => b.name === a));
+        let den: Typed = own.length ? fold({ op: 'reduce', fn: 'sum', arg: w, over: own, type: 'num', axes: w.axes.filter((a) => !own.includes(a.name)) }) : w;
+        for (const a of over.filter((a) => !own.includes(a))) {
+          const fixed = xw.axes.find((b) => b.name === a)!.size;
+          den = apply(OPERATORS['*'], [den, fixed === undefined ? { op: 'size', axis: a, type: 'num', axes: [] } : scalar(fixed)], n, [n, n]);
+        }
+        const some = apply(OPERATORS['>'], [den, scalar(0)], n, [n, n]);
+        const safe = apply(FUNCTIONS.where, [some, den, scalar(1)], n, [n, n, n]);
+        return apply(FUNCTIONS.where, [some, apply(OPERATORS['/'], [num, safe], n, [n, n]), scalar(0)], n, [n, n, n]);
+      }
       case 'topk_mean': {
         if (n.args.length !== 3) throw new Bad(fnNode, `topk_mean takes 3 arguments (value, axis, k), got ${n.args.length}`);
         const x = go(n.args[0]);

@@ -87,11 +87,12 @@ export const FUNCTIONS: Readonly<Record<string, Elementwise>> = Object.fromEntri
  * Functions over named axes. `sum`, `mean`, `max`, `min`, `norm`, `any`, `all` take a value and
  * the axes to reduce (none: all of them); `topk_mean(x, axis, k)` averages the k largest values
  * along one axis; `take(x, axis, [i, ...])` picks entries along an axis; `size(axis)` is the
- * axis' length and `index(axis)` the positions 0, 1, … along it.
+ * axis' length and `index(axis)` the positions 0, 1, … along it; `wmean(x, w, axis, ...)` divides
+ * by the weights' sum instead of the element count.
  */
 export const REDUCTIONS = ['sum', 'mean', 'max', 'min', 'norm', 'any', 'all'] as const;
 export type Reduction = (typeof REDUCTIONS)[number];
-export const STRUCTURAL = ['topk_mean', 'take', 'size', 'index'] as const;
+export const STRUCTURAL = ['wmean', 'topk_mean', 'take', 'size', 'index'] as const;
 
 export const REDUCTION_DOCS: Record<Reduction | (typeof STRUCTURAL)[number], string> = {
   sum: 'sum(x, axis, ...): sum over the axes (all when none are named)',
@@ -101,6 +102,7 @@ export const REDUCTION_DOCS: Record<Reduction | (typeof STRUCTURAL)[number], str
   norm: 'norm(x, axis, ...): Euclidean norm over the axes; gradient 0 where the norm is 0',
   any: 'any(c, axis, ...): some element holds',
   all: 'all(c, axis, ...): every element holds',
+  wmean: 'wmean(x, w, axis, ...): Σ w·x / Σ w over the axes (w broadcast to x): the mean over valid (w = 1) or softly weighted elements; 0, with zero gradient, where Σ w = 0',
   topk_mean: 'topk_mean(x, axis, k): mean of the k largest values along the axis; only those get a gradient',
   take: 'take(x, axis, [i0, i1, ...]): entries i0, i1, ... along the axis (e.g. parents of joints)',
   size: 'size(axis): the number of entries along the axis',

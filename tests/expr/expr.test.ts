@@ -180,3 +180,29 @@ describe('expressions: gradients at kinks and zeros', () => {
     expect(grad1('topk_mean(x * x, keypoints, 2)', [1, 3, -2, 0.5])).toEqual([0, 3, -2, 0]);
   });
 });
+
+describe('expressions: wmean, the mean over the weights’ sum', () => {
+  const c = compile('wmean(x, z, batch)');
+  it('is Σ w·x / Σ w per remaining element (float64 reference and tfjs), 0 where the weights sum to 0', () => {
+    fc.assert(
+      fc.property(point, fc.constantFrom([0, 0], [0, 1], [0.5, 1]), (ins, w) => {
+        const z = Float64Array.from(w);
+        const want = Array.from({ length: K }, (_, k) => (w[0] + w[1] > 0 ? (w[0] * ins.x[k] + w[1] * ins.x[K + k]) / (w[0] + w[1]) : 0));
+        const ref = js(c, { ...ins, z });
+        ref.data.forEach((v, k) => expect(v).toBeCloseTo(want[k], 12));
+        const got = tfValue(c, { ...ins, z });
+        got.forEach((v, k) => expect(v).toBeCloseTo(want[k], 5));
+        const g = tfGrad(c, { ...ins, z }, 'x');
+        expect(g.every(Number.isFinite)).toBe(true);
+        if (w[0] + w[1] === 0) expect(Array.from(g, Math.abs)).toEqual(Array(B * K).fill(0));
+      }),
+      { numRuns: 30 },
+    );
+  });
+  it('counts the axes the weights lack: wmean(x, y) over (batch, keypoints) divides by B·Σ y', () => {
+    const c2 = compile('wmean(x, y)');
+    const ins = { x: Float64Array.from([1, 2, 3, 4, 5, 6]), y: Float64Array.from([1, 0, 3]), z: Float64Array.from([1, 1]) };
+    expect(js(c2, ins).data[0]).toBeCloseTo((1 * 1 + 3 * 3 + 4 * 1 + 6 * 3) / (2 * 4), 12);
+    expect(tfValue(c2, ins)[0]).toBeCloseTo((1 * 1 + 3 * 3 + 4 * 1 + 6 * 3) / (2 * 4), 5);
+  });
+});
