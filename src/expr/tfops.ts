@@ -5,13 +5,15 @@ import '../ops/zeroGradients.js';
  * Differentiable building blocks whose gradients never turn a zero cotangent into NaN.
  * `where(c, a, b)` sends a zero cotangent to the branch it did not take; if that branch
  * holds `log(0)` or `1/0`, autodiff's `0 · ∞` would be NaN. Every op here whose derivative
- * can be infinite passes on `0` wherever the incoming cotangent is exactly 0.
+ * can be infinite clips it to ±(largest float32) first, so a zero cotangent passes on as 0.
  */
 /** tf.customGrad with typed arguments (its declared signature mixes tensors and the save function). */
 const custom = <A extends tf.Tensor[]>(f: (...args: [...A, tf.GradSaveFunc]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[] }) =>
   tf.customGrad(f as never) as unknown as (...args: A) => tf.Tensor;
 
-const flow = (dy: tf.Tensor, d: tf.Tensor): tf.Tensor => tf.where(dy.equal(0), tf.zerosLike(dy), dy.mul(d));
+const flow = (dy: tf.Tensor, d: tf.Tensor): tf.Tensor => dy.mul(d.clipByValue(-F32_MAX, F32_MAX));
+/** An infinite derivative is clipped to the largest float32: times a zero cotangent it gives 0, not NaN (two fast kernels, not a select). */
+const F32_MAX = 3.4028234663852886e38;
 
 /** Sum a gradient back to an operand's (same-rank, size-1-broadcast) shape. */
 export const unbroadcast = (g: tf.Tensor, shape: readonly number[]): tf.Tensor => {
