@@ -1,6 +1,7 @@
 import { weightOf } from '../pipeline/loss.js';
 import type { StepSpec } from '../pipeline/step.js';
-import { loadChecked } from './check.js';
+import { loadChecked, EXPLAIN_USAGE } from './check.js';
+import { guardSync, type Out } from './guard.js';
 import { exprOf, type ExprStep } from '../steps/compute/expr.js';
 import { axesStr } from '../expr/index.js';
 import { namedAxes } from '../pipeline/keys.js';
@@ -49,8 +50,9 @@ const pipelineLines = (r: LossRecord): string[] => {
  * parameters each step takes, the keys it reads, its weight next to its log_weight, the
  * epsilon its rectify step applies and, for PCA, the fitted state.
  */
-export const explainCommand = (argv: readonly string[], out: (line: string) => void = console.log): number => {
-  const r = loadChecked(argv, out, 'usage: poseloss explain <config.yaml> [--labels CollectedData.csv]');
+export const explainCommand = (argv: readonly string[], out: Out = console.log, err: Out = console.error): number =>
+  guardSync(err, () => {
+  const r = loadChecked(argv, err, EXPLAIN_USAGE);
   if (!r) return 2;
   for (const l of r.losses) {
     const rec = l.record;
@@ -79,4 +81,4 @@ export const explainCommand = (argv: readonly string[], out: (line: string) => v
     }
   }
   return 0;
-};
+});
