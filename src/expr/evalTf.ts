@@ -52,12 +52,37 @@ const lift = (x: tf.Tensor, from: Typed, to: Typed): tf.Tensor => {
  * The differentiable tfjs evaluator. `inputs` hold tensors shaped as their axes; `sizes`
  * comes from `bindSizes`. Definitions used twice are computed once.
  */
-export const evalTf = (c: Compiled, inputs: Readonly<Record<string, tf.Tensor>>, sizes: Readonly<Record<string, number>>): tf.Tensor => {
+export const evalTf = (
+  c: Compiled,
+  inputs: Readonly<Record<string, tf.Tensor>>,
+  sizes: Readonly<Record<string, number>>,
+  /** Inputs no gradient is asked for (targets, weights): values depending only on them get none computed. */
+  constantInputs: ReadonlySet<string> = new Set(),
+): tf.Tensor => {
   const memo = new Map<Typed, tf.Tensor>();
+  const constant = new Map<Typed, boolean>();
+  const isConstant = (n: Typed): boolean => {
+    let v = constant.get(n);
+    if (v === undefined) {
+      v =
+        n.op === 'input'
+          ? constantInputs.has(n.name)
+          : n.op === 'def'
+            ? isConstant(n.body)
+            : n.op === 'apply'
+              ? n.args.every(isConstant)
+              : n.op === 'reduce' || n.op === 'topk' || n.op === 'take'
+                ? isConstant(n.arg)
+                : true;
+      constant.set(n, v);
+    }
+    return v;
+  };
   const go = (n: Typed): tf.Tensor => {
     const hit = memo.get(n);
     if (hit) return hit;
-    const v = compute(n);
+    // a fresh tensor, so that the mark stays with this evaluation (an input: a view of it)
+    const v = isConstant(n) ? ops.markConstant(n.op === 'input' ? inputs[n.name].reshape(inputs[n.name].shape) : compute(n)) : compute(n);
     memo.set(n, v);
     return v;
   };
@@ -79,7 +104,7 @@ export const evalTf = (c: Compiled, inputs: Readonly<Record<string, tf.Tensor>>,
       case 'apply':
         // x ^ 2 as a product: one fast kernel instead of pow (same value and gradient)
         if (n.fn === OPERATORS['^'] && n.args[1].op === 'const' && n.args[1].axes.length === 0 && n.args[1].data[0] === 2) return ops.mul(go(n.args[0]), go(n.args[0]));
-        return n.fn.tf(...n.args.map((a) => lift(go(a), a, n)));
+        return n.fn.tf(...n.args.map((a) => (isConstant(a) ? ops.markConstant(lift(go(a), a, n)) : lift(go(a), a, n))));
       case 'reduce': {
         const x = go(n.arg);
         const axes = n.over.map((a) => axisOf(n.arg, a));

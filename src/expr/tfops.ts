@@ -22,19 +22,47 @@ export const unbroadcast = (g: tf.Tensor, shape: readonly number[]): tf.Tensor =
   return axes.length ? g.sum(axes, true) : g;
 };
 
+/**
+ * Tensors made in one evaluation that depend on no differentiated input (targets, weights,
+ * constants): an op computes no gradient for them. Only tensors created during that
+ * evaluation are marked (an input is marked through a fresh view of it), so a caller's
+ * tensor is never mistaken for a constant elsewhere; entries vanish with their tensors.
+ */
+const constants = new WeakSet<tf.Tensor>();
+export const markConstant = (x: tf.Tensor): tf.Tensor => (constants.add(x), x);
+const isConstant = (x: tf.Tensor): boolean => constants.has(x);
+
 const unary =
   (f: (x: tf.Tensor) => tf.Tensor, d: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) =>
   (x: tf.Tensor): tf.Tensor =>
-    custom<[tf.Tensor]>((x, save) => {
-      const y = f(x);
-      save([x, y]);
-      return { value: y, gradFunc: (dy: tf.Tensor, [x, y]: tf.Tensor[]) => flow(dy, d(x, y)) };
-    })(x);
+    isConstant(x)
+      ? f(x)
+      : custom<[tf.Tensor]>((x, save) => {
+          const y = f(x);
+          save([x, y]);
+          return { value: y, gradFunc: (dy: tf.Tensor, [x, y]: tf.Tensor[]) => flow(dy, d(x, y)) };
+        })(x);
+
+type Partial = (a: tf.Tensor, b: tf.Tensor, y: tf.Tensor) => tf.Tensor;
 
 const binary =
-  (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, da: (a: tf.Tensor, b: tf.Tensor, y: tf.Tensor) => tf.Tensor, db: (a: tf.Tensor, b: tf.Tensor, y: tf.Tensor) => tf.Tensor) =>
-  (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
-    custom<[tf.Tensor, tf.Tensor]>((a, b, save) => {
+  (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, da: Partial, db: Partial) =>
+  (a: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+    const [ca, cb] = [isConstant(a), isConstant(b)];
+    if (ca && cb) return f(a, b);
+    // one side constant: only the other side's gradient is computed
+    if (ca || cb) {
+      const [x, c] = ca ? [b, a] : [a, b];
+      const d = ca ? db : da;
+      const ab = (x: tf.Tensor, c: tf.Tensor): [tf.Tensor, tf.Tensor] => (ca ? [c, x] : [x, c]);
+      // the constant is saved too: the caller's scope disposes it before the backward pass
+      return custom<[tf.Tensor]>((x, save) => {
+        const y = f(...ab(x, c));
+        save([x, y, c]);
+        return { value: y, gradFunc: (dy: tf.Tensor, [x, y, c]: tf.Tensor[]) => unbroadcast(flow(dy, d(...ab(x, c), y)), x.shape) };
+      })(x);
+    }
+    return custom<[tf.Tensor, tf.Tensor]>((a, b, save) => {
       const y = f(a, b);
       save([a, b, y]);
       return {
@@ -42,6 +70,7 @@ const binary =
         gradFunc: (dy: tf.Tensor, [a, b, y]: tf.Tensor[]) => [unbroadcast(flow(dy, da(a, b, y)), a.shape), unbroadcast(flow(dy, db(a, b, y)), b.shape)],
       };
     })(a, b);
+  };
 
 const positive = (x: tf.Tensor) => x.greater(0);
 

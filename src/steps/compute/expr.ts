@@ -67,6 +67,7 @@ export const expr: StepDef<ExprParams> = {
     // targets before predictions, as every compute lists them
     const names = [...used.filter((n) => role(n) === 'target'), ...used.filter((n) => role(n) === 'prediction')];
     const of = names.map((n) => keyOf[n]);
+    const targets = new Set(names.filter((n) => role(n) === 'target'));
     const views = (shapes: readonly (readonly number[])[]) => Object.fromEntries(names.map((n, i) => [n, namedShape(keyOf[n], shapes[i])]));
     const built: BuiltCompute & { expr: ExprStep } = {
       phase: 'compute',
@@ -82,7 +83,7 @@ export const expr: StepDef<ExprParams> = {
       apply: (xs) => {
         const sizes = bindSizes(compiled, axes, views(xs.map((x) => x.shape))) as Record<string, number>;
         const ins = Object.fromEntries(names.map((n, i) => [n, xs[i].reshape(namedShape(keyOf[n], xs[i].shape))]));
-        return evalTf(compiled, ins, sizes);
+        return evalTf(compiled, ins, sizes, targets);
       },
     };
     return either.right(built);
