@@ -48,6 +48,44 @@ const lift = (x: tf.Tensor, from: Typed, to: Typed): tf.Tensor => {
   return x.reshape(shape);
 };
 
+const structures = new WeakMap<Typed, string>();
+/** A node's structure as a string: equal strings compute equal values (definitions are looked through). */
+const structureOf = (n: Typed): string => {
+  let k = structures.get(n);
+  if (k === undefined) {
+    const axes = n.axes.map((a) => `${a.name}${a.size ?? ''}`).join(',');
+    switch (n.op) {
+      case 'const':
+        k = `c[${axes}:${n.type}:${Array.from(n.data).join(',')}]`;
+        break;
+      case 'input':
+        k = `i:${n.name}`;
+        break;
+      case 'def':
+        k = structureOf(n.body);
+        break;
+      case 'size':
+      case 'index':
+        k = `${n.op}:${n.axis}`;
+        break;
+      case 'apply':
+        k = `${n.fn.name}(${n.args.map(structureOf).join(';')})`;
+        break;
+      case 'reduce':
+        k = `r:${n.fn}(${structureOf(n.arg)};${n.over.join(',')})`;
+        break;
+      case 'topk':
+        k = `topk(${structureOf(n.arg)};${n.axis};${n.k})`;
+        break;
+      case 'take':
+        k = `take(${structureOf(n.arg)};${n.axis};${n.index.join(',')})`;
+        break;
+    }
+    structures.set(n, k);
+  }
+  return k;
+};
+
 /**
  * The differentiable tfjs evaluator. `inputs` hold tensors shaped as their axes; `sizes`
  * comes from `bindSizes`. Definitions used twice are computed once.
@@ -59,7 +97,7 @@ export const evalTf = (
   /** Inputs no gradient is asked for (targets, weights): values depending only on them get none computed. */
   constantInputs: ReadonlySet<string> = new Set(),
 ): tf.Tensor => {
-  const memo = new Map<Typed, tf.Tensor>();
+  const memo = new Map<string, tf.Tensor>();
   const constant = new Map<Typed, boolean>();
   const isConstant = (n: Typed): boolean => {
     let v = constant.get(n);
@@ -79,11 +117,13 @@ export const evalTf = (
     return v;
   };
   const go = (n: Typed): tf.Tensor => {
-    const hit = memo.get(n);
+    // identical subexpressions (by structure, e.g. (θ/ε)^e in two definitions) are computed once
+    const key = structureOf(n);
+    const hit = memo.get(key);
     if (hit) return hit;
     // a fresh tensor, so that the mark stays with this evaluation (an input: a view of it)
     const v = isConstant(n) ? ops.markConstant(n.op === 'input' ? inputs[n.name].reshape(inputs[n.name].shape) : compute(n)) : compute(n);
-    memo.set(n, v);
+    memo.set(key, v);
     return v;
   };
   const axisOf = (n: Typed, name: string) => n.axes.findIndex((a) => a.name === name);
