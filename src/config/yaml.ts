@@ -1,4 +1,5 @@
-import * as fs from 'node:fs';
+/** `node:fs`, loaded when a file is read (Node ≥ 20.16), so that this module, and parseYaml with it, loads in a browser; readYaml is exported by `poseloss/node`. */
+const nodeFs = () => process.getBuiltinModule('node:fs');
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import * as YAML from 'yaml';
@@ -134,6 +135,7 @@ export const parseYaml = (text: unknown, file: string): Either<PoselossIssue[], 
 };
 
 export const readYaml = (file: string): Either<PoselossIssue[], unknown> => {
+  const fs = nodeFs();
   let text: string;
   try {
     const st = fs.statSync(file);
