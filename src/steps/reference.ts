@@ -144,11 +144,13 @@ export const casesOf = (
   opts: CaseOptions,
   spec: Arbitrary<StepSpec>,
   values: (key: InputKey, d: KeyDims) => Arbitrary<Plain> = (key, d) => valuesArb(fc, key, d),
+  keys: (spec: StepSpec) => string[] = ofKeys,
 ): Arbitrary<StepCase> =>
-  fc.tuple(spec, dimsOf(fc, opts)).chain(([s, d]) =>
+  fc.tuple(spec, dimsOf(fc, opts)).chain(([s, d]) => {
     // keys a transform makes are drawn by the transform's case
-    fc.tuple(...ofKeys(s).filter(isInputKey).map((k) => values(k, d))).map((xs): StepCase => ({ spec: s, inputs: Object.fromEntries(ofKeys(s).filter(isInputKey).map((k, i) => [k, xs[i]])) })),
-  );
+    const read = keys(s).filter(isInputKey);
+    return fc.tuple(...read.map((k) => values(k, d))).map((xs): StepCase => ({ spec: s, inputs: Object.fromEntries(read.map((k, i) => [k, xs[i]])) }));
+  });
 
 /** A compute reading a [target, prediction] pair of equal shapes, with its own parameters. */
 export const pairCases = (fc: FastCheck, compute: string, kinds: readonly KeyKind[], params: Arbitrary<Record<string, unknown>> = fc.constant({}), opts: CaseOptions = {}): Arbitrary<StepCase> =>
