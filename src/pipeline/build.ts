@@ -2,7 +2,7 @@ import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import { issue, type PoselossIssue } from '../config/issues.js';
 import { INPUT_KINDS, type KeyKind } from './keys.js';
-import { planOf, run, type KernelMatcher } from './interpret.js';
+import { checkInputs, planOf, run, type KernelMatcher } from './interpret.js';
 import { weightOf, type Loss } from './loss.js';
 import type { BuildContext, BuiltCompute, BuiltStep, Labels, PipelineSoFar, StepSpec } from './step.js';
 
@@ -81,6 +81,7 @@ export const buildPipelineWith = (deps: PipelineDeps, name: string, logWeight: n
   const reads = [...plan.required, ...plan.optional];
   return either.right(
     Object.assign(fn, {
+      checkInputs: (inputs: Parameters<Loss>[0]) => void checkInputs(plan, inputs),
       lossName: name,
       logWeight,
       weight: weightOf(logWeight),

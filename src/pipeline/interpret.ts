@@ -3,7 +3,7 @@ import '../ops/zeroGradients.js';
 import { reluKeepNaN } from '../ops/relu.js';
 import { keepValid } from '../ops/select.js';
 import { LossInputError, shapeStr } from '../config/issues.js';
-import { expectedRank, gridShape, isPredictionKey, keypointCount, type KeyKind } from './keys.js';
+import { axesOf, expectedRank, gridShape, INPUT_DTYPE, isPredictionKey, keypointCount, type KeyKind } from './keys.js';
 import type { Inputs, Stage } from './inputs.js';
 import { stageName } from './inputs.js';
 import type { LossResult } from './loss.js';
@@ -68,8 +68,12 @@ export const planOf = (
   return match ? { ...plan, fused: match(plan) } : plan;
 };
 
-/** Check presence, ranks and shapes of the inputs up front; messages name the loss, the keys and both shapes. */
-const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readonly number[]> => {
+/**
+ * Check presence, dtypes, ranks and shapes of the inputs up front, before any tensor is made
+ * (an error thrown later inside tf.grad would leave the tape's saved tensors behind); messages
+ * name the loss, the keys and both shapes.
+ */
+export const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readonly number[]> => {
   const shapes = new Map<string, readonly number[]>();
   const fail = (msg: string): never => {
     throw new LossInputError(`${p.name}: ${msg}`);
@@ -81,11 +85,16 @@ const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readonly numb
       fail(`missing input '${key}' (it reads ${p.required.map((k) => `'${k}'`).join(', ')})`);
     }
     if (!(x instanceof tf.Tensor)) fail(`input '${key}' is not a tensor`);
+    if (x!.isDisposed) fail(`input '${key}' is a disposed tensor (it was disposed before this call)`);
+    if (x!.dtype !== INPUT_DTYPE) fail(`${key} ${shapeStr(x!.shape)}: expected dtype ${INPUT_DTYPE}, got ${x!.dtype} (cast it with .toFloat())`);
     const kind = p.kinds[key];
     const rank = expectedRank(key);
     if (rank !== null && x!.rank !== rank) fail(`${key} ${shapeStr(x!.shape)}: expected rank ${rank}`);
     if (kind === 'flat' && (x!.shape[1] as number) % 2 !== 0) fail(`${key} ${shapeStr(x!.shape)}: expected an even number of columns (x, y per keypoint), got ${x!.shape[1]}`);
     if (x!.shape[0] === 0) fail(`${key} ${shapeStr(x!.shape)}: an empty batch (0 frames)`);
+    const zero = x!.shape.indexOf(0);
+    // one rule for every path: a zero-size axis is rejected here, before any tensor is made
+    if (zero >= 0) fail(`${key} ${shapeStr(x!.shape)}: axis ${axesOf(key)?.[zero] ?? zero} has size 0 (every axis needs at least 1 element)`);
     shapes.set(key, x!.shape);
   }
   for (const t of p.transforms) {

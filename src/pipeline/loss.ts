@@ -27,6 +27,8 @@ export interface LossResult {
  */
 export interface Loss<K extends string = string> {
   (inputs: Inputs<K>, stage?: Stage): LossResult;
+  /** Throw the `LossInputError` a call on these inputs would throw, making no tensor (a factory checks every loss before running any). */
+  readonly checkInputs: (inputs: Inputs<K>) => void;
   readonly lossName: string;
   readonly logWeight: number;
   readonly weight: number;
