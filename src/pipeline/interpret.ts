@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '../ops/zeroGradients.js';
 import { reluKeepNaN } from '../ops/relu.js';
 import { keepValid } from '../ops/select.js';
+import { safeSum } from '../ops/safeSum.js';
 import { LossInputError, shapeStr } from '../config/issues.js';
 import { axesOf, expectedRank, gridShape, INPUT_DTYPE, isPredictionKey, keypointCount, type KeyKind } from './keys.js';
 import type { Inputs, Stage } from './inputs.js';
@@ -187,6 +188,6 @@ const reference = (p: Plan, env: ReadonlyMap<string, tf.Tensor>): tf.Scalar => {
       v = reluKeepNaN(v.sub(eps));
     }
     if (valid) v = keepValid(valid, v);
-    const count = drop && drop.size > 0 ? drop.sum().mul(v.size / drop.size) : tf.scalar(drop ? 0 : v.size);
+    const count = drop && drop.size > 0 ? safeSum(drop).mul(v.size / drop.size) : tf.scalar(drop ? 0 : v.size);
     return p.reduce.reduce(v, count) as tf.Scalar;
 };

@@ -5,6 +5,7 @@ import type { BuiltCompute, StepDef } from '../../pipeline/step.js';
 import { framePairs, pairLayout } from '../../pipeline/layout.js';
 import type { KeyKind } from '../../pipeline/keys.js';
 import { safeNorm } from '../../ops/safeNorm.js';
+import { blockSum } from '../../ops/blockSum.js';
 import { klPerMap, KL_OFFSET } from '../../ops/kl.js';
 import { Of, stepCodec, resolveKeys } from '../common.js';
 import { toPairs } from '../../ops/pairs.js';
@@ -44,7 +45,7 @@ export const temporalNorm = temporalStep('temporal_norm', 'distance moved by eac
 
 /** Per-pixel mean of (p[t] − p[t+1])² per map (no ×H·W, as the reference). */
 export const temporalHeatmapMse = temporalStep('temporal_heatmap_mse', 'mean over pixels of the squared change of each map between frames', 'heatmaps', (now, next) =>
-  now.sub(next).square().mean([-2, -1]),
+  blockSum(now.sub(next).square(), 2).div(now.shape[now.rank - 2]! * now.shape[now.rank - 1]!),
 );
 
 /** KL(p[t+1] + 1e-10 ‖ p[t] + 1e-10) per map. */
