@@ -1,6 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { blockSum } from './blockSum.js';
 
+/** What a compute taking logs of maps needs of them (BuiltCompute.domain): a NaN loss is reported once with it. */
+export const LOG_DOMAIN = 'non-negative, finite maps: it takes their logs (use maps after a softmax; raw logits go negative)';
+
 /** The reference adds this to both distributions before taking logs (no renormalisation). */
 export const KL_OFFSET = 1e-10;
 

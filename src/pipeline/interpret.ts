@@ -145,6 +145,7 @@ export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult =
     if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
 
     const loss = fused ? fused.run(env) : reference(p, env);
+    reportOutsideDomain(p, loss);
     const weight = tf.scalar(p.weight);
     const weighted = loss.mul(weight) as tf.Scalar;
     const s = stageName(stage);
@@ -158,6 +159,28 @@ export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult =
       ],
     };
   });
+};
+
+/** Plans (built losses) already warned that their loss was NaN: once each. */
+const warnedNaN = new WeakSet<Plan>();
+
+/**
+ * A compute that declares what its inputs must hold (logs of maps: non-negative, finite) says
+ * so once when its loss comes out NaN, on either path. The scalar is read asynchronously (a
+ * 4-byte read on cpu/wasm, no stall on a GPU backend), and no more after the warning.
+ */
+const reportOutsideDomain = (p: Plan, loss: tf.Scalar): void => {
+  const { domain } = p.compute;
+  if (!domain || warnedNaN.has(p)) return;
+  const preds = p.compute.of.filter((_, i) => p.compute.roles[i] === 'prediction');
+  loss.data().then(
+    (v) => {
+      if (!Number.isNaN(v[0]) || warnedNaN.has(p)) return;
+      warnedNaN.add(p);
+      console.warn(`poseloss: ${p.name} is NaN: ${p.compute.name} needs ${preds.join(', ')} to hold ${domain} (this warning is shown once)`);
+    },
+    () => undefined,
+  );
 };
 
 /** The tfjs-ops interpretation of a plan (differentiable by autodiff); fused kernels are checked against it. */

@@ -6,12 +6,12 @@ import { framePairs, pairLayout } from '../../pipeline/layout.js';
 import type { KeyKind } from '../../pipeline/keys.js';
 import { safeNorm } from '../../ops/safeNorm.js';
 import { blockSum } from '../../ops/blockSum.js';
-import { klPerMap, KL_OFFSET } from '../../ops/kl.js';
+import { klPerMap, KL_OFFSET, LOG_DOMAIN } from '../../ops/kl.js';
 import { Of, stepCodec, resolveKeys } from '../common.js';
 import { toPairs } from '../../ops/pairs.js';
 
 /** A compute over consecutive frames (t, t+1) of one prediction: output (B−1, K), vectorised over t. */
-const temporalStep = (name: string, doc: string, kind: KeyKind, formula: (now: tf.Tensor, next: tf.Tensor) => tf.Tensor): StepDef => {
+const temporalStep = (name: string, doc: string, kind: KeyKind, formula: (now: tf.Tensor, next: tf.Tensor) => tf.Tensor, domain?: string): StepDef => {
   const codec = stepCodec('compute', name, { of: Of }, { of: kind === 'flat' ? 'keypoints_pred' : 'heatmaps_pred' });
   return {
     phase: 'compute',
@@ -32,6 +32,7 @@ const temporalStep = (name: string, doc: string, kind: KeyKind, formula: (now: t
             const [now, next] = framePairs(x);
             return formula(now, next);
           },
+          domain,
         }),
       )(resolveKeys(p.of as string | string[], ctx, name, 1, [kind])),
   };
@@ -50,5 +51,5 @@ export const temporalHeatmapMse = temporalStep('temporal_heatmap_mse', 'mean ove
 
 /** KL(p[t+1] + 1e-10 ‖ p[t] + 1e-10) per map. */
 export const temporalHeatmapKl = temporalStep('temporal_heatmap_kl', 'KL(map at t+1 ‖ map at t) per keypoint', 'heatmaps', (now, next) =>
-  klPerMap(next.add(KL_OFFSET), now.add(KL_OFFSET)),
+  klPerMap(next.add(KL_OFFSET), now.add(KL_OFFSET)), LOG_DOMAIN,
 );
