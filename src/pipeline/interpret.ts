@@ -3,6 +3,7 @@ import '../ops/zeroGradients.js';
 import { reluKeepNaN } from '../ops/relu.js';
 import { keepValid } from '../ops/select.js';
 import { safeSum } from '../ops/safeSum.js';
+import { nanGradientUnlessFinite } from '../ops/nanGradient.js';
 import { LossInputError, shapeStr } from '../config/issues.js';
 import { axesOf, expectedRank, gridShape, INPUT_DTYPE, isPredictionKey, keypointCount, type KeyKind } from './keys.js';
 import type { Inputs, Stage } from './inputs.js';
@@ -129,6 +130,9 @@ export const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readon
   return shapes;
 };
 
+/** Whether a gradient is being recorded (inside tf.grad / an optimizer step). */
+const recordingGradients = (): boolean => (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+
 /** Multiply optional weights. */
 const product = (ws: tf.Tensor[]): tf.Tensor | null => (ws.length === 0 ? null : ws.reduce((a, b) => a.mul(b)));
 
@@ -142,9 +146,12 @@ export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult =
     const env = new Map<string, tf.Tensor>();
     for (const k of [...p.required, ...p.optional]) if (inputs[k]) env.set(k, inputs[k]!);
     const fused = p.fused?.available() ? p.fused : null;
+    const guard: { loss?: tf.Tensor } = {};
+    if (!fused && recordingGradients()) for (const k of p.differentiable) if (env.has(k)) env.set(k, nanGradientUnlessFinite(env.get(k)!, guard));
     if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
 
     const loss = fused ? fused.run(env) : reference(p, env);
+    guard.loss = loss;
     reportOutsideDomain(p, loss);
     const weight = tf.scalar(p.weight);
     const weighted = loss.mul(weight) as tf.Scalar;

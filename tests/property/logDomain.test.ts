@@ -82,7 +82,7 @@ describe('training a small softmax-headed model with each heatmap loss', () => {
     };
     const first = tf.tidy(() => value().dataSync()[0]);
     const opt = tf.train.sgd(name.startsWith('temporal') ? 10 : 0.5);
-    for (let i = 0; i < 300; i++) tf.dispose(opt.minimize(value, true, [w]));
+    for (let i = 0; i < 300; i++) tf.dispose(opt.minimize(value, true, [w])!);
     const last = tf.tidy(() => value().dataSync()[0]);
     const ws = w.dataSync();
     expect(ws.every(Number.isFinite), 'weights finite').toBe(true);
