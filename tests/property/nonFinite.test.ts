@@ -4,8 +4,9 @@
  * the tfjs-ops path agree on whether the loss is finite, and on its value when it is; a
  * non-finite loss has a NaN gradient in every entry on both paths; where the loss is finite the
  * gradients agree (±1e30 is finite, but its square overflows float32: norms are scaled, so
- * temporal, rmse and euclidean_3d stay finite on both paths).
+ * temporal, rmse and euclidean_3d stay finite on both paths); no call leaves a tensor behind.
  */
+import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LOSS_NAMES, close, gradients, lossCaseArb, lossOf, make, predictionKeys, runs, unfused, withValue, type Inputs } from './arbitraries.js';
@@ -21,9 +22,11 @@ describe('a non-finite or huge prediction element: fused and tfjs-ops paths agre
         const keys = predictionKeys(fused, lc.inputs);
         const key = keys[which % keys.length];
         const inputs: Inputs = { ...lc.inputs, [key]: withValue(lc.inputs[key], at % lc.inputs[key].data.length, bad) };
+        const n0 = tf.memory().numTensors;
         const [vf, vo] = [lossOf(fused, inputs), lossOf(ops, inputs)];
         expect(Number.isFinite(vf), `finite? fused ${vf}, tfjs ops ${vo}`).toBe(Number.isFinite(vo));
         const [gf, go] = [gradients(fused, inputs), gradients(ops, inputs)];
+        expect(tf.memory().numTensors, 'tensors left by the calls and gradients').toBe(n0);
         if (!Number.isFinite(vf)) {
           for (const k of keys)
             for (const [path, g] of [['fused', gf[k]], ['tfjs ops', go[k]]] as const)
