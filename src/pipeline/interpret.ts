@@ -3,7 +3,7 @@ import '../ops/zeroGradients.js';
 import { reluKeepNaN } from '../ops/relu.js';
 import { keepValid } from '../ops/select.js';
 import { safeSum } from '../ops/safeSum.js';
-import { nanGradientUnlessFinite } from '../ops/nanGradient.js';
+import { guardInput, markLoss, type NaNGuard } from '../ops/nanGradient.js';
 import { LossInputError, shapeStr } from '../config/issues.js';
 import { axesOf, expectedRank, gridShape, INPUT_DTYPE, isPredictionKey, keypointCount, type KeyKind } from './keys.js';
 import type { Inputs, Stage } from './inputs.js';
@@ -146,12 +146,12 @@ export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult =
     const env = new Map<string, tf.Tensor>();
     for (const k of [...p.required, ...p.optional]) if (inputs[k]) env.set(k, inputs[k]!);
     const fused = p.fused?.available() ? p.fused : null;
-    const guard: { loss?: tf.Tensor } = {};
-    if (!fused && recordingGradients()) for (const k of p.differentiable) if (env.has(k)) env.set(k, nanGradientUnlessFinite(env.get(k)!, guard));
+    // the non-finite rule on the tfjs-ops path: a non-finite loss gives an all-NaN gradient (the kernels do it from their value)
+    const guard: NaNGuard | null = !fused && recordingGradients() ? {} : null;
+    if (guard) for (const k of p.differentiable) if (env.has(k)) env.set(k, guardInput(env.get(k)!, guard));
     if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
 
-    const loss = fused ? fused.run(env) : reference(p, env);
-    guard.loss = loss;
+    const loss = fused ? fused.run(env) : guard ? (markLoss(reference(p, env), guard) as tf.Scalar) : reference(p, env);
     reportOutsideDomain(p, loss);
     const weight = tf.scalar(p.weight);
     const weighted = loss.mul(weight) as tf.Scalar;

@@ -45,3 +45,17 @@ describe('a non-finite or huge prediction element: fused and tfjs-ops paths agre
     );
   });
 });
+
+describe('the rule holds when the differentiated function disposes the loss itself', () => {
+  it.each([true, false])('regression, tf.grad of tf.tidy(() => weighted) (fused %s): all NaN, nothing left', (isFused) => {
+    const loss = isFused ? make('regression') : unfused(make('regression'));
+    const t = tf.tensor2d([[1, 2, 3, 4]]);
+    const p = tf.tensor2d([[NaN, 2, 3, 5]]);
+    const n0 = tf.memory().numTensors;
+    const g = tf.grad((x: tf.Tensor) => tf.tidy(() => loss({ keypoints_targ: t, keypoints_pred: x }).weighted))(p);
+    expect(Array.from(g.dataSync()).every(Number.isNaN)).toBe(true);
+    g.dispose();
+    expect(tf.memory().numTensors).toBe(n0);
+    tf.dispose([t, p]);
+  });
+});
