@@ -4,6 +4,7 @@ import { reluKeepNaN } from '../ops/relu.js';
 import { keepValid } from '../ops/select.js';
 import { safeSum } from '../ops/safeSum.js';
 import { guardInput, markLoss, type NaNGuard } from '../ops/nanGradient.js';
+import { recordingGradients } from '../ops/recording.js';
 import { LossInputError, shapeStr } from '../config/issues.js';
 import { axesOf, expectedRank, gridShape, INPUT_DTYPE, isPredictionKey, keypointCount, type KeyKind } from './keys.js';
 import type { Inputs, Stage } from './inputs.js';
@@ -129,9 +130,6 @@ export const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readon
   }
   return shapes;
 };
-
-/** Whether a gradient is being recorded (inside tf.grad / an optimizer step). */
-const recordingGradients = (): boolean => (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
 
 /** Multiply optional weights. */
 const product = (ws: tf.Tensor[]): tf.Tensor | null => (ws.length === 0 ? null : ws.reduce((a, b) => a.mul(b)));
