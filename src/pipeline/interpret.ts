@@ -71,12 +71,15 @@ export const planOf = (
   return match ? { ...plan, fused: match(plan) } : plan;
 };
 
+/** The plan's fused kernel if it runs on the current backend, else null (the tfjs-ops path runs). */
+export const activeFused = (p: Plan): Fused | null => (p.fused?.available() ? p.fused : null);
+
 /**
  * Check presence, dtypes, ranks and shapes of the inputs up front, before any tensor is made
  * (an error thrown later inside tf.grad would leave the tape's saved tensors behind); messages
  * name the loss, the keys and both shapes.
  */
-export const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readonly number[]> => {
+export const checkInputs = (p: Plan, inputs: Inputs<string, string>): Map<string, readonly number[]> => {
   const shapes = new Map<string, readonly number[]>();
   const fail = (msg: string): never => {
     throw new LossInputError(`${p.name}: ${msg}`);
@@ -138,12 +141,12 @@ const product = (ws: tf.Tensor[]): tf.Tensor | null => (ws.length === 0 ? null :
  * Run a plan: transforms → masks (validity weights) → inputs made safe where nothing valid
  * reads them → compute → rectify → masked values zeroed → reduce. Shapes stay static.
  */
-export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult => {
+export const run = (p: Plan, inputs: Inputs<string, string>, stage: Stage): LossResult => {
   checkInputs(p, inputs);
   return tf.tidy(() => {
     const env = new Map<string, tf.Tensor>();
     for (const k of [...p.required, ...p.optional]) if (inputs[k]) env.set(k, inputs[k]!);
-    const fused = p.fused?.available() ? p.fused : null;
+    const fused = activeFused(p);
     // the non-finite rule on the tfjs-ops path: a non-finite loss gives an all-NaN gradient (the kernels do it from their value)
     const guard: NaNGuard | null = !fused && recordingGradients() ? {} : null;
     if (guard) for (const k of p.differentiable) if (env.has(k)) env.set(k, guardInput(env.get(k)!, guard));
