@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import { initBackend } from '../src/backend/index.js';
-import { createLoss } from '../src/losses/registry.js';
+import { createLoss, lossNames } from '../src/losses/registry.js';
 import { buildLossFactories } from '../src/lp/factory.js';
 import { heatmaps, jitter, K, missingKeypoints, pcaLabels, poseModel, randomWalk, rng, uniform01, withNaN } from './inputs.js';
 
@@ -59,32 +59,25 @@ const small = (): Arrays => {
   };
 };
 
-const LOSSES: readonly [string, Record<string, unknown>, boolean][] = [
-  ['heatmap_mse', {}, false],
-  ['heatmap_kl', {}, false],
-  ['heatmap_js', {}, false],
-  ['regression', {}, false],
-  ['rmse', {}, false],
-  ['temporal', { epsilon: 1 }, false],
-  ['temporal_heatmap_mse', {}, false],
-  ['temporal_heatmap_kl', {}, false],
-  ['pca_singleview', { components_to_keep: 3 }, true],
-  ['pca_multiview', { components_to_keep: 3, mirrored_column_matches: [[0, 1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11, 12, 13, 14, 15]] }, true],
-  ['supervised_pairwise_projections', {}, false],
-  ['supervised_reprojection_heatmap_mse', { original_image_height: 32, original_image_width: 32, downsampled_image_height: H, downsampled_image_width: H }, false],
-];
+/** Parameters for the registered losses that need some (or are tested with other than the defaults); every other loss is built with {}. */
+const PARAMS: Readonly<Record<string, Record<string, unknown>>> = {
+  temporal: { epsilon: 1 },
+  pca_singleview: { components_to_keep: 3 },
+  pca_multiview: { components_to_keep: 3, mirrored_column_matches: [[0, 1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11, 12, 13, 14, 15]] },
+  supervised_reprojection_heatmap_mse: { original_image_height: 32, original_image_width: 32, downsampled_image_height: H, downsampled_image_width: H },
+};
 
 function fail(what: string, issues: readonly { path: string; message: string }[]): never {
   throw new Error(`${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
 }
 
-/** Every built-in loss, fused and on the tfjs-ops path, and the default factory (heatmap_mse + temporal + pca_singleview). */
+/** Every registered loss, fused and on the tfjs-ops path, and the default factory (heatmap_mse + temporal + pca_singleview). */
 export const subjects = (): Subject[] => {
   const labels = pcaLabels(11);
   const out: Subject[] = [];
-  for (const [name, params, needsLabels] of LOSSES)
+  for (const name of lossNames())
     for (const fused of [true, false]) {
-      const r = createLoss(name, params, { fused, ...(needsLabels ? { labels } : {}) });
+      const r = createLoss(name, Object.prototype.hasOwnProperty.call(PARAMS, name) ? PARAMS[name] : {}, { fused, labels });
       if (either.isLeft(r)) fail(name, r.left);
       const loss = r.right;
       out.push({
