@@ -31,3 +31,12 @@ export const blockSum = (x: tf.Tensor, axes: number = x.rank): tf.Tensor => {
   const inner = x.shape.slice(x.rank - axes).reduce((a, d) => a * d, 1);
   return sumLastAxis(x.reshape([...outer, inner]));
 };
+
+/** `blockSum` over any `axes` (removed from the shape, as `x.sum(axes)`): moved to the end first when they are not already last. */
+export const blockSumAxes = (x: tf.Tensor, axes: readonly number[]): tf.Tensor => {
+  if (axes.length === 0) return x;
+  const red = [...new Set(axes.map((a) => (a < 0 ? x.rank + a : a)))].sort((a, b) => a - b);
+  const keep = x.shape.map((_, i) => i).filter((i) => !red.includes(i));
+  const trailing = red.every((a, i) => a === x.rank - red.length + i);
+  return blockSum(trailing ? x : x.transpose([...keep, ...red]), red.length);
+};

@@ -8,6 +8,7 @@ import { heatmapMse, heatmapKl, heatmapJs } from './compute/heatmap.js';
 import { temporalNorm, temporalHeatmapMse, temporalHeatmapKl } from './compute/temporal.js';
 import { euclidean3d } from './compute/euclidean3d.js';
 import { pcaReprojection } from './compute/pcaReprojection.js';
+import { expr } from './compute/expr.js';
 import { gaussianHeatmaps } from './transform/gaussianHeatmaps.js';
 import { epsilon } from './rectify/epsilon.js';
 import { mean, sum } from './reduce/reduce.js';
@@ -33,6 +34,7 @@ export const builtinSteps: readonly StepDef[] = [
   temporalHeatmapMse,
   temporalHeatmapKl,
   euclidean3d,
+  expr,
   pcaReprojection,
   epsilon,
   mean,

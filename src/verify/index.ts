@@ -5,6 +5,7 @@ import type { GoldenCase } from './format.js';
 import { runLossCase, fail, type Outcome } from './lossCase.js';
 import { runMetricCase } from './metricCase.js';
 import { runFactoryCase } from './factoryCase.js';
+import { runConfigFileCase } from './configCase.js';
 
 export interface CaseResult {
   readonly name: string;
@@ -26,6 +27,7 @@ export const registerCaseKind = (kind: string, runner: (c: GoldenCase) => Outcom
 
 registerCaseKind('factory', runFactoryCase);
 registerCaseKind('metric:', runMetricCase);
+registerCaseKind('config_file', runConfigFileCase);
 
 export const runCase = (c: GoldenCase): Outcome => {
   const colon = c.loss.indexOf(':');

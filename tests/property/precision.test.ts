@@ -1,8 +1,8 @@
 /**
  * Sums on the tfjs-ops path are accurate (issue 16 item 2): a pipeline no kernel runs (a
  * composed pipeline, `fused: false`, POSELOSS_FUSED=0) sums in blocks (src/ops/blockSum.ts),
- * so it meets the fused kernels' tolerance against float64 at training sizes. The wasm
- * backend's plain Sum was off by −5e-4 relative at 16×17×64×64 and −1e-2 at 48×17×96×96.
+ * and so do the `expr` step's reductions, so it meets the fused kernels' tolerance against
+ * float64 at training sizes. The wasm backend's plain Sum was off by −5e-4 relative at 16×17×64×64 and −1e-2 at 48×17×96×96.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
@@ -58,7 +58,14 @@ describe(`tfjs-ops sums within ${RTOL} of float64`, () => {
     try {
       const composed = composedMse();
       expect(composed.kernel).toBeNull();
+      // expressions: per-map sums then the pipeline's mean over maps; one sum over every element
+      const input = { compute: 'expr', inputs: { p: 'heatmaps_pred', t: 'heatmaps_targ' } };
+      const perMap = pipeline([{ ...input, value: 'sum((p - t) ^ 2, height, width)' }, { reduce: 'mean' }]);
+      const whole = pipeline([{ ...input, value: 'sum((p - t) ^ 2)' }, { reduce: 'sum' }]);
+      expect([perMap.kernel, whole.kernel]).toEqual([null, null]);
       const cases: [string, AnyLoss, number][] = [
+        ['composed expr sum((p − t)², height, width), mean', perMap, mseRef(t, p, H * W)],
+        ['composed expr sum((p − t)²), sum', whole, (mseRef(t, p, H * W) * n) / (H * W)],
         ['heatmap_mse fused', createLossOrThrow('heatmap_mse') as AnyLoss, mseRef(t, p, H * W)],
         ['heatmap_mse fused: false', createLossOrThrow('heatmap_mse', {}, { fused: false }) as AnyLoss, mseRef(t, p, H * W)],
         ['composed heatmap_mse', composed, mseRef(t, p, H * W)],
