@@ -1,6 +1,6 @@
 /**
  * Every registered loss, and every registered compute step in a pipeline of its own (the loss
- * suite: fused = tfjs ops, keys, D1, leaks). The suites enumerate the registries: nothing to extend.
+ * suite: fused = tfjs ops, keys, empty batch, leaks). The suites enumerate the registries: nothing to extend.
  */
 import { lossNames } from '../../src/losses/registry.js';
 import { allSteps } from '../../src/steps/registry.js';

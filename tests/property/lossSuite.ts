@@ -1,8 +1,8 @@
 /**
  * The loss suite: a loss, or a compute step in a pipeline of its own, on inputs its steps'
  * generators draw: fused kernels against the tfjs-ops path (equal values and gradients), the
- * keys named when missing, extra keys ignored, an empty batch exactly 0 with zero gradients
- * (D1), no tensor left behind. tests/property/lossRegistry.test.ts runs it on the registries.
+ * keys named when missing, extra keys ignored, an empty batch one clear error on both paths,
+ * no tensor left behind. tests/property/lossRegistry.test.ts runs it on the registries.
  */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
@@ -90,13 +90,20 @@ export const describeLossSuite = (names: readonly string[]): void =>
     );
   });
 
-  it('D1: a batch of 0 frames gives exactly 0 with zero gradients, never a throw', () => {
+  it('a batch of 0 frames is one rule on both paths: a LossInputError naming the loss and the key, before any tensor is made', () => {
     fc.assert(
       fc.property(pipelineCaseArb(specs), ({ inputs, labels }) => {
         const empty: Inputs = Object.fromEntries(Object.entries(inputs).map(([k, a]) => [k, { shape: [0, ...a.shape.slice(1)], data: new Float32Array(0) }]));
         for (const loss of [build(name, params, labels), build(name, params, labels, false)]) {
-          expectZeroResult(evaluate(loss, empty));
-          for (const [k, g] of Object.entries(gradients(loss, empty))) expect(g.length, `gradient w.r.t. ${k}`).toBe(0);
+          const ts = tensorsOf(empty);
+          try {
+            const before = tf.memory().numTensors;
+            expect(() => loss(ts)).toThrow(LossInputError);
+            expect(() => loss(ts)).toThrow(new RegExp(`^${name}: \\w+ \\(0(,\\d+)*\\): an empty batch \\(0 frames\\)$`));
+            expect(tf.memory().numTensors).toBe(before);
+          } finally {
+            tf.dispose(Object.values(ts));
+          }
         }
       }),
       runs(5),

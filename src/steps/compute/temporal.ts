@@ -5,7 +5,8 @@ import type { BuiltCompute, Kinks, StepDef } from '../../pipeline/step.js';
 import { framePairs, pairLayout } from '../../pipeline/layout.js';
 import { gridShape, type KeyKind } from '../../pipeline/keys.js';
 import { safeNorm } from '../../ops/safeNorm.js';
-import { klPerMap, KL_OFFSET } from '../../ops/kl.js';
+import { blockSum } from '../../ops/blockSum.js';
+import { klPerMap, KL_OFFSET, LOG_DOMAIN } from '../../ops/kl.js';
 import { Of, stepCodec, resolveKeys } from '../common.js';
 import { toPairs } from '../../ops/pairs.js';
 import { casesOf, keysOf, klMap, specArb, tabulate } from '../reference.js';
@@ -14,7 +15,7 @@ import { casesOf, keysOf, klMap, specArb, tabulate } from '../reference.js';
 type PlainPair = (now: ArrayLike<number>, next: ArrayLike<number>) => { v: number; kinks: Kinks };
 
 /** A compute over consecutive frames (t, t+1) of one prediction: output (B−1, K), vectorised over t. */
-const temporalStep = (name: string, doc: string, kind: KeyKind, formula: (now: tf.Tensor, next: tf.Tensor) => tf.Tensor, pair: PlainPair) => {
+const temporalStep = (name: string, doc: string, kind: KeyKind, formula: (now: tf.Tensor, next: tf.Tensor) => tf.Tensor, pair: PlainPair, domain?: string) => {
   const codec = stepCodec('compute', name, { of: Of }, { of: kind === 'flat' ? 'keypoints_pred' : 'heatmaps_pred' });
   const def: StepDef<t.TypeOf<typeof codec>> = {
     phase: 'compute',
@@ -35,6 +36,7 @@ const temporalStep = (name: string, doc: string, kind: KeyKind, formula: (now: t
             const [now, next] = framePairs(x);
             return formula(now, next);
           },
+          domain,
         }),
       )(resolveKeys(p.of as string | string[], ctx, name, 1, [kind])),
     reference: {
@@ -70,7 +72,7 @@ export const temporalNorm = temporalStep('temporal_norm', 'distance moved by eac
 
 /** Per-pixel mean of (p[t] − p[t+1])² per map (no ×H·W, as the reference). */
 export const temporalHeatmapMse = temporalStep('temporal_heatmap_mse', 'mean over pixels of the squared change of each map between frames', 'heatmaps', (now, next) =>
-  now.sub(next).square().mean([-2, -1]), (now, next) => {
+  blockSum(now.sub(next).square(), 2).div(now.shape[now.rank - 2]! * now.shape[now.rank - 1]!), (now, next) => {
   let s = 0;
   for (let i = 0; i < now.length; i++) s += (now[i] - next[i]) ** 2;
   return { v: s / now.length, kinks: [] };
@@ -81,4 +83,4 @@ export const temporalHeatmapKl = temporalStep('temporal_heatmap_kl', 'KL(map at 
   klPerMap(next.add(KL_OFFSET), now.add(KL_OFFSET)), (now, next) => ({
   v: klMap(next, now),
   kinks: [...Array.from(now, (v): [number, number] => [v, 0]), ...Array.from(next, (v): [number, number] => [v, 0])],
-}));
+}), LOG_DOMAIN);
