@@ -99,12 +99,17 @@ export const checkInputs = (p: Plan, inputs: Inputs<string, string>): Map<string
     const { inner, packed } = KIND_TABLE[kind];
     const kAxis = x!.rank - 1 - inner;
     if (packed > 1 && (x!.shape[kAxis] as number) % packed !== 0) fail(`${key} ${shapeStr(x!.shape)}: expected an even number of columns (x, y per keypoint), got ${x!.shape[kAxis]}`);
-    if (x!.shape[0] === 0) fail(`${key} ${shapeStr(x!.shape)}: an empty batch (0 frames)`);
-    const zero = x!.shape.indexOf(0);
-    // one rule for every path: a zero-size axis is rejected here, before any tensor is made
+    // one rule for every path: a zero-size axis other than the batch is rejected here, before any
+    // tensor is made; a batch of 0 frames is an empty reduction (D1: 0, zero gradients; see `run`)
+    const zero = x!.shape.indexOf(0, 1);
     if (zero >= 0) fail(`${key} ${shapeStr(x!.shape)}: axis ${axesOf(key)?.[zero] ?? zero} has size 0 (every axis needs at least 1 element)`);
     shapes.set(key, x!.shape);
   }
+  // every input's first axis is the batch: they must agree (the one with fewer frames is named first)
+  const batches = [...shapes].sort((a, b) => (a[1][0] as number) - (b[1][0] as number));
+  const [least, most] = [batches[0], batches[batches.length - 1]];
+  if (least && most && least[1][0] !== most[1][0])
+    fail(`${least[0]} ${shapeStr(least[1])}: ${least[1][0]} frames, but ${most[0]} ${shapeStr(most[1])} has ${most[1][0]} (every input needs the same batch)`);
   for (const t of p.transforms) {
     const msg = t.check(shapes.get(t.of)!);
     if (msg) fail(msg);
@@ -148,6 +153,8 @@ export const run = (p: Plan, inputs: Inputs<string, string>, stage: Stage): Loss
   return tf.tidy(() => {
     const env = new Map<string, tf.Tensor>();
     for (const k of [...p.required, ...p.optional]) if (inputs[k]) env.set(k, inputs[k]!);
+    const empty = emptyBatch(p, env);
+    if (empty) return results(p, empty, stage);
     const fused = activeFused(p);
     // the non-finite rule on the tfjs-ops path: a non-finite loss gives an all-NaN gradient (the kernels do it from their value)
     const guard: NaNGuard | null = !fused && recordingGradients() ? {} : null;
@@ -156,19 +163,33 @@ export const run = (p: Plan, inputs: Inputs<string, string>, stage: Stage): Loss
 
     const loss = fused ? fused.run(env) : guard ? (markLoss(reference(p, env), guard) as tf.Scalar) : reference(p, env);
     reportOutsideDomain(p, loss);
-    const weight = tf.scalar(p.weight);
-    const weighted = loss.mul(weight) as tf.Scalar;
-    const s = stageName(stage);
-    return {
-      loss,
-      weight,
-      weighted,
-      logs: [
-        { name: `${s}_${p.name}_loss`, value: loss },
-        { name: `${p.name}_weight`, value: weight },
-      ],
-    };
+    return results(p, loss, stage);
   });
+};
+
+const results = (p: Plan, loss: tf.Scalar, stage: Stage) => {
+  const weight = tf.scalar(p.weight);
+  const weighted = loss.mul(weight) as tf.Scalar;
+  const s = stageName(stage);
+  return {
+    loss,
+    weight,
+    weighted,
+    logs: [
+      { name: `${s}_${p.name}_loss`, value: loss },
+      { name: `${p.name}_weight`, value: weight },
+    ],
+  };
+};
+
+/**
+ * D1 for a batch of 0 frames: nothing to reduce, so the loss is exactly 0 and its gradient
+ * w.r.t. every prediction input is zeros (of that input's empty shape); null when no input is empty.
+ */
+const emptyBatch = (p: Plan, env: ReadonlyMap<string, tf.Tensor>): tf.Scalar | null => {
+  if (![...env.values()].some((x) => x.shape[0] === 0)) return null;
+  const read = [...env].filter(([k]) => p.differentiable.has(k)).map(([, x]) => x.sum().mul(0) as tf.Scalar);
+  return read.length ? (tf.addN(read) as tf.Scalar) : tf.scalar(0);
 };
 
 /** Plans (built losses) already warned that their loss was NaN: once each. */
