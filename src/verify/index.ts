@@ -4,6 +4,7 @@ import type { GoldenCase } from './format.js';
 import { runLossCase, fail, type Outcome } from './lossCase.js';
 import { runMetricCase } from './metricCase.js';
 import { runFactoryCase } from './factoryCase.js';
+import { runMultiviewCase } from './multiviewCase.js';
 
 export interface CaseResult {
   readonly name: string;
@@ -25,6 +26,7 @@ export const registerCaseKind = (kind: string, runner: (c: GoldenCase) => Outcom
 
 registerCaseKind('factory', runFactoryCase);
 registerCaseKind('metric:', runMetricCase);
+registerCaseKind('geometry:multiview', runMultiviewCase);
 
 export const runCase = (c: GoldenCase): Outcome => {
   const colon = c.loss.indexOf(':');
