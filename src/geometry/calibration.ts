@@ -13,7 +13,7 @@ import { issue, type PoselossIssue } from '../pipeline/errors.js';
 export interface Camera {
   readonly name: string;
   /** Image [width, height] in pixels. */
-  readonly size: readonly [number, number];
+  readonly size: readonly number[];
   /** 3×3 intrinsics [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] (skew is not used). */
   readonly matrix: readonly (readonly number[])[];
   /** [k1, k2, p1, p2, k3]. */
@@ -120,7 +120,7 @@ export const decodeCalibration = (doc: unknown, source: string): Either<Poseloss
   for (const s of sections) {
     const r = CameraSection.decode((doc as Record<string, unknown>)[s]);
     if (either.isLeft(r)) issues.push(...report(r.left, `${source} [${s}]`).map(missingKey));
-    else cameras.push({ ...r.right, size: [r.right.size[0], r.right.size[1]] });
+    else cameras.push(r.right);
   }
   const seen = new Map<string, string>();
   sections.forEach((s, i) => {

@@ -3,6 +3,12 @@ import { cameraPairs, disposeCameras, pairCameras, type CameraTensors } from './
 import { triangulate } from './triangulate.js';
 import { nanMedian } from '../ops/nanMedian.js';
 
+/** (..., V, ...) → (..., P, 2, ...) along `axis` by slices (the wasm backend has no gradient for a 2-D gather). */
+const byPairs = (x: tf.Tensor, pairs: readonly (readonly [number, number])[], axis: number): tf.Tensor => {
+  const views = tf.unstack(x, axis);
+  return tf.stack(pairs.map(([i, j]) => tf.stack([views[i], views[j]], axis)), axis);
+};
+
 /**
  * DLT from exactly two views, for every camera pair in combinations order ((0,1), (0,2), (1,2), …,
  * as the reference's project_camera_pairs_to_3d and aniposelib's triangulate(fast=True)):
@@ -13,8 +19,7 @@ export const triangulatePairs = (normalised: tf.Tensor, cams: CameraTensors, wei
     const V = cams.views[0];
     const pairs = cameraPairs(V);
     const pc = pairCameras(cams, pairs);
-    const idx = tf.tensor2d(pairs.map((p) => [...p]), [pairs.length, 2], 'int32');
-    const out = triangulate(tf.gather(normalised, idx, normalised.rank - 3), pc, weights ? tf.gather(weights, idx, weights.rank - 2) : undefined);
+    const out = triangulate(byPairs(normalised, pairs, normalised.rank - 3), pc, weights ? byPairs(weights, pairs, weights.rank - 2) : undefined);
     disposeCameras(pc);
     return out;
   });

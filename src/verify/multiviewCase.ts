@@ -36,7 +36,7 @@ const casesCameras = (c: GoldenCase): Camera[] => {
       const m = R.flatMap((row, r) => row.map((v, k) => Math.abs(v - (extrinsics_mat as number[][])[r][k]))).reduce((a, b) => Math.max(a, b), 0);
       if (m > 1e-12) throw new Error(`cameras[${i}]: rotation disagrees with extrinsics_mat by ${m.toExponential(2)}`);
     }
-    return { ...d.right, size: [d.right.size[0], d.right.size[1]] };
+    return d.right;
   });
 };
 
