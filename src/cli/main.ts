@@ -18,6 +18,9 @@ usage:
   poseloss explain <config.yaml> [--labels L.csv]   each loss's pipeline, inputs, weight, epsilon
   poseloss metrics --config C.yaml [--labels L.csv] --preds P.csv [--preds P2.csv ...] --out DIR
                                      metric CSVs per predictions file, summary table, DIR/report.html
+  poseloss metrics --calibration calibration.toml --preds A.csv B.csv ... --out DIR [--views A,B,...]
+                   [--likelihood-threshold P]   multi-camera: triangulate, per-view reprojection
+                                     errors, 3-D points and temporal norm (P default 0.5)
   poseloss help                      this text
 
 environment:

@@ -12,6 +12,7 @@ import { metricCsv } from '../metrics/csv.js';
 import { renderReport } from '../report/html.js';
 import { fmt } from '../report/html.js';
 import { parseArgs } from './args.js';
+import { metricsMultiviewCommand } from './metricsMultiview.js';
 
 type Out = (line: string) => void;
 
@@ -38,7 +39,7 @@ export const progressFor = (label: string, enabled: boolean, afterMs = 1000): { 
   };
 };
 
-const readTable = async (file: string, showProgress: boolean): Promise<either.Either<string, PoseTable>> => {
+export const readTable = async (file: string, showProgress: boolean): Promise<either.Either<string, PoseTable>> => {
   const p = progressFor(`reading ${path.basename(file)}`, showProgress);
   try {
     return await readPoseCsvStream(file, { onProgress: p.onProgress });
@@ -54,7 +55,7 @@ export const summaryLines = (f: FileMetrics): string[] => {
   const lines = [`${f.file}: ${f.index.length} frames, ${f.keypoints.length} keypoints (${f.kind === 'video' ? 'video' : 'labeled frames'})`];
   const w = Math.max(8, ...f.keypoints.map((k) => k.length));
   for (const m of f.metrics) {
-    lines.push(`  ${m.name} (px)${m.epsilonSource ? `  ε: ${m.epsilonSource}` : ''}`);
+    lines.push(`  ${m.name} (${METRIC_FILES[m.name].unit ?? 'px'})${m.epsilonSource ? `  ε: ${m.epsilonSource}` : ''}`);
     lines.push(`    ${pad('keypoint', w, true)} ${pad('median', 9)} ${pad('p95', 9)} ${pad('max', 9)} ${pad('ε', 9)} ${pad('> ε', 8)}`);
     const empty = f.keypoints.filter((_, k) => m.stats[k].frames === 0);
     m.stats.forEach((s, k) => {
@@ -68,7 +69,7 @@ export const summaryLines = (f: FileMetrics): string[] => {
 };
 
 /** Writes every output into a staging folder inside `dir`, then moves them into place; nothing is left on failure. */
-const writeAll = (dir: string, outputs: ReadonlyMap<string, string>): void => {
+export const writeAll = (dir: string, outputs: ReadonlyMap<string, string>): void => {
   fs.mkdirSync(dir, { recursive: true });
   const staging = fs.mkdtempSync(path.join(dir, '.poseloss-metrics-'));
   try {
@@ -88,6 +89,7 @@ const writeAll = (dir: string, outputs: ReadonlyMap<string, string>): void => {
  * is written, every error is printed and the exit code is 2.
  */
 export const metricsCommand = async (argv: readonly string[], out: Out = console.log, err: Out = console.error): Promise<number> => {
+  if (argv.some((a) => a === '--calibration' || a.startsWith('--calibration='))) return metricsMultiviewCommand(argv, out, err);
   let args;
   try {
     args = parseArgs(argv, ['config', 'labels', 'preds', 'out']);

@@ -3,10 +3,11 @@ import type { Camera } from './calibration.js';
 import { rodrigues } from './rotation.js';
 
 /**
- * A camera group as float32 tensors laid out to broadcast against points of shape
- * (..., ...views, K, C): every parameter has the leading `views` shape ((V) for a rig, (P, 2)
- * for camera pairs) followed by a 1 for the keypoint axis. Scalars are (...views, 1);
- * `R` is (...views, 1, 3, 3) and `t` (...views, 1, 3).
+ * A camera group as float32 tensors laid out to broadcast against per-view values of shape
+ * (..., ...views, K): every parameter has the leading `views` shape ((V) for a rig, (P, 2) for
+ * camera pairs) followed by a 1 for the keypoint axis. The rotation and translation are kept
+ * as components (R[i][j], t[i]), so the camera math runs as elementwise ops on (..., views, K)
+ * tensors: no small trailing axes to split, stack or reduce over.
  */
 export interface CameraTensors {
   readonly views: readonly number[];
@@ -19,8 +20,9 @@ export interface CameraTensors {
   readonly k3: tf.Tensor;
   readonly p1: tf.Tensor;
   readonly p2: tf.Tensor;
-  readonly R: tf.Tensor;
-  readonly t: tf.Tensor;
+  /** R[i][j]: the world → camera rotation's entries. */
+  readonly R: readonly (readonly tf.Tensor[])[];
+  readonly t: readonly tf.Tensor[];
 }
 
 const SCALARS = ['fx', 'fy', 'cx', 'cy', 'k1', 'k2', 'k3', 'p1', 'p2'] as const;
@@ -30,16 +32,28 @@ const scalarsOf = (c: Camera): Record<(typeof SCALARS)[number], number> => {
   return { fx: c.matrix[0][0], fy: c.matrix[1][1], cx: c.matrix[0][2], cy: c.matrix[1][2], k1, k2, k3, p1, p2 };
 };
 
+const mapCams = (c: CameraTensors, f: (x: tf.Tensor) => tf.Tensor, views: number[]): CameraTensors =>
+  ({
+    views,
+    ...Object.fromEntries(SCALARS.map((k) => [k, f(c[k])])),
+    R: c.R.map((row) => row.map(f)),
+    t: c.t.map(f),
+  }) as unknown as CameraTensors;
+
 /** The rig's cameras in view order as tensors with views shape (V); the caller owns (disposes) them. */
 export const cameraTensors = (cameras: readonly Camera[]): CameraTensors => {
   const V = cameras.length;
-  const scalars = Object.fromEntries(SCALARS.map((k) => [k, tf.tensor2d(cameras.map((c) => [scalarsOf(c)[k]]), [V, 1])])) as Record<(typeof SCALARS)[number], tf.Tensor>;
-  const R = tf.tensor4d(cameras.flatMap((c) => rodrigues(c.rotation).flat()), [V, 1, 3, 3]);
-  const t = tf.tensor3d(cameras.flatMap((c) => [...c.translation]), [V, 1, 3]);
-  return { views: [V], ...scalars, R, t };
+  const col = (vals: number[]) => tf.tensor2d(vals, [V, 1]);
+  const Rs = cameras.map((c) => rodrigues(c.rotation));
+  return {
+    views: [V],
+    ...(Object.fromEntries(SCALARS.map((k) => [k, col(cameras.map((c) => scalarsOf(c)[k]))])) as Record<(typeof SCALARS)[number], tf.Tensor>),
+    R: [0, 1, 2].map((i) => [0, 1, 2].map((j) => col(Rs.map((R) => R[i][j])))),
+    t: [0, 1, 2].map((i) => col(cameras.map((c) => c.translation[i]))),
+  };
 };
 
-/** Every camera pair (i < j) in itertools.combinations order: (0,1), (0,2), …, (1,2), …. */
+/** Every camera pair (i < j) in combinations order: (0,1), (0,2), …, (1,2), …. */
 export const cameraPairs = (V: number): [number, number][] => {
   const out: [number, number][] = [];
   for (let i = 0; i < V; i++) for (let j = i + 1; j < V; j++) out.push([i, j]);
@@ -49,13 +63,19 @@ export const cameraPairs = (V: number): [number, number][] => {
 /** The cameras gathered by pairs: views shape (P, 2). Owned by the caller. */
 export const pairCameras = (cams: CameraTensors, pairs: readonly (readonly [number, number])[]): CameraTensors => {
   const idx = tf.tensor2d(pairs.map((p) => [...p]), [pairs.length, 2], 'int32');
-  const g = (x: tf.Tensor) => tf.gather(x, idx);
-  const out = { views: [pairs.length, 2], ...Object.fromEntries(SCALARS.map((k) => [k, g(cams[k])])), R: g(cams.R), t: g(cams.t) } as unknown as CameraTensors;
+  const out = mapCams(cams, (x) => tf.gather(x, idx), [pairs.length, 2]);
   idx.dispose();
   return out;
 };
 
-export const disposeCameras = (c: CameraTensors): void => tf.dispose([...SCALARS.map((k) => c[k]), c.R, c.t]);
+/** The same cameras with the views axis last, for values laid out (..., K, views) (after a 1 for K before the last views axis). */
+export const viewsLast = (cams: CameraTensors): CameraTensors => {
+  const v = cams.views;
+  const shape = [...v.slice(0, -1), 1, v[v.length - 1]];
+  return mapCams(cams, (x) => x.reshape(shape), [...v]);
+};
 
-/** Tensors of the group, for tf.keep / leak accounting. */
-export const cameraTensorList = (c: CameraTensors): tf.Tensor[] => [...SCALARS.map((k) => c[k]), c.R, c.t];
+/** Tensors of the group, for disposal and leak accounting. */
+export const cameraTensorList = (c: CameraTensors): tf.Tensor[] => [...SCALARS.map((k) => c[k]), ...c.R.flat(), ...c.t];
+
+export const disposeCameras = (c: CameraTensors): void => tf.dispose(cameraTensorList(c));

@@ -1,10 +1,65 @@
 import * as tf from '@tensorflow/tfjs';
-import type { CameraTensors } from './cameraTensors.js';
-import { finitePoints, splitXY } from './undistort.js';
-import { solveSymmetric3 } from './solve3.js';
+import { viewsLast, type CameraTensors } from './cameraTensors.js';
+import { nanWhereNot, presentXY, splitXY } from './undistort.js';
+import { solveSym3 } from './solve3.js';
 
-/** Newton steps after the least-squares start; 2 meet the vectors' float32 tolerances with 4–5× margin (README "Geometry"). */
+/** Newton steps after the least-squares start; 2 meet the vectors' float32 tolerances with 4–5× margin (README "Multi-camera geometry"). */
 export const DLT_REFINE_STEPS = 2;
+
+/** (..., ...views, K) → (..., ...views[:-1], K, lastView): the views being combined on the last axis. */
+const lastViewLast = (x: tf.Tensor): tf.Tensor => {
+  const perm = [...Array(x.rank).keys()];
+  [perm[x.rank - 2], perm[x.rank - 1]] = [perm[x.rank - 1], perm[x.rank - 2]];
+  return x.transpose(perm);
+};
+
+const sumViews = (x: tf.Tensor): tf.Tensor => x.sum(-1);
+
+/**
+ * DLT on components: normalised x, y (..., ...views, K) → X, Y, Z (..., ...views[:-1], K) and
+ * whether each point had ≥ 2 views. See `triangulate`.
+ */
+export const triangulateXY = (
+  xIn: tf.Tensor,
+  yIn: tf.Tensor,
+  cameras: CameraTensors,
+  weights?: tf.Tensor,
+  steps = DLT_REFINE_STEPS,
+): { X: tf.Tensor; Y: tf.Tensor; Z: tf.Tensor; ok: tf.Tensor } => {
+  const cams = viewsLast(cameras);
+  const [x0, y0] = [lastViewLast(xIn), lastViewLast(yIn)]; // (..., K, V)
+  const w0 = weights ? lastViewLast(weights) : null;
+  const present = presentXY(x0, y0);
+  const valid = w0 ? present.logicalAnd(w0.greater(0)) : present;
+  const ok = sumViews(valid.cast('float32')).greaterEqual(2); // (..., K)
+  // a point with < 2 views gets all-zero rows (and B := I below): every branch stays finite
+  const use = valid.logicalAnd(ok.expandDims(-1));
+  const w = w0 ? tf.where(use, w0, tf.zerosLike(w0)) : use.cast('float32');
+  const x = tf.where(use, x0, tf.zerosLike(x0));
+  const y = tf.where(use, y0, tf.zerosLike(y0));
+  const { R, t } = cams;
+  // rows of A: w·(x·P₂ − P₀) and w·(y·P₂ − P₁); a = first three entries, a4 = the last
+  const ax = [0, 1, 2].map((j) => x.mul(R[2][j]).sub(R[0][j]).mul(w));
+  const ay = [0, 1, 2].map((j) => y.mul(R[2][j]).sub(R[1][j]).mul(w));
+  const ax4 = x.mul(t[2]).sub(t[0]).mul(w);
+  const ay4 = y.mul(t[2]).sub(t[1]).mul(w);
+  const dot = (i: number, j: number) => sumViews(ax[i].mul(ax[j]).add(ay[i].mul(ay[j])));
+  const notOk = tf.logicalNot(ok).cast('float32');
+  const B = { s00: dot(0, 0).add(notOk), s01: dot(0, 1), s02: dot(0, 2), s11: dot(1, 1).add(notOk), s12: dot(1, 2), s22: dot(2, 2).add(notOk) };
+  const b = [0, 1, 2].map((j) => sumViews(ax[j].mul(ax4).add(ay[j].mul(ay4))).neg()) as [tf.Tensor, tf.Tensor, tf.Tensor];
+  let X = solveSym3(B, b);
+  for (let i = 0; i < steps; i++) {
+    const Xv = X.map((c) => c.expandDims(-1));
+    const rx = ax[0].mul(Xv[0]).add(ax[1].mul(Xv[1])).add(ax[2].mul(Xv[2])).add(ax4); // (..., K, V)
+    const ry = ay[0].mul(Xv[0]).add(ay[1].mul(Xv[1])).add(ay[2].mul(Xv[2])).add(ay4);
+    const f = sumViews(rx.square().add(ry.square())).div(X[0].square().add(X[1].square()).add(X[2].square()).add(1));
+    const g = [0, 1, 2].map((j) => sumViews(ax[j].mul(rx).add(ay[j].mul(ry))).sub(f.mul(X[j]))) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const d = solveSym3({ ...B, s00: B.s00.sub(f), s11: B.s11.sub(f), s22: B.s22.sub(f) }, g);
+    X = [X[0].sub(d[0]), X[1].sub(d[1]), X[2].sub(d[2])];
+  }
+  const nan = nanWhereNot(ok);
+  return { X: X[0].add(nan), Y: X[1].add(nan), Z: X[2].add(nan), ok };
+};
 
 /**
  * Linear (DLT) triangulation of undistorted normalised points (..., ...views, K, 2) seen by
@@ -18,39 +73,13 @@ export const DLT_REFINE_STEPS = 2;
  * (A₃ᵀA₃ − f·I)·X = −A₃ᵀa₄. tfjs has no SVD or eigensolver, and float32 AᵀA loses the
  * precision the vectors need, so: start from least squares (f = 0), then Newton steps
  * X ← X − (A₃ᵀA₃ − f·I)⁻¹(A₃ᵀr − f·X) with the residual r = A₃X + a₄ taken from the rows (not
- * from AᵀA, which would cancel). Each 3×3 solve is closed-form (adjugate): static shapes, no
+ * from AᵀA, which would cancel). Each 3×3 solve is closed-form (adjugate). Everything is
+ * elementwise on (..., K, views) components plus sums over the views: static shapes, no
  * per-point loops, differentiable by autodiff. Missing views get weight 0 before any arithmetic.
  */
 export const triangulate = (normalised: tf.Tensor, cams: CameraTensors, weights?: tf.Tensor, steps = DLT_REFINE_STEPS): tf.Tensor =>
   tf.tidy(() => {
-    const present = finitePoints(normalised); // (..., views, K)
-    const valid = weights ? present.logicalAnd(weights.greater(0)) : present;
-    const vAxis = present.rank - 2;
-    const ok = valid.cast('float32').sum(vAxis).greaterEqual(2); // (..., K)
-    // a point with < 2 views gets all-zero rows (B := I below): every branch stays finite
-    const use = valid.logicalAnd(ok.expandDims(vAxis));
-    const w = weights ? tf.where(use, weights, tf.zerosLike(weights)) : use.cast('float32');
-    const [x, y] = splitXY(tf.where(use.expandDims(-1), normalised, tf.zerosLike(normalised)));
-    const [R0, R1, R2] = tf.unstack(cams.R, cams.R.rank - 2); // (views, 1, 3)
-    const [t0, t1, t2] = tf.unstack(cams.t, cams.t.rank - 1); // (views, 1)
-    const w3 = w.expandDims(-1);
-    const rx3 = x.expandDims(-1).mul(R2).sub(R0).mul(w3); // (..., views, K, 3)
-    const ry3 = y.expandDims(-1).mul(R2).sub(R1).mul(w3);
-    const rx4 = x.mul(t2).sub(t0).mul(w); // (..., views, K)
-    const ry4 = y.mul(t2).sub(t1).mul(w);
-    const rows3 = tf.stack([rx3, ry3], -2); // (..., views, K, 2, 3)
-    const rows4 = tf.stack([rx4, ry4], -1); // (..., views, K, 2)
-    const eye = tf.eye(3);
-    const outer = rows3.expandDims(-1).mul(rows3.expandDims(-2)); // (..., views, K, 2, 3, 3)
-    const B = tf.where(ok.expandDims(-1).expandDims(-1), outer.sum([vAxis, outer.rank - 3]), eye); // (..., K, 3, 3)
-    const b = rows3.mul(rows4.expandDims(-1)).sum([vAxis, rows3.rank - 2]); // (..., K, 3)
-    let X = solveSymmetric3(B, b.neg());
-    for (let i = 0; i < steps; i++) {
-      const Xb = X.expandDims(-2).expandDims(vAxis); // (..., 1, K, 1, 3)
-      const r = rows3.mul(Xb).sum(-1).add(rows4); // (..., views, K, 2)
-      const f = r.square().sum([vAxis, r.rank - 1]).div(X.square().sum(-1).add(1)).expandDims(-1); // (..., K, 1)
-      const g = rows3.mul(r.expandDims(-1)).sum([vAxis, rows3.rank - 2]).sub(f.mul(X));
-      X = X.sub(solveSymmetric3(B.sub(f.expandDims(-1).mul(eye)), g));
-    }
-    return tf.where(ok.expandDims(-1), X, tf.fill(X.shape, NaN));
+    const [x, y] = splitXY(normalised);
+    const r = triangulateXY(x, y, cams, weights, steps);
+    return tf.stack([r.X, r.Y, r.Z], -1);
   });

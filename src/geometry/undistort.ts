@@ -10,8 +10,39 @@ export const splitXY = (p: tf.Tensor): [tf.Tensor, tf.Tensor] => {
   return [x.squeeze([-1]), y.squeeze([-1])];
 };
 
-/** A point with a non-finite coordinate is missing. */
-export const finitePoints = (p: tf.Tensor): tf.Tensor => tf.isFinite(p).all(-1);
+/** 0 where `ok`, NaN elsewhere: added to a value, marks it missing without a broadcast select. */
+export const nanWhereNot = (ok: tf.Tensor): tf.Tensor => tf.where(ok, tf.zeros(ok.shape), tf.fill(ok.shape, NaN));
+
+/** A point (x, y components) is present when both are finite. */
+export const presentXY = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.isFinite(x).logicalAnd(tf.isFinite(y));
+
+/**
+ * Undistortion on components: pixels u, v (..., ...views, K) → normalised x, y (same shape);
+ * missing points (non-finite) stay NaN, with zero gradients. See `undistort`.
+ */
+export const undistortXY = (u: tf.Tensor, v: tf.Tensor, cams: CameraTensors, steps = UNDISTORT_STEPS): [tf.Tensor, tf.Tensor] => {
+  const ok = presentXY(u, v);
+  const x0 = tf.where(ok, u, tf.zerosLike(u)).sub(cams.cx).div(cams.fx);
+  const y0 = tf.where(ok, v, tf.zerosLike(v)).sub(cams.cy).div(cams.fy);
+  let x = x0;
+  let y = y0;
+  let frozen: tf.Tensor | null = null;
+  for (let i = 0; i < steps; i++) {
+    const x2 = x.square();
+    const y2 = y.square();
+    const r2 = x2.add(y2);
+    const s = tf.reciprocal(r2.mul(r2.mul(r2.mul(cams.k3).add(cams.k2)).add(cams.k1)).add(1));
+    const xy2 = x.mul(y).mul(2);
+    const dx = xy2.mul(cams.p1).add(r2.add(x2.mul(2)).mul(cams.p2));
+    const dy = r2.add(y2.mul(2)).mul(cams.p1).add(xy2.mul(cams.p2));
+    // OpenCV's guard: once s < 0 the result is (x0, y0)
+    frozen = frozen ? frozen.logicalOr(s.less(0)) : s.less(0);
+    x = tf.where(frozen, x0, x0.sub(dx).mul(s));
+    y = tf.where(frozen, y0, y0.sub(dy).mul(s));
+  }
+  const nan = nanWhereNot(ok);
+  return [x.add(nan), y.add(nan)];
+};
 
 /**
  * Pixels (..., ...views, K, 2) → undistorted normalised coordinates (same shape), OpenCV's
@@ -22,24 +53,7 @@ export const finitePoints = (p: tf.Tensor): tf.Tensor => tf.isFinite(p).all(-1);
  */
 export const undistort = (points: tf.Tensor, cams: CameraTensors, steps = UNDISTORT_STEPS): tf.Tensor =>
   tf.tidy(() => {
-    const ok = finitePoints(points);
-    const safe = tf.where(ok.expandDims(-1).logicalAnd(tf.onesLike(points).cast('bool')), points, tf.zerosLike(points));
-    const [u, v] = splitXY(safe);
-    const x0 = u.sub(cams.cx).div(cams.fx);
-    const y0 = v.sub(cams.cy).div(cams.fy);
-    let x = x0;
-    let y = y0;
-    let frozen: tf.Tensor = tf.zerosLike(x0).cast('bool');
-    for (let i = 0; i < steps; i++) {
-      const r2 = x.square().add(y.square());
-      const s = tf.onesLike(r2).div(r2.mul(r2.mul(r2.mul(cams.k3).add(cams.k2)).add(cams.k1)).add(1));
-      const xy = x.mul(y);
-      const dx = xy.mul(cams.p1).mul(2).add(r2.add(x.square().mul(2)).mul(cams.p2));
-      const dy = r2.add(y.square().mul(2)).mul(cams.p1).add(xy.mul(cams.p2).mul(2));
-      frozen = frozen.logicalOr(s.less(0));
-      x = tf.where(frozen, x0, x0.sub(dx).mul(s));
-      y = tf.where(frozen, y0, y0.sub(dy).mul(s));
-    }
-    const out = tf.stack([x, y], -1);
-    return tf.where(ok.expandDims(-1).logicalAnd(tf.onesLike(out).cast('bool')), out, tf.fill(out.shape, NaN));
+    const [u, v] = splitXY(points);
+    const [x, y] = undistortXY(u, v, cams, steps);
+    return tf.stack([x, y], -1);
   });
