@@ -1,12 +1,12 @@
 /**
  * The default training objective for `factory/default/fwd+bwd`: the library's factory
- * (`src/registry/factory.ts`, `buildLossFactories(config, { labels })`) when it exists,
+ * (`src/lp/factory.ts`, `buildLossFactories(config, { labels })`) when it exists,
  * else the same sum composed here from the three losses' weighted values.
  */
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { createLoss } from '../src/registry/losses.js';
+import { createLoss } from '../src/losses/registry.js';
 import type { Loss } from '../src/pipeline/loss.js';
 import type { Labels } from '../src/pipeline/step.js';
 import { PREDICTION_KEYS } from '../src/pipeline/inputs.js';
@@ -52,16 +52,16 @@ type Factory = (inputs: Tensors, stage: string, anneal: number) => unknown;
 
 /** Try the library's factory; undefined when the module is not there. */
 const fromLibrary = async (p: DefaultLosses, labels: Labels): Promise<Either<string, Objective> | undefined> => {
-  const path = '../src/registry/factory.js'; // a variable: the module may not exist yet
+  const path = '../src/lp/factory.js'; // a variable: the module may not exist yet
   let mod: Record<string, unknown>;
   try {
     mod = (await import(path)) as Record<string, unknown>;
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    return either.left(`src/registry/factory.ts failed to load: ${message(e)}`);
+    return either.left(`src/lp/factory.ts failed to load: ${message(e)}`);
   }
   const build = mod.buildLossFactories;
-  if (typeof build !== 'function') return either.left('src/registry/factory.ts exports no buildLossFactories');
+  if (typeof build !== 'function') return either.left('src/lp/factory.ts exports no buildLossFactories');
   let built: unknown;
   try {
     built = build(config(p), { labels });
@@ -84,7 +84,7 @@ const fromLibrary = async (p: DefaultLosses, labels: Labels): Promise<Either<str
   return either.right({
     total: (inputs) => tf.tidy(() => call(sup as Factory, inputs).add(call(unsup as Factory, inputs)) as tf.Scalar),
     predictions: PREDICTION_KEYS,
-    note: `src/registry/factory.ts (${names.join(' + ')}, anneal 1)`,
+    note: `src/lp/factory.ts (${names.join(' + ')}, anneal 1)`,
   });
 };
 

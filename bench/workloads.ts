@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { createLoss } from '../src/registry/losses.js';
+import { createLoss } from '../src/losses/registry.js';
 import type { Loss, LossResult } from '../src/pipeline/loss.js';
 import type { Labels } from '../src/pipeline/step.js';
 import {

@@ -4,15 +4,15 @@
  */
 export { initBackend, BACKEND_CHOICES, type BackendChoice, type BackendInfo } from './backend/index.js';
 export { INPUT_KEYS, PREDICTION_KEYS, type InputKey, type Inputs, type Stage } from './pipeline/inputs.js';
-export { PoselossError, LossInputError, formatIssues, type PoselossIssue } from './pipeline/errors.js';
+export { PoselossError, LossInputError, formatIssues, type PoselossIssue } from './config/issues.js';
 export { readLogs, weightOf, type Loss, type LossResult, type LogEntry } from './pipeline/loss.js';
 export type { StepDef, StepSpec, BuiltStep, BuildContext, Labels, Phase } from './pipeline/step.js';
-export { buildPipeline } from './pipeline/build.js';
-export { createLoss, createLossOrThrow, registerLoss, lossNames, getLossDef } from './registry/losses.js';
-export { registerStep, stepNames, allSteps } from './registry/steps.js';
+export { buildPipeline } from './losses/build.js';
+export { createLoss, createLossOrThrow, registerLoss, lossNames, getLossDef } from './losses/registry.js';
+export { registerStep, stepNames, allSteps } from './steps/registry.js';
 export { defineLoss, type LossDef } from './losses/define.js';
-export { buildLossFactories, buildLossFactoriesOrThrow, makeFactory, DEFAULT_ANNEAL_EXEMPT, type LossFactory, type FactoryResult, type Factories } from './registry/factory.js';
-export { checkConfig } from './registry/check.js';
+export { buildLossFactories, buildLossFactoriesOrThrow, makeFactory, DEFAULT_ANNEAL_EXEMPT, type LossFactory, type FactoryResult, type Factories } from './lp/factory.js';
+export { checkConfig } from './lp/check.js';
 export { decodeConfig, annealWeight, type LpConfig, type AnnealParams } from './config/lightningPose.js';
 export { parseYaml, readYaml } from './config/yaml.js';
 export * as metrics from './metrics/index.js';

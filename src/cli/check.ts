@@ -1,9 +1,9 @@
 import { either } from 'fp-ts';
 import { readYaml } from '../config/yaml.js';
 import { decodeConfig } from '../config/lightningPose.js';
-import { formatIssue } from '../pipeline/errors.js';
+import { formatIssue } from '../config/issues.js';
 import type { Labels } from '../pipeline/step.js';
-import { checkConfig, type CheckReport } from '../registry/check.js';
+import { checkConfig, type CheckReport } from '../lp/check.js';
 import { loadLabels } from './labels.js';
 import { parseArgs } from './args.js';
 
@@ -42,6 +42,6 @@ export const checkCommand = (argv: readonly string[], out: Out = console.log): n
   if (!r) return 2;
   out(`ok: ${r.losses.length} loss${r.losses.length === 1 ? '' : 'es'}`);
   for (const l of r.losses)
-    out(`  ${l.factory.padEnd(12)} ${l.entry.name.padEnd(38)} log_weight ${l.logWeight}${l.annealed ? '' : ' (not annealed)'}${l.unfitted ? `  [${l.unfitted}]` : ''}`);
+    out(`  ${l.factory.padEnd(12)} ${l.record.name.padEnd(38)} log_weight ${l.logWeight}${l.annealed ? '' : ' (not annealed)'}${l.unfitted ? `  [${l.unfitted}]` : ''}`);
   return 0;
 };

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import { exampleBatch } from '../example/batch.js';
-import { createLoss, lossNames } from '../registry/losses.js';
-import { formatIssues } from '../pipeline/errors.js';
+import { createLoss, lossNames } from '../losses/registry.js';
+import { formatIssues } from '../config/issues.js';
 
 /** Parameters for the example: Lightning Pose's config_default values where it has them. */
 const EXAMPLE_PARAMS: Record<string, Record<string, unknown>> = {

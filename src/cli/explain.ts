@@ -1,7 +1,7 @@
 import { weightOf } from '../pipeline/loss.js';
 import type { StepSpec } from '../pipeline/step.js';
 import { loadChecked } from './check.js';
-import { getLossDef } from '../registry/losses.js';
+import type { LossRecord } from '../losses/record.js';
 
 /** A value as a user writes it in YAML (flow style); decoded components_to_keep back to its written form. */
 const show = (v: unknown): string => {
@@ -16,25 +16,37 @@ const show = (v: unknown): string => {
 /** A step as one YAML flow mapping. */
 const stepLine = (s: StepSpec): string => `{ ${Object.entries(s).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}: ${show(v)}`).join(', ')} }`;
 
+/** The pipeline, each step with the loss parameters that reach it (`# name`), and the parameters no step uses. */
+const pipelineLines = (r: LossRecord): string[] => {
+  const lines = r.pipeline.map((step, i) => {
+    const from = r.params.filter((p) => p.steps.includes(i)).map((p) => p.name);
+    return `    - ${stepLine(step)}${from.length ? `  # ${from.join(', ')}` : ''}`;
+  });
+  const unused = r.params.filter((p) => p.steps.length === 0).map((p) => `${p.name} ${show(p.value)}`);
+  return ['  pipeline:', ...lines, ...(unused.length ? [`  accepted, not used (as the reference): ${unused.join(', ')}`] : [])];
+};
+
 /**
- * `poseloss explain <config.yaml> [--labels L.csv]`: each loss's resolved pipeline, the keys
- * it reads, its weight next to its log_weight, its epsilon(s) and, for PCA, the fitted state.
+ * `poseloss explain <config.yaml> [--labels L.csv]`: each loss's resolved pipeline with the
+ * parameters each step takes, the keys it reads, its weight next to its log_weight, the
+ * epsilon its rectify step applies and, for PCA, the fitted state.
  */
 export const explainCommand = (argv: readonly string[], out: (line: string) => void = console.log): number => {
   const r = loadChecked(argv, out, 'usage: poseloss explain <config.yaml> [--labels CollectedData.csv]');
   if (!r) return 2;
   for (const l of r.losses) {
-    out(`${l.factory} ${l.entry.name}${l.entry.composed ? ' (composed in the config)' : ''}`);
+    const rec = l.record;
+    out(`${l.factory} ${rec.name}${rec.origin === 'composed' ? ' (composed in the config)' : ''}`);
     out(`  log_weight ${l.logWeight} → weight 1/(2·exp(log_weight)) = ${weightOf(l.logWeight).toPrecision(6)}${l.annealed ? ', scaled by the anneal weight' : ', not annealed'}`);
     if (!l.loss) {
-      const def = getLossDef(l.entry.name);
       out(`  ${l.unfitted}`);
-      if (def) out(`  ${def.doc}`);
+      out(`  ${rec.doc}`);
+      pipelineLines(rec).forEach((line) => out(line));
       continue;
     }
     const loss = l.loss;
     out(`  reads: ${loss.reads.map((k) => (loss.optional.includes(k) ? `${k} (optional)` : k)).join(', ')}; gradients to: ${loss.predictions.join(', ') || 'none'}`);
-    out(`  epsilon: ${Array.isArray(loss.epsilon) ? `[${loss.epsilon.join(', ')}] (per keypoint)` : loss.epsilon}`);
+    if (loss.steps.some((s) => s.phase === 'rectify')) out(`  epsilon: ${Array.isArray(loss.epsilon) ? `[${loss.epsilon.join(', ')}] (per keypoint)` : loss.epsilon}`);
     const pca = loss.fitted?.pca;
     if (pca) out(`  fitted PCA: ${pca.format.kind}, ${pca.nKept} of ${pca.components.rows} components kept, empirical epsilon ${pca.epsilonEmpirical.toPrecision(6)} (from ${pca.formattedFit.rows} rows)`);
     out(
@@ -42,8 +54,7 @@ export const explainCommand = (argv: readonly string[], out: (line: string) => v
         ? `  runs as: fused kernel '${loss.kernel}' (one SIMD WebAssembly pass, closed-form gradients) on the cpu and wasm backends`
         : '  runs as: tfjs ops (no fused kernel implements this pipeline)',
     );
-    out('  pipeline:');
-    for (const s of loss.pipeline) out(`    - ${stepLine(s)}`);
+    pipelineLines(rec).forEach((line) => out(line));
   }
   return 0;
 };

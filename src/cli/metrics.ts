@@ -4,7 +4,7 @@ import { either } from 'fp-ts';
 import cliProgress from 'cli-progress';
 import { readYaml } from '../config/yaml.js';
 import { decodeConfig } from '../config/lightningPose.js';
-import { formatIssue } from '../pipeline/errors.js';
+import { formatIssue } from '../config/issues.js';
 import { readPoseCsvStream, type ProgressFn } from '../io/poseCsvStream.js';
 import type { PoseTable } from '../io/index.js';
 import { computeFileMetrics, setupMetrics, METRIC_FILES, type FileMetrics } from '../metrics/files.js';

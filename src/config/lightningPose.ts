@@ -3,7 +3,7 @@ import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import { finite, nullable, oneOf, strict } from './codecs.js';
 import { report } from './reporter.js';
-import { issue, type PoselossIssue } from '../pipeline/errors.js';
+import { issue, type PoselossIssue } from './issues.js';
 import { IndexList, MatchesCodec } from '../pca/codecs.js';
 
 const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'a positive integer');

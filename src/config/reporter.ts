@@ -1,5 +1,5 @@
 import type * as t from 'io-ts';
-import { issue, type PoselossIssue } from '../pipeline/errors.js';
+import { issue, type PoselossIssue } from './issues.js';
 
 const describe = (u: unknown): string => {
   if (u === undefined) return 'nothing';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import * as YAML from 'yaml';
-import { issue, type PoselossIssue } from '../pipeline/errors.js';
+import { issue, type PoselossIssue } from './issues.js';
 
 /**
  * YAML → plain data. Integers are read as integers and floats as floats, and the one place

@@ -5,9 +5,9 @@ import { readYaml } from '../config/yaml.js';
 import { report } from '../config/reporter.js';
 import { positive } from '../config/codecs.js';
 import { annealWeight } from '../config/lightningPose.js';
-import { PoselossError } from '../pipeline/errors.js';
+import { PoselossError } from '../config/issues.js';
 import type { Labels } from '../pipeline/step.js';
-import { buildLossFactoriesOrThrow, type Factories } from '../registry/factory.js';
+import { buildLossFactoriesOrThrow, type Factories } from '../lp/factory.js';
 
 /** The bundled config, beside this module. */
 export const DEMO_CONFIG = fileURLToPath(new URL('./demo.yaml', import.meta.url));

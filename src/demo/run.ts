@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import cliProgress from 'cli-progress';
 import type { PcaFit } from '../pca/index.js';
-import type { Factories } from '../registry/factory.js';
+import type { Factories } from '../lp/factory.js';
 import { makeDemoData, labelsOf, disturbedFrames, DEFAULT_DATA, type DataOptions, type DemoData } from './dataset.js';
 import { KEYPOINT_NAMES, POSE_DIM } from './pose.js';
 import { readDemoConfig, demoFactories, annealAt, DEMO_CONFIG } from './config.js';

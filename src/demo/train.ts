@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { rng } from '../example/random.js';
-import type { Factories } from '../registry/factory.js';
+import type { Factories } from '../lp/factory.js';
 import type { DemoData } from './dataset.js';
 import type { HeatmapModel } from './model.js';
 import { heatmapRenderer } from './targets.js';

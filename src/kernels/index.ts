@@ -1,26 +1,17 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { Plan } from '../pipeline/interpret.js';
+import type { Fused, FusedRunner, Plan } from '../pipeline/interpret.js';
+import type { BuiltMask, Fusion } from '../pipeline/step.js';
 import { simdLoss } from './fused.js';
-import { heatmapKernel, type HeatmapKind } from './heatmap.js';
+import { heatmapKernel } from './heatmap.js';
 import { pcaKernel } from './pca.js';
 import { reprojectionKernel } from './reprojection.js';
 import { keypointKernel, type Elementwise, type KernelMask } from './keypoints.js';
-import { INPUT_KEYS, PREDICTION_KEYS } from '../pipeline/inputs.js';
+import { memoryKernelsAvailable } from './memory.js';
+import { registerKernel } from './registry.js';
+import { HEATMAP_KIND } from './simd/index.js';
 import { temporalHeatmapKernel, temporalKernel, type PairMask } from './temporal.js';
 
-/** Computes the reduced loss of a plan from its inputs (transforms already applied). */
-export type FusedRunner = (env: ReadonlyMap<string, tf.Tensor>) => tf.Scalar;
-
-/** A plan's fused kernel: its name (the wasm export, and src/kernels/simd/assembly/<file>) and runner. */
-export interface Fused {
-  readonly kernel: 'heatmap' | 'reprojection' | 'temporal' | 'temporalHeatmap' | 'keypoints' | 'pcaReprojection';
-  readonly run: FusedRunner;
-  /** The kernel does the plan's transforms itself: its runner gets the untransformed inputs. */
-  readonly consumesTransforms: boolean;
-}
-
-const HEATMAP = ['heatmap_mse', 'heatmap_kl', 'heatmap_js'] as const;
-const TEMPORAL_HEATMAP = ['temporal_heatmap_mse', 'temporal_heatmap_kl'] as const;
+export { matchKernel, registerKernel, kernelNames, type KernelDef } from './registry.js';
 
 /**
  * Epsilon of the plan's (at most one) rectify step per keypoint, 0 without one — rounded to
@@ -32,138 +23,226 @@ const epsilonPerKeypoint = (plan: Plan, k: number): Float64Array => {
   return (typeof e === 'number' ? new Float64Array(k).fill(e) : Float64Array.from(e)).map(Math.fround);
 };
 
-/** Confidence masks over frame pairs, all on one key; null when the plan has any other mask. */
-const pairMasks = (plan: Plan): { key: string | null; masks: PairMask[] } | null => {
-  const conf = plan.masks.filter((m) => m.below !== undefined);
-  if (conf.length !== plan.masks.length || new Set(conf.map((m) => m.of)).size > 1) return null;
-  return { key: conf[0]?.of ?? null, masks: conf.map((m) => ({ below: m.below!, mode: m.mode })) };
+/** The reduction as the kernels do it: false = mean, true = sum, null = neither (no kernel). */
+const sumOf = (plan: Plan): boolean | null => (plan.reduce.fusion?.op === 'sum' ? true : plan.reduce.fusion?.op === 'mean' ? false : null);
+
+/** Numeric parameters a kernel needs, by name, from a step's declaration; null when one is missing (no guessing). */
+const paramsOf = <N extends string>(f: Fusion | undefined, names: readonly N[]): Record<N, number> | null => {
+  if (!f || !names.every((n) => typeof f.params[n] === 'number')) return null;
+  return Object.fromEntries(names.map((n) => [n, f.params[n]])) as Record<N, number>;
 };
 
-const fused = (kernel: Fused['kernel'], run: FusedRunner, consumesTransforms = false): Fused => ({ kernel, run, consumesTransforms });
+/** The compute's input with a role, or undefined when it declares no such input. */
+const inputOf = (plan: Plan, role: 'target' | 'prediction'): string | undefined => {
+  const i = plan.compute.roles.indexOf(role);
+  return i < 0 ? undefined : plan.compute.of[i];
+};
 
-/**
- * The fused kernel implementing a plan exactly, or null. Kernels exist for the heatmap losses
- * (and heatmap_mse on maps a gaussian_heatmaps step renders from keypoints), temporal and
- * temporal-heatmap losses, keypoint distances (elementwise or per keypoint, with NaN and
- * confidence masks) and the PCA reprojection — built in or composed by a user, whenever the
- * pipeline has that shape. Anything else runs on the tfjs-ops path, which stays the reference
- * for every kernel.
- */
-export const fuse = (plan: Plan): Fused | null => {
-  const c = plan.compute;
-  if (plan.reduce.name !== 'mean' && plan.reduce.name !== 'sum') return null;
-  const sum = plan.reduce.name === 'sum';
-  if ((HEATMAP as readonly string[]).includes(c.name)) {
-    if (plan.rectify.length > 0 || !plan.masks.every((m) => m.name === 'empty_heatmaps' && m.mode === 'drop' && m.of === c.of[0])) return null;
+const maskOp = (m: BuiltMask): string | undefined => m.fusion?.op;
+
+/** Confidence masks (`below`) over frame pairs, all on one key; null when the plan has any other mask. */
+const pairMasks = (plan: Plan): { key: string | null; masks: PairMask[] } | null => {
+  const masks: PairMask[] = [];
+  for (const m of plan.masks) {
+    const p = maskOp(m) === 'below' ? paramsOf(m.fusion, ['below']) : null;
+    if (!p) return null;
+    masks.push({ below: p.below, mode: m.mode });
+  }
+  if (new Set(plan.masks.map((m) => m.of)).size > 1) return null;
+  return { key: plan.masks[0]?.of ?? null, masks };
+};
+
+const fused = (kernel: string, run: FusedRunner, consumesTransforms = false): Fused => ({ kernel, run, consumesTransforms, available: memoryKernelsAvailable });
+
+type HeatmapOp = keyof typeof HEATMAP_KIND;
+const isHeatmapOp = (op: string | undefined): op is HeatmapOp => op !== undefined && Object.prototype.hasOwnProperty.call(HEATMAP_KIND, op);
+
+/** Heatmap losses: a compute declared as a heatmap op, target not differentiable, empty-map drop masks on the target, no rectify. */
+const heatmapInputs = (plan: Plan): { op: HeatmapOp; t: string; p: string; sum: boolean } | null => {
+  const op = plan.compute.fusion?.op;
+  const sum = sumOf(plan);
+  const [t, p] = [inputOf(plan, 'target'), inputOf(plan, 'prediction')];
+  if (!isHeatmapOp(op) || sum === null || !t || !p || plan.differentiable.has(t) || plan.rectify.length > 0) return null;
+  if (!plan.masks.every((m) => maskOp(m) === 'empty_map' && m.mode === 'drop' && m.of === t)) return null;
+  return { op, t, p, sum };
+};
+
+registerKernel({
+  name: 'reprojection',
+  match: (plan) => {
+    // heatmap_mse against maps a gaussian_heatmaps transform renders from keypoints: render and compare in one pass
+    const h = heatmapInputs(plan);
     const render = plan.transforms[0];
-    if (c.name === 'heatmap_mse' && plan.transforms.length === 1 && render.name === 'gaussian_heatmaps' && render.params && c.of[1] === render.as && c.of[0] !== render.as) {
-      // the maps are rendered from keypoints: render and compare in one pass
-      const r = render.params;
-      return fused(
-        'reprojection',
-        (env) => {
-          const t = env.get(c.of[0])!;
-          const [b, k] = t.shape;
-          return simdLoss([t], [env.get(render.of)!], reprojectionKernel(b * k, { height: r.heatmap_height, width: r.heatmap_width }, { height: r.image_height, width: r.image_width }, r.sigma, sum));
-        },
-        true,
-      );
-    }
+    if (!h || h.op !== 'heatmap_mse' || plan.transforms.length !== 1 || render.fusion?.op !== 'gaussian_heatmaps' || render.as !== h.p || render.as === h.t) return null;
+    const r = paramsOf(render.fusion, ['image_height', 'image_width', 'heatmap_height', 'heatmap_width', 'sigma']);
+    if (!r) return null;
+    return fused(
+      'reprojection',
+      (env) => {
+        const t = env.get(h.t)!;
+        const [b, k] = t.shape;
+        return simdLoss([t], [env.get(render.of)!], reprojectionKernel(b * k, { height: r.heatmap_height, width: r.heatmap_width }, { height: r.image_height, width: r.image_width }, r.sigma, h.sum));
+      },
+      true,
+    );
+  },
+});
+
+registerKernel({
+  name: 'heatmap',
+  match: (plan) => {
+    const h = heatmapInputs(plan);
+    if (!h) return null;
     const masked = plan.masks.length > 0;
     return fused('heatmap', (env) => {
-      const [t, p] = c.of.map((k) => env.get(k)!);
-      const [b, k, h, w] = p.shape;
-      return simdLoss([t], [p], heatmapKernel(c.name as HeatmapKind, b * k, h * w, masked, sum));
+      const [t, p] = [env.get(h.t)!, env.get(h.p)!];
+      const [b, k, hh, w] = p.shape;
+      return simdLoss([t], [p], heatmapKernel(h.op, b * k, hh * w, masked, h.sum));
     });
-  }
-  const isTemporal = c.name === 'temporal_norm';
-  if (isTemporal || (TEMPORAL_HEATMAP as readonly string[]).includes(c.name)) {
-    const pm = pairMasks(plan);
-    if (!pm || plan.rectify.length > 1) return null;
-    return fused(isTemporal ? 'temporal' : 'temporalHeatmap', (env) => {
-      const x = env.get(c.of[0])!;
-      const conf = pm.key ? env.get(pm.key) : undefined;
-      const frames = x.shape[0];
-      const k = isTemporal ? x.shape[1]! / 2 : x.shape[1]!;
-      const eps = epsilonPerKeypoint(plan, k);
-      const consts = conf ? [conf] : [];
-      const kernel = isTemporal
-        ? temporalKernel(frames, k, eps, pm.masks, !!conf, sum)
-        : temporalHeatmapKernel(c.name as (typeof TEMPORAL_HEATMAP)[number], frames, k, x.shape[2]! * x.shape[3]!, eps, pm.masks, !!conf, sum);
-      return simdLoss(consts, [x], kernel);
+  },
+});
+
+/** Temporal computes: one (prediction) input over frame pairs, confidence masks, at most one rectify. */
+const temporalInputs = (plan: Plan, op: string): { x: string; pm: { key: string | null; masks: PairMask[] }; sum: boolean } | null => {
+  const sum = sumOf(plan);
+  const x = inputOf(plan, 'prediction');
+  const pm = pairMasks(plan);
+  if (plan.compute.fusion?.op !== op || plan.compute.of.length !== 1 || !x || sum === null || !pm || plan.rectify.length > 1) return null;
+  return { x, pm, sum };
+};
+
+registerKernel({
+  name: 'temporal',
+  match: (plan) => {
+    const m = temporalInputs(plan, 'temporal_norm');
+    if (!m || plan.kinds[m.x] !== 'flat') return null;
+    return fused('temporal', (env) => {
+      const x = env.get(m.x)!;
+      const conf = m.pm.key ? env.get(m.pm.key) : undefined;
+      const k = x.shape[1]! / 2;
+      return simdLoss(conf ? [conf] : [], [x], temporalKernel(x.shape[0], k, epsilonPerKeypoint(plan, k), m.pm.masks, !!conf, m.sum));
     });
-  }
-  const kp = keypointRunner(plan);
-  if (kp) return fused('keypoints', kp);
-  const pca = c.fitted?.pca;
-  if (c.name === 'pca_reprojection' && pca && plan.masks.length === 0 && plan.rectify.length <= 1) {
+  },
+});
+
+/** The temporal heatmap ops the kernel implements, and its `kl` flag for each. */
+const TEMPORAL_HEATMAP_OPS = { temporal_heatmap_mse: false, temporal_heatmap_kl: true } as const;
+
+registerKernel({
+  name: 'temporalHeatmap',
+  match: (plan) => {
+    const op = plan.compute.fusion?.op;
+    if (op === undefined || !Object.prototype.hasOwnProperty.call(TEMPORAL_HEATMAP_OPS, op)) return null;
+    const m = temporalInputs(plan, op);
+    if (!m || plan.kinds[m.x] !== 'heatmaps') return null;
+    const kl = TEMPORAL_HEATMAP_OPS[op as keyof typeof TEMPORAL_HEATMAP_OPS];
+    return fused('temporalHeatmap', (env) => {
+      const x = env.get(m.x)!;
+      const conf = m.pm.key ? env.get(m.pm.key) : undefined;
+      const k = x.shape[1]!;
+      return simdLoss(conf ? [conf] : [], [x], temporalHeatmapKernel(kl, x.shape[0], k, x.shape[2]! * x.shape[3]!, epsilonPerKeypoint(plan, k), m.pm.masks, !!conf, m.sum));
+    });
+  },
+});
+
+/**
+ * The keypoint ops the kernel implements: elementwise distances with the numeric parameter
+ * each reads (by name), and per-keypoint norms with their scale and whether the target is
+ * broadcast over camera pairs.
+ */
+const ELEMENTWISE_OPS: Readonly<Record<string, { code: Elementwise; param: string | null }>> = {
+  squared_error: { code: 'squared_error', param: null },
+  absolute_error: { code: 'absolute_error', param: null },
+  huber: { code: 'huber', param: 'delta' },
+  smooth_l1: { code: 'smooth_l1', param: 'beta' },
+};
+const NORM_OPS: Readonly<Record<string, { rms: boolean; pairs: boolean }>> = {
+  euclidean: { rms: false, pairs: false },
+  rms_error: { rms: true, pairs: false },
+  euclidean_3d: { rms: false, pairs: true },
+};
+const own = <V>(table: Readonly<Record<string, V>>, op: string | undefined): V | undefined =>
+  op !== undefined && Object.prototype.hasOwnProperty.call(table, op) ? table[op] : undefined;
+
+registerKernel({
+  name: 'keypoints',
+  match: (plan) => {
+    const c = plan.compute;
+    const op = c.fusion?.op;
+    const ew = own(ELEMENTWISE_OPS, op);
+    const norm = own(NORM_OPS, op);
+    const sum = sumOf(plan);
+    const [tKey, pKey] = [inputOf(plan, 'target'), inputOf(plan, 'prediction')];
+    if ((!ew && !norm) || sum === null || !tKey || !pKey || c.of.length !== 2) return null;
+    if (![plan.kinds[tKey], plan.kinds[pKey]].every((k) => k === 'flat' || k === 'points') || plan.rectify.length > 1 || plan.transforms.length > 0) return null;
+    const param = ew?.param ? paramsOf(c.fusion, [ew.param])?.[ew.param] : 0;
+    if (param === undefined) return null;
+    const confKeys = new Set<string>();
+    const masks: KernelMask[] = [];
+    for (const m of plan.masks) {
+      if (maskOp(m) === 'nan') {
+        const input = m.of === tKey ? 0 : m.of === pKey ? 1 : -1;
+        if (input < 0) return null;
+        masks.push({ input: input as 0 | 1, kind: 'nan', element: m.level === 'element', below: 0, drop: m.mode === 'drop' });
+      } else if (maskOp(m) === 'below' && !m.optional) {
+        const p = paramsOf(m.fusion, ['below']);
+        if (!p) return null;
+        confKeys.add(m.of);
+        masks.push({ input: 2, kind: 'below', element: false, below: p.below, drop: m.mode === 'drop' });
+      } else return null;
+    }
+    if (confKeys.size > 1) return null;
+    const confKey = [...confKeys][0];
+    const keys = [tKey, pKey] as const;
+    const gradFor = ([0, 1] as const).filter((i) => plan.differentiable.has(keys[i]));
+    return fused('keypoints', (env) => {
+      const t = env.get(tKey)!;
+      const p = env.get(pKey)!;
+      const ps = p.shape as number[];
+      const geometry =
+        plan.kinds[pKey] === 'flat'
+          ? { frames: ps[0], pairs: 1, keypoints: ps[1] / 2, coords: 2, targetBroadcast: false }
+          : norm?.pairs
+            ? { frames: ps[0], pairs: ps[1], keypoints: ps[2], coords: ps[3], targetBroadcast: true }
+            : { frames: ps[0], pairs: 1, keypoints: ps[ps.length - 2], coords: ps[ps.length - 1], targetBroadcast: false };
+      const kind = ew ? { elementwise: ew.code, param } : { norm: norm!.rms ? 1 / Math.sqrt(geometry.coords) : 1 };
+      const { forward, scratchBytes } = keypointKernel(geometry, kind, masks, epsilonPerKeypoint(plan, geometry.keypoints), gradFor, plan.rectify.length > 0, sum);
+      const tensors: tf.Tensor[] = [t, p];
+      // simdLoss hands inputs as [constants..., predictions...]: the kernel wants [t, p, conf]
+      const constIdx = ([0, 1] as const).filter((i) => !gradFor.includes(i));
+      const consts = [...constIdx.map((i) => tensors[i]), ...(confKey ? [env.get(confKey)!] : [])];
+      return simdLoss(
+        consts,
+        gradFor.map((i) => tensors[i]),
+        {
+          scratchBytes,
+          forward: (heap, grads) => {
+            const at = (i: 0 | 1) => heap.ins[constIdx.includes(i) ? constIdx.indexOf(i) : consts.length + gradFor.indexOf(i)];
+            return forward([at(0), at(1), ...(confKey ? [heap.ins[constIdx.length]] : [])])(heap, grads);
+          },
+        },
+      );
+    });
+  },
+});
+
+registerKernel({
+  name: 'pcaReprojection',
+  match: (plan) => {
+    const c = plan.compute;
+    const pca = c.fitted?.pca;
+    const sum = sumOf(plan);
+    const x = inputOf(plan, 'prediction');
+    if (c.fusion?.op !== 'pca_reprojection' || !pca || !x || sum === null || plan.masks.length > 0 || plan.rectify.length > 1) return null;
     const e = plan.rectify[0]?.epsilon ?? 0;
     if (typeof e !== 'number') return null;
     const kernels = new Map<number, ReturnType<typeof pcaKernel>>(); // by keypoint count
     return fused('pcaReprojection', (env) => {
-      const x = env.get(c.of[0])!;
-      const k = x.shape[1]! / 2;
+      const xt = env.get(x)!;
+      const k = xt.shape[1]! / 2;
       if (!kernels.has(k)) kernels.set(k, pcaKernel(pca, k, e, sum));
       const { forward, scratchBytes } = kernels.get(k)!;
-      return simdLoss([], [x], { forward: forward(x.shape[0]), scratchBytes });
+      return simdLoss([], [xt], { forward: forward(xt.shape[0]), scratchBytes });
     });
-  }
-  return null;
-};
-
-const ELEMENTWISE: readonly string[] = ['squared_error', 'absolute_error', 'huber', 'smooth_l1'];
-const DISTANCE: readonly string[] = ['euclidean', 'rms_error', 'euclidean_3d'];
-
-/** Differentiable: a prediction key, or a tensor a transform made (it may depend on predictions). */
-const differentiable = (key: string) => PREDICTION_KEYS.includes(key as never) || !INPUT_KEYS.includes(key as never);
-
-/** Keypoint losses: elementwise or per-keypoint distances on flat or point tensors, NaN/confidence masks. */
-const keypointRunner = (plan: Plan): FusedRunner | null => {
-  const c = plan.compute;
-  const elementwise = ELEMENTWISE.includes(c.name);
-  if (!elementwise && !DISTANCE.includes(c.name)) return null;
-  const [tKey, pKey] = c.of;
-  const kinds = [plan.kinds[tKey], plan.kinds[pKey]];
-  if (!kinds.every((k) => k === 'flat' || k === 'points') || plan.rectify.length > 1 || plan.transforms.length > 0) return null;
-  const confKeys = new Set<string>();
-  const masks: KernelMask[] = [];
-  for (const m of plan.masks) {
-    if (m.name === 'nan_targets' || m.name === 'nan_keypoints') {
-      const input = m.of === tKey ? 0 : m.of === pKey ? 1 : -1;
-      if (input < 0) return null;
-      masks.push({ input: input as 0 | 1, kind: 'nan', element: m.name === 'nan_targets', below: 0, drop: m.mode === 'drop' });
-    } else if (m.name === 'low_confidence' && m.below !== undefined && !m.optional) {
-      confKeys.add(m.of);
-      masks.push({ input: 2, kind: 'below', element: false, below: m.below, drop: m.mode === 'drop' });
-    } else return null;
-  }
-  if (confKeys.size > 1) return null;
-  const confKey = [...confKeys][0];
-  const gradFor = ([0, 1] as const).filter((i) => differentiable(c.of[i]));
-  return (env) => {
-    const t = env.get(tKey)!;
-    const p = env.get(pKey)!;
-    const flat = plan.kinds[pKey] === 'flat';
-    const ps = p.shape as number[];
-    const geometry = flat
-      ? { frames: ps[0], pairs: 1, keypoints: ps[1] / 2, coords: 2, targetBroadcast: false }
-      : c.name === 'euclidean_3d'
-        ? { frames: ps[0], pairs: ps[1], keypoints: ps[2], coords: ps[3], targetBroadcast: true }
-        : { frames: ps[0], pairs: 1, keypoints: ps[ps.length - 2], coords: ps[ps.length - 1], targetBroadcast: false };
-    const kind = elementwise
-      ? { elementwise: c.name as Elementwise, param: c.params?.delta ?? c.params?.beta ?? 1 }
-      : { norm: c.name === 'rms_error' ? 1 / Math.sqrt(geometry.coords) : 1 };
-    const { forward, scratchBytes } = keypointKernel(geometry, kind, masks, epsilonPerKeypoint(plan, geometry.keypoints), gradFor, plan.rectify.length > 0, plan.reduce.name === 'sum');
-    const tensors = [t, p];
-    // simdLoss hands inputs as [constants..., predictions...]: the kernel wants [t, p, conf]
-    const constIdx = ([0, 1] as const).filter((i) => !gradFor.includes(i));
-    const consts = [...constIdx.map((i) => tensors[i]), ...(confKey ? [env.get(confKey)!] : [])];
-    return simdLoss(consts, gradFor.map((i) => tensors[i]), {
-      scratchBytes,
-      forward: (heap, grads) => {
-        const at = (i: 0 | 1) => heap.ins[constIdx.includes(i) ? constIdx.indexOf(i) : consts.length + gradFor.indexOf(i)];
-        return forward([at(0), at(1), ...(confKey ? [heap.ins[constIdx.length]] : [])])(heap, grads);
-      },
-    });
-  };
-};
+  },
+});

@@ -54,7 +54,7 @@ export const temporalKernel = (frames: number, k: number, eps: Float64Array, mas
  * [confidences, pred].
  */
 export const temporalHeatmapKernel = (
-  kind: 'temporal_heatmap_mse' | 'temporal_heatmap_kl',
+  kl: boolean,
   frames: number,
   k: number,
   pixels: number,
@@ -68,7 +68,7 @@ export const temporalHeatmapKernel = (
     scratchBytes: p.scratchBytes,
     forward: (heap, grads) => {
       const scale = p.write(heap, hasConf ? heap.ins[0] : 0);
-      return heap.kernels.temporalHeatmap(kind === 'temporal_heatmap_kl', heap.ins[hasConf ? 1 : 0], grads?.[0] ?? 0, frames, k, pixels, heap.scratch + p.validAt, heap.scratch, scale);
+      return heap.kernels.temporalHeatmap(kl, heap.ins[hasConf ? 1 : 0], grads?.[0] ?? 0, frames, k, pixels, heap.scratch + p.validAt, heap.scratch, scale);
     },
   };
 };

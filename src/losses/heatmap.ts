@@ -7,6 +7,7 @@ const heatmapLoss = (name: 'heatmap_mse' | 'heatmap_kl' | 'heatmap_js', doc: str
     name,
     doc,
     params: WeightOnly,
+    annealed: false, // the reference exempts the heatmap losses from annealing, by name
     pipeline: () => [
       { mask: 'empty_heatmaps', of: 'heatmaps_targ' },
       { compute: name, of: ['heatmaps_targ', 'heatmaps_pred'] },

@@ -2,6 +2,8 @@ import { defineLoss } from './define.js';
 import { WeightOnly } from './params.js';
 import { positive, strict, finite } from '../config/codecs.js';
 import * as t from 'io-ts';
+import { either } from 'fp-ts';
+import { issue } from '../config/issues.js';
 
 /** 3-D distance from the target to each camera pair's triangulation; NaN on either side drops (reference §7). */
 export const supervisedPairwiseProjections = defineLoss<{ log_weight: number }, 'keypoints_targ_3d' | 'keypoints_pred_3d'>({
@@ -34,6 +36,22 @@ export const supervisedReprojectionHeatmapMse = defineLoss<t.TypeOf<typeof Repro
   name: 'supervised_reprojection_heatmap_mse',
   doc: 'heatmap MSE of Gaussian maps rendered at the reprojected 3-D prediction',
   params: ReprojectionParams,
+  // the image sizes come from data:, as the reference wires them (spec §10)
+  fromData: {
+    keys: {
+      original_image_height: 'image_resize_dims.height',
+      original_image_width: 'image_resize_dims.width',
+      downsampled_image_height: 'image_resize_dims.height and downsample_factor',
+      downsampled_image_width: 'image_resize_dims.width and downsample_factor',
+    },
+    replace: false,
+    read: (data) => {
+      const { height, width } = data.image_resize_dims ?? {};
+      if (!height || !width) return either.left([issue('data.image_resize_dims', 'supervised_reprojection_heatmap_mse needs image_resize_dims.height and .width')]);
+      const f = 2 ** data.downsample_factor;
+      return either.right({ original_image_height: height, original_image_width: width, downsampled_image_height: Math.floor(height / f), downsampled_image_width: Math.floor(width / f) });
+    },
+  },
   pipeline: (p) => [
     {
       transform: 'gaussian_heatmaps',

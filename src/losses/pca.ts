@@ -1,7 +1,10 @@
 import * as t from 'io-ts';
+import { either } from 'fp-ts';
 import { defineLoss } from './define.js';
 import { finite, inRange, nullable, oneOf, strict } from '../config/codecs.js';
+import { issue } from '../config/issues.js';
 import { ComponentsToKeepCodec, IndexList, MatchesCodec } from '../pca/codecs.js';
+import { expandFlatMatches } from '../pca/format.js';
 
 /** The reference PCALoss constructor's parameters and defaults (spec §2). */
 export const PcaParams = strict(
@@ -39,6 +42,14 @@ export const pcaSingleview = defineLoss<PcaParams, 'keypoints_pred'>({
   doc: 'distance of each predicted pose to the low-dimensional subspace of labeled poses, minus epsilon',
   params: PcaParams,
   needsLabels: true,
+  fromData: {
+    keys: { columns_for_singleview_pca: 'columns_for_singleview_pca' },
+    replace: true,
+    read: (data, path) =>
+      (data.view_names?.length ?? 0) > 1
+        ? either.left([issue(path, 'pca_singleview is not implemented for multiview data (data.view_names has several views), as in the reference: use pca_multiview')])
+        : either.right({ columns_for_singleview_pca: data.columns_for_singleview_pca ?? null }),
+  },
   pipeline: (p) => [
     {
       compute: 'pca_reprojection',
@@ -60,6 +71,23 @@ export const pcaMultiview = defineLoss<PcaParams, 'keypoints_pred'>({
   doc: 'consistency of each keypoint across views: distance to a 3-component PCA of the views’ labels',
   params: PcaParams,
   needsLabels: true,
+  fromData: {
+    keys: { mirrored_column_matches: 'mirrored_column_matches' },
+    replace: true,
+    read: (data) => {
+      const m = data.mirrored_column_matches;
+      if (!m || m.length === 0) return either.left([issue('data.mirrored_column_matches', 'pca_multiview needs mirrored_column_matches (one list of keypoint indices per view)')]);
+      if (!m.every((v) => typeof v === 'number')) return either.right({ mirrored_column_matches: m });
+      if (!data.num_keypoints) return either.left([issue('data.num_keypoints', 'needed to expand a flat mirrored_column_matches over data.view_names')]);
+      return either.right({ mirrored_column_matches: expandFlatMatches(m as number[], data.view_names?.length ?? 0, data.num_keypoints) });
+    },
+  },
+  checkBlock: (block, path) => {
+    const c = block.components_to_keep;
+    return c !== undefined && c !== null && c !== 3
+      ? [issue(`${path}.components_to_keep`, `pca_multiview always keeps 3 components (as the reference); got ${JSON.stringify(c)}: remove it or set it to 3`)]
+      : [];
+  },
   pipeline: (p) => [
     {
       compute: 'pca_reprojection',

@@ -3,7 +3,7 @@ import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import type { LpConfig } from '../config/lightningPose.js';
 import { report } from '../config/reporter.js';
-import { formatIssue, formatIssues } from '../pipeline/errors.js';
+import { formatIssue, formatIssues } from '../config/issues.js';
 import { PcaParams } from '../losses/pca.js';
 import { TemporalParams } from '../losses/params.js';
 import { selectKeypoints, type PoseTable } from '../io/index.js';

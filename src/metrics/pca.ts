@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { issue, LossInputError, PoselossError, type PoselossIssue } from '../pipeline/errors.js';
+import { issue, LossInputError, PoselossError, type PoselossIssue } from '../config/issues.js';
 import { INPUT_KINDS } from '../pipeline/keys.js';
 import type { BuiltCompute, Labels, StepSpec } from '../pipeline/step.js';
-import { applyCompute } from '../pipeline/evaluate.js';
-import { buildStep } from '../registry/steps.js';
+import { applyCompute } from '../steps/evaluate.js';
+import { buildStep } from '../steps/registry.js';
 import type { PcaFit } from '../pca/types.js';
 
 export type PcaView = 'singleview' | 'multiview';

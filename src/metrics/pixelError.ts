@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { buildCompute, applyCompute } from '../pipeline/evaluate.js';
+import { buildCompute, applyCompute } from '../steps/evaluate.js';
 
 const step = buildCompute({ compute: 'euclidean', of: ['keypoints_true', 'keypoints_pred'] }, { keypoints_true: 'points', keypoints_pred: 'points' }, 'pixel_error');
 

@@ -1,12 +1,19 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { issue, type PoselossIssue } from './errors.js';
+import { issue, type PoselossIssue } from '../config/issues.js';
 import { INPUT_KINDS, type KeyKind } from './keys.js';
-import { PREDICTION_KEYS, type InputKey } from './inputs.js';
-import { planOf, run } from './interpret.js';
+import { planOf, run, type KernelMatcher } from './interpret.js';
 import { weightOf, type Loss } from './loss.js';
-import type { BuildContext, BuiltCompute, BuiltStep, Labels, StepSpec } from './step.js';
-import { buildStep } from '../registry/steps.js';
+import type { BuildContext, BuiltCompute, BuiltStep, Labels, PipelineSoFar, StepSpec } from './step.js';
+
+/** Find, decode and build one step of a pipeline (the step registry, src/steps/registry.ts). */
+export type StepBuilder = (spec: StepSpec, ctx: BuildContext, sofar: PipelineSoFar) => Either<PoselossIssue[], BuiltStep>;
+
+/** What the core builder is handed from the layers above: the step lookup and the kernel matcher (null: tfjs ops only). */
+export interface PipelineDeps {
+  readonly buildStep: StepBuilder;
+  readonly matchKernel: KernelMatcher | null;
+}
 
 export interface BuildOptions {
   /** Labeled keypoints (frames, 2K) for steps fitted from data (PCA). */
@@ -33,7 +40,7 @@ const validate = (steps: readonly (BuiltStep | undefined)[], path: string, loss:
     if (s.phase === 'rectify' && i < computes[0]) errs.push(issue(at(i), `rectify comes after the compute step`));
     if (s.phase === 'transform' && i > computes[0]) errs.push(issue(at(i), `transform ${s.name} comes before the compute step that reads '${s.as}'`));
     if (s.phase === 'mask') {
-      if (compute.layout.name.startsWith('pca') || (!compute.layout.perKeypoint && !compute.layout.elementwise))
+      if (!compute.layout.perKeypoint && !compute.layout.elementwise)
         errs.push(issue(at(i), `${compute.name} takes no masks`));
       else if (s.mustBeRead && !compute.of.includes(s.of))
         errs.push(issue(at(i), `mask ${s.name} of '${s.of}', but ${compute.name} reads ${compute.of.map((k) => `'${k}'`).join(', ')}`));
@@ -49,7 +56,7 @@ const validate = (steps: readonly (BuiltStep | undefined)[], path: string, loss:
  * (fitting from labels where the step needs it), check the pipeline's structure, and
  * return the loss function. Every problem found is reported, not just the first.
  */
-export const buildPipeline = (name: string, logWeight: number, pipeline: readonly StepSpec[], opts: BuildOptions = {}): Either<PoselossIssue[], Loss> => {
+export const buildPipelineWith = (deps: PipelineDeps, name: string, logWeight: number, pipeline: readonly StepSpec[], opts: BuildOptions = {}): Either<PoselossIssue[], Loss> => {
   const path = opts.path ?? name;
   const errs: PoselossIssue[] = [];
   if (!Number.isFinite(logWeight)) errs.push(issue(`${path}.log_weight`, `expected a finite number, got ${logWeight}`));
@@ -59,7 +66,7 @@ export const buildPipeline = (name: string, logWeight: number, pipeline: readonl
   pipeline.forEach((spec, i) => {
     const stepPath = `${path}.pipeline[${i}]`;
     const ctx: BuildContext = { kinds, labels: opts.labels, path: stepPath, loss: name };
-    const b = buildStep(spec, ctx, { compute });
+    const b = deps.buildStep(spec, ctx, { compute });
     if (either.isLeft(b)) return void (errs.push(...b.left), built.push(undefined));
     if (b.right.phase === 'transform') kinds[b.right.as] = b.right.kind;
     if (b.right.phase === 'compute') compute = b.right;
@@ -68,7 +75,7 @@ export const buildPipeline = (name: string, logWeight: number, pipeline: readonl
   if (errs.length === 0) errs.push(...validate(built, path, name));
   if (errs.length > 0) return either.left(errs);
   const steps = built as BuiltStep[];
-  const plan = planOf(name, weightOf(logWeight), steps, kinds, opts.fused ?? true);
+  const plan = planOf(name, weightOf(logWeight), steps, kinds, opts.fused === false ? null : deps.matchKernel);
   const rectify = steps.filter((s) => s.phase === 'rectify');
   const fn = ((inputs, stage = 'train') => run(plan, inputs, stage)) as Loss;
   const reads = [...plan.required, ...plan.optional];
@@ -79,7 +86,7 @@ export const buildPipeline = (name: string, logWeight: number, pipeline: readonl
       weight: weightOf(logWeight),
       reads,
       optional: plan.optional,
-      predictions: reads.filter((k) => (PREDICTION_KEYS as readonly string[]).includes(k as InputKey)),
+      predictions: reads.filter((k) => plan.differentiable.has(k)),
       pipeline,
       steps,
       epsilon: rectify.length ? (rectify[rectify.length - 1] as { epsilon: number | number[] }).epsilon : 0,

@@ -1,28 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 
-/** Every input key a loss may read, with its shape convention (see README "Inputs"). */
-export const INPUT_KEYS = [
-  'keypoints_targ', //               (B, 2K)  x0, y0, x1, y1, ...
-  'keypoints_pred', //               (B, 2K)
-  'keypoints_pred_augmented', //     (B, 2K)
-  'heatmaps_targ', //                (B, K, H, W)
-  'heatmaps_pred', //                (B, K, H, W)
-  'confidences', //                  (B, K)
-  'keypoints_targ_3d', //            (B, K, 3)
-  'keypoints_pred_3d', //            (B, P, K, 3)
-  'keypoints_pred_2d_reprojected', // (B, K, 2) original-image pixels
-] as const;
-
-export type InputKey = (typeof INPUT_KEYS)[number];
-
-/** Input keys that hold predictions: a loss's gradient is taken with respect to these. */
-export const PREDICTION_KEYS: readonly InputKey[] = [
-  'keypoints_pred',
-  'keypoints_pred_augmented',
-  'heatmaps_pred',
-  'keypoints_pred_3d',
-  'keypoints_pred_2d_reprojected',
-];
+export { INPUT_KEYS, PREDICTION_KEYS, isInputKey, type InputKey } from './keys.js';
+import type { InputKey } from './keys.js';
 
 /**
  * The inputs of a loss that reads the keys `K`. Extra keys are allowed and ignored,
@@ -36,5 +15,3 @@ export type Inputs<K extends string = InputKey> = { readonly [P in K]: tf.Tensor
 export type Stage = 'train' | 'val' | 'test' | (string & {}) | null;
 
 export const stageName = (stage: Stage): string => (stage === null ? 'None' : stage);
-
-export const isInputKey = (k: string): k is InputKey => (INPUT_KEYS as readonly string[]).includes(k);

@@ -1,15 +1,29 @@
 import * as tf from '@tensorflow/tfjs';
 import '../ops/zeroGradients.js';
-import { fuse, type Fused } from '../kernels/index.js';
-import { memoryKernelsAvailable } from '../kernels/memory.js';
 import { reluKeepNaN } from '../ops/relu.js';
 import { keepValid } from '../ops/select.js';
-import { LossInputError, shapeStr } from './errors.js';
-import { expectedRank, gridShape, keypointCount, type KeyKind } from './keys.js';
+import { LossInputError, shapeStr } from '../config/issues.js';
+import { expectedRank, gridShape, isPredictionKey, keypointCount, type KeyKind } from './keys.js';
 import type { Inputs, Stage } from './inputs.js';
 import { stageName } from './inputs.js';
 import type { LossResult } from './loss.js';
 import type { BuiltCompute, BuiltMask, BuiltRectify, BuiltReduce, BuiltStep, BuiltTransform } from './step.js';
+
+/** Computes the reduced loss of a plan from its inputs (transforms applied, unless the kernel consumes them). */
+export type FusedRunner = (env: ReadonlyMap<string, tf.Tensor>) => tf.Scalar;
+
+/** A plan's fused kernel: its name (the wasm export) and runner. */
+export interface Fused {
+  readonly kernel: string;
+  readonly run: FusedRunner;
+  /** The kernel does the plan's transforms itself: its runner gets the untransformed inputs. */
+  readonly consumesTransforms: boolean;
+  /** Whether it can run on the current backend (else the plan runs as tfjs ops). */
+  available(): boolean;
+}
+
+/** The kernel implementing a plan exactly, or null: handed to the builder (src/kernels/ registers them). */
+export type KernelMatcher = (plan: Plan) => Fused | null;
 
 export interface Plan {
   readonly name: string;
@@ -23,6 +37,8 @@ export interface Plan {
   /** Keys the caller must supply, and keys that are used only when present. */
   readonly required: readonly string[];
   readonly optional: readonly string[];
+  /** Keys gradients flow to: prediction inputs (the input-key table), and what transforms make from them. */
+  readonly differentiable: ReadonlySet<string>;
   /** A fused kernel implementing this plan on the cpu/wasm backends, if one matches. */
   readonly fused: Fused | null;
 }
@@ -32,7 +48,7 @@ export const planOf = (
   weight: number,
   steps: readonly BuiltStep[],
   kinds: Readonly<Record<string, KeyKind>>,
-  useFused = true,
+  match: KernelMatcher | null,
 ): Plan => {
   const transforms = steps.filter((s): s is BuiltTransform => s.phase === 'transform');
   const masks = steps.filter((s): s is BuiltMask => s.phase === 'mask');
@@ -46,8 +62,10 @@ export const planOf = (
   for (const k of compute.of) if (!produced.has(k)) required.add(k);
   for (const m of masks) if (!produced.has(m.of)) (m.optional ? optional : required).add(m.of);
   for (const k of required) optional.delete(k);
-  const plan = { name, weight, transforms, masks, compute, rectify, reduce, kinds, required: [...required], optional: [...optional], fused: null };
-  return useFused && process.env.POSELOSS_FUSED !== '0' ? { ...plan, fused: fuse(plan) } : plan;
+  const differentiable = new Set([...required, ...optional].filter(isPredictionKey));
+  for (const t of transforms) if (differentiable.has(t.of)) differentiable.add(t.as);
+  const plan: Plan = { name, weight, transforms, masks, compute, rectify, reduce, kinds, required: [...required], optional: [...optional], differentiable, fused: null };
+  return match ? { ...plan, fused: match(plan) } : plan;
 };
 
 /** Check presence, ranks and shapes of the inputs up front; messages name the loss, the keys and both shapes. */
@@ -64,7 +82,7 @@ const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readonly numb
     }
     if (!(x instanceof tf.Tensor)) fail(`input '${key}' is not a tensor`);
     const kind = p.kinds[key];
-    const rank = expectedRank(key, kind);
+    const rank = expectedRank(key);
     if (rank !== null && x!.rank !== rank) fail(`${key} ${shapeStr(x!.shape)}: expected rank ${rank}`);
     if (kind === 'flat' && (x!.shape[1] as number) % 2 !== 0) fail(`${key} ${shapeStr(x!.shape)}: expected an even number of columns (x, y per keypoint), got ${x!.shape[1]}`);
     if (x!.shape[0] === 0) fail(`${key} ${shapeStr(x!.shape)}: an empty batch (0 frames)`);
@@ -113,7 +131,7 @@ export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult =
   return tf.tidy(() => {
     const env = new Map<string, tf.Tensor>();
     for (const k of [...p.required, ...p.optional]) if (inputs[k]) env.set(k, inputs[k]!);
-    const fused = p.fused && memoryKernelsAvailable() ? p.fused : null;
+    const fused = p.fused?.available() ? p.fused : null;
     if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
 
     const loss = fused ? fused.run(env) : reference(p, env);

@@ -1,5 +1,3 @@
-import type { InputKey } from './inputs.js';
-
 /**
  * What a tensor under a key holds, which fixes where its keypoint axis is:
  * - `flat`     (B, 2K): x, y of keypoint k at columns 2k, 2k+1
@@ -9,26 +7,45 @@ import type { InputKey } from './inputs.js';
  */
 export type KeyKind = 'flat' | 'heatmaps' | 'points' | 'grid';
 
-export const INPUT_KINDS: Record<InputKey, KeyKind> = {
-  keypoints_targ: 'flat',
-  keypoints_pred: 'flat',
-  keypoints_pred_augmented: 'flat',
-  heatmaps_targ: 'heatmaps',
-  heatmaps_pred: 'heatmaps',
-  confidences: 'grid',
-  keypoints_targ_3d: 'points',
-  keypoints_pred_3d: 'points',
-  keypoints_pred_2d_reprojected: 'points',
-};
+/** One input key: its kind, its named axes (their count is its rank), and whether it is a prediction (gradients flow to it). */
+export interface KeyInfo {
+  readonly kind: KeyKind;
+  readonly axes: readonly string[];
+  readonly prediction: boolean;
+}
 
-/** The rank a tensor of a kind must have (null: any rank ≥ 2). */
-export const expectedRank = (key: string, kind: KeyKind): number | null => {
-  if (kind === 'flat') return 2;
-  if (kind === 'heatmaps') return 4;
-  if (kind === 'grid') return 2;
-  if (key === 'keypoints_pred_3d') return 4;
-  return 3;
-};
+/**
+ * THE input-key table: every input key a loss may read (README "Inputs"). Ranks, kinds and
+ * which keys are predictions are read from here, and from nowhere else.
+ */
+export const INPUT_TABLE = {
+  keypoints_targ: { kind: 'flat', axes: ['B', '2K'], prediction: false },
+  keypoints_pred: { kind: 'flat', axes: ['B', '2K'], prediction: true },
+  keypoints_pred_augmented: { kind: 'flat', axes: ['B', '2K'], prediction: true },
+  heatmaps_targ: { kind: 'heatmaps', axes: ['B', 'K', 'H', 'W'], prediction: false },
+  heatmaps_pred: { kind: 'heatmaps', axes: ['B', 'K', 'H', 'W'], prediction: true },
+  confidences: { kind: 'grid', axes: ['B', 'K'], prediction: false },
+  keypoints_targ_3d: { kind: 'points', axes: ['B', 'K', '3'], prediction: false },
+  keypoints_pred_3d: { kind: 'points', axes: ['B', 'P', 'K', '3'], prediction: true },
+  keypoints_pred_2d_reprojected: { kind: 'points', axes: ['B', 'K', '2'], prediction: true }, // original-image pixels
+} as const satisfies Record<string, KeyInfo>;
+
+export type InputKey = keyof typeof INPUT_TABLE;
+
+export const INPUT_KEYS = Object.keys(INPUT_TABLE) as InputKey[];
+
+/** Input keys that hold predictions: a loss's gradient is taken with respect to these. */
+export const PREDICTION_KEYS: readonly InputKey[] = INPUT_KEYS.filter((k) => INPUT_TABLE[k].prediction);
+
+export const isInputKey = (k: string): k is InputKey => Object.prototype.hasOwnProperty.call(INPUT_TABLE, k);
+
+/** Whether `key` is an input key holding a prediction. */
+export const isPredictionKey = (k: string): boolean => isInputKey(k) && INPUT_TABLE[k].prediction;
+
+export const INPUT_KINDS = Object.fromEntries(INPUT_KEYS.map((k) => [k, INPUT_TABLE[k].kind])) as Record<InputKey, KeyKind>;
+
+/** The rank a key's tensor must have: its named axes for an input key; null (any rank ≥ 2) for a tensor a transform made. */
+export const expectedRank = (key: string): number | null => (isInputKey(key) ? INPUT_TABLE[key].axes.length : null);
 
 /** The keypoint grid of a tensor: (B, K) for flat/heatmaps/grid; the shape without the coordinate axis for points. */
 export const gridShape = (kind: KeyKind, shape: readonly number[]): number[] => {

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type * as t from 'io-ts';
 import type { Either } from 'fp-ts/Either';
-import type { PoselossIssue } from './errors.js';
+import type { PoselossIssue } from '../config/issues.js';
 import type { KeyKind } from './keys.js';
 import type { Layout } from './layout.js';
 import type { Epsilon } from '../config/codecs.js';
@@ -15,6 +15,19 @@ export type Phase = (typeof PHASES)[number];
  * parameters, e.g. `{ compute: 'huber', of: ['keypoints_targ', 'keypoints_pred'], delta: 5 }`.
  */
 export type StepSpec = { readonly [key: string]: unknown };
+
+/**
+ * What a built step is for fusion: the operation a kernel may implement it by, and its
+ * numeric parameters by name. Kernels match on this declaration (src/kernels/registry.ts),
+ * never on a step's name; a step without one always runs on the tfjs-ops path.
+ */
+export interface Fusion {
+  readonly op: string;
+  readonly params: Readonly<Record<string, number>>;
+}
+
+/** The role of each input a compute reads: which is the target and which the prediction. */
+export type Role = 'target' | 'prediction';
 
 /** Labeled keypoints handed to the builder, for steps fitted from data (PCA). */
 export interface Labels {
@@ -42,8 +55,7 @@ export interface BuiltTransform {
   check(shape: readonly number[]): string | null;
   outShape(shape: readonly number[]): number[];
   apply(x: tf.Tensor): tf.Tensor;
-  /** The step's resolved numeric parameters, for a fused kernel that does its work itself. */
-  readonly params?: Readonly<Record<string, number>>;
+  readonly fusion?: Fusion;
 }
 
 export interface BuiltMask {
@@ -62,8 +74,7 @@ export interface BuiltMask {
   readonly optional?: boolean;
   /** 1 where valid, 0 where not; float32. */
   weight(x: tf.Tensor): tf.Tensor;
-  /** Confidence masks: the threshold (invalid where value < below), for fused kernels. */
-  readonly below?: number;
+  readonly fusion?: Fusion;
 }
 
 /** Fitted state a compute step learned at build time (PCA), shown by `explain` and used by `rectify: fitted`. */
@@ -78,15 +89,15 @@ export interface Fitted {
 export interface BuiltCompute {
   readonly phase: 'compute';
   readonly name: string;
-  /** Input keys, target before prediction. */
+  /** Input keys, and the role of each (same length): which is the target, which the prediction. */
   readonly of: readonly string[];
+  readonly roles: readonly Role[];
   readonly layout: Layout;
   /** Shape agreement of the inputs (in `of` order); null when fine, else what is wrong. */
   check(shapes: readonly (readonly number[])[]): string | null;
   apply(xs: readonly tf.Tensor[]): tf.Tensor;
   readonly fitted?: Fitted;
-  /** The step's numeric parameters (huber's delta, smooth_l1's beta), for fused kernels. */
-  readonly params?: Readonly<Record<string, number>>;
+  readonly fusion?: Fusion;
 }
 
 export interface BuiltRectify {
@@ -101,6 +112,7 @@ export interface BuiltReduce {
   readonly name: string;
   /** Reduce the masked values; `count` = number of elements left in the mean (drop masks removed). */
   reduce(values: tf.Tensor, count: tf.Tensor): tf.Tensor;
+  readonly fusion?: Fusion;
 }
 
 export type BuiltStep = BuiltTransform | BuiltMask | BuiltCompute | BuiltRectify | BuiltReduce;

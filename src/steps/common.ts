@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { issue, type PoselossIssue } from '../pipeline/errors.js';
+import { issue, type PoselossIssue } from '../config/issues.js';
 import type { KeyKind } from '../pipeline/keys.js';
 import type { BuildContext } from '../pipeline/step.js';
 import { suggestion } from '../config/closest.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import { buildLossFactories } from '../registry/factory.js';
-import { formatIssues } from '../pipeline/errors.js';
+import { buildLossFactories } from '../lp/factory.js';
+import { formatIssues } from '../config/issues.js';
 import { effectiveExpected, isJsonTensor, values, type GoldenCase, type JsonTensor } from './format.js';
 import { compareValue, compareArray } from './compare.js';
 import { compareGrads, compareLogs, fail, inputTensors, labelsOf, pass, tolOf, type Outcome } from './lossCase.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import { createLoss } from '../registry/losses.js';
-import { formatIssues } from '../pipeline/errors.js';
+import { createLoss } from '../losses/registry.js';
+import { formatIssues } from '../config/issues.js';
 import type { Loss } from '../pipeline/loss.js';
 import type { Labels } from '../pipeline/step.js';
 import { PREDICTION_KEYS } from '../pipeline/inputs.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import { pixelError, temporalNorm, fitPcaMetric, pcaReprojectionErrorMetric, type PcaView } from '../metrics/index.js';
-import { formatIssues } from '../pipeline/errors.js';
+import { formatIssues } from '../config/issues.js';
 import { effectiveExpected, type GoldenCase, type JsonTensor } from './format.js';
 import { compareArray, compareShape } from './compare.js';
 import { fail, inputTensors, labelsOf, pass, tolOf, type Outcome } from './lossCase.js';

@@ -34,7 +34,6 @@ describe('config_default.yaml (the reference defaults, reproduced as a fixture)'
       'supervised heatmap_mse',
       '  log_weight 0 → weight 1/(2·exp(log_weight)) = 0.500000, not annealed',
       '  reads: heatmaps_targ, heatmaps_pred; gradients to: heatmaps_pred',
-      '  epsilon: 0',
       '  runs as: fused kernel \'heatmap\' (one SIMD WebAssembly pass, closed-form gradients) on the cpu and wasm backends',
       '  pipeline:',
       '    - { mask: empty_heatmaps, of: heatmaps_targ }',
@@ -113,8 +112,9 @@ describe('accepted variants', () => {
     expect(block[5]).toBe('  runs as: fused kernel \'pcaReprojection\' (one SIMD WebAssembly pass, closed-form gradients) on the cpu and wasm backends');
     expect(block.slice(6)).toEqual([
       '  pipeline:',
-      '    - { compute: pca_reprojection, of: keypoints_pred, view: singleview, components_to_keep: 0.99, empirical_epsilon_percentile: 99 }',
-      '    - { rectify: epsilon, epsilon: fitted, multiplier: 1 }',
+      // each step with the loss parameters that reach it
+      '    - { compute: pca_reprojection, of: keypoints_pred, view: singleview, components_to_keep: 0.99, empirical_epsilon_percentile: 99 }  # components_to_keep, empirical_epsilon_percentile, columns_for_singleview_pca, centering_method',
+      '    - { rectify: epsilon, epsilon: fitted, multiplier: 1 }  # epsilon, empirical_epsilon_multiplier',
     ]);
   });
 

@@ -14,14 +14,14 @@ import fc from 'fast-check';
 import { either } from 'fp-ts';
 import * as YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { allSteps } from '../../src/registry/steps.js';
-import { getLossDef, lossNames } from '../../src/registry/losses.js';
-import { buildLossFactories, ComposedLoss } from '../../src/registry/factory.js';
-import { checkConfig } from '../../src/registry/check.js';
+import { allSteps } from '../../src/steps/registry.js';
+import { getLossDef, lossNames } from '../../src/losses/registry.js';
+import { buildLossFactories, ComposedLoss } from '../../src/lp/factory.js';
+import { checkConfig } from '../../src/lp/check.js';
 import { AnnealParams, decodeConfig } from '../../src/config/lightningPose.js';
 import { report } from '../../src/config/reporter.js';
 import { parseYaml } from '../../src/config/yaml.js';
-import { formatIssues, type PoselossIssue } from '../../src/pipeline/errors.js';
+import { formatIssues, type PoselossIssue } from '../../src/config/issues.js';
 import type { StepDef } from '../../src/pipeline/step.js';
 import { arbitraryFromCodec, invalidFor, OUT_OF_RANGE, rejects, strictShape, type AnyCodec } from './arbitraryFromCodec.js';
 
@@ -165,8 +165,11 @@ const pipelineArb = (k: number) =>
 
 /** Built-in losses a config may select in losses_to_use (they all build without data but the PCA ones). */
 const SELECTABLE = ['temporal', 'temporal_heatmap_mse', 'temporal_heatmap_kl', 'regression', 'rmse', 'pca_singleview', 'pca_multiview', 'heatmap_mse', 'supervised_pairwise_projections', 'supervised_reprojection_heatmap_mse'];
-/** Keys of a PCA block that the wiring replaces by the data section's (as the reference does). */
-const FROM_DATA = ['columns_for_singleview_pca', 'mirrored_column_matches'];
+/** Keys of a loss block that the wiring replaces by the data section's (the declaration's `fromData`, as the reference does for PCA). */
+const fromDataKeys = (name: string): string[] => {
+  const f = getLossDef(name)!.fromData;
+  return f?.replace ? Object.keys(f.keys) : [];
+};
 const COMPOSED_NAMES = ['paw_huber', 'smooth_paws', 'my_loss'];
 
 /** A built-in loss block from its parameter codec, per-keypoint epsilon lists resized to K. */
@@ -174,7 +177,7 @@ const builtinBlock = (name: string, k: number) =>
   arbitraryFromCodec(getLossDef(name)!.params).map((b) => {
     const block = { ...(b as Record<string, unknown>) };
     if (Array.isArray(block.epsilon)) block.epsilon = Array.from({ length: k }, (_, i) => (block.epsilon as number[])[i] ?? 1);
-    if (name.startsWith('pca_')) for (const key of FROM_DATA) delete block[key];
+    for (const key of fromDataKeys(name)) delete block[key];
     return block;
   });
 
@@ -248,8 +251,8 @@ describe('valid configs (generated from the codecs plus context) always decode, 
           const toSup = (n: string) => (config.losses[n] as { factory?: string } | undefined)?.factory === 'supervised';
           const supNames = [sup, ...config.model.losses_to_use.filter(toSup)];
           const unsupNames = config.model.losses_to_use.filter((n: string) => !toSup(n));
-          expect(c.right.losses.map((l) => l.entry.name)).toEqual([...supNames, ...unsupNames]);
-          expect(c.right.losses.filter((l) => l.unfitted).map((l) => l.entry.name)).toEqual(config.model.losses_to_use.filter((n: string) => getLossDef(n)?.needsLabels));
+          expect(c.right.losses.map((l) => l.record.name)).toEqual([...supNames, ...unsupNames]);
+          expect(c.right.losses.filter((l) => l.unfitted).map((l) => l.record.name)).toEqual(config.model.losses_to_use.filter((n: string) => getLossDef(n)?.needsLabels));
           if (!needsLabels) {
             const b = buildLossFactories(raw);
             if (either.isLeft(b)) expect.fail(`${how}: ${fmt(b.left)}`);
@@ -319,7 +322,7 @@ const mutationsOf = (g: Generated, randomKey: string): Mutation[] => {
     const block = config.losses[name];
     const segs: Seg[] = ['losses', name];
     if (!('pipeline' in block)) {
-      strictAt(segs, getLossDef(name)!.params, name.startsWith('pca_') ? FROM_DATA : []);
+      strictAt(segs, getLossDef(name)!.params, fromDataKeys(name));
       if (strictShape(getLossDef(name)!.params)!.props.epsilon?.is([1])) at([...segs, 'epsilon'], [Array(k + 1).fill(1)], 'out of range');
       continue;
     }

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { allSteps } from '../../src/registry/steps.js';
+import { allSteps } from '../../src/steps/registry.js';
 import { strictShape } from './arbitraryFromCodec.js';
 import { cli, editYaml, fixture, readFixture, ROOT, removeTemp, writeTemp } from './helpers.js';
 

@@ -12,9 +12,11 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { buildEntry, buildLossFactories, DEFAULT_ANNEAL_EXEMPT, makeFactory, type FactoryMember, type LossFactory } from '../../src/registry/factory.js';
+import { composedRecord, declaredRecord } from '../../src/losses/record.js';
+import { getLossDef } from '../../src/losses/registry.js';
+import { buildMember, buildLossFactories, DEFAULT_ANNEAL_EXEMPT, makeFactory, type FactoryMember, type LossFactory } from '../../src/lp/factory.js';
 import { annealWeight, AnnealParams } from '../../src/config/lightningPose.js';
-import { formatIssues } from '../../src/pipeline/errors.js';
+import { formatIssues } from '../../src/config/issues.js';
 import { weightOf } from '../../src/pipeline/loss.js';
 import type { Stage } from '../../src/pipeline/inputs.js';
 import { GOLDEN, hasShared, warnIfNoShared } from '../shared.js';
@@ -127,7 +129,9 @@ const membersArb = (d: Dims): fc.Arbitrary<MemberSpec[]> =>
 
 const build = (specs: readonly MemberSpec[]): FactoryMember[] =>
   specs.map((s) => {
-    const m = buildEntry({ name: s.name, path: `losses.${s.name}`, params: s.params, composed: s.composed }, {});
+    const path = `losses.${s.name}`;
+    const r = s.composed ? composedRecord(s.name, s.params, path) : declaredRecord(getLossDef(s.name)!, s.params, path);
+    const m = either.flatMap(r, (rec) => buildMember(rec, {}));
     if (either.isLeft(m)) throw new Error(formatIssues(m.left));
     return m.right;
   });

@@ -5,7 +5,7 @@ import { readDemoConfig, demoFactories, type DemoConfig } from '../../src/demo/c
 import { createModel, DEFAULT_MODEL, type HeatmapModel } from '../../src/demo/model.js';
 import { train, framesTensor } from '../../src/demo/train.js';
 import { heatmapRenderer } from '../../src/demo/targets.js';
-import type { Factories } from '../../src/registry/factory.js';
+import type { Factories } from '../../src/lp/factory.js';
 
 /**
  * Gradients flow from every loss term of the demo into the model's weights: for each of

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import { createLossOrThrow } from '../../src/registry/losses.js';
-import { buildPipeline } from '../../src/pipeline/build.js';
+import { createLossOrThrow } from '../../src/losses/registry.js';
+import { buildPipeline } from '../../src/losses/build.js';
 import type { Loss } from '../../src/pipeline/loss.js';
 import type { StepSpec } from '../../src/pipeline/step.js';
 import { either } from 'fp-ts';

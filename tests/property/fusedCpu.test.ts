@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { createLossOrThrow } from '../../src/registry/losses.js';
+import { createLossOrThrow } from '../../src/losses/registry.js';
 import type { Loss } from '../../src/pipeline/loss.js';
 
 /**

@@ -72,7 +72,7 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
     fc.assert(
       fc.property(fc.boolean(), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 19 }), fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.integer(), (kl, frames, k, pixels, grad, mis, seed) => {
         const eps = Float64Array.from({ length: k }, (_, j) => 0.01 * j);
-        const { forward, scratchBytes } = temporalHeatmapKernel(kl ? 'temporal_heatmap_kl' : 'temporal_heatmap_mse', frames, k, pixels, eps, [{ below: 0.3, mode: 'zero' }], true, seed % 2 === 0);
+        const { forward, scratchBytes } = temporalHeatmapKernel(kl, frames, k, pixels, eps, [{ below: 0.3, mode: 'zero' }], true, seed % 2 === 0);
         runGuarded([floats(frames * k, seed), floats(frames * k * pixels, seed + 1)], grad ? [frames * k * pixels] : [], scratchBytes, forward, 4 * mis);
       }),
       { numRuns: 200 },

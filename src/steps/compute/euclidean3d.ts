@@ -3,7 +3,7 @@ import { either } from 'fp-ts';
 import type { BuiltCompute, StepDef } from '../../pipeline/step.js';
 import { pointPairsLayout } from '../../pipeline/layout.js';
 import { safeNorm } from '../../ops/safeNorm.js';
-import { shapeStr } from '../../pipeline/errors.js';
+import { shapeStr } from '../../config/issues.js';
 import { Of, stepCodec, resolveKeys } from '../common.js';
 
 const codec = stepCodec('compute', 'euclidean_3d', { of: Of }, { of: ['keypoints_targ_3d', 'keypoints_pred_3d'] });
@@ -20,6 +20,8 @@ export const euclidean3d: StepDef<t.TypeOf<typeof codec>> = {
         phase: 'compute',
         name: 'euclidean_3d',
         of,
+        roles: ['target', 'prediction'],
+        fusion: { op: 'euclidean_3d', params: {} },
         layout: pointPairsLayout,
         check: ([ts, ps]) =>
           ts.length === 3 && ps.length === 4 && ts[0] === ps[0] && ts[1] === ps[2] && ts[2] === ps[3]

@@ -15,7 +15,7 @@ const heatmapStep = (name: string, doc: string, layout: Layout, formula: (t: tf.
     codec,
     build: (p: t.TypeOf<typeof codec>, ctx) =>
       either.map(
-        (of: string[]): BuiltCompute => ({ phase: 'compute', name, of, layout, check: sameShapes(name, of), apply: ([targ, pred]) => formula(targ, pred) }),
+        (of: string[]): BuiltCompute => ({ phase: 'compute', name, of, roles: ['target', 'prediction'], fusion: { op: name, params: {} }, layout, check: sameShapes(name, of), apply: ([targ, pred]) => formula(targ, pred) }),
       )(resolveKeys(p.of as string | string[], ctx, name, 2, ['heatmaps'])),
   };
 };

@@ -25,6 +25,8 @@ const distance = (name: string, doc: string, scale: (coords: number) => number):
           phase: 'compute',
           name,
           of,
+          roles: ['target', 'prediction'],
+          fusion: { op: name, params: {} },
           layout: keypointLayout(kind),
           check: sameShapes(name, of),
           apply: ([targ, pred]) => {

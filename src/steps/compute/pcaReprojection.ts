@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type { BuiltCompute, StepDef } from '../../pipeline/step.js';
-import { issue } from '../../pipeline/errors.js';
+import { issue } from '../../config/issues.js';
 import { opaqueLayout } from '../../pipeline/layout.js';
 import { inRange, nullable, oneOf } from '../../config/codecs.js';
 import { safeNorm } from '../../ops/safeNorm.js';
@@ -109,6 +109,8 @@ export const pcaReprojection: StepDef<t.TypeOf<typeof codec>> = {
       phase: 'compute',
       name: 'pca_reprojection',
       of: keys.right,
+      roles: ['prediction'],
+      fusion: { op: 'pca_reprojection', params: {} },
       layout: opaqueLayout(`pca(${format.kind})`),
       fitted,
       check: ([s]) => (s[1] === labels.cols ? null : `${keys.right[0]} (${s.join(',')}) has ${s[1] / 2} keypoints, but the PCA was fitted on ${k}`),

@@ -23,6 +23,8 @@ const temporalStep = (name: string, doc: string, kind: KeyKind, formula: (now: t
           phase: 'compute',
           name,
           of,
+          roles: ['prediction'],
+          fusion: { op: name, params: {} },
           layout: pairLayout(kind),
           check: () => null,
           apply: ([x]) => {

@@ -24,6 +24,7 @@ export const emptyHeatmaps: StepDef<t.TypeOf<typeof codec>> = {
       mode: p.mode,
       mustBeRead: true,
       needsPairs: false,
+      fusion: { op: 'empty_map', params: {} },
       weight: (x: tf.Tensor) => x.notEqual(0).any([2, 3]).toFloat(),
     }))(resolveKeys(p.of, ctx, 'empty_heatmaps', 1, ['heatmaps'])),
 };

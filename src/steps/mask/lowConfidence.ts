@@ -29,7 +29,7 @@ const lowConfidenceStep = (name: string, needsPairs: boolean, doc: string): Step
       mustBeRead: false,
       needsPairs,
       optional: p.optional,
-      below: p.below,
+      fusion: { op: 'below', params: { below: p.below } },
       weight: (c: tf.Tensor) => c.less(p.below).logicalNot().toFloat(),
     }))(resolveKeys(p.of, ctx, name, 1, ['grid'])),
 });

@@ -24,6 +24,7 @@ export const nanTargets: StepDef<t.TypeOf<ReturnType<typeof nanCodec>>> = {
       mode: p.mode,
       mustBeRead: true,
       needsPairs: false,
+      fusion: { op: 'nan', params: {} },
       weight: (x: tf.Tensor) => isFinite01(x).toFloat(),
     }))(resolveKeys(p.of, ctx, 'nan_targets', 1, ['flat', 'points', 'heatmaps', 'grid'])),
 };
@@ -45,6 +46,7 @@ export const nanKeypoints: StepDef<t.TypeOf<ReturnType<typeof nanCodec>>> = {
         mode: p.mode,
         mustBeRead: true,
         needsPairs: false,
+        fusion: { op: 'nan', params: {} },
         weight: (x: tf.Tensor) => {
           const ok = isFinite01(x).toFloat();
           if (kind === 'flat') return toPairs(ok).min(2);

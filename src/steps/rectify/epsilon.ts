@@ -2,7 +2,7 @@ import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type { StepDef } from '../../pipeline/step.js';
 import { finite, Epsilon, strict } from '../../config/codecs.js';
-import { issue } from '../../pipeline/errors.js';
+import { issue } from '../../config/issues.js';
 
 const codec = strict(
   'rectify: epsilon',

@@ -14,7 +14,7 @@ export const mean: StepDef<t.TypeOf<typeof meanCodec>> = {
   name: 'mean',
   doc: 'mean over valid elements (zeroed elements count, dropped ones do not); empty → 0',
   codec: meanCodec,
-  build: () => either.right({ phase: 'reduce', name: 'mean', reduce: (v, count) => safeSum(v).div(tf.maximum(count, 1)) }),
+  build: () => either.right({ phase: 'reduce', name: 'mean', fusion: { op: 'mean', params: {} }, reduce: (v, count) => safeSum(v).div(tf.maximum(count, 1)) }),
 };
 
 export const sum: StepDef<t.TypeOf<typeof sumCodec>> = {
@@ -22,5 +22,5 @@ export const sum: StepDef<t.TypeOf<typeof sumCodec>> = {
   name: 'sum',
   doc: 'sum over all elements (masked ones are 0)',
   codec: sumCodec,
-  build: () => either.right({ phase: 'reduce', name: 'sum', reduce: (v) => safeSum(v) }),
+  build: () => either.right({ phase: 'reduce', name: 'sum', fusion: { op: 'sum', params: {} }, reduce: (v) => safeSum(v) }),
 };

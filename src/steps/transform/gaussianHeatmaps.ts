@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type { StepDef, BuiltTransform } from '../../pipeline/step.js';
 import { positive } from '../../config/codecs.js';
-import { shapeStr } from '../../pipeline/errors.js';
+import { shapeStr } from '../../config/issues.js';
 import { stepCodec, resolveKeys } from '../common.js';
 
 const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'a positive integer');
@@ -42,7 +42,7 @@ export const gaussianHeatmaps: StepDef<t.TypeOf<typeof codec>> = {
         kind: 'heatmaps',
         check: (s) => (s.length === 3 && s[2] === 2 ? null : `gaussian_heatmaps: ${of} ${shapeStr(s)}: expected (B, K, 2)`),
         outShape: (s) => [s[0], s[1], ho, wo],
-        params: { image_height: p.image_height, image_width: p.image_width, heatmap_height: ho, heatmap_width: wo, sigma: p.sigma },
+        fusion: { op: 'gaussian_heatmaps', params: { image_height: p.image_height, image_width: p.image_width, heatmap_height: ho, heatmap_width: wo, sigma: p.sigma } },
         apply: (kp) => {
           const nan = kp.isNaN().any(-1);
           const safe = tf.where(kp.isNaN(), tf.zerosLike(kp), kp);

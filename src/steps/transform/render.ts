@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import { PoselossError } from '../../pipeline/errors.js';
+import { PoselossError } from '../../config/issues.js';
 import { INPUT_KINDS } from '../../pipeline/keys.js';
-import { buildStep } from '../../registry/steps.js';
+import { buildStep } from '../registry.js';
 
 /**
  * Target heatmaps as the reference renders them (`generate_heatmaps`: a σ = 1.25 Gaussian in

@@ -1,19 +1,30 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { issue, type PoselossIssue } from '../pipeline/errors.js';
+import { issue, type PoselossIssue } from '../config/issues.js';
 import { PHASES, type BuildContext, type BuiltStep, type Phase, type PipelineSoFar, type StepDef, type StepSpec } from '../pipeline/step.js';
 import { report } from '../config/reporter.js';
 import { suggestion } from '../config/closest.js';
 
-import { builtinSteps } from '../steps/index.js';
+import { builtinSteps } from './index.js';
 
 const keyOf = (phase: Phase, name: string) => `${phase}:${name}`;
 const registry = new Map<string, StepDef>(builtinSteps.map((d) => [keyOf(d.phase, d.name), d]));
 
-/** Add a step (built-in or a user's own) to the vocabulary; YAML pipelines can then use it. */
-export const registerStep = (def: StepDef): void => {
+export interface RegisterOptions {
+  /**
+   * Replace a step registered under the same phase and name. The replacement is the new
+   * declaration only: a fused kernel follows what its built steps declare (`fusion`), never the name.
+   */
+  readonly override?: boolean;
+}
+
+/** Add a step (a user's own) to the vocabulary; YAML pipelines can then use it. A taken name is an error unless `override`. */
+export const registerStep = (def: StepDef, opts: RegisterOptions = {}): void => {
   if (!(PHASES as readonly string[]).includes(def.phase)) throw new Error(`registerStep: unknown phase '${def.phase}' (phases: ${PHASES.join(', ')})`);
-  registry.set(keyOf(def.phase, def.name), def);
+  const key = keyOf(def.phase, def.name);
+  if (registry.has(key) && !opts.override)
+    throw new Error(`registerStep: ${def.phase} step '${def.name}' is already registered; choose another name, or pass { override: true } to replace it`);
+  registry.set(key, def);
 };
 
 export const stepNames = (phase: Phase): string[] =>

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import { PoselossError, LossInputError } from './errors.js';
-import type { KeyKind } from './keys.js';
-import { INPUT_KINDS } from './keys.js';
-import type { BuiltCompute, StepSpec } from './step.js';
-import { buildStep } from '../registry/steps.js';
+import { PoselossError, LossInputError } from '../config/issues.js';
+import type { KeyKind } from '../pipeline/keys.js';
+import { INPUT_KINDS } from '../pipeline/keys.js';
+import type { BuiltCompute, StepSpec } from '../pipeline/step.js';
+import { buildStep } from './registry.js';
 
 /**
  * Build a single compute step from its spec, outside any loss: metrics run the same compute

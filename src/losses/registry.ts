@@ -1,19 +1,21 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import type { InputKey } from '../pipeline/inputs.js';
-import { issue, PoselossError, type PoselossIssue } from '../pipeline/errors.js';
+import { issue, PoselossError, type PoselossIssue } from '../config/issues.js';
 import type { Loss } from '../pipeline/loss.js';
 import type { Labels } from '../pipeline/step.js';
-import { buildPipeline } from '../pipeline/build.js';
-import type { LossDef } from '../losses/define.js';
-import { builtinLosses, type BuiltinLossName } from '../losses/index.js';
+import { buildRecord, declaredRecord } from './record.js';
+import type { LossDef } from './define.js';
+import { builtinLosses, type BuiltinLossName } from './index.js';
 import { suggestion } from '../config/closest.js';
-import { report } from '../config/reporter.js';
 
 const registry = new Map<string, LossDef>(Object.entries(builtinLosses) as [string, LossDef][]);
 
-/** Add a loss (a declaration over registered steps) to the catalogue. */
-export const registerLoss = (def: LossDef): void => void registry.set(def.name, def);
+/** Add a loss (a declaration over registered steps) to the catalogue; a taken name is an error. */
+export const registerLoss = (def: LossDef): void => {
+  if (registry.has(def.name)) throw new Error(`registerLoss: a loss '${def.name}' is already registered; choose another name`);
+  registry.set(def.name, def);
+};
 
 export const lossNames = (): string[] => [...registry.keys()];
 export const getLossDef = (name: string): LossDef | undefined => registry.get(name);
@@ -39,11 +41,8 @@ export const createLoss = <N extends string>(name: N, params: unknown = {}, opts
   const path = opts.path ?? name;
   const def = registry.get(name);
   if (!def) return either.left([issue(path, `unknown loss '${name}'${suggestion(name, lossNames())}`)]);
-  if (def.needsLabels && !opts.labels)
-    return either.left([issue(path, `${name} is fitted from labeled keypoints: pass { labels } (frames × 2K, NaN = unlabeled)`)]);
-  const decoded = def.params.decode(params ?? {});
-  if (either.isLeft(decoded)) return either.left(report(decoded.left, path));
-  return buildPipeline(name, decoded.right.log_weight, def.pipeline(decoded.right), { labels: opts.labels, path, fused: opts.fused }) as Either<PoselossIssue[], Loss<ReadsOf<N>>>;
+  const record = declaredRecord(def, params, path);
+  return (either.isLeft(record) ? record : buildRecord(record.right, opts)) as Either<PoselossIssue[], Loss<ReadsOf<N>>>;
 };
 
 /** `createLoss` that throws a `PoselossError` carrying the same messages. */

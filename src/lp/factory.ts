@@ -1,27 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { PoselossError, type PoselossIssue } from '../pipeline/errors.js';
+import { PoselossError, type PoselossIssue } from '../config/issues.js';
 import { stageName, type Inputs, type Stage } from '../pipeline/inputs.js';
 import type { LogEntry, Loss } from '../pipeline/loss.js';
-import type { Labels, StepSpec } from '../pipeline/step.js';
-import { buildPipeline } from '../pipeline/build.js';
-import { finite, oneOf, strict } from '../config/codecs.js';
-import { report } from '../config/reporter.js';
+import type { Labels } from '../pipeline/step.js';
 import { decodeConfig, type LpConfig } from '../config/lightningPose.js';
-import { createLoss } from './losses.js';
-import { wireLosses, type LossEntry } from './wiring.js';
+import { builtinLosses } from '../losses/index.js';
+import { buildRecord, type LossRecord } from '../losses/record.js';
+import { wireLosses, type Wired } from './wiring.js';
 
-/** Losses the reference exempts from annealing, by name: the supervised heatmap losses. */
-export const DEFAULT_ANNEAL_EXEMPT: readonly string[] = ['heatmap_mse', 'heatmap_kl', 'heatmap_js'];
+export { ComposedLoss } from '../losses/record.js';
 
-/** A loss written in the config: `losses.<name>: { log_weight, pipeline: [...], anneal? }`. */
-export const ComposedLoss = strict(
-  'composed loss',
-  { log_weight: finite, pipeline: t.array(t.UnknownRecord, 'a list of steps'), anneal: t.boolean, factory: oneOf(['supervised', 'unsupervised'] as const, 'factory') },
-  { log_weight: 0, anneal: true, factory: 'unsupervised' },
-);
+/** The built-in losses declared not annealed (the reference exempts the supervised heatmap losses). */
+export const DEFAULT_ANNEAL_EXEMPT: readonly string[] = Object.values(builtinLosses)
+  .filter((d) => (d as { annealed?: boolean }).annealed === false)
+  .map((d) => d.name);
 
 export interface FactoryMember {
   readonly name: string;
@@ -63,19 +57,13 @@ export const makeFactory = (members: readonly FactoryMember[]): LossFactory => {
 export interface FactoryOptions {
   /** Labeled keypoints (frames × 2K, NaN = unlabeled) for the PCA losses. */
   readonly labels?: Labels;
-  /** Names the anneal weight does not scale (default: the heatmap losses). Composed losses say `anneal: false`. */
+  /** Names the anneal weight does not scale, besides the losses declared not annealed (composed losses say `anneal: false`). */
   readonly annealExempt?: readonly string[];
 }
 
-export const buildEntry = (e: LossEntry, opts: FactoryOptions): Either<PoselossIssue[], FactoryMember> => {
-  const exempt = opts.annealExempt ?? DEFAULT_ANNEAL_EXEMPT;
-  if (!e.composed) return either.map((loss: Loss) => ({ name: e.name, loss, annealed: !exempt.includes(e.name) }))(createLoss(e.name, e.params, { labels: opts.labels, path: e.path }));
-  const c = ComposedLoss.decode(e.params);
-  if (either.isLeft(c)) return either.left(report(c.left, e.path));
-  return either.map((loss: Loss) => ({ name: e.name, loss, annealed: c.right.anneal && !exempt.includes(e.name) }))(
-    buildPipeline(e.name, c.right.log_weight, c.right.pipeline as StepSpec[], { labels: opts.labels, path: e.path }),
-  );
-};
+/** A factory member from a loss record: its one build, annealed as its record says. */
+export const buildMember = (r: LossRecord, opts: FactoryOptions): Either<PoselossIssue[], FactoryMember> =>
+  either.map((loss: Loss) => ({ name: r.name, loss, annealed: r.annealed && !(opts.annealExempt ?? []).includes(r.name) }))(buildRecord(r, { labels: opts.labels }));
 
 export interface Factories {
   readonly supervised: LossFactory;
@@ -92,9 +80,9 @@ export const buildLossFactories = (config: unknown, opts: FactoryOptions = {}): 
   if (either.isLeft(cfg)) return cfg;
   const { wiring, issues } = wireLosses(cfg.right);
   const errs: PoselossIssue[] = [...issues];
-  const build = (entries: readonly LossEntry[]) =>
-    entries.flatMap((e) => {
-      const m = buildEntry(e, opts);
+  const build = (records: readonly Wired[]) =>
+    records.flatMap((r) => {
+      const m = either.flatMap(r, (rec: LossRecord) => buildMember(rec, opts));
       if (either.isLeft(m)) return errs.push(...m.left), [];
       return [m.right];
     });
