@@ -5,6 +5,7 @@ import { demoCommand } from './demo.js';
 import { checkCommand } from './check.js';
 import { explainCommand } from './explain.js';
 import { metricsCommand } from './metrics.js';
+import { metricsMultiviewCommand, isMultiview } from './metricsMultiview.js';
 
 const USAGE = `poseloss — training losses and metrics of animal pose estimation
 
@@ -38,7 +39,7 @@ const main = async (argv: string[]): Promise<number> => {
     demo: (args) => demoCommand(args),
     check: (args) => checkCommand(args),
     explain: (args) => explainCommand(args),
-    metrics: (args) => metricsCommand(args),
+    metrics: (args) => (isMultiview(args) ? metricsMultiviewCommand(args) : metricsCommand(args)),
   };
   const run = commands[cmd];
   if (!run) {

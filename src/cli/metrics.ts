@@ -12,7 +12,6 @@ import { metricCsv } from '../metrics/csv.js';
 import { renderReport } from '../report/html.js';
 import { fmt } from '../report/html.js';
 import { parseArgs } from './args.js';
-import { metricsMultiviewCommand } from './metricsMultiview.js';
 
 type Out = (line: string) => void;
 
@@ -89,7 +88,6 @@ export const writeAll = (dir: string, outputs: ReadonlyMap<string, string>): voi
  * is written, every error is printed and the exit code is 2.
  */
 export const metricsCommand = async (argv: readonly string[], out: Out = console.log, err: Out = console.error): Promise<number> => {
-  if (argv.some((a) => a === '--calibration' || a.startsWith('--calibration='))) return metricsMultiviewCommand(argv, out, err);
   let args;
   try {
     args = parseArgs(argv, ['config', 'labels', 'preds', 'out']);

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { either } from 'fp-ts';
 import { readCalibration } from '../io/calibration.js';
-import { formatIssue } from '../pipeline/errors.js';
+import { formatIssue } from '../config/issues.js';
 import type { PoseTable } from '../io/index.js';
 import { DEFAULT_LIKELIHOOD_THRESHOLD, matchViews, multiviewMetrics, points3dCsv } from '../metrics/multiview.js';
 import { METRIC_FILES } from '../metrics/files.js';
@@ -18,6 +18,9 @@ export const MULTIVIEW_USAGE = `usage: poseloss metrics --calibration calibratio
   the cameras' names in the file names, or in the order --views gives; keypoints by name.
   --likelihood-threshold P   predictions with likelihood < P count as missing (default ${DEFAULT_LIKELIHOOD_THRESHOLD}, anipose's)
   writes <stem>_reprojection_error.csv per view, multiview_points_3d.csv, multiview_temporal_norm_3d.csv, report.html`;
+
+/** `poseloss metrics` with `--calibration` is the multi-camera variant. */
+export const isMultiview = (argv: readonly string[]): boolean => argv.some((a) => a === '--calibration' || a.startsWith('--calibration='));
 
 /**
  * `poseloss metrics --calibration …`: triangulate synchronised per-view predictions with the

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Camera } from './calibration.js';
+import type { Camera } from '../config/calibration.js';
 import { rodrigues } from './rotation.js';
 
 /**

@@ -1,5 +1,5 @@
 /** Multi-camera geometry (browser-safe): calibration decoding, batched differentiable camera math, float64 references. */
-export { parseCalibration, decodeCalibration, selectViews, CameraSection, type Camera, type CameraGroup } from './calibration.js';
+export { parseCalibration, decodeCalibration, selectViews, CameraSection, type Camera, type CameraGroup } from '../config/calibration.js';
 export { cameraTensors, cameraPairs, pairCameras, disposeCameras, cameraTensorList, type CameraTensors } from './cameraTensors.js';
 export { rodrigues } from './rotation.js';
 export { undistort, UNDISTORT_STEPS } from './undistort.js';

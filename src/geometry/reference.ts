@@ -1,5 +1,5 @@
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
-import type { Camera } from './calibration.js';
+import type { Camera } from '../config/calibration.js';
 import { rodrigues } from './rotation.js';
 import { cameraPairs } from './cameraTensors.js';
 

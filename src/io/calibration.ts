@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { parseCalibration, type CameraGroup } from '../geometry/calibration.js';
-import { issue, type PoselossIssue } from '../pipeline/errors.js';
+import { parseCalibration, type CameraGroup } from '../config/calibration.js';
+import { issue, type PoselossIssue } from '../config/issues.js';
 
 /** Read an anipose calibration.toml (node only; the parsing itself is browser-safe, geometry/calibration). */
 export const readCalibration = (file: string): Either<PoselossIssue[], CameraGroup> => {

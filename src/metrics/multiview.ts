@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import type { Camera } from '../geometry/calibration.js';
+import type { Camera } from '../config/calibration.js';
 import { cameraTensors, disposeCameras } from '../geometry/cameraTensors.js';
 import { undistortXY } from '../geometry/undistort.js';
 import { triangulateXY } from '../geometry/triangulate.js';

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import { CameraSection, type Camera } from '../geometry/calibration.js';
+import { CameraSection, type Camera } from '../config/calibration.js';
 import { cameraPairs, cameraTensors, disposeCameras } from '../geometry/cameraTensors.js';
 import { multiviewGeometry } from '../geometry/multiview.js';
 import { rodrigues } from '../geometry/rotation.js';
 import { report } from '../config/reporter.js';
-import { formatIssues } from '../pipeline/errors.js';
+import { formatIssues } from '../config/issues.js';
 import { toTensor, type GoldenCase, type JsonTensor } from './format.js';
 import { compareArray, compareShape } from './compare.js';
 import { fail, pass, type Outcome } from './lossCase.js';

@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { parseCalibration, selectViews, type CameraGroup } from '../../src/geometry/calibration.js';
+import { parseCalibration, selectViews, type CameraGroup } from '../../src/config/calibration.js';
 import { readCalibration } from '../../src/io/calibration.js';
-import { formatIssues } from '../../src/pipeline/errors.js';
+import { formatIssues } from '../../src/config/issues.js';
 import { hasShared, SHARED, warnIfNoShared } from '../shared.js';
 
 const section = (n: number, name: string, over: Record<string, string> = {}): string => {

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { caseFiles, readCase, verifyFile } from '../../src/verify/index.js';
-import { CameraSection, type Camera } from '../../src/geometry/calibration.js';
+import { CameraSection, type Camera } from '../../src/config/calibration.js';
 import { medianOfPairsRef, pairwiseRef, projectRef, reprojectionErrorRef, triangulateRef, undistortRef, type Point2 } from '../../src/geometry/reference.js';
 import { GOLDEN, hasShared, warnIfNoShared } from '../shared.js';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Camera } from '../../src/geometry/calibration.js';
+import type { Camera } from '../../src/config/calibration.js';
 import { cameraTensors, disposeCameras, type CameraTensors } from '../../src/geometry/cameraTensors.js';
 import { undistort } from '../../src/geometry/undistort.js';
 import { project } from '../../src/geometry/project.js';

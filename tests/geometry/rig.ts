@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Camera } from '../../src/geometry/calibration.js';
+import type { Camera } from '../../src/config/calibration.js';
 import { projectRef, type Point3 } from '../../src/geometry/reference.js';
 
 /**

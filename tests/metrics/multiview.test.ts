@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { projectRef } from '../../src/geometry/reference.js';
 import { rigArb } from '../geometry/rig.js';
-import { poseCsv, readMetricCsv, runMetrics, tmpDir } from './helpers.js';
+import { metricsMultiviewCommand } from '../../src/cli/metricsMultiview.js';
+import { poseCsv, readMetricCsv, tmpDir } from './helpers.js';
 import { hasShared, SHARED, warnIfNoShared } from '../shared.js';
 
 const FLY = path.join(SHARED, 'data/predictions/fly');
@@ -15,6 +16,13 @@ warnIfNoShared('metrics --calibration on the fly data');
 if (!cv2) console.warn(`SKIP OpenCV check of metrics --calibration: ${PYTHON} cannot import cv2 and toml (apt-get install python3-opencv python3-toml)`);
 
 const KP = ['head', 'tail', 'paw'];
+
+const runMetrics = async (...argv: string[]) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await metricsMultiviewCommand(argv, (l) => out.push(l), (l) => err.push(l));
+  return { code, out, err };
+};
 
 /** A synthetic rig: calibration.toml text and per-view prediction CSVs of points on a smooth path, exact projections. */
 const synthetic = (frames: number, lowLik: (v: number, f: number, k: number) => boolean = () => false) => {
@@ -90,6 +98,13 @@ describe('poseloss metrics --calibration', () => {
     const ok = await runMetrics(...base, p('c.csv'), p('a.csv'), p('b.csv'), '--views', 'Cam-C,Cam-A,Cam-B', '--out', p('ok'));
     expect(ok.code).toBe(0);
     expect(readMetricCsv(path.join(p('ok'), 'a_reprojection_error.csv')).values.flat().every((e) => e < 0.02)).toBe(true);
+  });
+
+  it('`poseloss metrics --calibration` reaches the multi-camera command', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'metrics', '--calibration', 'x.toml', '--out', tmpDir('dispatch')], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--preds needs one predictions file per camera');
+    expect(r.stderr).toContain('--likelihood-threshold P');
   });
 
   it.skipIf(!hasShared)('the fly data: one row per frame, every view; agrees with OpenCV (cv2.undistortPoints/projectPoints + SVD DLT) to 1e-3 px', async () => {

@@ -2,9 +2,9 @@ import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { strict } from '../config/codecs.js';
-import { report } from '../config/reporter.js';
-import { issue, type PoselossIssue } from '../pipeline/errors.js';
+import { strict } from './codecs.js';
+import { report } from './reporter.js';
+import { issue, type PoselossIssue } from './issues.js';
 
 /**
  * One camera of an anipose `calibration.toml` (`[cam_N]` section): pinhole intrinsics, OpenCV's
