@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { cameraPairs, disposeCameras, pairCameras, type CameraTensors } from './cameraTensors.js';
-import { triangulate } from './triangulate.js';
+import { triangulateXY } from './triangulate.js';
+import { splitXY } from './undistort.js';
 import { nanMedian } from '../ops/nanMedian.js';
 
 /** (..., V, ...) → (..., P, 2, ...) along `axis` by slices (the wasm backend has no gradient for a 2-D gather). */
@@ -10,18 +11,36 @@ const byPairs = (x: tf.Tensor, pairs: readonly (readonly [number, number])[], ax
 };
 
 /**
+ * Pairwise DLT on components: normalised x, y (..., V, K) → X, Y, Z (..., P, K), one triangulation
+ * from exactly two views per camera pair (combinations order); NaN where either view is missing.
+ */
+export const triangulatePairsXY = (x: tf.Tensor, y: tf.Tensor, cams: CameraTensors, weights?: tf.Tensor): { X: tf.Tensor; Y: tf.Tensor; Z: tf.Tensor } => {
+  const pairs = cameraPairs(cams.views[0]);
+  const pc = pairCameras(cams, pairs);
+  const ax = x.rank - 2;
+  const r = triangulateXY(byPairs(x, pairs, ax), byPairs(y, pairs, ax), pc, weights ? byPairs(weights, pairs, ax) : undefined);
+  disposeCameras(pc);
+  return r;
+};
+
+/** NaN-ignoring median over the pairs axis of components (..., P, K) → (..., K); NaN in all three where any is. */
+export const medianOfPairsXYZ = (X: tf.Tensor, Y: tf.Tensor, Z: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor] => {
+  const m = [X, Y, Z].map((c) => nanMedian(c, c.rank - 2));
+  const nan = tf.isFinite(m[0]).logicalAnd(tf.isFinite(m[1])).logicalAnd(tf.isFinite(m[2]));
+  const pad = tf.where(nan, tf.zeros(nan.shape), tf.fill(nan.shape, NaN));
+  return [m[0].add(pad), m[1].add(pad), m[2].add(pad)];
+};
+
+/**
  * DLT from exactly two views, for every camera pair in combinations order ((0,1), (0,2), (1,2), …,
  * as the reference's project_camera_pairs_to_3d and aniposelib's triangulate(fast=True)):
  * undistorted normalised points (..., V, K, 2) → (..., P, K, 3); NaN where either view is missing.
  */
 export const triangulatePairs = (normalised: tf.Tensor, cams: CameraTensors, weights?: tf.Tensor): tf.Tensor =>
   tf.tidy(() => {
-    const V = cams.views[0];
-    const pairs = cameraPairs(V);
-    const pc = pairCameras(cams, pairs);
-    const out = triangulate(byPairs(normalised, pairs, normalised.rank - 3), pc, weights ? byPairs(weights, pairs, weights.rank - 2) : undefined);
-    disposeCameras(pc);
-    return out;
+    const [x, y] = splitXY(normalised);
+    const r = triangulatePairsXY(x, y, cams, weights);
+    return tf.stack([r.X, r.Y, r.Z], -1);
   });
 
 /** Per coordinate, the NaN-ignoring median over the pairs axis: (..., P, K, 3) → (..., K, 3). */

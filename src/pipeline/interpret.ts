@@ -59,6 +59,7 @@ export const planOf = (
   const required = new Set<string>();
   const optional = new Set<string>();
   for (const t of transforms) required.add(t.of);
+  for (const t of transforms) for (const k of t.with ?? []) if (!produced.has(k)) optional.add(k);
   for (const k of compute.of) if (!produced.has(k)) required.add(k);
   for (const m of masks) if (!produced.has(m.of)) (m.optional ? optional : required).add(m.of);
   for (const k of required) optional.delete(k);
@@ -89,7 +90,7 @@ const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readonly numb
     shapes.set(key, x!.shape);
   }
   for (const t of p.transforms) {
-    const msg = t.check(shapes.get(t.of)!);
+    const msg = t.check(shapes.get(t.of)!, t.with?.map((k) => shapes.get(k)));
     if (msg) fail(msg);
     shapes.set(t.as, t.outShape(shapes.get(t.of)!));
   }
@@ -132,7 +133,7 @@ export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult =
     const env = new Map<string, tf.Tensor>();
     for (const k of [...p.required, ...p.optional]) if (inputs[k]) env.set(k, inputs[k]!);
     const fused = p.fused?.available() ? p.fused : null;
-    if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
+    if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!, t.with?.map((k) => env.get(k))));
 
     const loss = fused ? fused.run(env) : reference(p, env);
     const weight = tf.scalar(p.weight);

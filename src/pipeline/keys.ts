@@ -28,6 +28,8 @@ export const INPUT_TABLE = {
   keypoints_targ_3d: { kind: 'points', axes: ['B', 'K', '3'], prediction: false },
   keypoints_pred_3d: { kind: 'points', axes: ['B', 'P', 'K', '3'], prediction: true },
   keypoints_pred_2d_reprojected: { kind: 'points', axes: ['B', 'K', '2'], prediction: true }, // original-image pixels
+  keypoints_pred_views: { kind: 'points', axes: ['B', 'V', 'K', '2'], prediction: true }, // per camera view, pixels; NaN = missing
+  confidences_views: { kind: 'grid', axes: ['B', 'V', 'K'], prediction: false }, // per camera view
 } as const satisfies Record<string, KeyInfo>;
 
 export type InputKey = keyof typeof INPUT_TABLE;
