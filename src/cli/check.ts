@@ -6,6 +6,7 @@ import type { Labels } from '../pipeline/step.js';
 import { checkConfig, type CheckReport } from '../lp/check.js';
 import { loadLabels } from './labels.js';
 import { parseArgs } from './args.js';
+import { loadCameras } from './cameras.js';
 
 type Out = (line: string) => void;
 
@@ -27,7 +28,9 @@ export const loadChecked = (argv: readonly string[], out: Out, usage: string): C
     if (either.isLeft(l)) return out(`error: ${l.left}`), null;
     labels = l.right;
   }
-  const r = checkConfig(raw.right, { labels });
+  const cams = loadCameras(file, (raw.right as { data?: unknown } | null)?.data);
+  if (either.isLeft(cams)) return cams.left.forEach((i) => out(`error: ${file}: ${formatIssue(i)}`)), null;
+  const r = checkConfig(raw.right, { labels, cameras: cams.right });
   if (either.isLeft(r)) {
     out(`${file}: ${r.left.length} error${r.left.length === 1 ? '' : 's'}`);
     r.left.forEach((i) => out(`error: ${formatIssue(i)}`));
