@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { cameraPairs, disposeCameras, pairCameras, type CameraTensors } from './cameraTensors.js';
+import { cameraPairs, pairCameras, type CameraTensors } from './cameraTensors.js';
 import { triangulateXY } from './triangulate.js';
 import { splitXY } from './undistort.js';
 import { nanMedian } from '../ops/nanMedian.js';
@@ -18,17 +18,17 @@ export const triangulatePairsXY = (x: tf.Tensor, y: tf.Tensor, cams: CameraTenso
   const pairs = cameraPairs(cams.views[0]);
   const pc = pairCameras(cams, pairs);
   const ax = x.rank - 2;
-  const r = triangulateXY(byPairs(x, pairs, ax), byPairs(y, pairs, ax), pc, weights ? byPairs(weights, pairs, ax) : undefined);
-  disposeCameras(pc);
-  return r;
+  return triangulateXY(byPairs(x, pairs, ax), byPairs(y, pairs, ax), pc, weights ? byPairs(weights, pairs, ax) : undefined);
 };
 
-/** NaN-ignoring median over the pairs axis of components (..., P, K) → (..., K); NaN in all three where any is. */
+/** NaN-ignoring median over the pairs axis of components (..., P, K) → (..., K), the three coordinates in one pass; NaN in all three where any is. */
 export const medianOfPairsXYZ = (X: tf.Tensor, Y: tf.Tensor, Z: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor] => {
-  const m = [X, Y, Z].map((c) => nanMedian(c, c.rank - 2));
-  const nan = tf.isFinite(m[0]).logicalAnd(tf.isFinite(m[1])).logicalAnd(tf.isFinite(m[2]));
-  const pad = tf.where(nan, tf.zeros(nan.shape), tf.fill(nan.shape, NaN));
-  return [m[0].add(pad), m[1].add(pad), m[2].add(pad)];
+  const k = X.shape[X.rank - 1];
+  const med = nanMedian(tf.concat([X, Y, Z], -1), X.rank - 2); // (..., 3K)
+  const [mx, my, mz] = tf.split(med, [k, k, k], -1);
+  const ok = tf.isFinite(mx).logicalAnd(tf.isFinite(my)).logicalAnd(tf.isFinite(mz));
+  const pad = tf.where(ok, tf.zeros(ok.shape), tf.fill(ok.shape, NaN));
+  return [mx.add(pad), my.add(pad), mz.add(pad)];
 };
 
 /**

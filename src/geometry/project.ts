@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CameraTensors } from './cameraTensors.js';
-import { nanWhereNot } from './undistort.js';
+import { nanWhereNot, radialPoly } from './undistort.js';
 
 /** Components X, Y, Z (..., K) → (..., ...views, K) components: broadcast over the view axes. */
 const perView = (c: tf.Tensor, cams: CameraTensors): tf.Tensor => {
@@ -23,10 +23,14 @@ export const projectXYZ = (X: tf.Tensor, Y: tf.Tensor, Z: tf.Tensor, cams: Camer
   const x2 = x.square();
   const y2 = y.square();
   const r2 = x2.add(y2);
-  const radial = r2.mul(r2.mul(r2.mul(cams.k3).add(cams.k2)).add(cams.k1)).add(1);
-  const xy2 = x.mul(y).mul(2);
-  const xd = x.mul(radial).add(xy2.mul(cams.p1)).add(r2.add(x2.mul(2)).mul(cams.p2));
-  const yd = y.mul(radial).add(r2.add(y2.mul(2)).mul(cams.p1)).add(xy2.mul(cams.p2));
+  const radial = radialPoly(r2, cams);
+  let xd = x.mul(radial);
+  let yd = y.mul(radial);
+  if (cams.terms.tangential) {
+    const xy2 = x.mul(y).mul(2);
+    xd = xd.add(xy2.mul(cams.p1)).add(r2.add(x2.mul(2)).mul(cams.p2));
+    yd = yd.add(r2.add(y2.mul(2)).mul(cams.p1)).add(xy2.mul(cams.p2));
+  }
   const nan = perView(nanWhereNot(ok), cams);
   return [xd.mul(cams.fx).add(cams.cx).add(nan), yd.mul(cams.fy).add(cams.cy).add(nan)];
 };

@@ -10,6 +10,13 @@ export const splitXY = (p: tf.Tensor): [tf.Tensor, tf.Tensor] => {
   return [x.squeeze([-1]), y.squeeze([-1])];
 };
 
+/** 1 + k1r² + k2r⁴ + k3r⁶ in Horner form, leaving out the terms no camera has (the sum is the same). */
+export const radialPoly = (r2: tf.Tensor, cams: CameraTensors, k2 = cams.terms.k2, k3 = cams.terms.k3): tf.Tensor => {
+  let p = k3 ? r2.mul(cams.k3).add(cams.k2) : k2 ? cams.k2 : null;
+  p = p ? r2.mul(p).add(cams.k1) : cams.k1;
+  return r2.mul(p).add(1);
+};
+
 /** 0 where `ok`, NaN elsewhere: added to a value, marks it missing without a broadcast select. */
 export const nanWhereNot = (ok: tf.Tensor): tf.Tensor => tf.where(ok, tf.zeros(ok.shape), tf.fill(ok.shape, NaN));
 
@@ -27,18 +34,24 @@ export const undistortXY = (u: tf.Tensor, v: tf.Tensor, cams: CameraTensors, ste
   let x = x0;
   let y = y0;
   let frozen: tf.Tensor | null = null;
+  const { k2, k3, tangential } = cams.terms;
   for (let i = 0; i < steps; i++) {
     const x2 = x.square();
     const y2 = y.square();
     const r2 = x2.add(y2);
-    const s = tf.reciprocal(r2.mul(r2.mul(r2.mul(cams.k3).add(cams.k2)).add(cams.k1)).add(1));
-    const xy2 = x.mul(y).mul(2);
-    const dx = xy2.mul(cams.p1).add(r2.add(x2.mul(2)).mul(cams.p2));
-    const dy = r2.add(y2.mul(2)).mul(cams.p1).add(xy2.mul(cams.p2));
+    const s = tf.reciprocal(radialPoly(r2, cams, k2, k3));
     // OpenCV's guard: once s < 0 the result is (x0, y0)
     frozen = frozen ? frozen.logicalOr(s.less(0)) : s.less(0);
-    x = tf.where(frozen, x0, x0.sub(dx).mul(s));
-    y = tf.where(frozen, y0, y0.sub(dy).mul(s));
+    if (tangential) {
+      const xy2 = x.mul(y).mul(2);
+      const dx = xy2.mul(cams.p1).add(r2.add(x2.mul(2)).mul(cams.p2));
+      const dy = r2.add(y2.mul(2)).mul(cams.p1).add(xy2.mul(cams.p2));
+      x = tf.where(frozen, x0, x0.sub(dx).mul(s));
+      y = tf.where(frozen, y0, y0.sub(dy).mul(s));
+    } else {
+      x = tf.where(frozen, x0, x0.mul(s));
+      y = tf.where(frozen, y0, y0.mul(s));
+    }
   }
   const nan = nanWhereNot(ok);
   return [x.add(nan), y.add(nan)];

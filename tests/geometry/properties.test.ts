@@ -225,6 +225,7 @@ describe('geometry properties', () => {
     const cams = fc.sample(rigArb({ minV: 3, maxV: 3 }), { numRuns: 1, seed: 1 })[0];
     withCams(cams, (ct) => {
       const obs = tf.tensor3d(Float32Array.from(observe(cams, [[0, 0, 0], [0.5, -0.2, 0.1]])), [3, 2, 2]);
+      tf.dispose(Object.values(multiviewGeometry(obs, ct) as unknown as Record<string, tf.Tensor>)); // first call: the pair and views-last layouts of the cameras, kept with them
       const before = tf.memory().numTensors;
       const g = multiviewGeometry(obs, ct);
       tf.dispose(Object.values(g as unknown as Record<string, tf.Tensor>));
@@ -232,5 +233,13 @@ describe('geometry properties', () => {
       expect(tf.memory().numTensors).toBe(before);
       obs.dispose();
     });
+    // disposing the group disposes its derived layouts too
+    const n = tf.memory().numTensors;
+    const ct = cameraTensors(cams);
+    const obs = tf.tensor3d(Float32Array.from(observe(cams, [[0, 0, 0]])), [3, 1, 2]);
+    tf.dispose(Object.values(multiviewGeometry(obs, ct) as unknown as Record<string, tf.Tensor>));
+    disposeCameras(ct);
+    obs.dispose();
+    expect(tf.memory().numTensors).toBe(n);
   });
 });

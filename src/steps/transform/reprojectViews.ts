@@ -5,7 +5,7 @@ import type { StepDef, BuiltTransform } from '../../pipeline/step.js';
 import { inRange, nullable, oneOf } from '../../config/codecs.js';
 import { issue, shapeStr } from '../../config/issues.js';
 import type { Camera } from '../../config/calibration.js';
-import { cameraTensors } from '../../geometry/cameraTensors.js';
+import { cameraTensorList, cameraTensors, disposeCameras, type CameraTensors } from '../../geometry/cameraTensors.js';
 import { splitXY, undistortXY } from '../../geometry/undistort.js';
 import { triangulateXY } from '../../geometry/triangulate.js';
 import { medianOfPairsXYZ, triangulatePairsXY } from '../../geometry/pairwise.js';
@@ -43,6 +43,18 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
     const cameras: readonly Camera[] = ctx.cameras;
     const V = cameras.length;
     const withKeys = p.confidences ? [p.confidences] : [];
+    // the calibration as tensors, made on first use (per backend) and kept with the loss: constants, not per-call allocations
+    let cache: { backend: string; cams: CameraTensors } | null = null;
+    const camerasNow = (): CameraTensors => {
+      const backend = tf.getBackend();
+      if (cache?.backend !== backend) {
+        if (cache) disposeCameras(cache.cams);
+        const cams = cameraTensors(cameras);
+        cameraTensorList(cams).forEach((x) => tf.keep(x));
+        cache = { backend, cams };
+      }
+      return cache.cams;
+    };
     return either.map(([of]: string[]): BuiltTransform => ({
       phase: 'transform',
       name: 'reproject_views',
@@ -59,7 +71,7 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
       outShape: (s) => [...s],
       apply: (pts, w) =>
         tf.tidy(() => {
-          const cams = cameraTensors(cameras);
+          const cams = camerasNow();
           let [u, v] = splitXY(pts);
           const conf = w?.[0];
           if (conf && p.below > 0) {
