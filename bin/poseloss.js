@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx poseloss` works right after `npm ci` (no build step).
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+// `npx poseloss`: the command line, in this one process (signals reach it directly).
+// Installed from npm, it runs the compiled dist/cli/main.js. In a checkout (src/ beside bin/)
+// it runs the TypeScript sources through tsx's in-process loader, so the command is always
+// the code as it is now, never a dist/ built before the last edit.
+import { existsSync } from 'node:fs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const tsx = require.resolve('tsx/cli');
-const main = path.join(here, '..', 'src', 'cli', 'main.ts');
-const r = spawnSync(process.execPath, [tsx, main, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+const source = new URL('../src/cli/main.ts', import.meta.url);
+const tsx = existsSync(source) ? await import('tsx/esm/api').catch(() => null) : null;
+if (tsx) {
+  tsx.register();
+  await import(source.href);
+} else {
+  await import('../dist/cli/main.js');
+}

@@ -1,6 +1,8 @@
 /**
  * poseloss: Lightning Pose's training losses and metrics as declared, validated,
- * differentiable pipelines on TensorFlow.js.
+ * differentiable pipelines on TensorFlow.js. This entry is browser-safe (no Node built-ins,
+ * no `process` or `Buffer` at load or in any loss path); the Node-only parts (file readers,
+ * metrics on files, the report, the demo) are in `poseloss/node`.
  */
 export { initBackend, BACKEND_CHOICES, type BackendChoice, type BackendInfo } from './backend/index.js';
 export { INPUT_KEYS, PREDICTION_KEYS, type InputKey, type Inputs, type Stage } from './pipeline/inputs.js';
@@ -14,7 +16,7 @@ export { defineLoss, type LossDef } from './losses/define.js';
 export { buildLossFactories, buildLossFactoriesOrThrow, makeFactory, DEFAULT_ANNEAL_EXEMPT, type LossFactory, type FactoryResult, type Factories } from './lp/factory.js';
 export { checkConfig } from './lp/check.js';
 export { decodeConfig, annealWeight, type LpConfig, type AnnealParams } from './config/lightningPose.js';
-export { parseYaml, readYaml } from './config/yaml.js';
+export { parseYaml } from './config/yaml.js';
 export * as metrics from './metrics/index.js';
 export * as pca from './pca/index.js';
 

@@ -24,5 +24,6 @@ export const LAYERS: Readonly<Record<string, number>> = {
   report: 5,
   // the package root re-exports the library
   'index.ts': 6,
+  'node.ts': 6,
   'layers.ts': 0,
 };

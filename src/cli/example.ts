@@ -3,6 +3,14 @@ import { either } from 'fp-ts';
 import { exampleBatch } from '../example/batch.js';
 import { createLoss, lossNames } from '../losses/registry.js';
 import { formatIssues } from '../config/issues.js';
+import { parseArgs, type ArgSpec } from './args.js';
+import { guardSync, type Out } from './guard.js';
+
+export const EXAMPLE_USAGE = `usage: poseloss example
+  every loss on a built-in synthetic batch (8 frames, 17 keypoints, 64×64 heatmaps): value, weight,
+  weighted value and gradient norm; no options`;
+
+export const EXAMPLE_ARGS: ArgSpec = { valued: [], usage: EXAMPLE_USAGE };
 
 /** Parameters for the example: Lightning Pose's config_default values where it has them. */
 const EXAMPLE_PARAMS: Record<string, Record<string, unknown>> = {
@@ -20,7 +28,9 @@ const fmt = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3
  * `poseloss example`: every registered loss on a deterministic synthetic batch (8 frames,
  * 17 keypoints, 64×64 heatmaps), with its value, weight, weighted value and gradient norm.
  */
-export const exampleCommand = (out: (line: string) => void = console.log): number => {
+export const exampleCommand = (argv: readonly string[] = [], out: Out = console.log, err: Out = console.error): number =>
+  guardSync(err, () => {
+  parseArgs(argv, EXAMPLE_ARGS);
   const batch = exampleBatch();
   out(`synthetic batch: ${batch.frames} frames, ${batch.keypoints} keypoints, heatmaps 64×64, 2 keypoints unlabeled per frame`);
   out(`${'loss'.padEnd(38)}${'value'.padStart(12)}${'weight'.padStart(12)}${'weighted'.padStart(12)}${'|grad|'.padStart(12)}`);
@@ -43,4 +53,4 @@ export const exampleCommand = (out: (line: string) => void = console.log): numbe
   }
   tf.dispose(Object.values(batch.inputs));
   return failed === 0 ? 0 : 1;
-};
+});

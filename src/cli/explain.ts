@@ -1,6 +1,7 @@
 import { weightOf } from '../pipeline/loss.js';
 import type { StepSpec } from '../pipeline/step.js';
-import { loadChecked } from './check.js';
+import { loadChecked, EXPLAIN_USAGE } from './check.js';
+import { guardSync, type Out } from './guard.js';
 import type { LossRecord } from '../losses/record.js';
 
 /** A value as a user writes it in YAML (flow style); decoded components_to_keep back to its written form. */
@@ -31,8 +32,9 @@ const pipelineLines = (r: LossRecord): string[] => {
  * parameters each step takes, the keys it reads, its weight next to its log_weight, the
  * epsilon its rectify step applies and, for PCA, the fitted state.
  */
-export const explainCommand = (argv: readonly string[], out: (line: string) => void = console.log): number => {
-  const r = loadChecked(argv, out, 'usage: poseloss explain <config.yaml> [--labels CollectedData.csv]');
+export const explainCommand = (argv: readonly string[], out: Out = console.log, err: Out = console.error): number =>
+  guardSync(err, () => {
+  const r = loadChecked(argv, err, EXPLAIN_USAGE);
   if (!r) return 2;
   for (const l of r.losses) {
     const rec = l.record;
@@ -57,4 +59,4 @@ export const explainCommand = (argv: readonly string[], out: (line: string) => v
     pipelineLines(rec).forEach((line) => out(line));
   }
   return 0;
-};
+});

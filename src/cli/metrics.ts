@@ -8,14 +8,25 @@ import { formatIssue } from '../config/issues.js';
 import { readPoseCsvStream, type ProgressFn } from '../io/poseCsvStream.js';
 import type { PoseTable } from '../io/index.js';
 import { computeFileMetrics, setupMetrics, METRIC_FILES, type FileMetrics } from '../metrics/files.js';
-import { metricCsv } from '../metrics/csv.js';
+import { metricCsvChunks } from '../metrics/csv.js';
+import { checkInputFile, checkOutputDir, FileError, Staging } from '../io/output.js';
+import { periodic } from '../io/progress.js';
+import { MAX_YAML_BYTES } from '../config/yaml.js';
+import { UserError } from './errors.js';
+import { guard, type Out } from './guard.js';
 import { renderReport } from '../report/html.js';
 import { fmt } from '../report/html.js';
-import { parseArgs } from './args.js';
+import { parseArgs, values, type ArgSpec } from './args.js';
 
-type Out = (line: string) => void;
 
-export const METRICS_USAGE = 'usage: poseloss metrics --config C.yaml [--labels CollectedData.csv] --preds P.csv [--preds P2.csv ...] --out DIR';
+export const METRICS_USAGE = `usage: poseloss metrics --config C.yaml [--labels CollectedData.csv] --preds P.csv [--preds P2.csv ...] --out DIR
+  the reference's metric CSVs per predictions file, a summary table on stdout and DIR/report.html
+  --config C.yaml   the Lightning Pose config (data.keypoint_names, PCA columns, loss epsilons)
+  --labels L.csv    labeled frames: needed for pixel error and to fit the PCA metrics
+  --preds P.csv     a predictions file (video, or labeled frames with a set column); repeat for several
+  --out DIR         where the outputs go; all of them are written, or none`;
+
+export const METRICS_ARGS: ArgSpec = { valued: ['config', 'labels', 'preds', 'out'], usage: METRICS_USAGE };
 
 /** A progress bar on a terminal, shown only once a file has taken more than `afterMs`. */
 export const progressFor = (label: string, enabled: boolean, afterMs = 1000): { onProgress: ProgressFn; stop: () => void } => {
@@ -38,10 +49,17 @@ export const progressFor = (label: string, enabled: boolean, afterMs = 1000): { 
   };
 };
 
-export const readTable = async (file: string, showProgress: boolean): Promise<either.Either<string, PoseTable>> => {
+export const readTable = async (file: string, what: string, showProgress: boolean, err: Out): Promise<either.Either<string, PoseTable>> => {
+  checkInputFile(file, what);
   const p = progressFor(`reading ${path.basename(file)}`, showProgress);
+  const lines = showProgress ? null : periodic(err);
   try {
-    return await readPoseCsvStream(file, { onProgress: p.onProgress });
+    return await readPoseCsvStream(file, {
+      onProgress: (bytes, total) => {
+        p.onProgress(bytes, total);
+        lines?.tick(() => `reading ${file}: ${Math.round(bytes / 1e6)} of ${Math.round(total / 1e6)} MB`);
+      },
+    });
   } finally {
     p.stop();
   }
@@ -67,18 +85,6 @@ export const summaryLines = (f: FileMetrics): string[] => {
   return lines;
 };
 
-/** Writes every output into a staging folder inside `dir`, then moves them into place; nothing is left on failure. */
-export const writeAll = (dir: string, outputs: ReadonlyMap<string, string>): void => {
-  fs.mkdirSync(dir, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(dir, '.poseloss-metrics-'));
-  try {
-    for (const [name, text] of outputs) fs.writeFileSync(path.join(staging, name), text);
-    for (const name of outputs.keys()) fs.renameSync(path.join(staging, name), path.join(dir, name));
-  } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
-  }
-};
-
 /**
  * `poseloss metrics --config C.yaml [--labels L.csv] --preds P.csv [...] --out DIR`: for each
  * predictions file, the reference's metric CSVs (`<stem>_temporal_norm.csv` for videos,
@@ -87,81 +93,102 @@ export const writeAll = (dir: string, outputs: ReadonlyMap<string, string>): voi
  * `DIR/report.html`. Every file is checked before anything is written: on any error, nothing
  * is written, every error is printed and the exit code is 2.
  */
-export const metricsCommand = async (argv: readonly string[], out: Out = console.log, err: Out = console.error): Promise<number> => {
-  let args;
-  try {
-    args = parseArgs(argv, ['config', 'labels', 'preds', 'out']);
-  } catch (e) {
-    err(`error: ${(e as Error).message}\n${METRICS_USAGE}`);
-    return 2;
-  }
-  const problems: string[] = [];
-  const config = args.options.config ?? [];
-  const labelsFiles = args.options.labels ?? [];
-  const preds = args.options.preds ?? [];
-  const outDir = args.options.out ?? [];
-  if (config.length !== 1) problems.push(config.length ? 'give one --config' : '--config C.yaml is required');
-  if (labelsFiles.length > 1) problems.push('give at most one --labels');
-  if (preds.length === 0) problems.push('--preds P.csv is required (repeat it for several files)');
-  if (outDir.length !== 1) problems.push(outDir.length ? 'give one --out' : '--out DIR is required');
-  if (args.positional.length) problems.push(`unexpected argument(s): ${args.positional.join(' ')}`);
-  if (args.flags.size) problems.push(`unknown option(s): ${[...args.flags].map((f) => `--${f}`).join(' ')}`);
-  if (problems.length) {
-    problems.forEach((p) => err(`error: ${p}`));
-    err(METRICS_USAGE);
-    return 2;
-  }
-  const dir = outDir[0];
-  const fail = (errors: readonly string[]): number => {
-    errors.forEach((e) => err(`error: ${e}`));
-    err(`nothing written to ${dir}`);
-    return 2;
-  };
-
-  const raw = readYaml(config[0]);
-  if (either.isLeft(raw)) return fail(raw.left.map(formatIssue));
-  const cfg = decodeConfig(raw.right);
-  if (either.isLeft(cfg)) return fail(cfg.left.map((i) => `${config[0]}: ${formatIssue(i)}`));
-  const tty = process.stderr.isTTY === true;
-
-  let labels: PoseTable | null = null;
-  if (labelsFiles[0]) {
-    const l = await readTable(labelsFiles[0], tty);
-    if (either.isLeft(l)) return fail([l.left]);
-    labels = l.right;
-  }
-  const setup = setupMetrics(cfg.right, labels);
-  if (either.isLeft(setup)) return fail(setup.left.map((e) => `${config[0]}: ${e}`));
-
-  const results: FileMetrics[] = [];
-  const errors: string[] = [];
-  for (const file of preds) {
-    const t = await readTable(file, tty);
-    if (either.isLeft(t)) {
-      errors.push(t.left);
-      continue;
+export const metricsCommand = (argv: readonly string[], out: Out = console.log, err: Out = console.error): Promise<number> =>
+  guard(err, async () => {
+    const args = parseArgs(argv, METRICS_ARGS);
+    const problems: string[] = [];
+    const config = values(args, 'config');
+    const labelsFiles = values(args, 'labels');
+    const preds = values(args, 'preds');
+    const outDir = values(args, 'out');
+    if (config.length !== 1) problems.push(config.length ? 'give one --config' : '--config C.yaml is required');
+    if (labelsFiles.length > 1) problems.push('give at most one --labels');
+    if (preds.length === 0) problems.push('--preds P.csv is required (repeat it for several files)');
+    if (outDir.length !== 1) problems.push(outDir.length ? 'give one --out' : '--out DIR is required');
+    if (problems.length) throw new UserError(problems.join('\n'), METRICS_USAGE);
+    const dir = outDir[0];
+    const fail = (errors: readonly string[]): number => {
+      errors.forEach((e) => err(`error: ${e}`));
+      err(`nothing written to ${dir}`);
+      return 2;
+    };
+    try {
+      checkOutputDir(dir);
+      checkInputFile(config[0], '--config', MAX_YAML_BYTES);
+    } catch (e) {
+      if (e instanceof FileError) return fail([e.message]);
+      throw e;
     }
-    const m = computeFileMetrics(setup.right, t.right);
-    if (either.isLeft(m)) errors.push(m.left);
-    else results.push(m.right);
-  }
-  const byStem = new Map<string, string>();
-  for (const r of results) {
-    const other = byStem.get(r.stem);
-    if (other !== undefined) errors.push(`${r.file}: its outputs (${r.stem}_*.csv) would overwrite those of ${other}, which has the same file name; rename one of them`);
-    byStem.set(r.stem, r.file);
-  }
-  if (errors.length) return fail(errors);
 
-  const outputs = new Map<string, string>();
-  for (const r of results) for (const m of r.metrics) outputs.set(r.stem + METRIC_FILES[m.name].suffix, metricCsv(r.index, r.keypoints, m.values, r.set));
-  outputs.set('report.html', renderReport({ config: config[0], labels: labelsFiles[0] ?? null, files: results }));
+    const raw = readYaml(config[0]);
+    if (either.isLeft(raw)) return fail(raw.left.map(formatIssue));
+    const cfg = decodeConfig(raw.right);
+    if (either.isLeft(cfg)) return fail(cfg.left.map((i) => `${config[0]}: ${formatIssue(i)}`));
+    const tty = process.stderr.isTTY === true;
+    const read = async (file: string, what: string): Promise<either.Either<string, PoseTable>> => {
+      try {
+        return await readTable(file, what, tty, err);
+      } catch (e) {
+        if (e instanceof FileError) return either.left(e.message);
+        throw e;
+      }
+    };
+
+    let labels: PoseTable | null = null;
+    if (labelsFiles[0]) {
+      const l = await read(labelsFiles[0], '--labels');
+      if (either.isLeft(l)) return fail([l.left]);
+      labels = l.right;
+    }
+    const setup = setupMetrics(cfg.right, labels);
+    if (either.isLeft(setup)) return fail(setup.left.map((e) => `${config[0]}: ${e}`));
+
+    const results: FileMetrics[] = [];
+    const errors: string[] = [];
+    for (const file of preds) {
+      const t = await read(file, '--preds');
+      if (either.isLeft(t)) {
+        errors.push(t.left);
+        continue;
+      }
+      const m = computeFileMetrics(setup.right, t.right);
+      if (either.isLeft(m)) errors.push(m.left);
+      else results.push(m.right);
+    }
+    const byStem = new Map<string, string>();
+    for (const r of results) {
+      const other = byStem.get(r.stem);
+      if (other !== undefined) errors.push(`${r.file}: its outputs (${r.stem}_*.csv) would overwrite those of ${other}, which has the same file name; rename one of them`);
+      byStem.set(r.stem, r.file);
+    }
+    if (errors.length) return fail(errors);
+    for (const r of results) r.warnings.forEach((w) => err(`warning: ${w}`));
+
+    // every output staged, then moved into place together (or nothing is, also on SIGINT/SIGTERM)
+    let written: string[];
+    const stage = new Staging(dir);
+    try {
+      for (const r of results)
+        for (const m of r.metrics) writeChunks(stage.file(r.stem + METRIC_FILES[m.name].suffix), metricCsvChunks(r.index, r.keypoints, m.values, r.set));
+      fs.writeFileSync(stage.file('report.html'), renderReport({ config: config[0], labels: labelsFiles[0] ?? null, files: results }));
+      written = stage.commit();
+    } catch (e) {
+      if (e instanceof FileError || (e as NodeJS.ErrnoException).code) return fail([`cannot write to ${dir}: ${(e as Error).message}`]);
+      throw e;
+    } finally {
+      stage.discard();
+    }
+    for (const r of results) summaryLines(r).forEach((l) => out(l));
+    out(`wrote ${written.join(', ')}`);
+    return 0;
+  });
+
+/** Writes a text given in pieces to `file`, one piece at a time. */
+const writeChunks = (file: string, chunks: Iterable<string>): void => {
+  const fd = fs.openSync(file, 'wx');
   try {
-    writeAll(dir, outputs);
-  } catch (e) {
-    return fail([`cannot write to ${dir}: ${(e as Error).message}`]);
+    for (const c of chunks) fs.writeSync(fd, c);
+  } finally {
+    fs.closeSync(fd);
   }
-  for (const r of results) summaryLines(r).forEach((l) => out(l));
-  out(`wrote ${[...outputs.keys()].map((n) => path.join(dir, n)).join(', ')}`);
-  return 0;
 };

@@ -53,11 +53,25 @@ type Props = t.Props;
 type Defaults<P extends Props> = { [K in keyof P]?: t.TypeOf<P[K]> };
 
 /**
+ * What a caller may write for a `strict` codec (as a config writes it: each codec's encoded
+ * type): keys without a default required, keys with one optional. Type-level only.
+ */
+export type StrictInput<P extends Props, D> = { readonly [K in Exclude<keyof P, keyof D>]: t.OutputOf<P[K]> } & { readonly [K in keyof P & keyof D]?: t.OutputOf<P[K]> };
+
+/** A `strict` codec: decodes unknown input to `TypeOf`, and says what input it accepts (`_input`, type-level only). */
+export interface StrictType<P extends Props, D> extends t.Type<t.TypeOf<t.TypeC<P>>, t.OutputOf<t.TypeC<P>>, unknown> {
+  readonly _input?: StrictInput<P, D>;
+}
+
+/** The parameters a codec accepts: a `strict` codec's input, else its encoded type. */
+export type InputOfCodec<C> = C extends { readonly _input?: infer I } ? (unknown extends I ? t.OutputOf<C & t.Any> : I) : never;
+
+/**
  * An object codec with optional defaults whose unknown keys are errors that name the
  * closest known key. Keys with a default may be omitted; keys without one are required
  * unless their codec accepts `undefined`.
  */
-export const strict = <P extends Props>(name: string, props: P, defaults: Defaults<P> = {}) => {
+export const strict = <P extends Props, D extends Defaults<P> = {}>(name: string, props: P, defaults: D = {} as D): StrictType<P, D> => {
   const inner = t.type(props);
   const known = Object.keys(props);
   return new t.Type<t.TypeOf<typeof inner>, t.OutputOf<typeof inner>, unknown>(

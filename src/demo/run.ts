@@ -14,6 +14,8 @@ import { measure, summarise, type Summary, type VideoMetrics } from './evaluate.
 import { formatTable, summaryRows, type Table } from './table.js';
 import { reportHtml } from './report.js';
 import { posePredictionsCsv } from './csv.js';
+import { periodic } from '../io/progress.js';
+import { Staging } from '../io/output.js';
 
 /**
  * `poseloss demo`: make the synthetic data, train the same model from the same seed twice —
@@ -31,6 +33,8 @@ export interface DemoOptions {
   readonly log: (line: string) => void;
   /** Progress bars on stderr (a terminal only). */
   readonly progress: boolean;
+  /** When there are no bars (not a terminal): a progress line is written here about every 10 s. */
+  readonly progressLine?: (line: string) => void;
   readonly backend: string;
   readonly config?: string;
 }
@@ -70,7 +74,12 @@ const termsText = (r: StepRecord, ema: Record<string, number>): string => {
     .join('  ');
 };
 
-const progressBar = (enabled: boolean, label: string, steps: number) => {
+const progressBar = (enabled: boolean, label: string, steps: number, line?: (l: string) => void) => {
+  if (!enabled && line) {
+    const p = periodic(line);
+    const t0 = Date.now();
+    return { update: (r: StepRecord) => p.tick(() => `${label}: step ${r.step + 1}/${steps}, loss ${r.total.toPrecision(4)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`), stop: () => undefined };
+  }
   if (!enabled) return { update: (_: StepRecord) => undefined, stop: () => undefined };
   const bar = new cliProgress.SingleBar({ format: `${label.padEnd(16)} {bar} {value}/{total} | {terms}`, barsize: 24, hideCursor: true }, cliProgress.Presets.shades_classic);
   const ema: Record<string, number> = {};
@@ -113,7 +122,7 @@ export const runDemo = async (o: DemoOptions): Promise<DemoOutcome> => {
   ];
   for (const s of specs) {
     const model = createModel({ ...DEFAULT_MODEL, size: data.size, keypoints: data.keypoints, seed: o.seed });
-    const bar = progressBar(o.progress, s.label, o.steps);
+    const bar = progressBar(o.progress, s.label, o.steps, o.progressLine);
     let result: RunResult;
     try {
       result = await train(data, model, { name: s.label, factories: s.f, steps: o.steps, batchSize: cfg.batchSize, clipLength: cfg.clipLength, learningRate: cfg.learningRate, anneal: annealAt(s.f, cfg.maxEpochs, o.steps), seed: o.seed }, bar.update);
@@ -164,11 +173,13 @@ export const runDemo = async (o: DemoOptions): Promise<DemoOutcome> => {
   lines.forEach((l) => o.log(l));
   o.log(`* = the better run (temporal norm: the one closer to the truth). truth: the true keypoints' own temporal norm and PCA error.`);
 
-  fs.mkdirSync(o.out, { recursive: true });
+  // every output is staged and moved into o.out together: an interrupted or failed run leaves nothing
+  const stage = new Staging(o.out);
   const reportPath = path.join(o.out, 'report.html');
   const seconds = (performance.now() - t0) / 1000;
+  try {
   fs.writeFileSync(
-    reportPath,
+    stage.file('report.html'),
     reportHtml({
       title: 'poseloss demo: supervised vs semi-supervised (temporal + pca_singleview)',
       meta: [
@@ -183,10 +194,14 @@ export const runDemo = async (o: DemoOptions): Promise<DemoOutcome> => {
       keypointNames: KEYPOINT_NAMES,
     }),
   );
-  const csv = (name: string, kp: ArrayLike<number>, conf: ArrayLike<number> | null) => fs.writeFileSync(path.join(o.out, name), posePredictionsCsv(KEYPOINT_NAMES, kp, conf));
+  const csv = (name: string, kp: ArrayLike<number>, conf: ArrayLike<number> | null) => fs.writeFileSync(stage.file(name), posePredictionsCsv(KEYPOINT_NAMES, kp, conf));
   csv('heldout_truth.csv', data.test.keypoints, null);
   for (const r of runs) csv(`heldout_${r.key}.csv`, r.test.preds.keypoints, r.test.preds.confidences);
-  fs.writeFileSync(path.join(o.out, 'results.json'), JSON.stringify(resultsJson(o, data, pca, runs, table, seconds), null, 1));
+  fs.writeFileSync(stage.file('results.json'), JSON.stringify(resultsJson(o, data, pca, runs, table, seconds), null, 1));
+    stage.commit();
+  } finally {
+    stage.discard();
+  }
   o.log(`report: ${reportPath} (with results.json and the held-out predictions as pose CSVs)`);
   o.log(`total ${seconds.toFixed(0)} s; tensors left: ${tf.memory().numTensors}`);
   return { data, pca, runs, table, lines, reportPath, seconds };

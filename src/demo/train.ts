@@ -108,6 +108,8 @@ export const train = async (data: DemoData, model: HeatmapModel, spec: RunSpec, 
       const rec: StepRecord = { step, anneal, total: v[0], terms: Object.fromEntries(names.map((n, i) => [n, v[i + 1]])), tensors: tf.memory().numTensors };
       history.push(rec);
       onStep?.(rec);
+      // a macrotask turn per step, so SIGINT/SIGTERM handlers run during training
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } finally {
     optimizer.dispose();

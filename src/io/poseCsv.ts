@@ -4,7 +4,7 @@ import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import type { Matrix64 } from '../pca/types.js';
 import { readHeader } from './header.js';
-import { parseNumberCell } from './numberCell.js';
+import { badCellMessage, binaryLine, parseNumberCell } from './numberCell.js';
 
 /** A pose file (labels or predictions) as a table of frames × keypoints. */
 export interface PoseTable {
@@ -37,6 +37,8 @@ interface CsvRecord {
  * `set` is detected. `file` names the source in messages.
  */
 export function parsePoseCsv(text: string, file: string): Either<string, PoseTable> {
+  const binary = binaryLine(text);
+  if (binary) return either.left(`${file}, line ${binary}: binary content (a NUL byte or invalid UTF-8); a pose file is a CSV text file`);
   let records: CsvRecord[];
   try {
     records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true }) as unknown as CsvRecord[];
@@ -63,7 +65,7 @@ export function parsePoseCsv(text: string, file: string): Either<string, PoseTab
   const index: string[] = new Array(nFrames);
   const set: string[] | undefined = h.hasSetColumn ? new Array(nFrames) : undefined;
   const bad = (line: number, col: number, label: string, cell: string): Either<string, PoseTable> =>
-    either.left(`${file}, line ${line}, column ${col + 1} (${label}): "${cell.trim()}" is not a number`);
+    either.left(badCellMessage(file, line, col, label, cell));
 
   for (let f = 0; f < nFrames; f++) {
     const { record, info } = records[f + 3];

@@ -4,8 +4,11 @@ import { parse } from 'csv-parse';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import { readHeader, type HeaderLayout } from './header.js';
-import { parseNumberCell } from './numberCell.js';
+import { badCellMessage, binaryLine, parseNumberCell } from './numberCell.js';
 import type { PoseTable } from './poseCsv.js';
+
+/** The longest line read (a pose row of 10,000 keypoints is ~300 k characters): a file without line breaks is refused early, not read into one huge string. */
+export const MAX_LINE_CHARS = 8_000_000;
 
 /** Progress of a streamed read: bytes consumed so far out of the file's size (0 when unknown). */
 export type ProgressFn = (bytesRead: number, totalBytes: number) => void;
@@ -68,8 +71,7 @@ class Rows {
     const o = this.xy.length;
     const lik = this.lik?.reserve(k);
     const lo = this.lik?.length ?? 0;
-    const bad = (col: number, label: string): string =>
-      `${this.file}, line ${line}, column ${col + 1} (${label}): "${record[col].trim()}" is not a number`;
+    const bad = (col: number, label: string): string => badCellMessage(this.file, line, col, label, record[col]);
     for (let j = 0; j < k; j++) {
       const x = parseNumberCell(record[h.xCol[j]]);
       if (x === null) return bad(h.xCol[j], `${h.keypoints[j]} x`);
@@ -182,7 +184,7 @@ export function parsePoseCsvStream(input: Readable, file: string, opts: StreamOp
     const switchToCsvParse = (text: string): void => {
       const offset = line;
       // the line ending csv-parse would have detected on the first line, kept for the rest
-      parser = parse({ info: true, relax_column_count: true, skip_empty_lines: true, ...(eol ? { record_delimiter: eol } : {}) });
+      parser = parse({ info: true, relax_column_count: true, skip_empty_lines: true, max_record_size: MAX_LINE_CHARS, ...(eol ? { record_delimiter: eol } : {}) });
       // csv-parse counts lines from where it started: its messages get the file's line numbers
       const fileLines = (m: string) => m.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + offset}`);
       parser.on('error', (e) => finish(either.left(`${file}: not a readable CSV file: ${fileLines(e.message)}`)));
@@ -204,6 +206,7 @@ export function parsePoseCsvStream(input: Readable, file: string, opts: StreamOp
         const nl = text.indexOf('\n', at);
         if (nl === -1 && !final) {
           carry = text.slice(at);
+          if (carry.length > MAX_LINE_CHARS) finish(either.left(`${file}, line ${line + 1}: longer than ${MAX_LINE_CHARS / 1e6} million characters without a line break; is this a pose CSV?`));
           return;
         }
         const end = nl === -1 ? text.length : nl;
@@ -239,6 +242,11 @@ export function parsePoseCsvStream(input: Readable, file: string, opts: StreamOp
       }
       if (first && chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
       first = false;
+      const bin = binaryLine(chunk);
+      if (bin) {
+        // the fast path has consumed `line` whole lines; the chunk continues the next one (csv-parse keeps its own count)
+        return finish(either.left(`${file}${parser ? '' : `, line ${line + bin}`}: binary content (a NUL byte or invalid UTF-8); a pose file is a CSV text file`));
+      }
       if (parser) parser.write(chunk);
       else fast(carry + chunk, false);
     });

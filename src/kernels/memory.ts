@@ -30,15 +30,17 @@ export const memoryKernelsAvailable = (): boolean => {
   const name = tf.getBackend();
   let ok = usable.get(name);
   if (ok === undefined) {
-    const memory = kernelMemory(name);
     ok = false;
-    if (memory)
-      try {
+    try {
+      // inside the try: another tfjs-backend-wasm version may keep its heap elsewhere
+      const memory = kernelMemory(name);
+      if (memory) {
         simdKernels(memory);
         ok = true;
-      } catch (e) {
-        console.warn(`poseloss: fused kernels unavailable on the ${name} backend (${e instanceof Error ? e.message : String(e)}); using tfjs ops`);
       }
+    } catch (e) {
+      console.warn(`poseloss: fused kernels unavailable on the ${name} backend (${e instanceof Error ? e.message : String(e)}); using tfjs ops`);
+    }
     usable.set(name, ok);
   }
   return ok;

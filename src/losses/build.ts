@@ -5,11 +5,12 @@ import type { StepSpec } from '../pipeline/step.js';
 import { buildPipelineWith, type BuildOptions, type PipelineDeps } from '../pipeline/build.js';
 import { buildStep } from '../steps/registry.js';
 import { matchKernel } from '../kernels/index.js';
+import { envVar } from '../backend/env.js';
 
 /** The registered steps and kernels, as the pipeline core is handed them. POSELOSS_FUSED=0 turns kernels off. */
 const deps = (): PipelineDeps => ({
   buildStep,
-  matchKernel: typeof process !== 'undefined' && process.env?.POSELOSS_FUSED === '0' ? null : matchKernel,
+  matchKernel: envVar('POSELOSS_FUSED') === '0' ? null : matchKernel,
 });
 
 /**

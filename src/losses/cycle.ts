@@ -27,7 +27,7 @@ const pipeline = (triangulation: 'dlt' | 'pairwise_median') => (p: P): StepSpec[
 ];
 
 /** Every camera pair triangulated, the NaN-ignoring median of the pair estimates reprojected into every view: do the views agree in 3-D? */
-export const cycleReprojection = defineLoss<P, 'keypoints_pred_views' | 'confidences_views'>({
+export const cycleReprojection = defineLoss<typeof MultiviewConsistencyParams, 'keypoints_pred_views' | 'confidences_views', 'confidences_views'>({
   name: 'cycle_reprojection',
   doc: 'pixel distance from each view’s prediction to the reprojection of the median of the camera pairs’ triangulations',
   params: MultiviewConsistencyParams,
@@ -35,7 +35,7 @@ export const cycleReprojection = defineLoss<P, 'keypoints_pred_views' | 'confide
 });
 
 /** All-view DLT reprojected into every view: the triangulation's residual in pixels. */
-export const triangulationResidual = defineLoss<P, 'keypoints_pred_views' | 'confidences_views'>({
+export const triangulationResidual = defineLoss<typeof MultiviewConsistencyParams, 'keypoints_pred_views' | 'confidences_views', 'confidences_views'>({
   name: 'triangulation_residual',
   doc: 'pixel distance from each view’s prediction to the reprojection of the all-view (DLT) triangulation',
   params: MultiviewConsistencyParams,

@@ -5,6 +5,9 @@ import type { LpConfig } from '../config/lightningPose.js';
 import type { InputKey } from '../pipeline/inputs.js';
 import type { StepSpec } from '../pipeline/step.js';
 
+/** A loss's parameter codec: config data in, parameters (log_weight and the rest) out. */
+export type ParamsCodec = t.Type<any, any, unknown>;
+
 export type FactoryName = 'supervised' | 'unsupervised';
 
 /**
@@ -27,14 +30,15 @@ export interface FromData {
 /**
  * A loss declaration: its parameters' codec (with defaults), its pipeline as data, and its
  * settings — where a config places it, whether it is annealed, what it needs at build time.
- * `K` lists the input keys it reads, so `createLoss('temporal', ...)` is typed
- * `Loss<'keypoints_pred' | 'confidences'>`.
+ * `C` is the codec (so `createLoss`'s parameters are typed from it), `K` lists the input keys
+ * it reads and `O` those of them it reads only when present, so `createLoss('temporal', ...)`
+ * is typed `Loss<'keypoints_pred' | 'confidences', 'confidences'>`.
  */
-export interface LossDef<P extends { log_weight: number } = any, K extends InputKey = InputKey> {
+export interface LossDef<C extends ParamsCodec = ParamsCodec, K extends InputKey = InputKey, O extends K = never> {
   readonly name: string;
   readonly doc: string;
-  readonly params: t.Type<P, unknown, unknown>;
-  readonly pipeline: (p: P) => StepSpec[];
+  readonly params: C;
+  readonly pipeline: (p: t.TypeOf<C>) => StepSpec[];
   /** The factory it joins when `model.losses_to_use` lists it (default unsupervised, as the reference for every listed loss). */
   readonly factory?: FactoryName;
   /** Whether the factory's anneal weight scales it (default true; the reference exempts the heatmap losses). */
@@ -45,8 +49,9 @@ export interface LossDef<P extends { log_weight: number } = any, K extends Input
   readonly fromData?: FromData;
   /** Rules on its config block beyond the codec's, e.g. a value the reference fixes (issues under `path`). */
   readonly checkBlock?: (block: Readonly<Record<string, unknown>>, path: string) => PoselossIssue[];
-  /** Type-level only: the keys it reads. */
+  /** Type-level only: the keys it reads, and those it reads only when present. */
   readonly reads?: readonly K[];
+  readonly optionalReads?: readonly O[];
 }
 
-export const defineLoss = <P extends { log_weight: number }, K extends InputKey>(def: LossDef<P, K>): LossDef<P, K> => def;
+export const defineLoss = <C extends ParamsCodec, K extends InputKey, O extends K = never>(def: LossDef<C, K, O>): LossDef<C, K, O> => def;

@@ -3,7 +3,7 @@ import { WeightOnly } from './params.js';
 
 /** heatmap_mse | heatmap_kl | heatmap_js: empty target maps drop out; no epsilon (reference §1). */
 const heatmapLoss = (name: 'heatmap_mse' | 'heatmap_kl' | 'heatmap_js', doc: string) =>
-  defineLoss<{ log_weight: number }, 'heatmaps_targ' | 'heatmaps_pred'>({
+  defineLoss<typeof WeightOnly, 'heatmaps_targ' | 'heatmaps_pred'>({
     name,
     doc,
     params: WeightOnly,

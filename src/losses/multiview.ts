@@ -6,7 +6,7 @@ import { either } from 'fp-ts';
 import { issue } from '../config/issues.js';
 
 /** 3-D distance from the target to each camera pair's triangulation; NaN on either side drops (reference §7). */
-export const supervisedPairwiseProjections = defineLoss<{ log_weight: number }, 'keypoints_targ_3d' | 'keypoints_pred_3d'>({
+export const supervisedPairwiseProjections = defineLoss<typeof WeightOnly, 'keypoints_targ_3d' | 'keypoints_pred_3d'>({
   name: 'supervised_pairwise_projections',
   doc: '3-D distance between labels and each camera pair’s triangulated prediction',
   params: WeightOnly,
@@ -32,7 +32,7 @@ export const ReprojectionParams = strict('supervised_reprojection_heatmap_mse pa
  * Heatmap MSE between the labels' heatmaps and Gaussian heatmaps rendered from the
  * reprojected 3-D prediction; ×H·W per pixel (D3: the reference uses K·H).
  */
-export const supervisedReprojectionHeatmapMse = defineLoss<t.TypeOf<typeof ReprojectionParams>, 'heatmaps_targ' | 'keypoints_pred_2d_reprojected'>({
+export const supervisedReprojectionHeatmapMse = defineLoss<typeof ReprojectionParams, 'heatmaps_targ' | 'keypoints_pred_2d_reprojected'>({
   name: 'supervised_reprojection_heatmap_mse',
   doc: 'heatmap MSE of Gaussian maps rendered at the reprojected 3-D prediction',
   params: ReprojectionParams,

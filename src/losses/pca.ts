@@ -37,7 +37,7 @@ const rectify = (p: PcaParams) =>
   p.epsilon === null ? { rectify: 'epsilon', epsilon: 'fitted', multiplier: p.empirical_epsilon_multiplier } : { rectify: 'epsilon', epsilon: p.epsilon };
 
 /** Predictions should lie near the PCA subspace of one view's labeled poses (reference §2, §11). */
-export const pcaSingleview = defineLoss<PcaParams, 'keypoints_pred'>({
+export const pcaSingleview = defineLoss<typeof PcaParams, 'keypoints_pred'>({
   name: 'pca_singleview',
   doc: 'distance of each predicted pose to the low-dimensional subspace of labeled poses, minus epsilon',
   params: PcaParams,
@@ -66,7 +66,7 @@ export const pcaSingleview = defineLoss<PcaParams, 'keypoints_pred'>({
 });
 
 /** Each keypoint seen from several views should lie near a 3-dimensional subspace (reference §2, §11). */
-export const pcaMultiview = defineLoss<PcaParams, 'keypoints_pred'>({
+export const pcaMultiview = defineLoss<typeof PcaParams, 'keypoints_pred'>({
   name: 'pca_multiview',
   doc: 'consistency of each keypoint across views: distance to a 3-component PCA of the views’ labels',
   params: PcaParams,

@@ -1,6 +1,6 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import type { InputKey } from '../pipeline/inputs.js';
+import type { InputOfCodec } from '../config/codecs.js';
 import { issue, PoselossError, type PoselossIssue } from '../config/issues.js';
 import type { Loss } from '../pipeline/loss.js';
 import type { Labels } from '../pipeline/step.js';
@@ -21,8 +21,16 @@ export const registerLoss = (def: LossDef): void => {
 export const lossNames = (): string[] => [...registry.keys()];
 export const getLossDef = (name: string): LossDef | undefined => registry.get(name);
 
-/** The keys a built-in loss reads, from its declaration. */
-type ReadsOf<N> = N extends BuiltinLossName ? ((typeof builtinLosses)[N] extends LossDef<any, infer K> ? K : InputKey) : string;
+type Builtin<N extends BuiltinLossName> = (typeof builtinLosses)[N];
+
+/** A built-in loss as `createLoss` builds it: typed with the keys its declaration reads, and those it reads only when present. */
+export type BuiltinLoss<N extends BuiltinLossName> = Builtin<N> extends LossDef<any, infer K, infer O> ? Loss<K, O> : Loss;
+
+/** A built-in loss's parameters as a config writes them, from its codec: keys with a default may be left out. */
+export type LossParams<N extends BuiltinLossName> = InputOfCodec<Builtin<N>['params']>;
+
+/** A loss name that is not a literal: built-in and registered losses by a name known only at run time. */
+type RuntimeName<S extends string> = string extends S ? S : never;
 
 export interface CreateOptions {
   /** Labeled keypoints (frames, 2K), NaN = unlabeled: needed by losses fitted from data (PCA). */
@@ -38,19 +46,26 @@ export interface CreateOptions {
 /**
  * Build a registered loss from its parameters. Returns every problem found (unknown
  * name with the closest known one, bad or unknown parameters with their paths, a broken
- * pipeline, a failed fit) as data.
+ * pipeline, a failed fit) as data. A built-in loss named by a literal is typed: its
+ * parameters from its codec (a misspelt or mistyped one, or an unknown loss name, does not
+ * compile) and its inputs from its declaration. A name held in a `string` (from a config, or
+ * a loss added with `registerLoss`) takes any parameters and is checked when it runs.
  */
-export const createLoss = <N extends string>(name: N, params: unknown = {}, opts: CreateOptions = {}): Either<PoselossIssue[], Loss<ReadsOf<N>>> => {
+export function createLoss<N extends BuiltinLossName>(name: N, params?: LossParams<N>, opts?: CreateOptions): Either<PoselossIssue[], BuiltinLoss<N>>;
+export function createLoss<S extends string>(name: RuntimeName<S>, params?: unknown, opts?: CreateOptions): Either<PoselossIssue[], Loss>;
+export function createLoss(name: string, params: unknown = {}, opts: CreateOptions = {}): Either<PoselossIssue[], Loss> {
   const path = opts.path ?? name;
   const def = registry.get(name);
   if (!def) return either.left([issue(path, `unknown loss '${name}'${suggestion(name, lossNames())}`)]);
   const record = declaredRecord(def, params, path);
-  return (either.isLeft(record) ? record : buildRecord(record.right, opts)) as Either<PoselossIssue[], Loss<ReadsOf<N>>>;
-};
+  return either.isLeft(record) ? record : buildRecord(record.right, opts);
+}
 
 /** `createLoss` that throws a `PoselossError` carrying the same messages. */
-export const createLossOrThrow = <N extends string>(name: N, params: unknown = {}, opts: CreateOptions = {}): Loss<ReadsOf<N>> => {
-  const r = createLoss(name, params, opts);
+export function createLossOrThrow<N extends BuiltinLossName>(name: N, params?: LossParams<N>, opts?: CreateOptions): BuiltinLoss<N>;
+export function createLossOrThrow<S extends string>(name: RuntimeName<S>, params?: unknown, opts?: CreateOptions): Loss;
+export function createLossOrThrow(name: string, params: unknown = {}, opts: CreateOptions = {}): Loss {
+  const r = createLoss(name as RuntimeName<string>, params, opts);
   if (either.isLeft(r)) throw new PoselossError(r.left);
   return r.right;
-};
+}

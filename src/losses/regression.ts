@@ -4,7 +4,7 @@ import { RegressionParams } from './params.js';
 const of = ['keypoints_targ', 'keypoints_pred'];
 
 /** Mean squared error over the non-NaN target coordinates (reference §5; epsilon ignored as there). */
-export const regression = defineLoss<typeof RegressionParams._A, 'keypoints_targ' | 'keypoints_pred'>({
+export const regression = defineLoss<typeof RegressionParams, 'keypoints_targ' | 'keypoints_pred'>({
   name: 'regression',
   doc: 'squared error per coordinate, mean over labeled coordinates',
   params: RegressionParams,
@@ -12,7 +12,7 @@ export const regression = defineLoss<typeof RegressionParams._A, 'keypoints_targ
 });
 
 /** Per keypoint sqrt(mean(dx², dy²)), mean over keypoints whose target is labeled (D4). */
-export const rmse = defineLoss<typeof RegressionParams._A, 'keypoints_targ' | 'keypoints_pred'>({
+export const rmse = defineLoss<typeof RegressionParams, 'keypoints_targ' | 'keypoints_pred'>({
   name: 'rmse',
   doc: 'root mean square error per keypoint (‖d‖/√2), mean over labeled keypoints',
   params: RegressionParams,

@@ -5,7 +5,7 @@ import { TemporalParams } from './params.js';
  * temporal: distance each keypoint moves between consecutive frames, minus epsilon;
  * low-confidence pairs count as 0 in the mean (reference §3). Confidences are optional.
  */
-export const temporal = defineLoss<TemporalParams, 'keypoints_pred' | 'confidences'>({
+export const temporal = defineLoss<typeof TemporalParams, 'keypoints_pred' | 'confidences', 'confidences'>({
   name: 'temporal',
   doc: 'penalise keypoint jumps between consecutive frames larger than epsilon (pixels)',
   params: TemporalParams,
@@ -19,7 +19,7 @@ export const temporal = defineLoss<TemporalParams, 'keypoints_pred' | 'confidenc
 
 /** temporal_heatmap_mse | temporal_heatmap_kl: the same on heatmaps; confidences required (reference §4). */
 const temporalHeatmap = (name: 'temporal_heatmap_mse' | 'temporal_heatmap_kl', doc: string) =>
-  defineLoss<TemporalParams, 'heatmaps_pred' | 'confidences'>({
+  defineLoss<typeof TemporalParams, 'heatmaps_pred' | 'confidences'>({
     name,
     doc,
     params: TemporalParams,

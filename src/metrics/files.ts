@@ -7,8 +7,7 @@ import { formatIssue, formatIssues } from '../config/issues.js';
 import { PcaParams } from '../losses/pca.js';
 import { TemporalParams } from '../losses/params.js';
 import { selectKeypoints, type PoseTable } from '../io/index.js';
-import { pixelError } from './pixelError.js';
-import { temporalNorm } from './temporalNorm.js';
+import { firstDuplicate, pixelError64, temporalNorm64 } from './float64.js';
 import { fitPcaMetric, pcaReprojectionErrorMetric, type PcaMetric, type PcaView } from './pca.js';
 import { keypointStats, type KeypointStats } from './stats.js';
 
@@ -28,8 +27,8 @@ export const METRIC_FILES: Readonly<Record<MetricName, { suffix: string; title: 
 /** One metric of one file: (frames, keypoints) in pixels, NaN where undefined. */
 export interface MetricResult {
   readonly name: MetricName;
-  /** Row-major (rows = frames, cols = keypoints), float32 values. */
-  readonly values: Float32Array;
+  /** Row-major (rows = frames, cols = keypoints); float64 (the PCA metrics: float32 values widened). */
+  readonly values: Float64Array;
   /** The threshold of the matching loss (per keypoint when a list), null when it has none. */
   readonly epsilon: number | readonly number[] | null;
   /** Where the threshold comes from, e.g. `losses.temporal.epsilon`. */
@@ -47,6 +46,8 @@ export interface FileMetrics {
   /** Video predictions (temporal norm) or predictions of labeled frames (pixel error, a `set` column). */
   readonly kind: 'video' | 'labeled';
   readonly metrics: MetricResult[];
+  /** Things the user should know that do not stop the run (e.g. repeated frame indices in a video file). */
+  readonly warnings: string[];
 }
 
 interface PcaPlan {
@@ -147,14 +148,18 @@ export const matchKeypoints = (cfg: LpConfig, preds: PoseTable, labels: PoseTabl
   return selectKeypoints(labels, preds.keypoints);
 };
 
-/** For each predictions row, its row in the labels (matched by index); an error naming the first row without one. */
+/** For each predictions row, its row in the labels (matched by index); an error naming the first row without one, or a repeated index. */
 const matchRows = (preds: PoseTable, labels: PoseTable): Either<string, Int32Array> => {
-  const at = new Map<string, number>();
-  for (let r = 0; r < labels.index.length; r++) {
-    const prev = at.get(labels.index[r]);
-    if (prev !== undefined) return either.left(`${labels.file}: frame rows ${prev + 1} and ${r + 1} have the same index "${labels.index[r]}"; every labeled frame needs its own index`);
-    at.set(labels.index[r], r);
+  for (const t of [labels, preds]) {
+    const d = firstDuplicate(t.index);
+    if (d)
+      return either.left(
+        `${t.file}: frame rows ${d.first + 1} and ${d.second + 1} have the same index "${d.value}"; ` +
+          `pixel error matches predictions to labels by index, so every ${t === labels ? 'labeled' : 'predicted'} frame needs its own index`,
+      );
   }
+  const at = new Map<string, number>();
+  for (let r = 0; r < labels.index.length; r++) at.set(labels.index[r], r);
   const rows = new Int32Array(preds.index.length);
   for (let r = 0; r < preds.index.length; r++) {
     const l = at.get(preds.index[r]);
@@ -174,12 +179,20 @@ const stemOf = (file: string): string => {
   return base.toLowerCase().endsWith('.csv') ? base.slice(0, -4) : base;
 };
 
-/** A metric tensor (N, K) read back and summarised; the tensor is disposed. */
-const result = (name: MetricName, t: tf.Tensor, epsilon: number | readonly number[] | null, epsilonSource: string | null): MetricResult => {
-  const values = t.dataSync() as Float32Array;
-  const [rows, cols] = t.shape as [number, number];
+/** A metric table (rows × cols) summarised. */
+const result = (name: MetricName, values: Float64Array, rows: number, cols: number, epsilon: number | readonly number[] | null, epsilonSource: string | null): MetricResult => ({
+  name,
+  values,
+  epsilon,
+  epsilonSource,
+  stats: keypointStats(values, rows, cols, epsilon),
+});
+
+/** A metric tensor (N, K) read back as float64; the tensor is disposed. */
+const fromTensor = (t: tf.Tensor): Float64Array => {
+  const v = Float64Array.from(t.dataSync());
   t.dispose();
-  return { name, values, epsilon, epsilonSource, stats: keypointStats(values, rows, cols, epsilon) };
+  return v;
 };
 
 /**
@@ -217,30 +230,31 @@ export const computeFileMetrics = (setup: MetricsSetup, preds: PoseTable): Eithe
   }
 
   const metrics: MetricResult[] = [];
-  const pred = tf.tensor3d(Float32Array.from(preds.xy.data), [n, k, 2]);
-  try {
-    if (kind === 'video') {
-      const eps = setup.temporalEpsilon;
-      if (Array.isArray(eps) && eps.length !== k)
-        return either.left(`losses.temporal.epsilon: expected a number or ${k} numbers (one per keypoint of ${preds.file}), got ${eps.length}`);
-      metrics.push(result('temporal_norm', temporalNorm(pred), eps, eps === null ? null : 'losses.temporal.epsilon'));
-    } else {
-      const l = labels.right!;
-      const r = (rows as either.Right<Int32Array>).right;
-      const truth = new Float32Array(n * 2 * k);
-      for (let i = 0; i < n; i++) truth.set(l.xy.data.subarray(r[i] * 2 * k, (r[i] + 1) * 2 * k), i * 2 * k);
-      const t = tf.tensor3d(truth, [n, k, 2]);
-      metrics.push(result('pixel_error', pixelError(t, pred), null, null));
-      t.dispose();
-    }
-    setup.pca.forEach((p, i) => {
-      const fit = fits[i];
-      const eps = p.block.epsilon ?? fit.epsilon * p.block.empirical_epsilon_multiplier;
-      const source = p.block.epsilon !== null ? `${p.path}.epsilon` : `fitted: ${p.block.empirical_epsilon_percentile}th percentile of the labels' errors${p.block.empirical_epsilon_multiplier !== 1 ? ` × ${p.block.empirical_epsilon_multiplier}` : ''}`;
-      metrics.push(result(p.view === 'singleview' ? 'pca_singleview_error' : 'pca_multiview_error', pcaReprojectionErrorMetric(pred, fit), Number.isFinite(eps) ? eps : null, Number.isFinite(eps) ? source : null));
-    });
-  } finally {
-    pred.dispose();
+  const warnings: string[] = [];
+  if (kind === 'video') {
+    const d = firstDuplicate(preds.index);
+    if (d) warnings.push(`${preds.file}: frame rows ${d.first + 1} and ${d.second + 1} have the same index "${d.value}"; the temporal norm is computed in file order as given`);
+    const eps = setup.temporalEpsilon;
+    if (Array.isArray(eps) && eps.length !== k)
+      return either.left(`losses.temporal.epsilon: expected a number or ${k} numbers (one per keypoint of ${preds.file}), got ${eps.length}`);
+    metrics.push(result('temporal_norm', temporalNorm64(preds.xy.data, n, k), n, k, eps, eps === null ? null : 'losses.temporal.epsilon'));
+  } else {
+    const r = (rows as either.Right<Int32Array>).right;
+    metrics.push(result('pixel_error', pixelError64(preds.xy.data, labels.right!.xy.data, r, k), n, k, null, null));
   }
-  return either.right({ file: preds.file, stem: stemOf(preds.file), keypoints: preds.keypoints, index: preds.index, ...(preds.set ? { set: preds.set } : {}), kind, metrics });
+  if (setup.pca.length > 0) {
+    const pred = tf.tensor3d(Float32Array.from(preds.xy.data), [n, k, 2]);
+    try {
+      setup.pca.forEach((p, i) => {
+        const fit = fits[i];
+        const eps = p.block.epsilon ?? fit.epsilon * p.block.empirical_epsilon_multiplier;
+        const source = p.block.epsilon !== null ? `${p.path}.epsilon` : `fitted: ${p.block.empirical_epsilon_percentile}th percentile of the labels' errors${p.block.empirical_epsilon_multiplier !== 1 ? ` × ${p.block.empirical_epsilon_multiplier}` : ''}`;
+        const name = p.view === 'singleview' ? 'pca_singleview_error' : 'pca_multiview_error';
+        metrics.push(result(name, fromTensor(pcaReprojectionErrorMetric(pred, fit)), n, k, Number.isFinite(eps) ? eps : null, Number.isFinite(eps) ? source : null));
+      });
+    } finally {
+      pred.dispose();
+    }
+  }
+  return either.right({ file: preds.file, stem: stemOf(preds.file), keypoints: preds.keypoints, index: preds.index, ...(preds.set ? { set: preds.set } : {}), kind, metrics, warnings });
 };

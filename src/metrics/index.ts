@@ -11,5 +11,4 @@ export {
   type PcaView,
 } from './pca.js';
 export { keypointStats, type KeypointStats } from './stats.js';
-export { computeFileMetrics, matchKeypoints, setupMetrics, METRIC_FILES, type FileMetrics, type MetricName, type MetricResult, type MetricsSetup } from './files.js';
 export { metricCsv } from './csv.js';

@@ -129,14 +129,18 @@ export const multiviewMetrics = (tables: readonly PoseTable[], cameras: readonly
     ncams[i] = c;
     if (i >= K) moved[i] = Math.hypot(points3d[3 * i] - points3d[3 * (i - K)], points3d[3 * i + 1] - points3d[3 * (i - K) + 1], points3d[3 * i + 2] - points3d[3 * (i - K) + 2]);
   }
-  const metricFile = (file: string, stem: string, name: 'reprojection_error' | 'temporal_norm_3d', values: Float32Array): FileMetrics => ({
+  const metricFile = (file: string, stem: string, name: 'reprojection_error' | 'temporal_norm_3d', values32: Float32Array): FileMetrics => {
+    const values = Float64Array.from(values32);
+    return {
     file,
     stem,
     keypoints,
     index: first.index,
     kind: 'video',
+    warnings: [],
     metrics: [{ name, values, epsilon: null, epsilonSource: null, stats: keypointStats(values, N, K, null) }],
-  });
+    };
+  };
   return either.right({
     views: sel.map((t, v) => metricFile(`${t.file} (${cameras[v].name})`, stemOf(t.file), 'reprojection_error', perView[v])),
     threeD: metricFile(`3-D (${cameras.map((c) => c.name).join(', ')})`, 'multiview', 'temporal_norm_3d', moved),

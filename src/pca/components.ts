@@ -5,7 +5,8 @@ import type { ComponentsToKeep } from './types.js';
 /**
  * How many of the fitted components (in descending-variance order) to keep (spec §11
  * "Choosing n", singleview rules; a multiview PCA keeps `{ kind: 'count', n: 3 }`).
- * - count n: n itself, an integer in [0, number of components];
+ * - count n: n itself, an integer in [1, number of components] (keeping none would make every
+ *   reprojection the mean: a mistake, not a setting);
  * - fraction f ∈ (0, 1]: f = 1 keeps all, otherwise 1 + the first index whose cumulative
  *   ratio is ≥ f (all components if rounding keeps the cumulative sum below f);
  * - all: every component.
@@ -16,13 +17,10 @@ export function chooseComponentCount(explainedVarianceRatio: Float64Array, c: Co
     case 'all':
       return either.right(total);
     case 'count':
-      if (!Number.isInteger(c.n) || c.n < 0) {
-        return either.left(`components_to_keep = ${c.n} must be a non-negative integer number of components`);
-      }
-      if (c.n > total) {
+      if (!Number.isInteger(c.n) || c.n < 1 || c.n > total) {
         return either.left(
-          `components_to_keep = ${c.n} but the PCA has only ${total} components (one per formatted dimension): ` +
-            `keep at most ${total}, or give a variance fraction in (0, 1]`,
+          `components_to_keep = ${c.n} is outside [1, ${total}]: the PCA has ${total} dimension${total === 1 ? '' : 's'} (one per formatted column); ` +
+            `give a count from 1 to ${total}, or a variance fraction in (0, 1]`,
         );
       }
       return either.right(c.n);

@@ -2,7 +2,7 @@ import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import { issue, type PoselossIssue } from '../config/issues.js';
 import { INPUT_KINDS, type KeyKind } from './keys.js';
-import { planOf, run, type KernelMatcher } from './interpret.js';
+import { activeFused, planOf, run, type KernelMatcher } from './interpret.js';
 import { weightOf, type Loss } from './loss.js';
 import type { BuildContext, BuiltCompute, BuiltStep, Labels, PipelineSoFar, StepSpec } from './step.js';
 import type { Camera } from '../config/calibration.js';
@@ -82,6 +82,8 @@ export const buildPipelineWith = (deps: PipelineDeps, name: string, logWeight: n
   const rectify = steps.filter((s) => s.phase === 'rectify');
   const fn = ((inputs, stage = 'train') => run(plan, inputs, stage)) as Loss;
   const reads = [...plan.required, ...plan.optional];
+  // the kernel that runs on the backend of the moment: null wherever tfjs ops run (webgl, native TensorFlow)
+  Object.defineProperty(fn, 'kernel', { enumerable: true, get: () => activeFused(plan)?.kernel ?? null });
   return either.right(
     Object.assign(fn, {
       lossName: name,
@@ -94,7 +96,6 @@ export const buildPipelineWith = (deps: PipelineDeps, name: string, logWeight: n
       steps,
       epsilon: rectify.length ? (rectify[rectify.length - 1] as { epsilon: number | number[] }).epsilon : 0,
       fitted: plan.compute.fitted,
-      kernel: plan.fused?.kernel ?? null,
     }),
   );
 };

@@ -4,10 +4,12 @@ export { INPUT_KEYS, PREDICTION_KEYS, isInputKey, type InputKey } from './keys.j
 import type { InputKey } from './keys.js';
 
 /**
- * The inputs of a loss that reads the keys `K`. Extra keys are allowed and ignored,
- * as in the reference (a factory hands every loss every input).
+ * The inputs of a loss that reads the keys `K`, of which it reads `O` only when present.
+ * Extra keys are allowed and ignored, as in the reference (a factory hands every loss every input).
  */
-export type Inputs<K extends string = InputKey> = { readonly [P in K]: tf.Tensor } & {
+export type Inputs<K extends string = InputKey, O extends string = never> = { readonly [P in Exclude<K, O>]: tf.Tensor } & {
+  readonly [P in O & K]?: tf.Tensor;
+} & {
   readonly [extra: string]: tf.Tensor | undefined;
 };
 

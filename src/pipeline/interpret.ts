@@ -69,8 +69,11 @@ export const planOf = (
   return match ? { ...plan, fused: match(plan) } : plan;
 };
 
+/** The plan's fused kernel if it runs on the current backend, else null (the tfjs-ops path runs). */
+export const activeFused = (p: Plan): Fused | null => (p.fused?.available() ? p.fused : null);
+
 /** Check presence, ranks and shapes of the inputs up front; messages name the loss, the keys and both shapes. */
-const checkInputs = (p: Plan, inputs: Inputs<string>): Map<string, readonly number[]> => {
+const checkInputs = (p: Plan, inputs: Inputs<string, string>): Map<string, readonly number[]> => {
   const shapes = new Map<string, readonly number[]>();
   const fail = (msg: string): never => {
     throw new LossInputError(`${p.name}: ${msg}`);
@@ -127,12 +130,12 @@ const product = (ws: tf.Tensor[]): tf.Tensor | null => (ws.length === 0 ? null :
  * Run a plan: transforms → masks (validity weights) → inputs made safe where nothing valid
  * reads them → compute → rectify → masked values zeroed → reduce. Shapes stay static.
  */
-export const run = (p: Plan, inputs: Inputs<string>, stage: Stage): LossResult => {
+export const run = (p: Plan, inputs: Inputs<string, string>, stage: Stage): LossResult => {
   checkInputs(p, inputs);
   return tf.tidy(() => {
     const env = new Map<string, tf.Tensor>();
     for (const k of [...p.required, ...p.optional]) if (inputs[k]) env.set(k, inputs[k]!);
-    const fused = p.fused?.available() ? p.fused : null;
+    const fused = activeFused(p);
     if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!, t.with?.map((k) => env.get(k))));
 
     const loss = fused ? fused.run(env) : reference(p, env);

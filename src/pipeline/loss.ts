@@ -21,12 +21,19 @@ export interface LossResult {
 }
 
 /**
- * A built loss: a pure function of its inputs (the keys `K`; extra keys are ignored),
- * plus the data it was built from. Every call runs in `tf.tidy`: only the returned
- * tensors outlive it.
+ * The call of a loss, declared through a method so that its parameter is compared bivariantly:
+ * a loss of known keys (`Loss<'keypoints_pred'>`) is then also a `Loss` of any keys, and losses
+ * of different keys go in one `Loss[]`. A call on a loss whose keys are known is still checked
+ * against them.
  */
-export interface Loss<K extends string = string> {
-  (inputs: Inputs<K>, stage?: Stage): LossResult;
+type LossCall<I> = { call(inputs: I, stage?: Stage): LossResult }['call'];
+
+/**
+ * A built loss: a pure function of its inputs (the keys `K`, of which `O` may be left out;
+ * extra keys are ignored), plus the data it was built from. Every call runs in `tf.tidy`:
+ * only the returned tensors outlive it. `Loss` alone is a loss of any keys, all optional.
+ */
+export interface Loss<K extends string = string, O extends string = string extends K ? string : never> extends LossCall<Inputs<K, O>> {
   readonly lossName: string;
   readonly logWeight: number;
   readonly weight: number;

@@ -21,11 +21,13 @@ const niceWidth = (w: number): number => {
  * above it go into the last bin. Fractions are of each column's non-NaN values.
  */
 export function histograms(values: ArrayLike<number>, rows: number, cols: number, maxBins = 40): Histogram {
-  const max = (() => {
-    let m = 0;
-    for (let i = 0; i < rows * cols; i++) if (values[i] > m) m = values[i];
-    return m;
-  })();
+  let max = 0;
+  let infinite = false;
+  for (let i = 0; i < rows * cols; i++) {
+    if (values[i] === Infinity) infinite = true;
+    else if (values[i] > max) max = values[i];
+  }
+  // an infinite value (a float32 PCA metric overflowing on huge coordinates) lands in the last bin
   const p = nanPercentile(values, 99.5);
   // below a micro-pixel there is nothing to resolve (and denormals would break the bin width)
   const top = Number.isFinite(p) && p > 1e-6 ? p : max > 1e-6 ? max : 1;
@@ -43,5 +45,5 @@ export function histograms(values: ArrayLike<number>, rows: number, cols: number
     }
   }
   for (let k = 0; k < cols; k++) if (n[k] > 0) for (let b = 0; b < bins; b++) y[k][b] /= n[k];
-  return { edges, y, clipped: max > edges[bins] };
+  return { edges, y, clipped: infinite || max > edges[bins] };
 }

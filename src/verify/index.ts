@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RESERVED_KEYS } from '../config/yaml.js';
 import type { GoldenCase } from './format.js';
 import { runLossCase, fail, type Outcome } from './lossCase.js';
 import { runMetricCase } from './metricCase.js';
@@ -49,7 +50,10 @@ export const caseFiles = (targets: readonly string[]): string[] =>
   });
 
 export const readCase = (file: string): GoldenCase => {
-  const c = JSON.parse(fs.readFileSync(file, 'utf8')) as GoldenCase;
+  const c = JSON.parse(fs.readFileSync(file, 'utf8'), (key, value: unknown) => {
+    if (RESERVED_KEYS.has(key)) throw new Error(`${file}: '${key}' is a reserved name and cannot be used as a key`);
+    return value;
+  }) as GoldenCase;
   for (const k of ['case', 'loss', 'inputs', 'expected'] as const)
     if (c[k] === undefined) throw new Error(`${file}: not a reference vector (no '${k}' field)`);
   return c;

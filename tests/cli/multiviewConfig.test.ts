@@ -11,7 +11,7 @@ const run = (yaml: string, files: Record<string, string> = {}) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poseloss-mvcfg-'));
   for (const [n, t] of Object.entries({ 'c.yaml': yaml, ...files })) fs.writeFileSync(path.join(dir, n), t);
   const out: string[] = [];
-  const code = checkCommand([path.join(dir, 'c.yaml')], (l) => out.push(l));
+  const code = checkCommand([path.join(dir, 'c.yaml')], (l) => out.push(l), (l) => out.push(l));
   return { code, text: out.join('\n') };
 };
 

@@ -82,8 +82,8 @@ const LEAVES: readonly [RegExp, (m: RegExpMatchArray) => fc.Arbitrary<unknown>][
   [/^a number ≥ 0$/, () => num(0, 1e3)],
   [/^a keypoint index \(integer ≥ 0\)$/, () => fc.nat(16)],
   [
-    /^an integer ≥ 0, a fraction in \(0, 1\], or null \(keep all\)$/,
-    () => fc.oneof(fc.nat(10), num(0.01, 0.99), fc.constant(null), num(0.01, 1).map((f) => ({ fraction: f }))),
+    /^an integer ≥ 1, a fraction in \(0, 1\], or null \(keep all\)$/,
+    () => fc.oneof(fc.integer({ min: 1, max: 10 }), num(0.01, 0.99), fc.constant(null), num(0.01, 1).map((f) => ({ fraction: f }))),
   ],
   // oneOf: "<what> 'a' | 'b' | ..."
   [/^[^']*?('[^']*'(?: \| '[^']*')*)$/, (m) => fc.constantFrom(...[...m[1].matchAll(/'([^']*)'/g)].map((x) => x[1]))],

@@ -197,9 +197,15 @@ describe('broken variants: exit 2, every message at its path', () => {
 });
 
 describe('command-line edges', () => {
-  it('no file, two files: usage and exit 2', () => {
-    expect(cli('check', [])).toEqual({ code: 2, lines: ['usage: poseloss check <config.yaml> [--labels CollectedData.csv]'] });
-    expect(cli('explain', ['a.yaml', 'b.yaml'])).toEqual({ code: 2, lines: ['usage: poseloss explain <config.yaml> [--labels CollectedData.csv]'] });
+  it('no file, two files: the error, then the usage, exit 2', () => {
+    const none = cli('check', []);
+    expect(none.code).toBe(2);
+    expect(none.lines[0]).toBe('error: give the config file');
+    expect(none.lines[1]).toMatch(/^usage: poseloss check <config\.yaml> \[--labels CollectedData\.csv\]\n/);
+    const two = cli('explain', ['a.yaml', 'b.yaml']);
+    expect(two.code).toBe(2);
+    expect(two.lines[0]).toBe('error: give one config file, got 2');
+    expect(two.lines[1]).toMatch(/^usage: poseloss explain <config\.yaml>/);
   });
 
   it('a missing file, invalid YAML, a config that is not a mapping, missing labels: one error line each, exit 2', () => {

@@ -21,7 +21,7 @@ const table = new Map(
   [...doc.matchAll(/^\| (\w+) \| `(\w+)` \| (.*?) \| (.*?) \|$/gm)].map((m) => [m[2], { phase: m[1], params: m[3] }] as const),
 );
 
-const asInDoc = (ts: string) => ts.replaceAll("'../../../src/index.js'", "'poseloss'").replaceAll("'../../../src/", "'poseloss/src/");
+const asInDoc = (ts: string) => ts.replaceAll("'../../../src/index.js'", "'poseloss'").replaceAll("'../../../src/node.js'", "'poseloss/node'").replaceAll("'../../../src/", "'poseloss/src/");
 
 describe('docs/composing-losses.md', () => {
   it('the vocabulary table lists every registered step, in its phase, with every parameter of its codec', () => {

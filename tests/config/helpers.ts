@@ -23,11 +23,12 @@ export interface CliRun {
   readonly lines: string[];
 }
 
-/** Run `poseloss check|explain` in-process, collecting every line it prints. */
+/** Run `poseloss check|explain` in-process, collecting every line it prints (stdout and stderr, in order). */
 export const cli = (command: 'check' | 'explain', argv: readonly string[]): CliRun => {
   const lines: string[] = [];
   const run = command === 'check' ? checkCommand : explainCommand;
-  const code = run(argv, (l) => lines.push(l));
+  const push = (l: string) => void lines.push(l);
+  const code = run(argv, push, push);
   return { code, lines };
 };
 

@@ -96,7 +96,7 @@ describe('poseloss demo arguments', () => {
   it('rejects bad values and unknown options with exit 2 and the usage', async () => {
     for (const argv of [['--steps', '0'], ['--seed', 'x'], ['--fast'], ['extra']]) {
       const out: string[] = [];
-      expect(await demoCommand(argv, (l) => out.push(l)), argv.join(' ')).toBe(2);
+      expect(await demoCommand(argv, (l) => out.push(l), (l) => out.push(l)), argv.join(' ')).toBe(2);
       expect(out.join('\n')).toContain('usage: poseloss demo');
     }
   });

@@ -144,7 +144,8 @@ describe('poseloss metrics on small files', () => {
 
 describe('each PCA metric reads its own losses block', () => {
   it('pca_multiview’s percentile and pca_singleview’s components / centering are not mixed up (the reference reads pca_singleview for both)', async () => {
-    const { setupMetrics, computeFileMetrics, fitPcaMetricOrThrow } = await import('../../src/metrics/index.js');
+    const { setupMetrics, computeFileMetrics } = await import('../../src/node.js');
+    const { fitPcaMetricOrThrow } = await import('../../src/metrics/index.js');
     const { decodeConfig } = await import('../../src/config/lightningPose.js');
     const { parsePoseCsv } = await import('../../src/io/index.js');
     // a pose family plus independent wiggles in every coordinate, so no PCA reprojects it exactly

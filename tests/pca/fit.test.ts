@@ -42,9 +42,9 @@ describe('fitKeypointPca errors', () => {
   it('bad indices, components and percentiles → Left', () => {
     const x = keypointData(3, 40, 4);
     expect(leftOf(fit(x, { kind: 'singleview', columns: [0, 4], centering: null }))).toMatch(/columns_for_singleview_pca\[1\] = 4/);
-    expect(leftOf(fit(x, sv, { kind: 'count', n: 9 }))).toMatch(/components_to_keep = 9 but the PCA has only 8 components/);
-    expect(leftOf(fit(x, sv, { kind: 'count', n: -1 }))).toMatch(/non-negative integer/);
-    expect(leftOf(fit(x, sv, { kind: 'count', n: 1.5 }))).toMatch(/non-negative integer/);
+    expect(leftOf(fit(x, sv, { kind: 'count', n: 9 }))).toMatch(/components_to_keep = 9 is outside \[1, 8\]: the PCA has 8 dimensions/);
+    expect(leftOf(fit(x, sv, { kind: 'count', n: -1 }))).toMatch(/is outside \[1, 8\]/);
+    expect(leftOf(fit(x, sv, { kind: 'count', n: 1.5 }))).toMatch(/is outside \[1, 8\]/);
     expect(leftOf(fit(x, sv, { kind: 'fraction', f: 0 }))).toMatch(/must be in \(0, 1\]/);
     expect(leftOf(fit(x, sv, { kind: 'fraction', f: 1.2 }))).toMatch(/must be in \(0, 1\]/);
     expect(leftOf(fit(x, sv, { kind: 'fraction', f: NaN }))).toMatch(/must be in \(0, 1\]/);
@@ -60,15 +60,12 @@ describe('fitKeypointPca errors', () => {
 });
 
 describe('fitKeypointPca results', () => {
-  it('count 0 keeps nothing: the reprojection is the mean', () => {
+  it('count 0, or more than the PCA has dimensions, is an error naming the valid range', () => {
     const x = keypointData(4, 30, 3);
-    const r = fit(x, sv, { kind: 'count', n: 0 });
-    if (either.isLeft(r)) throw new Error(r.left);
-    expect(r.right.nKept).toBe(0);
-    expect(r.right.discarded.rows).toBe(6);
-    const row0 = r.right.formattedFit.data.subarray(0, 6);
-    const want = [0, 1, 2].map((p) => Math.hypot(row0[2 * p] - r.right.mean[2 * p], row0[2 * p + 1] - r.right.mean[2 * p + 1]));
-    for (let p = 0; p < 3; p++) expect(r.right.fitReprojectionError.data[p]).toBeCloseTo(want[p], 3);
+    for (const n of [0, 7]) {
+      const r = fit(x, sv, { kind: 'count', n });
+      expect(either.isLeft(r) && r.left).toBe(`components_to_keep = ${n} is outside [1, 6]: the PCA has 6 dimensions (one per formatted column); give a count from 1 to 6, or a variance fraction in (0, 1]`);
+    }
   });
 
   it('multiview keeps 3 components whatever componentsToKeep says', () => {

@@ -212,11 +212,12 @@ describe('choosing the number of components', () => {
     );
   });
 
-  it('count and all', () => {
+  it('count (in [1, dimensions]; outside it an error) and all', () => {
     fc.assert(
       fc.property(arbRatio, fc.nat(), (ratio, n) => {
         const c = n % (ratio.length + 1);
-        expect(chooseComponentCount(ratio, { kind: 'count', n: c })).toEqual(either.right(c));
+        expect(chooseComponentCount(ratio, { kind: 'count', n: c })).toEqual(c === 0 ? either.left(expect.stringContaining(`outside [1, ${ratio.length}]`)) : either.right(c));
+        expect(either.isLeft(chooseComponentCount(ratio, { kind: 'count', n: ratio.length + 1 }))).toBe(true);
         expect(chooseComponentCount(ratio, { kind: 'all' })).toEqual(either.right(ratio.length));
         expect(chooseComponentCount(ratio, { kind: 'fraction', f: 1 })).toEqual(either.right(ratio.length));
       }),

@@ -321,12 +321,12 @@ describe('bad configurations', () => {
   it('a non-finite (or non-number) log_weight is an issue at <loss>.log_weight, for every loss', () => {
     fc.assert(
       fc.property(fc.constantFrom(...LOSS_NAMES), nonFinite, (name, lw) => {
-        const issues = issuesOf(createLoss(name, { ...baseParams(name), log_weight: lw }));
+        const issues = issuesOf(createLoss(name as string, { ...baseParams(name), log_weight: lw }));
         const i = issues.find((x) => x.path === `${name}.log_weight`);
         expect(i, formatIssues(issues)).toBeDefined();
         expect(i!.message).toMatch(/^expected a finite number, got /);
         // the throwing convenience carries the same messages
-        const e = thrown(() => createLossOrThrow(name, { ...baseParams(name), log_weight: lw }));
+        const e = thrown(() => createLossOrThrow(name as string, { ...baseParams(name), log_weight: lw }));
         expect(e).toBeInstanceOf(PoselossError);
         expect(e.message).toBe(formatIssues(issues));
       }),
@@ -439,7 +439,7 @@ describe('bad configurations', () => {
         fc.constantFrom('temporal', 'temporal_heatmap_mse', 'regression', 'rmse'),
         fc.oneof(fc.constant<unknown>('x'), fc.constant<unknown>(NaN), fc.array(num(0, 3), { minLength: 0, maxLength: 4 }).map((xs) => [...xs, NaN] as unknown)),
         (name, eps) => {
-          const issues = issuesOf(createLoss(name, { epsilon: eps }));
+          const issues = issuesOf(createLoss(name as string, { epsilon: eps }));
           expect(issues.length).toBeGreaterThan(0);
           expect(issues.every((i) => i.path.startsWith(`${name}.epsilon`)), formatIssues(issues)).toBe(true);
         },

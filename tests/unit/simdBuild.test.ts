@@ -3,25 +3,31 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { kernelsWasmBytes } from '../../src/kernels/simd/index.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const committed = join(root, 'src/kernels/simd/kernels.wasm');
 
-/** The `build:wasm` script's command line, with the output redirected. */
+/** The `build:wasm` script's asc command line (before `&& node scripts/embed-wasm.mjs`), with the output redirected. */
 const buildCommand = (out: string): string[] => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const args = pkg.scripts['build:wasm'].split(/\s+/);
+  const [asc, embed] = pkg.scripts['build:wasm'].split('&&').map((s) => s.trim());
+  expect(embed).toBe('node scripts/embed-wasm.mjs');
+  const args = asc.split(/\s+/);
   expect(args[0]).toBe('asc');
   const o = args.indexOf('-o');
   args[o + 1] = out;
   return args.slice(1);
 };
 
-describe('the committed SIMD kernels (src/kernels/simd/kernels.wasm)', () => {
-  it('are the build of the AssemblyScript source (run `npm run build:wasm` after editing it)', () => {
+describe('the committed SIMD kernels (src/kernels/simd/kernels.wasm, embedded in kernelsWasm.ts)', () => {
+  it('are the build of the AssemblyScript source, file and embedded bytes (run `npm run build:wasm` after editing it)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'poseloss-wasm-')), 'kernels.wasm');
     execFileSync(process.execPath, [join(root, 'node_modules/assemblyscript/bin/asc.js'), ...buildCommand(out)], { cwd: root, stdio: 'pipe' });
-    expect(Buffer.compare(readFileSync(out), readFileSync(committed))).toBe(0);
+    const built = readFileSync(out);
+    expect(Buffer.compare(built, readFileSync(committed))).toBe(0);
+    // the bytes the library runs: embedded as base64 in src/kernels/simd/kernelsWasm.ts
+    expect(Buffer.compare(built, Buffer.from(kernelsWasmBytes()))).toBe(0);
   }, 120_000);
 
   it('import their memory and carry no data segments, so they cannot write into the tfjs heap on their own', () => {

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { KERNELS_WASM_BASE64 } from './kernelsWasm.js';
 
 /**
  * poseloss's SIMD WebAssembly kernels (AssemblyScript source in ./assembly, compiled by
- * `npm run build:wasm` into ./kernels.wasm, which is committed; a test checks that it is the
- * build of the source). The module imports its memory and has no data segments, so one
- * instance runs directly on the tfjs wasm backend's heap. Pointers are byte offsets.
+ * `npm run build:wasm` into ./kernels.wasm and embedded as base64 in ./kernelsWasm.ts, both
+ * committed; a test checks that they are the build of the source). Embedded, the bytes travel
+ * with the code: Node and browser bundles need no file access and no asset configuration.
+ * The module imports its memory and has no data segments, so one instance runs directly on
+ * the tfjs wasm backend's heap. Pointers are byte offsets.
  */
 export interface SimdKernels {
   /** kind 0 mse, 1 kl, 2 js; g = 0: no gradient; flags: `maps` bytes of scratch. */
@@ -25,6 +27,9 @@ export interface SimdKernels {
 
 export const HEATMAP_KIND = { heatmap_mse: 0, heatmap_kl: 1, heatmap_js: 2 } as const;
 
+/** The module's bytes, decoded from the embedded base64 (`atob`: Node ≥ 16 and browsers). */
+export const kernelsWasmBytes = (): Uint8Array => Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
+
 let compiled: WebAssembly.Module | undefined;
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
 
@@ -32,7 +37,7 @@ const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
 export const simdKernels = (memory: WebAssembly.Memory): SimdKernels => {
   let k = instances.get(memory);
   if (!k) {
-    compiled ??= new WebAssembly.Module(readFileSync(new URL('./kernels.wasm', import.meta.url)));
+    compiled ??= new WebAssembly.Module(kernelsWasmBytes());
     k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as SimdKernels;
     instances.set(memory, k);
   }
