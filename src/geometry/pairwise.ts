@@ -3,6 +3,7 @@ import { cameraPairs, pairCameras, type CameraTensors } from './cameraTensors.js
 import { triangulateXY } from './triangulate.js';
 import { splitXY } from './undistort.js';
 import { nanMedian } from '../ops/nanMedian.js';
+import { nanMedianSmall } from '../ops/nanMedianSmall.js';
 
 /** (..., V, ...) → (..., P, 2, ...) along `axis` by slices (the wasm backend has no gradient for a 2-D gather). */
 const byPairs = (x: tf.Tensor, pairs: readonly (readonly [number, number])[], axis: number): tf.Tensor => {
@@ -24,7 +25,7 @@ export const triangulatePairsXY = (x: tf.Tensor, y: tf.Tensor, cams: CameraTenso
 /** NaN-ignoring median over the pairs axis of components (..., P, K) → (..., K), the three coordinates in one pass; NaN in all three where any is. */
 export const medianOfPairsXYZ = (X: tf.Tensor, Y: tf.Tensor, Z: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor] => {
   const k = X.shape[X.rank - 1];
-  const med = nanMedian(tf.concat([X, Y, Z], -1), X.rank - 2); // (..., 3K)
+  const med = nanMedianSmall(tf.concat([X, Y, Z], -1), X.rank - 2); // (..., 3K)
   const [mx, my, mz] = tf.split(med, [k, k, k], -1);
   const ok = tf.isFinite(mx).logicalAnd(tf.isFinite(my)).logicalAnd(tf.isFinite(mz));
   const pad = tf.where(ok, tf.zeros(ok.shape), tf.fill(ok.shape, NaN));

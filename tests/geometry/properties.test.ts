@@ -11,6 +11,7 @@ import { reprojectionError } from '../../src/geometry/reprojection.js';
 import { multiviewGeometry } from '../../src/geometry/multiview.js';
 import { medianOfPairsRef, nanMedianRef, pairwiseRef, projectRef, triangulateRef, undistortRef, type Point2, type Point3 } from '../../src/geometry/reference.js';
 import { nanMedian } from '../../src/ops/nanMedian.js';
+import { nanMedianSmall } from '../../src/ops/nanMedianSmall.js';
 import { expectAllClose, expectAllFinite, runs } from '../property/arbitraries.js';
 import { observe, pointArb, rigArb } from './rig.js';
 
@@ -99,7 +100,10 @@ describe('geometry against the float64 references', () => {
     );
   });
 
-  it('nanMedian is numpy nanmedian; its gradient (½ or 1 on the middle finite values) sums to 1', () => {
+  it.each([
+    ['nanMedian', nanMedian],
+    ['nanMedianSmall', nanMedianSmall],
+  ] as const)('%s is numpy nanmedian; its gradient (½ or 1 on the middle finite values) sums to 1', (_name, nanMedian) => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 6 }).chain((n) => fc.array(fc.array(fc.oneof(fc.constant(NaN), fc.integer({ min: -3, max: 3 }), fc.double({ min: -5, max: 5, noNaN: true })), { minLength: n, maxLength: n }), { minLength: 1, maxLength: 4 })), (rows) => {
         const x = tf.tensor2d(rows.flat(), [rows.length, rows[0].length]);
