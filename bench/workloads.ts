@@ -25,6 +25,9 @@ import {
   withNaN,
 } from './inputs.js';
 import { buildFactory } from './factory.js';
+import { fileURLToPath } from 'node:url';
+import { readYaml } from '../src/config/yaml.js';
+import { checkConfig } from '../src/lp/check.js';
 
 export type Mode = 'fwd' | 'fwd+bwd';
 
@@ -165,6 +168,25 @@ const factoryBatch = (b: number, h: number, w: number, seed: number) =>
     };
   });
 
+/** MMPose-style regression batch: pose-model targets, predictions ±8 px (both sides of wing's ω = 10), soft weights in [0, 1]. */
+const weightedKeypoints = (b: number, seed: number) =>
+  memo(`weighted-keypoints/${b}/${seed}`, () => {
+    const r = rng(seed);
+    const truth = poseModel(r).keypoints(b);
+    return {
+      keypoints_targ: { shape: [b, 2 * K], values: truth },
+      keypoints_pred: { shape: [b, 2 * K], values: jitter(r, truth, 8) },
+      keypoint_weights: { shape: [b, K], values: uniform01(r, b * K) },
+    };
+  });
+
+/** The labeled heatmap batch with soft keypoint weights in [0, 1] (drawn from seed + 1000). */
+const weightedHeatmaps = (b: number, h: number, w: number, seed: number) =>
+  memo(`weighted-heatmaps/${b}x${h}x${w}/${seed}`, () => ({
+    ...heatmapBatch(b, h, w, seed)(),
+    keypoint_weights: { shape: [b, K], values: uniform01(rng(seed + 1000), b * K) },
+  }));
+
 let labelsCache: Labels | undefined;
 /** PCA training labels: (1000, 34) from the pose model plus noise, some keypoints NaN. */
 export const labels = (): Labels => (labelsCache ??= pcaLabels(11));
@@ -240,6 +262,26 @@ const both = (
 ): Workload[] =>
   (['fwd', 'fwd+bwd'] as const).map((m) => lossWorkload(loss, shape, m, params, data, { labels: opts.labels, cameras: opts.cameras, referenceMs: opts.referenceMs?.[m] }));
 
+/** A loss composed in one of the example configs (examples/losses/mmpose/<name>.yaml), as `poseloss check` builds it. */
+const composedWorkload = (name: string, shape: string, mode: Mode, data: () => Arrays): Workload => ({
+  name: `mmpose_${name}/${shape}/${mode}`,
+  setup: async () => {
+    const file = fileURLToPath(new URL(`../examples/losses/mmpose/${name}.yaml`, import.meta.url));
+    const raw = readYaml(file);
+    if (either.isLeft(raw)) return either.left(issues(raw.left));
+    const report = checkConfig(raw.right);
+    if (either.isLeft(report)) return either.left(issues(report.left));
+    const l = report.right.losses.find((x) => x.record.name === name)?.loss as Loss<string> | undefined;
+    if (!l) return either.left(`${file} builds no loss '${name}'`);
+    const inputs = tensors(data());
+    const keys = l.predictions.filter((k) => k in inputs);
+    const run = mode === 'fwd' ? forward(l, inputs) : forwardBackward((ins) => l(ins, 'train').loss, inputs, keys);
+    return either.right({ run, dispose: () => tf.dispose(Object.values(inputs)), note: l.kernel ? `fused kernel '${l.kernel}'` : 'tfjs ops' });
+  },
+});
+
+const composed = (name: string, shape: string, data: () => Arrays): Workload[] => (['fwd', 'fwd+bwd'] as const).map((m) => composedWorkload(name, shape, m, data));
+
 /** `factory/default/fwd+bwd`: heatmap_mse (16×17×64×64) + temporal + pca_singleview (16×34). */
 const factoryWorkload = (): Workload => ({
   name: 'factory/default/fwd+bwd',
@@ -276,4 +318,8 @@ export const workloads = (): Workload[] => [
   ...both('cycle_reprojection', '256x3x17', MULTIVIEW, multiviewBatch(256, 9), { cameras: true }),
   ...both('triangulation_residual', '256x3x17', MULTIVIEW, multiviewBatch(256, 9), { cameras: true }),
   factoryWorkload(),
+  ...composed('wing', '256x17', weightedKeypoints(256, 9)),
+  ...composed('adaptive_wing', '16x17x64x64', weightedHeatmaps(16, 64, 64, 1)),
+  ...composed('keypoint_mse', '16x17x64x64', weightedHeatmaps(16, 64, 64, 1)),
+  ...composed('ohkm_mse', '16x17x64x64', weightedHeatmaps(16, 64, 64, 1)),
 ];

@@ -9,6 +9,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   pca: 0,
   io: 0,
   backend: 0,
+  expr: 0,
   pipeline: 1,
   steps: 2,
   kernels: 2,

@@ -32,6 +32,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference as ref  # noqa: E402
 import multiview as mv  # noqa: E402
+import mmpose  # noqa: E402
 
 K = 17
 MIRRORED_COLUMN_MATCHES = [list(range(0, 8)), list(range(8, 16))]
@@ -317,6 +318,24 @@ def factory_batch(b, h, w, seed):
     return lambda: memo(("factory", b, h, w, seed), make)
 
 
+def weighted_keypoints(b, seed):
+    def make():
+        r = Rng(seed)
+        truth = PoseModel(r).keypoints(b)
+        return {
+            "keypoints_targ": truth.reshape(b, 2 * K),
+            "keypoints_pred": jitter(r, truth, 8).reshape(b, 2 * K),
+            "keypoint_weights": uniform01(r, b * K).reshape(b, K),
+        }
+    return lambda: memo(("weighted-keypoints", b, seed), make)
+
+
+def weighted_heatmaps(b, h, w, seed):
+    def make():
+        return {**heatmap_batch(b, h, w, seed)(), "keypoint_weights": uniform01(Rng(seed + 1000), b * K).reshape(b, K)}
+    return lambda: memo(("weighted-heatmaps", b, h, w, seed), make)
+
+
 def labels():
     return memo(("labels", 11), lambda: pca_labels(11))
 
@@ -359,6 +378,11 @@ def workloads():
         *_both("cycle_reprojection", "256x3x17", MULTIVIEW, multiview_batch(256, 9)),
         *_both("triangulation_residual", "256x3x17", MULTIVIEW, multiview_batch(256, 9)),
         ("factory/default/fwd+bwd", "factory", None, factory_batch(16, 64, 64, 31), True, "fwd+bwd"),
+        # MMPose's losses (bench/peer/mmpose.py) against their compositions in examples/losses/mmpose
+        *_both("mmpose_wing", "256x17", None, weighted_keypoints(256, 9)),
+        *_both("mmpose_adaptive_wing", "16x17x64x64", None, weighted_heatmaps(16, 64, 64, 1)),
+        *_both("mmpose_keypoint_mse", "16x17x64x64", None, weighted_heatmaps(16, 64, 64, 1)),
+        *_both("mmpose_ohkm_mse", "16x17x64x64", None, weighted_heatmaps(16, 64, 64, 1)),
     ]
 
 
@@ -383,6 +407,11 @@ def prepare(loss, params, data, needs_labels, mode):
         def value():
             return f(inputs["keypoints_pred_views"], inputs["confidences_views"], cams,
                      prob_threshold=params["prob_threshold"], epsilon=params["epsilon"])
+    elif loss.startswith("mmpose_"):
+        f = mmpose.LOSSES[loss[len("mmpose_"):]]
+
+        def value():
+            return f(inputs)
     else:
         l = ref.create_loss(loss, params, labels() if needs_labels else None)
 

@@ -2,6 +2,9 @@ import { weightOf } from '../pipeline/loss.js';
 import type { StepSpec } from '../pipeline/step.js';
 import { loadChecked, EXPLAIN_USAGE } from './check.js';
 import { guardSync, type Out } from './guard.js';
+import { exprOf, type ExprStep } from '../steps/compute/expr.js';
+import { axesStr } from '../expr/index.js';
+import { namedAxes } from '../pipeline/keys.js';
 import type { LossRecord } from '../losses/record.js';
 
 /** A value as a user writes it in YAML (flow style); decoded components_to_keep back to its written form. */
@@ -11,7 +14,22 @@ const show = (v: unknown): string => {
     const c = v as { kind: string; n?: number; f?: number };
     return c.kind === 'count' ? String(c.n) : c.kind === 'fraction' ? String(c.f) : 'null';
   }
+  if (v && typeof v === 'object') return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${show(x)}`).join(', ')} }`;
   return typeof v === 'string' ? v : JSON.stringify(v);
+};
+
+const num = (x: number): string => String(Number(x.toPrecision(6)));
+
+/** What an `expr` step resolved to: inputs with their named axes, folded constants, each definition's axes. */
+const exprLines = (e: ExprStep): string[] => {
+  const c = e.compiled;
+  const out = [`  expression (named axes):`];
+  out.push(`    inputs: ${e.bindings.map(([n, k]) => `${n} = ${k} ${axesStr(c.axesOf[n] ?? namedAxes(k).map((name) => ({ name })))}`).join(', ')}`);
+  const consts = Object.entries(c.constants).map(([n, v]) => `${n} = ${v.axes.length ? `[${v.data.map(num).join(', ')}] along ${v.axes[0].name}` : num(v.data[0])}`);
+  if (consts.length) out.push(`    constants (folded in float64): ${consts.join(', ')}`);
+  for (const d of c.defs) out.push(`    ${d} = ${c.printed[d]}  ${axesStr(c.axesOf[d])}`);
+  out.push(`    value = ${c.printed.value}  ${axesStr(c.axesOf.value)}`);
+  return out;
 };
 
 /** A step as one YAML flow mapping. */
@@ -57,6 +75,10 @@ export const explainCommand = (argv: readonly string[], out: Out = console.log, 
         : '  runs as: tfjs ops (no fused kernel implements this pipeline)',
     );
     pipelineLines(rec).forEach((line) => out(line));
+    for (const s of loss.steps) {
+      const e = s.phase === 'compute' ? exprOf(s) : undefined;
+      if (e) exprLines(e).forEach((line) => out(line));
+    }
   }
   return 0;
 });

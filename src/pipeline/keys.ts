@@ -3,9 +3,10 @@
  * - `flat`     (B, 2K): x, y of keypoint k at columns 2k, 2k+1
  * - `heatmaps` (B, K, H, W)
  * - `points`   (..., K, C): a trailing coordinate axis (3-D keypoints, reprojected 2-D keypoints)
- * - `grid`     (B, K) or (B, P, K): one value per keypoint (confidences)
+ * - `grid`     (B, K) or (B, P, K): one value per keypoint (confidences, keypoint weights)
+ * - `frames`   (B): one value per frame (instance areas)
  */
-export type KeyKind = 'flat' | 'heatmaps' | 'points' | 'grid';
+export type KeyKind = 'flat' | 'heatmaps' | 'points' | 'grid' | 'frames';
 
 /** One input key: its kind, its named axes (their count is its rank), and whether it is a prediction (gradients flow to it). */
 export interface KeyInfo {
@@ -30,6 +31,8 @@ export const INPUT_TABLE = {
   keypoints_pred_2d_reprojected: { kind: 'points', axes: ['B', 'K', '2'], prediction: true }, // original-image pixels
   keypoints_pred_views: { kind: 'points', axes: ['B', 'V', 'K', '2'], prediction: true }, // per camera view, pixels; NaN = missing
   confidences_views: { kind: 'grid', axes: ['B', 'V', 'K'], prediction: false }, // per camera view
+  keypoint_weights: { kind: 'grid', axes: ['B', 'K'], prediction: false }, // soft per-keypoint weights (MMPose's target_weight)
+  instance_areas: { kind: 'frames', axes: ['B'], prediction: false }, // px², for OKS
 } as const satisfies Record<string, KeyInfo>;
 
 export type InputKey = keyof typeof INPUT_TABLE;
@@ -46,6 +49,30 @@ export const isPredictionKey = (k: string): boolean => isInputKey(k) && INPUT_TA
 
 export const INPUT_KINDS = Object.fromEntries(INPUT_KEYS.map((k) => [k, INPUT_TABLE[k].kind])) as Record<InputKey, KeyKind>;
 
+/**
+ * Named axes, in their canonical order: what expressions broadcast and reduce by. Each
+ * symbolic axis of the table is one or more named axes; a flat key's `2K` columns are
+ * (keypoints, coords), so (B, 2K) is seen as (B, K, 2).
+ */
+export const AXIS_ORDER = ['batch', 'pairs', 'keypoints', 'coords', 'height', 'width'] as const;
+const AXIS_NAMES: Readonly<Record<string, readonly (typeof AXIS_ORDER)[number][]>> = {
+  B: ['batch'],
+  P: ['pairs'],
+  K: ['keypoints'],
+  '2K': ['keypoints', 'coords'],
+  '2': ['coords'],
+  '3': ['coords'],
+  H: ['height'],
+  W: ['width'],
+};
+
+/** The named axes of an input key, e.g. keypoints_pred → (batch, keypoints, coords). */
+export const namedAxes = (key: InputKey): readonly string[] => INPUT_TABLE[key].axes.flatMap((a) => AXIS_NAMES[a]);
+
+/** A key's tensor shape seen along its named axes ((B, 2K) → (B, K, 2)). */
+export const namedShape = (key: InputKey, shape: readonly number[]): number[] =>
+  (INPUT_TABLE[key].axes as readonly string[]).flatMap((a, i) => (a === '2K' ? [shape[i] / 2, 2] : [shape[i]]));
+
 /** The rank a key's tensor must have: its named axes for an input key; null (any rank ≥ 2) for a tensor a transform made. */
 export const expectedRank = (key: string): number | null => (isInputKey(key) ? INPUT_TABLE[key].axes.length : null);
 
@@ -59,6 +86,7 @@ export const gridShape = (kind: KeyKind, shape: readonly number[]): number[] => 
     case 'points':
       return shape.slice(0, -1);
     case 'grid':
+    case 'frames':
       return [...shape];
   }
 };

@@ -44,6 +44,7 @@ const allOf = (w: tf.Tensor, kind: KeyKind): tf.Tensor => {
     case 'points':
       return w.min(-1);
     case 'grid':
+    case 'frames': // no step masks a per-frame key
       return w;
   }
 };
@@ -58,6 +59,7 @@ const gridToInput = (w: tf.Tensor, kind: KeyKind): tf.Tensor => {
     case 'points':
       return w.expandDims(-1);
     case 'grid':
+    case 'frames': // no step masks a per-frame key
       return w;
   }
 };

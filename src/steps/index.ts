@@ -8,6 +8,7 @@ import { heatmapMse, heatmapKl, heatmapJs } from './compute/heatmap.js';
 import { temporalNorm, temporalHeatmapMse, temporalHeatmapKl } from './compute/temporal.js';
 import { euclidean3d } from './compute/euclidean3d.js';
 import { pcaReprojection } from './compute/pcaReprojection.js';
+import { expr } from './compute/expr.js';
 import { gaussianHeatmaps } from './transform/gaussianHeatmaps.js';
 import { reprojectViews } from './transform/reprojectViews.js';
 import { epsilon } from './rectify/epsilon.js';
@@ -35,6 +36,7 @@ export const builtinSteps: readonly StepDef[] = [
   temporalHeatmapMse,
   temporalHeatmapKl,
   euclidean3d,
+  expr,
   pcaReprojection,
   epsilon,
   mean,

@@ -75,7 +75,7 @@ export const compareGrads = (
   }
 };
 
-const checkLoss = (loss: Loss, c: GoldenCase, exp: Expected, inputs: Record<string, tf.Tensor>): string | null => {
+export const checkLoss = (loss: Loss, c: GoldenCase, exp: Expected, inputs: Record<string, tf.Tensor>): string | null => {
   const tol = tolOf(c);
   const r = loss(inputs, c.stage);
   try {

@@ -25,6 +25,7 @@ interface Tagged {
   readonly _tag?: string;
   readonly types?: AnyCodec[];
   readonly type?: AnyCodec;
+  readonly codomain?: AnyCodec;
   readonly value?: unknown;
   readonly props?: Record<string, AnyCodec>;
   readonly predicate?: (u: unknown) => boolean;
@@ -120,6 +121,8 @@ export const arbitraryFromCodec = (c: AnyCodec): fc.Arbitrary<unknown> => {
     case 'UnknownRecordType':
     case 'AnyDictionaryType':
       return fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 });
+    case 'DictionaryType':
+      return fc.dictionary(fc.stringMatching(/^[a-z][a-z_]{0,6}$/), arbitraryFromCodec(k.codomain!), { maxKeys: 3 });
     case 'InterfaceType':
       return fc.record(Object.fromEntries(Object.entries(k.props!).map(([p, v]) => [p, arbitraryFromCodec(v)])));
     case 'PartialType':

@@ -1,0 +1,94 @@
+import * as t from 'io-ts';
+import { either } from 'fp-ts';
+import { issue, type PoselossIssue } from '../../config/issues.js';
+import { suggestion } from '../../config/closest.js';
+import { strict } from '../../config/codecs.js';
+import { bindSizes, compileExpr, evalTf, type Compiled, type Definition, type ExprIssue } from '../../expr/index.js';
+import { AXIS_ORDER, INPUT_KEYS, INPUT_TABLE, isInputKey, namedAxes, namedShape, type InputKey } from '../../pipeline/keys.js';
+import { opaqueLayout } from '../../pipeline/layout.js';
+import type { BuiltCompute, Role, StepDef } from '../../pipeline/step.js';
+import { stepCodec } from '../common.js';
+
+const Values = strict('values along an axis', { values: t.array(t.number), axis: t.string });
+const DefinitionCodec = t.union([t.number, t.string, Values], 'a number, an expression, or { values: [...], axis: ... }');
+
+const ExprParams = stepCodec(
+  'compute',
+  'expr',
+  { inputs: t.record(t.string, t.string), let: t.record(t.string, DefinitionCodec), value: t.string },
+  { let: {} },
+);
+type ExprParams = t.TypeOf<typeof ExprParams>;
+
+/** Where an expression issue lives in the config: the value, a definition, or an input binding. */
+const issuePath = (base: string, inputs: Readonly<Record<string, unknown>>, i: ExprIssue): PoselossIssue =>
+  issue(
+    i.where === 'value' ? `${base}.value` : Object.hasOwn(inputs, i.where) ? `${base}.inputs.${i.where}` : `${base}.let.${i.where}`,
+    i.column === undefined ? i.message : `column ${i.column}: ${i.message}`,
+  );
+
+/** The compiled expression of a built `expr` step, with its input bindings: for `explain` and fused kernels. */
+export interface ExprStep {
+  readonly compiled: Compiled;
+  /** Input name → key, in the order of `of`. */
+  readonly bindings: readonly (readonly [string, InputKey])[];
+}
+
+/**
+ * `expr`: an elementwise-and-reduction formula over named axes (src/expr), e.g. MMPose's wing
+ * loss. Inputs are bound to names; `let` holds constants, per-axis values and intermediate
+ * expressions; `value` is the term the pipeline reduces. Checked when the loss is built.
+ */
+export const expr: StepDef<ExprParams> = {
+  phase: 'compute',
+  name: 'expr',
+  doc: 'a formula over named inputs (`inputs: { name: key }`), definitions (`let`) and a `value`; see "Expressions"',
+  codec: ExprParams,
+  build: (p, ctx) => {
+    const errs: PoselossIssue[] = [];
+    const axes: Record<string, readonly string[]> = {};
+    const keyOf: Record<string, InputKey> = {};
+    const seen = new Map<string, string>();
+    for (const [name, key] of Object.entries(p.inputs)) {
+      const at = `${ctx.path}.inputs.${name}`;
+      if (!isInputKey(key)) errs.push(issue(at, `unknown input key '${key}'${suggestion(key, INPUT_KEYS)}`));
+      else if (seen.has(key)) errs.push(issue(at, `'${key}' is already bound to '${seen.get(key)}'`));
+      else (seen.set(key, name), (axes[name] = namedAxes(key)), (keyOf[name] = key));
+    }
+    if (Object.keys(p.inputs).length === 0) errs.push(issue(`${ctx.path}.inputs`, `bind at least one input, e.g. { p: keypoints_pred, t: keypoints_targ }`));
+    if (errs.length) return either.left(errs);
+    const c = compileExpr({ defs: Object.entries(p.let) as [string, Definition][], value: p.value }, { axes: AXIS_ORDER, inputs: axes });
+    if (either.isLeft(c)) return either.left(c.left.map((i) => issuePath(ctx.path, p.inputs, i)));
+    const compiled = c.right;
+    const used = Object.keys(p.inputs).filter((n) => compiled.reads.includes(n));
+    const role = (n: string): Role => (INPUT_TABLE[keyOf[n]].prediction ? 'prediction' : 'target');
+    if (!used.some((n) => role(n) === 'prediction'))
+      return either.left([issue(`${ctx.path}.value`, `the value reads no prediction (${used.map((n) => `${n}: ${keyOf[n]}`).join(', ') || 'no input'}), so the loss has no gradient`)]);
+    // targets before predictions, as every compute lists them
+    const names = [...used.filter((n) => role(n) === 'target'), ...used.filter((n) => role(n) === 'prediction')];
+    const of = names.map((n) => keyOf[n]);
+    const targets = new Set(names.filter((n) => role(n) === 'target'));
+    const views = (shapes: readonly (readonly number[])[]) => Object.fromEntries(names.map((n, i) => [n, namedShape(keyOf[n], shapes[i])]));
+    const built: BuiltCompute & { expr: ExprStep } = {
+      phase: 'compute',
+      name: 'expr',
+      of,
+      roles: names.map(role),
+      layout: opaqueLayout('expr'),
+      expr: { compiled, bindings: names.map((n) => [n, keyOf[n]] as const) },
+      check: (shapes) => {
+        const r = bindSizes(compiled, axes, views(shapes), (n) => keyOf[n]);
+        return typeof r === 'string' ? `expr: ${r}` : null;
+      },
+      apply: (xs) => {
+        const sizes = bindSizes(compiled, axes, views(xs.map((x) => x.shape))) as Record<string, number>;
+        const ins = Object.fromEntries(names.map((n, i) => [n, xs[i].reshape(namedShape(keyOf[n], xs[i].shape))]));
+        return evalTf(compiled, ins, sizes, targets);
+      },
+    };
+    return either.right(built);
+  },
+};
+
+/** The expression of a built compute step, if it is an `expr` step. */
+export const exprOf = (s: BuiltCompute): ExprStep | undefined => (s as { expr?: ExprStep }).expr;
