@@ -27,3 +27,4 @@ export { strict, finite, positive, inRange, oneOf, nullable, Epsilon } from './c
 export { stepCodec, resolveKeys, sameShapes, Of, Mode } from './steps/common.js';
 export { elementwiseLayout, keypointLayout, pairLayout, pointPairsLayout, opaqueLayout, type Layout } from './pipeline/layout.js';
 export type { KeyKind } from './pipeline/keys.js';
+export * as geometry from './geometry/index.js';

@@ -62,6 +62,7 @@ export const planOf = (
   const required = new Set<string>();
   const optional = new Set<string>();
   for (const t of transforms) required.add(t.of);
+  for (const t of transforms) for (const k of t.with ?? []) if (!produced.has(k)) optional.add(k);
   for (const k of compute.of) if (!produced.has(k)) required.add(k);
   for (const m of masks) if (!produced.has(m.of)) (m.optional ? optional : required).add(m.of);
   for (const k of required) optional.delete(k);
@@ -111,7 +112,7 @@ export const checkInputs = (p: Plan, inputs: Inputs<string, string>): Map<string
   if (least && most && least[1][0] !== most[1][0])
     fail(`${least[0]} ${shapeStr(least[1])}: ${least[1][0]} frames, but ${most[0]} ${shapeStr(most[1])} has ${most[1][0]} (every input needs the same batch)`);
   for (const t of p.transforms) {
-    const msg = t.check(shapes.get(t.of)!);
+    const msg = t.check(shapes.get(t.of)!, t.with?.map((k) => shapes.get(k)));
     if (msg) fail(msg);
     shapes.set(t.as, t.outShape(shapes.get(t.of)!));
   }
@@ -159,7 +160,7 @@ export const run = (p: Plan, inputs: Inputs<string, string>, stage: Stage): Loss
     // the non-finite rule on the tfjs-ops path: a non-finite loss gives an all-NaN gradient (the kernels do it from their value)
     const guard: NaNGuard | null = !fused && recordingGradients() ? {} : null;
     if (guard) for (const k of p.differentiable) if (env.has(k)) env.set(k, guardInput(env.get(k)!, guard));
-    if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
+    if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!, t.with?.map((k) => env.get(k))));
 
     const loss = fused ? fused.run(env) : guard ? (markLoss(reference(p, env), guard) as tf.Scalar) : reference(p, env);
     reportOutsideDomain(p, loss);

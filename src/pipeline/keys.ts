@@ -32,6 +32,8 @@ export const INPUT_TABLE = {
   keypoints_targ_3d: { kind: 'points', axes: ['B', 'K', '3'], prediction: false },
   keypoints_pred_3d: { kind: 'points', axes: ['B', 'P', 'K', '3'], prediction: true },
   keypoints_pred_2d_reprojected: { kind: 'points', axes: ['B', 'K', '2'], prediction: true }, // original-image pixels
+  keypoints_pred_views: { kind: 'points', axes: ['B', 'V', 'K', '2'], prediction: true }, // per camera view, pixels; NaN = missing
+  confidences_views: { kind: 'grid', axes: ['B', 'V', 'K'], prediction: false }, // per camera view
   keypoint_weights: { kind: 'grid', axes: ['B', 'K'], prediction: false }, // soft per-keypoint weights (MMPose's target_weight)
   instance_areas: { kind: 'frames', axes: ['B'], prediction: false }, // px², for OKS
 } as const satisfies Record<string, KeyInfo>;

@@ -6,6 +6,7 @@ import type { KeyKind } from './keys.js';
 import type { Layout } from './layout.js';
 import type { Epsilon } from '../config/codecs.js';
 import type { PcaFit } from '../pca/types.js';
+import type { Camera } from '../config/calibration.js';
 
 export const PHASES = ['transform', 'mask', 'compute', 'rectify', 'reduce'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -44,6 +45,8 @@ export interface BuildContext {
   readonly path: string;
   /** Name of the loss being built, for messages. */
   readonly loss: string;
+  /** The rig's cameras in view order (a calibration), for multi-camera steps. */
+  readonly cameras?: readonly Camera[];
 }
 
 export interface BuiltTransform {
@@ -52,9 +55,11 @@ export interface BuiltTransform {
   readonly of: string;
   readonly as: string;
   readonly kind: KeyKind;
-  check(shape: readonly number[]): string | null;
+  /** Further keys it reads besides `of`, used when present (e.g. per-view confidences); handed to check and apply in this order. */
+  readonly with?: readonly string[];
+  check(shape: readonly number[], withShapes?: readonly (readonly number[] | undefined)[]): string | null;
   outShape(shape: readonly number[]): number[];
-  apply(x: tf.Tensor): tf.Tensor;
+  apply(x: tf.Tensor, withInputs?: readonly (tf.Tensor | undefined)[]): tf.Tensor;
   readonly fusion?: Fusion;
 }
 
