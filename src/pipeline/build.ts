@@ -68,7 +68,7 @@ export const buildPipelineWith = (deps: PipelineDeps, name: string, logWeight: n
   let compute: BuiltCompute | undefined;
   pipeline.forEach((spec, i) => {
     const stepPath = `${path}.pipeline[${i}]`;
-    const ctx: BuildContext = { kinds, labels: opts.labels, cameras: opts.cameras, path: stepPath, loss: name };
+    const ctx: BuildContext = { kinds, labels: opts.labels, cameras: opts.cameras, path: stepPath, loss: name, fused: opts.fused !== false && deps.matchKernel !== null };
     const b = deps.buildStep(spec, ctx, { compute });
     if (either.isLeft(b)) return void (errs.push(...b.left), built.push(undefined));
     if (b.right.phase === 'transform') kinds[b.right.as] = b.right.kind;

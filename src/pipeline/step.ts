@@ -47,6 +47,8 @@ export interface BuildContext {
   readonly loss: string;
   /** The rig's cameras in view order (a calibration), for multi-camera steps. */
   readonly cameras?: readonly Camera[];
+  /** Fused kernels allowed (false: the tfjs-ops reference path, `{ fused: false }` or POSELOSS_FUSED=0). */
+  readonly fused?: boolean;
 }
 
 export interface BuiltTransform {

@@ -11,6 +11,7 @@ import { triangulateXY } from '../../geometry/triangulate.js';
 import { medianOfPairsXYZ, triangulatePairsXY } from '../../geometry/pairwise.js';
 import { projectXYZ } from '../../geometry/project.js';
 import { stepCodec, resolveKeys } from '../common.js';
+import { reprojectViewsFused, rigOf } from '../../kernels/multiview.js';
 
 export const TRIANGULATIONS = ['dlt', 'pairwise_median'] as const;
 
@@ -55,6 +56,8 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
       }
       return cache.cams;
     };
+    // one fused pass (src/kernels/multiview.ts) unless fused kernels are off: the tfjs ops below are the reference
+    const fast = ctx.fused === false ? null : reprojectViewsFused(rigOf(cameras), p.triangulation, p.below);
     return either.map(([of]: string[]): BuiltTransform => ({
       phase: 'transform',
       name: 'reproject_views',
@@ -71,6 +74,7 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
       outShape: (s) => [...s],
       apply: (pts, w) =>
         tf.tidy(() => {
+          if (fast) return fast(pts, w?.[0]);
           const cams = camerasNow();
           let [u, v] = splitXY(pts);
           const conf = w?.[0];
