@@ -187,13 +187,16 @@ export interface StepCase {
   readonly spec: StepSpec;
   readonly inputs: PlainInputs;
   readonly labels?: Labels;
+  /** The rig, for steps built with a calibration (reproject_views). */
+  readonly cameras?: readonly Camera[];
 }
 
 /** [quantity, threshold] pairs where a formula changes branch (|d| at δ, a norm at 0): finite differences keep away from them. */
 export type Kinks = (readonly [number, number])[];
 
-/** Sizes of the inputs a case draws: batch B, keypoints K, heatmap H × W, camera pairs P. */
+/** Sizes of the inputs a case draws: batch B, keypoints K, heatmap H × W, camera pairs P, camera views V. */
 export interface CaseDims {
+  readonly V: number;
   readonly B: number;
   readonly K: number;
   readonly H: number;
@@ -217,7 +220,7 @@ interface ReferenceOf<Ph extends Phase> {
 
 /** A transform: the made tensor from the read one. */
 export interface TransformReference<P> extends ReferenceOf<'transform'> {
-  apply(params: P, x: Plain): { out: Plain; kinks: Kinks };
+  apply(params: P, x: Plain, cameras?: readonly Camera[]): { out: Plain; kinks: Kinks };
 }
 
 /** A mask: validity (1 / 0) at the step's level (element: the key's shape; keypoint: its grid). */

@@ -21,7 +21,7 @@ export const buildCase = (def: AnyStepDef, c: StepCase): { params: unknown; buil
   const d = decodeStep(c.spec, 'step');
   if (either.isLeft(d)) throw new Error(formatIssues(d.left));
   expect(d.right.def).toBe(def);
-  const b = def.build(d.right.params, { kinds: INPUT_KINDS, labels: c.labels, path: 'step', loss: 'test' }, {});
+  const b = def.build(d.right.params, { kinds: INPUT_KINDS, labels: c.labels, cameras: c.cameras, path: 'step', loss: 'test' }, {});
   if (either.isLeft(b)) throw new Error(`${JSON.stringify(c.spec)}: ${formatIssues(b.left)}`);
   expect(b.right.phase).toBe(def.phase);
   return { params: d.right.params, built: b.right };
@@ -32,7 +32,7 @@ const weights = (n: number): Float64Array => Float64Array.from({ length: n }, (_
 const weighted = (out: ArrayLike<number>): number => {
   const w = weights(out.length);
   let s = 0;
-  for (let i = 0; i < out.length; i++) s += w[i] * out[i];
+  for (let i = 0; i < out.length; i++) if (Number.isFinite(out[i])) s += w[i] * out[i]; // a missing (NaN) output carries no gradient
   return s;
 };
 
@@ -57,11 +57,12 @@ const checkGradient = (
   tf.dispose(ts);
   for (let i = 0; i < g.length; i++) expect(Number.isFinite(g[i]), `${name}: gradient [${i}] is ${g[i]}`).toBe(true);
   const x = xs[j];
-  const scale = Math.max(1e-3, ...Array.from(x.data, Math.abs));
+  const scale = Math.max(1e-3, ...Array.from(x.data, Math.abs).filter(Number.isFinite)); // a missing (NaN) input has no difference to take
   const h = 1e-4 * scale;
   const at = (v: number, i: number): Plain[] => xs.map((p, k) => (k !== j ? p : { shape: p.shape, data: Float64Array.from(p.data, (u, m) => (m === i ? v : u)) }));
   for (const i of [0, Math.floor(x.data.length / 2), x.data.length - 1]) {
     const x0 = x.data[i];
+    if (!Number.isFinite(x0)) continue;
     const [mid, up, down] = [ref(xs), ref(at(x0 + h, i)), ref(at(x0 - h, i))];
     const nearKink = mid.kinks.some(([q, t], k) => {
       if (up.kinks[k][0] === q && down.kinks[k][0] === q) return false;
@@ -141,11 +142,11 @@ describe.each(steps.map((d) => [`${d.phase}: ${d.name}`, d] as const))('%s again
             const { params, built } = buildCase(def, c);
             if (built.phase !== 'transform') throw new Error('not a transform');
             const x = c.inputs[built.of];
-            const expected = ref.apply(params, x);
+            const expected = ref.apply(params, x, c.cameras);
             expect(built.outShape(x.shape)).toEqual([...expected.out.shape]);
             const out = tf.tidy(() => built.apply(tensor(x)).dataSync().slice());
             expectAllClose(out, expected.out.data, `${def.name} ${JSON.stringify(c.spec)}`, 1e-4, 1e-6);
-            checkGradient(def.name, ([t]) => built.apply(t), ([p]) => ref.apply(params, p), [x], 0);
+            checkGradient(def.name, ([t]) => built.apply(t), ([p]) => ref.apply(params, p, c.cameras), [x], 0);
           }),
           runs(25),
         );
