@@ -8,6 +8,8 @@ import { reprojectionKernel } from './reprojection.js';
 import { keypointKernel, type Elementwise, type KernelMask } from './keypoints.js';
 import { memoryKernelsAvailable } from './memory.js';
 import { registerKernel } from './registry.js';
+import { jsKernelsAvailable, multiviewLoss, type MultiviewLossSpec, type Rig } from './multiview.js';
+import { INPUT_TABLE, isInputKey } from '../pipeline/keys.js';
 import { HEATMAP_KIND } from './simd/index.js';
 import { temporalHeatmapKernel, temporalKernel, type PairMask } from './temporal.js';
 
@@ -247,5 +249,49 @@ registerKernel({
       const { forward, scratchBytes } = kernels.get(k)!;
       return simdLoss([], [xt], { forward: forward(xt.shape[0]), scratchBytes });
     });
+  },
+});
+
+registerKernel({
+  name: 'multiview',
+  match: (plan) => {
+    // reproject_views, then euclidean between the points and their reprojections, NaN / confidence drop masks, at most one rectify
+    const [t] = plan.transforms;
+    const r = plan.transforms.length === 1 && t.fusion?.op === 'reproject_views' ? paramsOf(t.fusion, ['below', 'pairwise_median']) : null;
+    const rig = t?.fusion?.data as Rig | undefined;
+    const sum = sumOf(plan);
+    const c = plan.compute;
+    if (!r || !rig || !(rig.cam instanceof Float64Array) || sum === null || plan.rectify.length > 1 || !plan.differentiable.has(t.of)) return null;
+    if (c.fusion?.op !== 'euclidean' || c.of.length !== 2 || !c.of.includes(t.of) || !c.of.includes(t.as) || t.of === t.as) return null;
+    const confKeys: string[] = [];
+    let [dropNaNPred, dropNaNReprojected] = [false, false];
+    for (const m of plan.masks) {
+      if (m.mode !== 'drop' || m.level !== 'keypoint') return null;
+      if (maskOp(m) === 'nan' && (m.of === t.of || m.of === t.as)) {
+        if (m.of === t.of) dropNaNPred = true;
+        else dropNaNReprojected = true;
+      } else if (maskOp(m) === 'below' && isInputKey(m.of) && INPUT_TABLE[m.of].axes.join() === 'B,V,K' && paramsOf(m.fusion, ['below'])) confKeys.push(m.of);
+      else return null;
+    }
+    const confMasks = plan.masks.filter((m) => maskOp(m) === 'below').map((m) => ({ below: paramsOf(m.fusion, ['below'])!.below }));
+    return {
+      kernel: 'multiview',
+      consumesTransforms: true,
+      available: jsKernelsAvailable,
+      run: (env) => {
+        const pts = env.get(t.of)!;
+        const spec: MultiviewLossSpec = {
+          rig,
+          triangulation: r.pairwise_median ? 'pairwise_median' : 'dlt',
+          below: r.below,
+          confMasks,
+          dropNaNPred,
+          dropNaNReprojected,
+          epsilon: plan.rectify.length ? epsilonPerKeypoint(plan, pts.shape[2]!) : null,
+          sum,
+        };
+        return multiviewLoss(spec, pts, t.with?.[0] ? env.get(t.with[0]) : undefined, confKeys.map((k) => env.get(k)));
+      },
+    };
   },
 });

@@ -32,7 +32,8 @@ export const rigOf = (cameras: readonly Camera[]): Rig => {
     const R = rodrigues(c.rotation);
     cam.set([c.matrix[0][0], c.matrix[1][1], c.matrix[0][2], c.matrix[1][2], k1, k2, k3, p1, p2, ...R.flat(), ...c.translation], i * STRIDE);
   });
-  return { V, cam };
+  // shown as a name where a plan's declarations are printed
+  return Object.defineProperty({ V, cam }, 'toJSON', { value: () => `the rig's ${V} cameras` });
 };
 
 const UNDISTORT_STEPS = 5;
@@ -260,7 +261,7 @@ const solvePoint = (rig: Rig, tri: Triangulation, pts: Float32Array, conf: Float
   for (let i = 0; i < V; i++) {
     const e = (b * V + i) * K + k;
     const u = pts[2 * e], v = pts[2 * e + 1];
-    const ok = Number.isFinite(u) && Number.isFinite(v) && !(conf && below > 0 && conf[e] < below);
+    const ok = Number.isFinite(u) && Number.isFinite(v) && !(conf && below > 0 && conf[e] < below); // below: float32, as the tensor comparison
     w.ok[i] = ok ? 1 : 0;
     if (ok) {
       undistort(cam, i * STRIDE, u, v, w, i);
@@ -360,7 +361,8 @@ export const reprojectBackward = (rig: Rig, tri: Triangulation, pts: Float32Arra
 };
 
 /** The fused reproject_views: points (B, V, K, 2) [+ confidences (B, V, K)] → (B, V, K, 2), differentiable in the points. */
-export const reprojectViewsFused = (rig: Rig, tri: Triangulation, below: number) => (pts: tf.Tensor, conf?: tf.Tensor): tf.Tensor => {
+export const reprojectViewsFused = (rig: Rig, tri: Triangulation, belowIn: number) => (pts: tf.Tensor, conf?: tf.Tensor): tf.Tensor => {
+  const below = Math.fround(belowIn);
   const [B, , K] = pts.shape;
   const c = conf && below > 0 ? (conf.dataSync() as Float32Array).slice() : null;
   const f = tf.customGrad(((x: tf.Tensor) => {
@@ -372,4 +374,92 @@ export const reprojectViewsFused = (rig: Rig, tri: Triangulation, below: number)
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return (f as unknown as (x: tf.Tensor) => tf.Tensor)(pts);
+};
+
+/** The float64 JavaScript kernels read tensors synchronously: on the cpu and wasm backends only (elsewhere tfjs ops run). */
+export const jsKernelsAvailable = (): boolean => ['cpu', 'wasm'].includes(tf.getBackend());
+
+/** What the multi-view loss kernel computes, from the plan's declarations (src/kernels/index.ts). */
+export interface MultiviewLossSpec {
+  readonly rig: Rig;
+  readonly triangulation: Triangulation;
+  /** The transform's threshold (views below it are left out of the triangulation; 0: none). */
+  readonly below: number;
+  /** Drop masks on per-view confidences (B, V, K): a term is dropped where its confidence < below. */
+  readonly confMasks: readonly { readonly below: number }[];
+  /** Drop masks for missing points: on the predictions, on the reprojections (else a NaN term makes the loss NaN). */
+  readonly dropNaNPred: boolean;
+  readonly dropNaNReprojected: boolean;
+  /** relu(d − ε) per keypoint (float32-rounded), when the plan has a rectify. */
+  readonly epsilon: Float64Array | null;
+  readonly sum: boolean;
+}
+
+/**
+ * A multi-view consistency loss in one pass: reproject the per-view points (the transform
+ * above), d = ‖prediction − reprojection‖ per (frame, view, keypoint), confidence and NaN drop
+ * masks, relu(d − ε), mean over the kept terms (0 when none) or sum. The gradient w.r.t. the
+ * predictions has both paths: directly through d, and through the reprojection (its backward).
+ * A non-finite loss gives NaN gradients, as the tfjs-ops path does.
+ */
+export const multiviewLoss = (m: MultiviewLossSpec, pts: tf.Tensor, transformConf: tf.Tensor | undefined, maskConfs: readonly (tf.Tensor | undefined)[]): tf.Scalar => {
+  const [B, V, K] = pts.shape;
+  const below = Math.fround(m.below);
+  const tc = transformConf && below > 0 ? (transformConf.dataSync() as Float32Array) : null;
+  const mc = m.confMasks.map((c, i) => ({ below: Math.fround(c.below), data: maskConfs[i] ? (maskConfs[i]!.dataSync() as Float32Array) : null }));
+  const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const data = (x.dataSync() as Float32Array).slice();
+    const rep = reprojectForward(m.rig, m.triangulation, data, tc, below, B, K);
+    const n = B * V * K;
+    const coef = new Float64Array(n); // dL/dd per term (before the reduction's scale)
+    let total = 0;
+    let count = 0;
+    for (let e = 0; e < n; e++) {
+      if (mc.some((c) => c.data !== null && c.data[e] < c.below)) continue;
+      const [pu, pv, ru, rv] = [data[2 * e], data[2 * e + 1], rep[2 * e], rep[2 * e + 1]];
+      if (m.dropNaNPred && (Number.isNaN(pu) || Number.isNaN(pv))) continue;
+      if (m.dropNaNReprojected && (Number.isNaN(ru) || Number.isNaN(rv))) continue;
+      count++;
+      const du = pu - ru, dv = pv - rv;
+      const d = Math.sqrt(du * du + dv * dv);
+      const eps = m.epsilon ? m.epsilon[e % K] : 0;
+      if (Number.isNaN(d)) total += NaN;
+      else if (m.epsilon) {
+        if (d > eps) {
+          total += d - eps;
+          coef[e] = 1;
+        }
+      } else {
+        total += d;
+        coef[e] = 1;
+      }
+    }
+    const scale = m.sum ? 1 : count > 0 ? 1 / count : 0;
+    const value = m.sum || count > 0 ? total * scale : 0;
+    save([]);
+    return {
+      value: tf.scalar(value, 'float32'),
+      gradFunc: (dy: tf.Tensor) => {
+        const up = (dy.dataSync() as Float32Array)[0];
+        if (!Number.isFinite(value)) return tf.fill(x.shape, NaN);
+        const g = new Float32Array(data.length);
+        const gRep = new Float32Array(data.length);
+        for (let e = 0; e < n; e++) {
+          if (!coef[e]) continue;
+          const du = data[2 * e] - rep[2 * e], dv = data[2 * e + 1] - rep[2 * e + 1];
+          const d = Math.sqrt(du * du + dv * dv);
+          if (d === 0) continue; // the norm's gradient at 0 is 0
+          const c = (up * scale * coef[e]) / d;
+          g[2 * e] = c * du;
+          g[2 * e + 1] = c * dv;
+          gRep[2 * e] = -c * du;
+          gRep[2 * e + 1] = -c * dv;
+        }
+        const back = reprojectBackward(m.rig, m.triangulation, data, tc, below, B, K, gRep);
+        for (let i = 0; i < g.length; i++) g[i] += back[i];
+        return tf.tensor(g, x.shape, 'float32');
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (f as unknown as (x: tf.Tensor) => tf.Scalar)(pts);
 };

@@ -25,6 +25,8 @@ export type StepSpec = { readonly [key: string]: unknown };
 export interface Fusion {
   readonly op: string;
   readonly params: Readonly<Record<string, number>>;
+  /** Constant state a kernel needs besides numbers (the rig's cameras for reproject_views). */
+  readonly data?: unknown;
 }
 
 /** The role of each input a compute reads: which is the target and which the prediction. */

@@ -16,6 +16,7 @@ import * as YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { allSteps } from '../../src/steps/registry.js';
 import { getLossDef, lossNames } from '../../src/losses/registry.js';
+import { TEST_RIG } from '../property/registryCases.js';
 import { buildLossFactories, ComposedLoss } from '../../src/lp/factory.js';
 import { checkConfig } from '../../src/lp/check.js';
 import { AnnealParams, decodeConfig } from '../../src/config/lightningPose.js';
@@ -237,6 +238,9 @@ const throughYaml = (config: unknown): unknown => {
   return r.right;
 };
 
+/** Context: the rig a config's data.camera_params_file would give, for the multi-camera losses. */
+const RIG = { cameras: TEST_RIG };
+
 describe('valid configs (generated from the codecs plus context) always decode, check and build', () => {
   it('as plain data and through YAML', () => {
     fc.assert(
@@ -244,7 +248,7 @@ describe('valid configs (generated from the codecs plus context) always decode, 
         for (const [how, raw] of [['data', config], ['yaml', throughYaml(config)]] as const) {
           const d = decodeConfig(raw);
           if (either.isLeft(d)) expect.fail(`${how}: ${fmt(d.left)}`);
-          const c = checkConfig(raw);
+          const c = checkConfig(raw, RIG);
           if (either.isLeft(c)) expect.fail(`${how}: ${fmt(c.left)}\n${YAML.stringify(config)}`);
           const sup = config.model.model_type === 'regression' ? 'regression' : `heatmap_${config.model.heatmap_loss_type}`;
           // composed losses with `factory: supervised` join the supervised factory, in order
@@ -254,7 +258,7 @@ describe('valid configs (generated from the codecs plus context) always decode, 
           expect(c.right.losses.map((l) => l.record.name)).toEqual([...supNames, ...unsupNames]);
           expect(c.right.losses.filter((l) => l.unfitted).map((l) => l.record.name)).toEqual(config.model.losses_to_use.filter((n: string) => getLossDef(n)?.needsLabels));
           if (!needsLabels) {
-            const b = buildLossFactories(raw);
+            const b = buildLossFactories(raw, RIG);
             if (either.isLeft(b)) expect.fail(`${how}: ${fmt(b.left)}`);
             expect(b.right.supervised.names).toEqual(supNames);
             expect(b.right.unsupervised.names).toEqual(unsupNames);
@@ -351,7 +355,7 @@ describe('mutated configs: ≥ 1 issue whose path starts with the mutated path; 
         seen.add(m.kind);
         const mutated = setAt(g.config, m.segs, m.value);
         for (const [how, raw] of [['data', mutated], ['yaml', throughYaml(mutated)]] as const) {
-          const r = checkConfig(raw);
+          const r = checkConfig(raw, RIG);
           if (either.isRight(r)) expect.fail(`${how}: ${m.kind} ${m.path} = ${JSON.stringify(m.value)} was accepted`);
           expect(
             r.left.some((i) => i.path.startsWith(m.path)),
@@ -360,7 +364,7 @@ describe('mutated configs: ≥ 1 issue whose path starts with the mutated path; 
           // building (what a training script calls) stops at the same place (a PCA loss without
           // labels stops earlier, at 'needs labels')
           if (!g.needsLabels) {
-            const b = buildLossFactories(raw);
+            const b = buildLossFactories(raw, RIG);
             expect(either.isLeft(b) && b.left.some((i) => i.path.startsWith(m.path)), `${how}: build ${m.path}`).toBe(true);
           }
         }

@@ -60,7 +60,8 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
       return cache.cams;
     };
     // one fused pass (src/kernels/multiview.ts) unless fused kernels are off: the tfjs ops below are the reference
-    const fast = ctx.fused === false ? null : reprojectViewsFused(rigOf(cameras), p.triangulation, p.below);
+    const rig = rigOf(cameras);
+    const fast = ctx.fused === false ? null : reprojectViewsFused(rig, p.triangulation, p.below);
     return either.map(([of]: string[]): BuiltTransform => ({
       phase: 'transform',
       name: 'reproject_views',
@@ -75,6 +76,7 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
         return null;
       },
       outShape: (s) => [...s],
+      fusion: { op: 'reproject_views', params: { below: p.below, pairwise_median: p.triangulation === 'pairwise_median' ? 1 : 0 }, data: rig },
       apply: (pts, w) =>
         tf.tidy(() => {
           if (fast) return fast(pts, w?.[0]);
