@@ -11,7 +11,7 @@ import { triangulateXY } from '../../geometry/triangulate.js';
 import { medianOfPairsXYZ, triangulatePairsXY } from '../../geometry/pairwise.js';
 import { projectXYZ } from '../../geometry/project.js';
 import { stepCodec, resolveKeys } from '../common.js';
-import { reprojectViewsFused, rigOf } from '../../kernels/multiview.js';
+import { jsKernelsAvailable, reprojectViewsFused, rigOf } from '../../kernels/multiview.js';
 import { confidenceArb, arrayArb, dimsOf, num, plain } from '../reference.js';
 import { medianOfPairsRef, pairwiseRef, projectRef, triangulateRef, undistortRef, type Point2, type Point3 } from '../../geometry/reference.js';
 import type { Arbitrary, FastCheck, Kinks, Plain, StepSpec } from '../../pipeline/step.js';
@@ -59,7 +59,7 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
       }
       return cache.cams;
     };
-    // one fused pass (src/kernels/multiview.ts) unless fused kernels are off: the tfjs ops below are the reference
+    // one fused pass (src/kernels/multiview.ts) on the cpu / wasm backends unless fused kernels are off: the tfjs ops below are the reference
     const rig = rigOf(cameras);
     const fast = ctx.fused === false ? null : reprojectViewsFused(rig, p.triangulation, p.below);
     return either.map(([of]: string[]): BuiltTransform => ({
@@ -79,7 +79,7 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
       fusion: { op: 'reproject_views', params: { below: p.below, pairwise_median: p.triangulation === 'pairwise_median' ? 1 : 0 }, data: rig },
       apply: (pts, w) =>
         tf.tidy(() => {
-          if (fast) return fast(pts, w?.[0]);
+          if (fast && jsKernelsAvailable()) return fast(pts, w?.[0]);
           const cams = camerasNow();
           let [u, v] = splitXY(pts);
           const conf = w?.[0];
