@@ -5,7 +5,7 @@ import type { StepDef, BuiltTransform } from '../../pipeline/step.js';
 import { inRange, nullable, oneOf } from '../../config/codecs.js';
 import { issue, shapeStr } from '../../config/issues.js';
 import type { Camera } from '../../config/calibration.js';
-import { cameraTensorList, cameraTensors, disposeCameras, type CameraTensors } from '../../geometry/cameraTensors.js';
+import { cameraTensors, disposeCameras } from '../../geometry/cameraTensors.js';
 import { splitXY, undistortXY } from '../../geometry/undistort.js';
 import { triangulateXY } from '../../geometry/triangulate.js';
 import { medianOfPairsXYZ, triangulatePairsXY } from '../../geometry/pairwise.js';
@@ -46,18 +46,6 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
     const cameras: readonly Camera[] = ctx.cameras;
     const V = cameras.length;
     const withKeys = p.confidences ? [p.confidences] : [];
-    // the calibration as tensors, made on first use (per backend) and kept with the loss: constants, not per-call allocations
-    let cache: { backend: string; cams: CameraTensors } | null = null;
-    const camerasNow = (): CameraTensors => {
-      const backend = tf.getBackend();
-      if (cache?.backend !== backend) {
-        if (cache) disposeCameras(cache.cams);
-        const cams = cameraTensors(cameras);
-        cameraTensorList(cams).forEach((x) => tf.keep(x));
-        cache = { backend, cams };
-      }
-      return cache.cams;
-    };
     return either.map(([of]: string[]): BuiltTransform => ({
       phase: 'transform',
       name: 'reproject_views',
@@ -74,24 +62,29 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
       outShape: (s) => [...s],
       apply: (pts, w) =>
         tf.tidy(() => {
-          const cams = camerasNow();
-          let [u, v] = splitXY(pts);
-          const conf = w?.[0];
-          if (conf && p.below > 0) {
-            const low = conf.less(p.below); // a NaN confidence is not below (as low_confidence)
-            const nan = tf.fill(u.shape, NaN);
-            u = tf.where(low, nan, u);
-            v = tf.where(low, nan, v);
+          // the calibration's few small tensors (and the layouts derived from them) made and disposed per call: a call leaves the tensor count as it found it
+          const cams = cameraTensors(cameras);
+          try {
+            let [u, v] = splitXY(pts);
+            const conf = w?.[0];
+            if (conf && p.below > 0) {
+              const low = conf.less(p.below); // a NaN confidence is not below (as low_confidence)
+              const nan = tf.fill(u.shape, NaN);
+              u = tf.where(low, nan, u);
+              v = tf.where(low, nan, v);
+            }
+            const [x, y] = undistortXY(u, v, cams);
+            let X: tf.Tensor, Y: tf.Tensor, Z: tf.Tensor;
+            if (p.triangulation === 'dlt') ({ X, Y, Z } = triangulateXY(x, y, cams));
+            else {
+              const pr = triangulatePairsXY(x, y, cams);
+              [X, Y, Z] = medianOfPairsXYZ(pr.X, pr.Y, pr.Z);
+            }
+            const [ru, rv] = projectXYZ(X, Y, Z, cams);
+            return tf.stack([ru, rv], -1);
+          } finally {
+            disposeCameras(cams);
           }
-          const [x, y] = undistortXY(u, v, cams);
-          let X: tf.Tensor, Y: tf.Tensor, Z: tf.Tensor;
-          if (p.triangulation === 'dlt') ({ X, Y, Z } = triangulateXY(x, y, cams));
-          else {
-            const pr = triangulatePairsXY(x, y, cams);
-            [X, Y, Z] = medianOfPairsXYZ(pr.X, pr.Y, pr.Z);
-          }
-          const [ru, rv] = projectXYZ(X, Y, Z, cams);
-          return tf.stack([ru, rv], -1);
         }),
     }))(resolveKeys(p.of, ctx, 'reproject_views', 1, ['points']));
   },
