@@ -189,7 +189,7 @@ export interface StepCase {
   readonly spec: StepSpec;
   readonly inputs: PlainInputs;
   readonly labels?: Labels;
-  /** The rig, for steps built with a calibration (reproject_views). */
+  /** A rig the case's inputs were drawn for, for steps built with the calibration (multi-camera). */
   readonly cameras?: readonly Camera[];
 }
 
@@ -198,12 +198,12 @@ export type Kinks = (readonly [number, number])[];
 
 /** Sizes of the inputs a case draws: batch B, keypoints K, heatmap H × W, camera pairs P, camera views V. */
 export interface CaseDims {
-  readonly V: number;
   readonly B: number;
   readonly K: number;
   readonly H: number;
   readonly W: number;
   readonly P: number;
+  readonly V: number;
 }
 
 /** What a pipeline fixes of a step's cases: its spec (only inputs are drawn, for the keys it names) and sizes shared with the other steps. */
@@ -222,6 +222,7 @@ interface ReferenceOf<Ph extends Phase> {
 
 /** A transform: the made tensor from the read one. */
 export interface TransformReference<P> extends ReferenceOf<'transform'> {
+  /** `cameras`: the case's rig, for transforms built with the calibration. */
   apply(params: P, x: Plain, cameras?: readonly Camera[]): { out: Plain; kinks: Kinks };
 }
 

@@ -32,19 +32,10 @@ export const lossPipeline = (name: string): { params: Record<string, unknown>; s
   return { params, specs: def.pipeline(decoded.right) };
 };
 
-/** Two cameras 0.8 rad apart looking at the origin: for building every registered loss where a case draws no rig. */
-export const TEST_RIG: Camera[] = [-0.4, 0.4].map((yaw, i) => ({
-  name: `cam${i}`,
-  size: [1000, 800],
-  matrix: [[1000, 0, 500], [0, 1000, 400], [0, 0, 1]],
-  distortions: [0, 0, 0, 0, 0],
-  rotation: [0, yaw, 0],
-  translation: [0, 0, 8],
-}));
-
 export interface PipelineCase {
   readonly inputs: Inputs;
   readonly labels?: Labels;
+  /** The rig a step's generator drew the inputs for (multi-camera steps): what the loss is built with. */
   readonly cameras?: readonly Camera[];
 }
 
