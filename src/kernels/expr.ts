@@ -272,10 +272,28 @@ const runRegion = (r: ExprRegion, tensors: Readonly<Record<string, tf.Tensor>>, 
 };
 
 /**
- * Run an expr compute with its fused region on the kernel: the region's result, then the rest
- * of the expression as tfjs ops (evalTf), then the plan's reduce. `whole`: the region is the
- * whole value, already reduced as the plan's reduce does.
+ * Evaluate an expression with its fused region on the kernel: the region's result, then the
+ * rest of the expression as tfjs ops (evalTf), then `reduce` (the plan's). `tensors` are shaped
+ * as their named axes (`axesOf`); `targets` get no gradient.
  */
+export const evalExprFused = (
+  c: Compiled,
+  r: ExprRegion,
+  tensors: Readonly<Record<string, tf.Tensor>>,
+  axesOf: Readonly<Record<string, readonly string[]>>,
+  targets: ReadonlySet<string>,
+  reduce: (v: tf.Tensor, count: tf.Tensor) => tf.Tensor,
+): tf.Scalar => {
+  const sizes = bindSizes(c, axesOf, Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, t.shape])));
+  if (typeof sizes === 'string') throw new Error(`expr: ${sizes}`);
+  const out = runRegion(r, tensors, sizes);
+  if (r.whole) return out as tf.Scalar;
+  const leaf = { op: 'input', name: FUSED_INPUT, type: 'num', axes: r.node.axes } as Typed;
+  const rest = evalTf({ ...c, value: replace(c.value, r.node, leaf) }, { ...tensors, [FUSED_INPUT]: out }, sizes, targets);
+  return reduce(rest, tf.scalar(rest.size)) as tf.Scalar;
+};
+
+/** `evalExprFused` for an expr step's bindings (name → input key) over a plan's tensors (by key). */
 export const runExpr = (
   c: Compiled,
   r: ExprRegion,
@@ -289,15 +307,5 @@ export const runExpr = (
     const x = env.get(key)!;
     tensors[n] = x.reshape(namedShape(key, x.shape));
   }
-  const sizes = bindSizes(
-    c,
-    Object.fromEntries(bindings.map(([n, key]) => [n, namedAxes(key)])),
-    Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, t.shape])),
-  );
-  if (typeof sizes === 'string') throw new Error(`expr: ${sizes}`);
-  const out = runRegion(r, tensors, sizes);
-  if (r.whole) return out as tf.Scalar;
-  const leaf = { op: 'input', name: FUSED_INPUT, type: 'num', axes: r.node.axes } as Typed;
-  const rest = evalTf({ ...c, value: replace(c.value, r.node, leaf) }, { ...tensors, [FUSED_INPUT]: out }, sizes, targets);
-  return reduce(rest, tf.scalar(rest.size)) as tf.Scalar;
+  return evalExprFused(c, r, tensors, Object.fromEntries(bindings.map(([n, key]) => [n, namedAxes(key)])), targets, reduce);
 };

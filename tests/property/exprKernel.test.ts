@@ -1,0 +1,76 @@
+/**
+ * The `expr` kernel against the tfjs-ops evaluator on random expressions (tests/expr's
+ * generator): x (batch, keypoints) is the prediction, y (keypoints) and z (batch) targets
+ * broadcast along it. Whatever part of the expression the kernel fuses (the whole value, or a
+ * sum / mean over innermost axes), the loss and d loss / dx agree with evalTf's, for sizes that
+ * cross the kernel's chunks and blocks. A run where too few expressions fuse fails: the test
+ * must exercise the kernel.
+ */
+import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
+import { either } from 'fp-ts';
+import { describe, expect, it } from 'vitest';
+import { compileExpr, evalTf, bindSizes } from '../../src/expr/index.js';
+import { evalExprFused, exprRegion } from '../../src/kernels/expr.js';
+import { memoryKernelsAvailable } from '../../src/kernels/memory.js';
+import { ENV, INPUTS, validExpr } from '../expr/arbitraries.js';
+
+const reduceMean = (v: tf.Tensor, count: tf.Tensor) => v.sum().div(tf.maximum(count, 1));
+const reduceSum = (v: tf.Tensor) => v.sum();
+
+const close = (a: number, b: number, scale: number) => a === b || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-6 + 1e-5 * scale + 2e-4 * Math.abs(b);
+
+const values = (n: number) => fc.array(fc.double({ min: -3, max: 3, noNaN: true }).map((v) => Math.fround(Math.abs(v) < 0.05 ? 0.5 : v)), { minLength: n, maxLength: n });
+
+/** Random expressions, wrapped so that some sum over an inner axis (the partial-reduction path) and some stay elementwise. */
+const cases = fc
+  .record({ src: validExpr(4), wrap: fc.constantFrom('v', 'sum(v, keypoints)', 'mean(v, keypoints)', 'topk_mean(mean(v, keypoints) * z, batch, 1)'), mean: fc.boolean(), B: fc.integer({ min: 1, max: 45 }), K: fc.integer({ min: 3, max: 7 }) })
+  .chain((c) => fc.record({ c: fc.constant(c), x: values(c.B * c.K), y: values(c.K), z: values(c.B) }));
+
+describe('expr kernel equals the tfjs-ops evaluator (random expressions)', () => {
+  it('values and gradients w.r.t. the prediction', () => {
+    expect(memoryKernelsAvailable()).toBe(true);
+    let fusedRuns = 0;
+    let total = 0;
+    fc.assert(
+      fc.property(cases, ({ c: { src, wrap, mean, B, K }, x, y, z }) => {
+        const value = wrap.replace('v', `x * 0.5 + (${src})`);
+        const compiled = compileExpr({ defs: [], value }, ENV);
+        if (either.isLeft(compiled)) return; // e.g. top-k over fewer entries than it needs
+        const c = compiled.right;
+        total++;
+        const region = exprRegion(c, (n) => n === 'x', mean);
+        if (!region) return;
+        const shapes = { x: [B, K], y: [K], z: [B] };
+        const sizes = bindSizes(c, INPUTS, shapes);
+        if (typeof sizes === 'string') return;
+        fusedRuns++;
+        const reduce = mean ? reduceMean : reduceSum;
+        const run = (fused: boolean) =>
+          tf.tidy(() => {
+            const ts = { x: tf.tensor(x, shapes.x), y: tf.tensor(y, shapes.y), z: tf.tensor(z, shapes.z) };
+            const targets = new Set(['y', 'z']);
+            const f = (xv: tf.Tensor) => {
+              const ins = { ...ts, x: xv };
+              if (fused) return evalExprFused(c, region, ins, INPUTS, targets, reduce);
+              const v = evalTf(c, ins, sizes, targets);
+              return reduce(v, tf.scalar(v.size)) as tf.Scalar;
+            };
+            const v = f(ts.x).dataSync()[0];
+            const g = Array.from(tf.grad(f)(ts.x).dataSync());
+            return { v, g };
+          });
+        const a = run(true);
+        const b = run(false);
+        expect(close(a.v, b.v, 1), `${value}: value fused ${a.v} vs tfjs ${b.v}`).toBe(true);
+        if (!Number.isFinite(b.v)) return;
+        const scale = Math.max(1e-6, ...b.g.filter(Number.isFinite).map(Math.abs));
+        a.g.forEach((v, j) => expect(close(v, b.g[j], scale), `${value}: d/dx[${j}] fused ${v} vs tfjs ${b.g[j]}`).toBe(true));
+      }),
+      { numRuns: 300 },
+    );
+    // the wrapper keeps x in every expression: most of them must reach the kernel
+    console.log("EXPRSTAT", fusedRuns, total);
+    expect(fusedRuns).toBeGreaterThan(total / 4);
+  });
+});
