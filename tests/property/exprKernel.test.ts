@@ -20,11 +20,13 @@ const reduceSum = (v: tf.Tensor) => v.sum();
 
 const close = (a: number, b: number, scale: number) => a === b || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-6 + 1e-5 * scale + 2e-4 * Math.abs(b);
 
-const values = (n: number) => fc.array(fc.double({ min: -3, max: 3, noNaN: true }).map((v) => Math.fround(Math.abs(v) < 0.05 ? 0.5 : v)), { minLength: n, maxLength: n });
+/** Mostly positive values (logs, roots and powers stay in their domains, so few losses are NaN), some negative. */
+const values = (n: number) =>
+  fc.array(fc.oneof({ weight: 4, arbitrary: fc.double({ min: 0.1, max: 3, noNaN: true }) }, { weight: 1, arbitrary: fc.double({ min: -3, max: -0.1, noNaN: true }) }).map(Math.fround), { minLength: n, maxLength: n });
 
 /** Random expressions, wrapped so that some sum over an inner axis (the partial-reduction path) and some stay elementwise. */
 const cases = fc
-  .record({ src: validExpr(4), wrap: fc.constantFrom('v', 'sum(v, keypoints)', 'mean(v, keypoints)', 'topk_mean(mean(v, keypoints) * z, batch, 1)'), mean: fc.boolean(), B: fc.integer({ min: 1, max: 45 }), K: fc.integer({ min: 3, max: 7 }) })
+  .record({ src: validExpr(4), wrap: fc.constantFrom('v', 'sum(v, keypoints)', 'mean(v, keypoints)', 'topk_mean(mean(v, keypoints) * z, batch, 1)'), mean: fc.boolean(), B: fc.integer({ min: 2, max: 45 }), K: fc.integer({ min: 3, max: 7 }) })
   .chain((c) => fc.record({ c: fc.constant(c), x: values(c.B * c.K), y: values(c.K), z: values(c.B) }));
 
 describe('expr kernel equals the tfjs-ops evaluator (random expressions)', () => {
@@ -32,6 +34,7 @@ describe('expr kernel equals the tfjs-ops evaluator (random expressions)', () =>
     expect(memoryKernelsAvailable()).toBe(true);
     let fusedRuns = 0;
     let total = 0;
+    let finite = 0;
     fc.assert(
       fc.property(cases, ({ c: { src, wrap, mean, B, K }, x, y, z }) => {
         const value = wrap.replace('v', `x * 0.5 + (${src})`);
@@ -64,13 +67,13 @@ describe('expr kernel equals the tfjs-ops evaluator (random expressions)', () =>
         const b = run(false);
         expect(close(a.v, b.v, 1), `${value}: value fused ${a.v} vs tfjs ${b.v}`).toBe(true);
         if (!Number.isFinite(b.v)) return;
+        finite++;
         const scale = Math.max(1e-6, ...b.g.filter(Number.isFinite).map(Math.abs));
         a.g.forEach((v, j) => expect(close(v, b.g[j], scale), `${value}: d/dx[${j}] fused ${v} vs tfjs ${b.g[j]}`).toBe(true));
       }),
-      { numRuns: 300 },
+      { numRuns: 400 },
     );
     // the wrapper keeps x in every expression: most of them must reach the kernel
-    console.log("EXPRSTAT", fusedRuns, total);
     expect(fusedRuns).toBeGreaterThan(total / 4);
   });
 });

@@ -59,10 +59,13 @@ const INSTR = 8;
   return <usize>load<i32>(loc + (<usize>k << 2));
 }
 
-/** d clipped to ±(largest float32), so that a zero cotangent times an infinite derivative is 0 (tfops' `flow`). */
+/**
+ * d clipped to ±(largest float32), so that a zero cotangent times an infinite derivative is 0
+ * (tfops' `flow`); NaN becomes −(largest float32), as the tfjs wasm backend's clipByValue does.
+ */
 // @ts-ignore: decorator
 @inline function clip(d: v128): v128 {
-  return f32x4.min(f32x4.max(d, f32x4.splat(-F32_MAX)), f32x4.splat(F32_MAX));
+  return f32x4.pmin(f32x4.splat(F32_MAX), f32x4.pmax(f32x4.splat(-F32_MAX), d));
 }
 
 /** ln(1 + x), exact near 0: ln u · x / (u − 1) with u = 1 + x (x itself where u rounds to 1). */
