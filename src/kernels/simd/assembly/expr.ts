@@ -91,150 +91,214 @@ const INSTR = 8;
   return v128.bitselect(f32x4.splat(1), r, v128.or(f32x4.eq(b, f32x4.splat(0)), f32x4.eq(a, f32x4.splat(1))));
 }
 
+/** min / max that give NaN where either argument is NaN (as torch.minimum; wasm's f32x4.min already does, this says so). */
 // @ts-ignore: decorator
-@inline function mask1(m: v128): v128 {
-  return v128.and(m, f32x4.splat(1));
+@inline function minNaN(x: v128, z: v128): v128 {
+  return v128.bitselect(f32x4.splat(NaN), f32x4.min(x, z), v128.or(f32x4.ne(x, x), f32x4.ne(z, z)));
+}
+// @ts-ignore: decorator
+@inline function maxNaN(x: v128, z: v128): v128 {
+  return v128.bitselect(f32x4.splat(NaN), f32x4.max(x, z), v128.or(f32x4.ne(x, x), f32x4.ne(z, z)));
 }
 
-/** One instruction's value over `nv` vectors. */
+/** One instruction's value over `nv` vectors (the op chosen once, outside the loop). WHERE: a is the condition. */
 function forwardOp(op: i32, dst: usize, a: usize, b: usize, c: usize, nv: i32): void {
-  for (let v = 0; v < nv; v++) {
-    const o = <usize>v << 4;
-    const x = v128.load(a + o);
-    let y: v128;
-    if (op == NEG) y = f32x4.neg(x);
-    else if (op == ABS) y = f32x4.abs(x);
-    else if (op == SQRT) y = f32x4.sqrt(x);
-    else if (op == EXP) y = exp4(x);
-    else if (op == LOG) y = log4(x);
-    else if (op == LOG1P) y = log1p4(x);
-    else if (op == SQUARE) y = f32x4.mul(x, x);
-    else if (op == NOT) y = v128.not(x);
-    else if (op == ISNAN) y = f32x4.ne(x, x);
-    else {
-      const z = v128.load(b + o);
-      if (op == ADD) y = f32x4.add(x, z);
-      else if (op == SUB) y = f32x4.sub(x, z);
-      else if (op == MUL) y = f32x4.mul(x, z);
-      else if (op == DIV) y = f32x4.div(x, z);
-      else if (op == POW) y = pow4(x, z);
-      else if (op == MIN || op == MAX) {
-        const nan = v128.or(f32x4.ne(x, x), f32x4.ne(z, z));
-        y = v128.bitselect(f32x4.splat(NaN), op == MIN ? f32x4.min(x, z) : f32x4.max(x, z), nan);
-      } else if (op == LT) y = f32x4.lt(x, z);
-      else if (op == LE) y = f32x4.le(x, z);
-      else if (op == GT) y = f32x4.gt(x, z);
-      else if (op == GE) y = f32x4.ge(x, z);
-      else if (op == EQ) y = f32x4.eq(x, z);
-      else if (op == NE) y = f32x4.ne(x, z);
-      else if (op == AND) y = v128.and(x, z);
-      else if (op == OR) y = v128.or(x, z);
-      else y = v128.bitselect(z, v128.load(c + o), x); // WHERE: a is the condition
-    }
-    v128.store(dst + o, y);
+  const end = <usize>nv << 4;
+  switch (op) {
+    case NEG:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.neg(v128.load(a + o)));
+      return;
+    case ABS:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.abs(v128.load(a + o)));
+      return;
+    case SQRT:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.sqrt(v128.load(a + o)));
+      return;
+    case EXP:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, exp4(v128.load(a + o)));
+      return;
+    case LOG:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, log4(v128.load(a + o)));
+      return;
+    case LOG1P:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, log1p4(v128.load(a + o)));
+      return;
+    case SQUARE:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.mul(v128.load(a + o), v128.load(a + o)));
+      return;
+    case NOT:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, v128.not(v128.load(a + o)));
+      return;
+    case ISNAN:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.ne(v128.load(a + o), v128.load(a + o)));
+      return;
+    case ADD:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
+      return;
+    case SUB:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.sub(v128.load(a + o), v128.load(b + o)));
+      return;
+    case MUL:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+      return;
+    case DIV:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.div(v128.load(a + o), v128.load(b + o)));
+      return;
+    case POW:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, pow4(v128.load(a + o), v128.load(b + o)));
+      return;
+    case MIN:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, minNaN(v128.load(a + o), v128.load(b + o)));
+      return;
+    case MAX:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, maxNaN(v128.load(a + o), v128.load(b + o)));
+      return;
+    case LT:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.lt(v128.load(a + o), v128.load(b + o)));
+      return;
+    case LE:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.le(v128.load(a + o), v128.load(b + o)));
+      return;
+    case GT:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.gt(v128.load(a + o), v128.load(b + o)));
+      return;
+    case GE:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.ge(v128.load(a + o), v128.load(b + o)));
+      return;
+    case EQ:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.eq(v128.load(a + o), v128.load(b + o)));
+      return;
+    case NE:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.ne(v128.load(a + o), v128.load(b + o)));
+      return;
+    case AND:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, v128.and(v128.load(a + o), v128.load(b + o)));
+      return;
+    case OR:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, v128.or(v128.load(a + o), v128.load(b + o)));
+      return;
+    case WHERE:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, v128.bitselect(v128.load(b + o), v128.load(c + o), v128.load(a + o)));
+      return;
   }
 }
 
-/** adj[k] += g over nv vectors. */
+/** 1 where the mask holds, else 0 (a derivative: dy times it, as tfjs multiplies, so NaN · 0 stays NaN). */
+// @ts-ignore: decorator
+@inline function one(m: v128): v128 {
+  return v128.and(m, f32x4.splat(1));
+}
+
+/** adj += g over the vectors at `adj + o`. */
 // @ts-ignore: decorator
 @inline function accumulate(adj: usize, o: usize, g: v128): void {
   v128.store(adj + o, f32x4.add(v128.load(adj + o), g));
 }
 
-/** Propagate instruction k's adjoint (at `g`) to its differentiable arguments. */
+// @ts-ignore: decorator
+@inline function differentiable(d: usize, k: i32): bool {
+  return (field(d, k, 7) & 1) != 0;
+}
+
+/** Propagate instruction k's adjoint `g` to its differentiable arguments (the op chosen once, outside the loops). */
 function backwardOp(d: usize, k: i32, loc: usize, adjBase: usize, ch: i32, nv: i32): void {
   const op = field(d, k, 0);
   const ia = field(d, k, 1);
   const ib = field(d, k, 2);
   const ic = field(d, k, 3);
   const regBytes = <usize>ch << 2;
+  const end = <usize>nv << 4;
   const g = adjBase + <usize>k * regBytes;
   const y = at(loc, k);
   const a = at(loc, ia);
-  const da = (field(d, ia, 7) & 1) != 0;
+  const b = at(loc, ib);
+  const da = differentiable(d, ia);
   const aa = adjBase + <usize>ia * regBytes;
-  let db = false;
-  let b: usize = 0;
-  let ab: usize = 0;
-  if (op == ADD || op == SUB || op == MUL || op == DIV || op == POW || op == MIN || op == MAX || op == WHERE) {
-    b = at(loc, ib);
-    db = (field(d, ib, 7) & 1) != 0;
-    ab = adjBase + <usize>ib * regBytes;
-  }
-  for (let v = 0; v < nv; v++) {
-    const o = <usize>v << 4;
-    const dy = v128.load(g + o);
-    const x = v128.load(a + o);
-    if (op == WHERE) {
+  const db = op != WHERE && op != NEG && op != ABS && op != SQUARE && op != SQRT && op != EXP && op != LOG && op != LOG1P && differentiable(d, ib);
+  const ab = adjBase + <usize>ib * regBytes;
+  switch (op) {
+    case WHERE: {
       // a: condition, b: taken where it holds, c: elsewhere; the branch not taken gets exactly 0
-      if (db) accumulate(ab, o, v128.and(dy, x));
-      if ((field(d, ic, 7) & 1) != 0) accumulate(adjBase + <usize>ic * regBytes, o, v128.andnot(dy, x));
-      continue;
-    }
-    if (op == NEG) {
-      accumulate(aa, o, f32x4.neg(dy));
-      continue;
-    }
-    if (op == ABS) {
-      // x·sign(x): sign(x), 0 at 0
-      const s = v128.or(mask1(f32x4.gt(x, f32x4.splat(0))), v128.and(f32x4.lt(x, f32x4.splat(0)), f32x4.splat(-1)));
-      accumulate(aa, o, f32x4.mul(dy, v128.bitselect(x, s, f32x4.ne(x, x))));
-      continue;
-    }
-    if (op == SQUARE) {
-      accumulate(aa, o, f32x4.mul(dy, f32x4.mul(x, f32x4.splat(2))));
-      continue;
-    }
-    const yv = v128.load(y + o);
-    if (op == SQRT) {
-      const pos = f32x4.gt(yv, f32x4.splat(0));
-      accumulate(aa, o, f32x4.mul(dy, clip(v128.and(f32x4.div(f32x4.splat(0.5), yv), pos))));
-      continue;
-    }
-    if (op == EXP) {
-      accumulate(aa, o, f32x4.mul(dy, clip(yv)));
-      continue;
-    }
-    if (op == LOG) {
-      accumulate(aa, o, f32x4.mul(dy, clip(f32x4.div(f32x4.splat(1), x))));
-      continue;
-    }
-    if (op == LOG1P) {
-      accumulate(aa, o, f32x4.mul(dy, clip(f32x4.div(f32x4.splat(1), f32x4.add(x, f32x4.splat(1))))));
-      continue;
-    }
-    const z = v128.load(b + o);
-    if (op == ADD) {
-      if (da) accumulate(aa, o, dy);
-      if (db) accumulate(ab, o, dy);
-    } else if (op == SUB) {
-      if (da) accumulate(aa, o, dy);
-      if (db) accumulate(ab, o, f32x4.neg(dy));
-    } else if (op == MUL) {
-      if (da) accumulate(aa, o, f32x4.mul(dy, clip(z)));
-      if (db) accumulate(ab, o, f32x4.mul(dy, clip(x)));
-    } else if (op == DIV) {
-      if (da) accumulate(aa, o, f32x4.mul(dy, clip(f32x4.div(f32x4.splat(1), z))));
-      if (db) accumulate(ab, o, f32x4.mul(dy, clip(f32x4.neg(f32x4.div(yv, z)))));
-    } else if (op == POW) {
-      if (da) {
-        // b·a^(b−1); 0 where b = 0, or a = 0 with b < 1
-        const zero = v128.or(f32x4.eq(z, f32x4.splat(0)), v128.and(f32x4.eq(x, f32x4.splat(0)), f32x4.lt(z, f32x4.splat(1))));
-        accumulate(aa, o, f32x4.mul(dy, clip(v128.andnot(f32x4.mul(z, pow4(x, f32x4.sub(z, f32x4.splat(1)))), zero))));
+      if (differentiable(d, ib)) for (let o: usize = 0; o < end; o += 16) accumulate(ab, o, v128.and(v128.load(g + o), v128.load(a + o)));
+      if (differentiable(d, ic)) {
+        const ac = adjBase + <usize>ic * regBytes;
+        for (let o: usize = 0; o < end; o += 16) accumulate(ac, o, v128.andnot(v128.load(g + o), v128.load(a + o)));
       }
-      if (db) {
-        // a^b·ln a where a > 0, else 0
-        const pos = f32x4.gt(x, f32x4.splat(0));
-        const lx = log4(v128.bitselect(x, f32x4.splat(1), pos));
-        accumulate(ab, o, f32x4.mul(dy, clip(v128.and(f32x4.mul(yv, lx), pos))));
-      }
-    } else {
-      // MIN / MAX: to a where a ≤ b (a ≥ b), to b where a > b (a < b)
-      const toA = op == MIN ? f32x4.le(x, z) : f32x4.ge(x, z);
-      const toB = op == MIN ? f32x4.gt(x, z) : f32x4.lt(x, z);
-      if (da) accumulate(aa, o, f32x4.mul(dy, mask1(toA)));
-      if (db) accumulate(ab, o, f32x4.mul(dy, mask1(toB)));
+      return;
     }
+    case NEG:
+      for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.neg(v128.load(g + o)));
+      return;
+    case ABS:
+      // x·sign(x): sign(x), 0 at 0 (NaN at NaN)
+      for (let o: usize = 0; o < end; o += 16) {
+        const x = v128.load(a + o);
+        const s = v128.or(v128.and(f32x4.gt(x, f32x4.splat(0)), f32x4.splat(1)), v128.and(f32x4.lt(x, f32x4.splat(0)), f32x4.splat(-1)));
+        accumulate(aa, o, f32x4.mul(v128.load(g + o), v128.bitselect(x, s, f32x4.ne(x, x))));
+      }
+      return;
+    case SQUARE:
+      for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), f32x4.mul(v128.load(a + o), f32x4.splat(2))));
+      return;
+    case SQRT:
+      for (let o: usize = 0; o < end; o += 16) {
+        const yv = v128.load(y + o);
+        accumulate(aa, o, f32x4.mul(v128.load(g + o), clip(v128.and(f32x4.div(f32x4.splat(0.5), yv), f32x4.gt(yv, f32x4.splat(0))))));
+      }
+      return;
+    case EXP:
+      for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), clip(v128.load(y + o))));
+      return;
+    case LOG:
+      for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), clip(f32x4.div(f32x4.splat(1), v128.load(a + o)))));
+      return;
+    case LOG1P:
+      for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), clip(f32x4.div(f32x4.splat(1), f32x4.add(v128.load(a + o), f32x4.splat(1))))));
+      return;
+    case ADD:
+      if (da) for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, v128.load(g + o));
+      if (db) for (let o: usize = 0; o < end; o += 16) accumulate(ab, o, v128.load(g + o));
+      return;
+    case SUB:
+      if (da) for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, v128.load(g + o));
+      if (db) for (let o: usize = 0; o < end; o += 16) accumulate(ab, o, f32x4.neg(v128.load(g + o)));
+      return;
+    case MUL:
+      if (da) for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), clip(v128.load(b + o))));
+      if (db) for (let o: usize = 0; o < end; o += 16) accumulate(ab, o, f32x4.mul(v128.load(g + o), clip(v128.load(a + o))));
+      return;
+    case DIV:
+      if (da) for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), clip(f32x4.div(f32x4.splat(1), v128.load(b + o)))));
+      if (db) for (let o: usize = 0; o < end; o += 16) accumulate(ab, o, f32x4.mul(v128.load(g + o), clip(f32x4.neg(f32x4.div(v128.load(y + o), v128.load(b + o))))));
+      return;
+    case POW:
+      // d/da: b·a^(b−1), 0 where b = 0, or a = 0 with b < 1
+      if (da)
+        for (let o: usize = 0; o < end; o += 16) {
+          const x = v128.load(a + o);
+          const z = v128.load(b + o);
+          const zero = v128.or(f32x4.eq(z, f32x4.splat(0)), v128.and(f32x4.eq(x, f32x4.splat(0)), f32x4.lt(z, f32x4.splat(1))));
+          accumulate(aa, o, f32x4.mul(v128.load(g + o), clip(v128.andnot(f32x4.mul(z, pow4(x, f32x4.sub(z, f32x4.splat(1)))), zero))));
+        }
+      // d/db: a^b·ln a where a > 0, else 0
+      if (db)
+        for (let o: usize = 0; o < end; o += 16) {
+          const x = v128.load(a + o);
+          const pos = f32x4.gt(x, f32x4.splat(0));
+          const lx = log4(v128.bitselect(x, f32x4.splat(1), pos));
+          accumulate(ab, o, f32x4.mul(v128.load(g + o), clip(v128.and(f32x4.mul(v128.load(y + o), lx), pos))));
+        }
+      return;
+    case MIN:
+      // to a where a ≤ b, to b where a > b
+      if (da) for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), one(f32x4.le(v128.load(a + o), v128.load(b + o)))));
+      if (db) for (let o: usize = 0; o < end; o += 16) accumulate(ab, o, f32x4.mul(v128.load(g + o), one(f32x4.gt(v128.load(a + o), v128.load(b + o)))));
+      return;
+    case MAX:
+      // to a where a ≥ b, to b where a < b
+      if (da) for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), one(f32x4.ge(v128.load(a + o), v128.load(b + o)))));
+      if (db) for (let o: usize = 0; o < end; o += 16) accumulate(ab, o, f32x4.mul(v128.load(g + o), one(f32x4.lt(v128.load(a + o), v128.load(b + o)))));
+      return;
   }
 }
 
