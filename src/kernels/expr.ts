@@ -61,14 +61,15 @@ interface Instr {
   readonly differentiable: boolean;
 }
 
-/** The fused part of an expression: a program over `axes`, summed (or averaged) over the last `reduced` of them. */
+/** The fused part of an expression: a program over `axes`, summed (or averaged, `mean`) over the last `reduced` of them (0: an elementwise value). */
 export interface ExprRegion {
   readonly node: Typed;
   readonly axes: readonly string[];
   readonly reduced: number;
   readonly mean: boolean;
-  /** The region is the whole value, reduced over every axis as the plan's reduce does. */
+  /** The region is the whole value: the kernel also does the plan's reduce (a mean when `planMean`) and returns the loss. */
   readonly whole: boolean;
+  readonly planMean: boolean;
   readonly program: readonly Instr[];
   /** Prediction inputs the program reads (each over the whole iteration space): they get gradients. */
   readonly predictions: readonly string[];
@@ -82,7 +83,7 @@ const through = (n: Typed): Typed => (n.op === 'def' ? through(n.body) : n);
  * Compile `node` (over the iteration space `axes`) into a program, or null when some part is not
  * elementwise, an input is not a contiguous run of the axes, or a prediction is broadcast.
  */
-const compile = (node: Typed, axes: readonly string[], isPrediction: (name: string) => boolean): Omit<ExprRegion, 'node' | 'axes' | 'reduced' | 'mean' | 'whole'> | null => {
+const compile = (node: Typed, axes: readonly string[], isPrediction: (name: string) => boolean): Omit<ExprRegion, 'node' | 'axes' | 'reduced' | 'mean' | 'whole' | 'planMean'> | null => {
   const program: Instr[] = [];
   const index = new Map<string, number>();
   const predictions = new Set<string>();
@@ -150,7 +151,7 @@ export const exprRegion = (c: Compiled, isPrediction: (name: string) => boolean,
   const whole = through(c.value);
   const all = whole.axes.map((a) => a.name);
   const p = compile(whole, all, isPrediction);
-  if (p) return { node: whole, axes: all, reduced: all.length, mean: meanAll, whole: true, ...p };
+  if (p) return { node: whole, axes: all, reduced: 0, mean: false, whole: true, planMean: meanAll, ...p };
   const seen = new Set<Typed>();
   const search = (raw: Typed): ExprRegion | null => {
     const n = through(raw);
@@ -161,7 +162,7 @@ export const exprRegion = (c: Compiled, isPrediction: (name: string) => boolean,
       const k = n.over.length;
       if (k > 0 && n.over.every((a) => axes.slice(axes.length - k).includes(a))) {
         const q = compile(n.arg, axes, isPrediction);
-        if (q) return { node: n, axes, reduced: k, mean: n.fn === 'mean', whole: false, ...q };
+        if (q) return { node: n, axes, reduced: k, mean: n.fn === 'mean', whole: n === whole, planMean: meanAll, ...q };
       }
     }
     const kids = n.op === 'apply' ? n.args : n.op === 'reduce' || n.op === 'topk' || n.op === 'take' ? [n.arg] : [];
@@ -200,11 +201,14 @@ const f32bits = (x: number, bool: boolean): number => (bool ? (x ? -1 : 0) : new
 const runRegion = (r: ExprRegion, tensors: Readonly<Record<string, tf.Tensor>>, sizes: Readonly<Record<string, number>>): tf.Tensor => {
   const dims = r.axes.map((a) => sizes[a]);
   const N = dims.reduce((a, b) => a * b, 1);
-  const outShape = dims.slice(0, dims.length - r.reduced);
-  const L = dims.slice(dims.length - r.reduced).reduce((a, b) => a * b, 1);
-  const nOut = outShape.reduce((a, b) => a * b, 1);
-  // the plan's mean divides by max(count, 1); an expression's mean by the axes' sizes
-  const scale = r.mean ? 1 / (r.whole ? Math.max(N, 1) : L) : 1;
+  const valueShape = dims.slice(0, dims.length - r.reduced);
+  const valueSize = valueShape.reduce((a, b) => a * b, 1);
+  const reducedSize = dims.slice(dims.length - r.reduced).reduce((a, b) => a * b, 1);
+  // the whole value: one sum over everything, the plan's reduce folded in (its mean divides by max(count, 1))
+  const outShape = r.whole ? [] : valueShape;
+  const L = r.whole ? N : reducedSize;
+  const nOut = r.whole ? 1 : valueSize;
+  const scale = (r.mean ? 1 / reducedSize : 1) * (r.whole && r.planMean ? 1 / Math.max(valueSize, 1) : 1);
   const consts = r.constants.map((n) => tensors[n]);
   const dataLeaves = r.program.flatMap((i) => (i.leaf?.kind === 'data' ? [i.leaf.data] : []));
   const nI = r.program.length;
@@ -263,7 +267,7 @@ const runRegion = (r: ExprRegion, tensors: Readonly<Record<string, tf.Tensor>>, 
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const one = dy.size === 1 && dy.dataSync()[0] === 1;
-        const up = dy.reshape([...outShape, ...Array(r.reduced).fill(1)]);
+        const up = r.whole ? dy : dy.reshape([...outShape, ...Array(r.reduced).fill(1)]);
         return saved.map((g) => (one ? g.reshape(g.shape) : g.mul(up)));
       },
     };
