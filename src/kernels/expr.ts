@@ -260,15 +260,22 @@ const runRegion = (r: ExprRegion, tensors: Readonly<Record<string, tf.Tensor>>, 
           (w[o + 4] = dataAt[d++]), (w[o + 5] = inner), (w[o + 6] = size);
         }
       });
-      (heap.kernels as unknown as { expr(d: number): void }).expr(desc);
+      heap.kernels.expr(desc);
     });
     saveWithoutCopy(save, grads);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const one = dy.size === 1 && dy.dataSync()[0] === 1;
-        const up = r.whole ? dy : dy.reshape([...outShape, ...Array(r.reduced).fill(1)]);
-        return saved.map((g) => (one ? g.reshape(g.shape) : g.mul(up)));
+        if (one) return saved.map((g) => g.reshape(g.shape));
+        if (r.whole) return saved.map((g) => g.mul(dy));
+        // each block's local gradient times its upstream value, in one SIMD pass (a broadcasting tfjs mul is a slow generic loop)
+        return saved.map(
+          (g) =>
+            withHeap([g, dy], [g.shape], 0, ({ kernels, ins, outs }) =>
+              kernels.exprScale(ins[0], ins[1], outs[0], g.size, L),
+            )[0],
+        );
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

@@ -397,3 +397,15 @@ export function expr(d: usize): void {
   }
   for (let o = 0; o < nOut; o++) store<f32>(out + (<usize>o << 2), <f32>(load<f64>(acc + (<usize>o << 3)) * <f64>scale));
 }
+
+/** out[i] = g[i] · dy[⌊i / L⌋] over n floats: local gradients of block sums times the upstream gradient of each block. */
+export function exprScale(g: usize, dy: usize, out: usize, n: i32, L: i32): void {
+  for (let s = 0, o = 0; s < n; s += L, o++) {
+    const e = min(n, s + L);
+    const f = load<f32>(dy + (<usize>o << 2));
+    const fv = f32x4.splat(f);
+    let j = s;
+    for (; j + 4 <= e; j += 4) v128.store(out + (<usize>j << 2), f32x4.mul(v128.load(g + (<usize>j << 2)), fv));
+    for (; j < e; j++) store<f32>(out + (<usize>j << 2), load<f32>(g + (<usize>j << 2)) * f);
+  }
+}
