@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { bindSizes, evalTf, FUNCTIONS, NEGATE, OPERATORS, type Compiled, type Elementwise, type Typed } from '../expr/index.js';
 import { namedAxes, namedShape, type InputKey } from '../pipeline/keys.js';
-import { recordingGradients, withHeap } from './memory.js';
+import { recordingGradients, withHeap, type Heap } from './memory.js';
 import { saveWithoutCopy } from './fused.js';
 
 /**
@@ -197,8 +197,13 @@ const replace = (n: Typed, target: Typed, leaf: Typed): Typed => {
 
 const f32bits = (x: number, bool: boolean): number => (bool ? (x ? -1 : 0) : new Int32Array(new Float32Array([x]).buffer)[0]);
 
-/** The region's value (its outer axes) and, while a tape records, local gradients: customGrad scales them by the upstream gradient. */
-const runRegion = (r: ExprRegion, tensors: Readonly<Record<string, tf.Tensor>>, sizes: Readonly<Record<string, number>>): tf.Tensor => {
+/**
+ * The kernel for a region at given axis sizes: its output shape, block length, scratch bytes,
+ * and `run`, which writes the descriptor into scratch and runs the program. `heap.ins` are
+ * [targets..., predictions...] in the region's order; `out` gets the result, `grads` (or null)
+ * one local gradient per prediction.
+ */
+export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>>) => {
   const dims = r.axes.map((a) => sizes[a]);
   const N = dims.reduce((a, b) => a * b, 1);
   const valueShape = dims.slice(0, dims.length - r.reduced);
@@ -209,12 +214,11 @@ const runRegion = (r: ExprRegion, tensors: Readonly<Record<string, tf.Tensor>>, 
   const L = r.whole ? N : reducedSize;
   const nOut = r.whole ? 1 : valueSize;
   const scale = (r.mean ? 1 / reducedSize : 1) * (r.whole && r.planMean ? 1 / Math.max(valueSize, 1) : 1);
-  const consts = r.constants.map((n) => tensors[n]);
   const dataLeaves = r.program.flatMap((i) => (i.leaf?.kind === 'data' ? [i.leaf.data] : []));
   const nI = r.program.length;
   const descWords = HEADER + nI * INSTR;
   const dataFloats = dataLeaves.reduce((a, d) => a + d.length, 0);
-  const scratchBytes = 16 + 4 * descWords + 4 * nI + 8 * nOut + 4 * dataFloats + 16 + 2 * nI * CH * 4;
+  const scratchBytes = 16 * (6 + dataLeaves.length) + 4 * descWords + 4 * nI + 8 * nOut + 4 * dataFloats + 2 * nI * CH * 4;
   const innerOf = (leafAxes: readonly string[]) => {
     if (leafAxes.length === 0) return { inner: N, size: 1 };
     const last = r.axes.indexOf(leafAxes[leafAxes.length - 1]);
@@ -222,46 +226,57 @@ const runRegion = (r: ExprRegion, tensors: Readonly<Record<string, tf.Tensor>>, 
     const size = leafAxes.reduce((a, n) => a * sizes[n], 1);
     return { inner: Math.max(inner, 1), size: Math.max(size, 1) };
   };
+  const run = (heap: Heap, out: number, grads: readonly number[] | null): void => {
+    const nc = r.constants.length;
+    const ptrOf = new Map<string, number>([...r.constants.map((n, i) => [n, heap.ins[i]] as const), ...r.predictions.map((n, i) => [n, heap.ins[nc + i]] as const)]);
+    const gradOf = new Map<string, number>(grads ? r.predictions.map((n, i) => [n, grads[i]] as const) : []);
+    let end = heap.scratch;
+    const take = (bytes: number) => ((end = (end + 15) & ~15), (end += bytes), end - bytes);
+    const desc = take(4 * descWords);
+    const loc = take(4 * nI);
+    const acc = take(8 * nOut);
+    const dataAt = dataLeaves.map((d) => {
+      const p = take(4 * d.length);
+      new Float32Array(heap.memory.buffer, p, d.length).set(d);
+      return p;
+    });
+    const regs = take(nI * CH * 4);
+    const adj = take(nI * CH * 4);
+    const w = new Int32Array(heap.memory.buffer, desc, descWords);
+    w.set([N, L, nOut, nI, regs, adj, acc, out, f32bits(scale, false), grads ? 1 : 0, loc, nI - 1, CH]);
+    let d = 0;
+    r.program.forEach((ins, k) => {
+      const o = HEADER + k * INSTR;
+      w.set([ins.op, ins.args[0] ?? 0, ins.args[1] ?? 0, ins.args[2] ?? 0, 0, 0, 0, ins.differentiable ? 1 : 0], o);
+      if (ins.op === SPLAT) w[o + 4] = f32bits(ins.scalar!, !!ins.bool);
+      else if (ins.leaf?.kind === 'input') {
+        w[o + 4] = ptrOf.get(ins.leaf.name)!;
+        w[o + 3] = gradOf.get(ins.leaf.name) ?? 0;
+        if (ins.op === BCAST) {
+          const { inner, size } = innerOf(ins.leaf.axes);
+          (w[o + 5] = inner), (w[o + 6] = size);
+        }
+      } else if (ins.leaf?.kind === 'data') {
+        const { inner, size } = innerOf(ins.leaf.axes);
+        (w[o + 4] = dataAt[d++]), (w[o + 5] = inner), (w[o + 6] = size);
+      }
+    });
+    heap.kernels.expr(desc);
+  };
+  return { outShape, L, scratchBytes, run };
+};
+
+/** The region's value (its outer axes) and, while a tape records, local gradients: customGrad scales them by the upstream gradient. */
+const runRegion = (r: ExprRegion, tensors: Readonly<Record<string, tf.Tensor>>, sizes: Readonly<Record<string, number>>): tf.Tensor => {
+  const { outShape, L, scratchBytes, run } = exprKernel(r, sizes);
+  const consts = r.constants.map((n) => tensors[n]);
   const f = tf.customGrad(((...args: unknown[]) => {
     const preds = args.slice(0, -1) as tf.Tensor[];
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const withGrad = recordingGradients();
-    const [value, ...grads] = withHeap([...consts, ...preds], [outShape, ...(withGrad ? preds.map((p) => p.shape) : [])], scratchBytes, (heap) => {
-      const ptrOf = new Map<string, number>([...r.constants.map((n, i) => [n, heap.ins[i]] as const), ...r.predictions.map((n, i) => [n, heap.ins[consts.length + i]] as const)]);
-      const gradOf = new Map<string, number>(withGrad ? r.predictions.map((n, i) => [n, heap.outs[1 + i]] as const) : []);
-      let end = (heap.scratch + 15) & ~15;
-      const take = (bytes: number) => ((end = (end + 15) & ~15), (end += bytes), end - bytes);
-      const desc = take(4 * descWords);
-      const loc = take(4 * nI);
-      const acc = take(8 * nOut);
-      const dataAt = dataLeaves.map((d) => {
-        const p = take(4 * d.length);
-        new Float32Array(heap.memory.buffer, p, d.length).set(d);
-        return p;
-      });
-      const regs = take(nI * CH * 4);
-      const adj = take(nI * CH * 4);
-      const w = new Int32Array(heap.memory.buffer, desc, descWords);
-      w.set([N, L, nOut, nI, regs, adj, acc, heap.outs[0], f32bits(scale, false), withGrad ? 1 : 0, loc, nI - 1, CH]);
-      let d = 0;
-      r.program.forEach((ins, k) => {
-        const o = HEADER + k * INSTR;
-        w.set([ins.op, ins.args[0] ?? 0, ins.args[1] ?? 0, ins.args[2] ?? 0, 0, 0, 0, ins.differentiable ? 1 : 0], o);
-        if (ins.op === SPLAT) w[o + 4] = f32bits(ins.scalar!, !!ins.bool);
-        else if (ins.leaf?.kind === 'input') {
-          w[o + 4] = ptrOf.get(ins.leaf.name)!;
-          w[o + 3] = gradOf.get(ins.leaf.name) ?? 0;
-          if (ins.op === BCAST) {
-            const { inner, size } = innerOf(ins.leaf.axes);
-            (w[o + 5] = inner), (w[o + 6] = size);
-          }
-        } else if (ins.leaf?.kind === 'data') {
-          const { inner, size } = innerOf(ins.leaf.axes);
-          (w[o + 4] = dataAt[d++]), (w[o + 5] = inner), (w[o + 6] = size);
-        }
-      });
-      heap.kernels.expr(desc);
-    });
+    const [value, ...grads] = withHeap([...consts, ...preds], [outShape, ...(withGrad ? preds.map((p) => p.shape) : [])], scratchBytes, (heap) =>
+      run(heap, heap.outs[0], withGrad ? heap.outs.slice(1) : null),
+    );
     saveWithoutCopy(save, grads);
     return {
       value,
