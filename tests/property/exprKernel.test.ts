@@ -14,6 +14,13 @@ import { compileExpr, evalTf, bindSizes } from '../../src/expr/index.js';
 import { evalExprFused, exprRegion } from '../../src/kernels/expr.js';
 import { memoryKernelsAvailable } from '../../src/kernels/memory.js';
 import { ENV, INPUTS, validExpr } from '../expr/arbitraries.js';
+import * as path from 'node:path';
+import { readYaml } from '../../src/config/yaml.js';
+import { formatIssues } from '../../src/config/issues.js';
+import { buildPipeline } from '../../src/losses/build.js';
+import type { Loss } from '../../src/pipeline/loss.js';
+import type { StepSpec } from '../../src/pipeline/step.js';
+import { PROJECT_ROOT } from '../../src/verify/configCase.js';
 
 const reduceMean = (v: tf.Tensor, count: tf.Tensor) => v.sum().div(tf.maximum(count, 1));
 const reduceSum = (v: tf.Tensor) => v.sum();
@@ -75,5 +82,66 @@ describe('expr kernel equals the tfjs-ops evaluator (random expressions)', () =>
     );
     // the wrapper keeps x in every expression: most of them must reach the kernel
     expect(fusedRuns).toBeGreaterThan(total / 4);
+  });
+});
+
+/** Which MMPose catalogue losses (examples/losses/mmpose) run on the expr kernel; the others need a step it does not fuse. */
+const CATALOGUE_KERNEL: Record<string, string | null> = {
+  keypoint_mse: 'expr',
+  adaptive_wing: 'expr',
+  ohkm_mse: 'expr', // the per-keypoint mean is fused; top-k and the batch mean run as tfjs ops
+  wing: 'expr',
+  soft_wing: 'expr',
+  l1: 'expr',
+  mse: 'expr',
+  smooth_l1: 'expr',
+  keypoint_mse_skip_empty: null, // any(T != 0, height, width) is not elementwise
+  mpjpe: null, // norm
+  oks: null, // norm inside
+  bone: null, // take, norm
+};
+
+const catalogueLoss = (name: string, fused: boolean): Loss => {
+  const raw = readYaml(path.join(PROJECT_ROOT, 'examples', 'losses', 'mmpose', `${name}.yaml`));
+  if (either.isLeft(raw)) throw new Error(formatIssues(raw.left));
+  const spec = (raw.right as { losses: Record<string, { log_weight: number; pipeline: StepSpec[] }> }).losses[name];
+  const r = buildPipeline(name, spec.log_weight, spec.pipeline, { fused });
+  if (either.isLeft(r)) throw new Error(formatIssues(r.left));
+  return r.right;
+};
+
+describe('expr kernel on the MMPose catalogue', () => {
+  it('runs where the table says, and agrees with the tfjs-ops path (values, gradients)', () => {
+    for (const [name, kernel] of Object.entries(CATALOGUE_KERNEL)) {
+      const [fused, ref] = [catalogueLoss(name, true), catalogueLoss(name, false)];
+      expect(fused.kernel, name).toBe(kernel);
+      expect(ref.kernel, name).toBeNull();
+      if (!kernel) continue;
+      const heat = fused.reads.includes('heatmaps_pred');
+      fc.assert(
+        fc.property(fc.record({ b: fc.integer({ min: 1, max: 3 }), k: fc.integer({ min: 4, max: 7 }), h: fc.integer({ min: 1, max: 19 }), w: fc.integer({ min: 1, max: 9 }), seed: fc.integer() }), ({ b, k, h, w, seed }) => {
+          let s = seed >>> 0;
+          const rnd = (n: number, hi: number) => Float32Array.from({ length: n }, () => ((s = (s * 1664525 + 1013904223) >>> 0), (hi * s) / 2 ** 32));
+          const inputs: Record<string, tf.Tensor> = heat
+            ? { heatmaps_pred: tf.tensor(rnd(b * k * h * w, 1), [b, k, h, w]), heatmaps_targ: tf.tensor(rnd(b * k * h * w, 1), [b, k, h, w]), keypoint_weights: tf.tensor(rnd(b * k, 1), [b, k]) }
+            : { keypoints_pred: tf.tensor(rnd(b * 2 * k, 40), [b, 2 * k]), keypoints_targ: tf.tensor(rnd(b * 2 * k, 40), [b, 2 * k]), keypoint_weights: tf.tensor(rnd(b * k, 1), [b, k]) };
+          const key = heat ? 'heatmaps_pred' : 'keypoints_pred';
+          const run = (l: Loss) =>
+            tf.tidy(() => ({
+              v: l(inputs, 'train').loss.dataSync()[0],
+              g: Array.from(tf.grad((x: tf.Tensor) => l({ ...inputs, [key]: x }, 'train').loss)(inputs[key]).dataSync()),
+            }));
+          try {
+            const [a, r] = [run(fused), run(ref)];
+            expect(close(a.v, r.v, 1), `${name}: ${a.v} vs ${r.v}`).toBe(true);
+            const scale = Math.max(1e-6, ...r.g.map(Math.abs));
+            a.g.forEach((v, j) => expect(close(v, r.g[j], scale), `${name} d/d${key}[${j}]: ${v} vs ${r.g[j]}`).toBe(true));
+          } finally {
+            tf.dispose(Object.values(inputs));
+          }
+        }),
+        { numRuns: 15 },
+      );
+    }
   });
 });
