@@ -3,6 +3,7 @@ import type { Compiled } from './check.js';
 import * as ops from './tfops.js';
 import { OPERATORS } from './functions.js';
 import type { Typed } from './typed.js';
+import { blockSumAxes } from '../ops/blockSum.js';
 
 /**
  * Axis lengths from the inputs' shapes, checked against each other and against the lengths
@@ -150,9 +151,9 @@ export const evalTf = (
         const axes = n.over.map((a) => axisOf(n.arg, a));
         switch (n.fn) {
           case 'sum':
-            return x.sum(axes);
+            return blockSumAxes(x, axes);
           case 'mean':
-            return x.mean(axes);
+            return blockSumAxes(x, axes).div(axes.reduce((c, a) => c * x.shape[a < 0 ? x.rank + a : a], 1));
           case 'max':
             return ops.reduceMax(x, axes);
           case 'min':

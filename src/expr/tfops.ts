@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '../ops/zeroGradients.js';
+import { blockSumAxes } from '../ops/blockSum.js';
 
 /**
  * Differentiable building blocks whose gradients never turn a zero cotangent into NaN.
@@ -184,4 +185,4 @@ export const reduceMax = extreme((x, axes, keep) => x.max(axes, keep));
 export const reduceMin = extreme((x, axes, keep) => x.min(axes, keep));
 
 /** Euclidean norm over axes, gradient 0 where the norm is 0. */
-export const norm = (x: tf.Tensor, axes: number[]): tf.Tensor => sqrt(x.square().sum(axes));
+export const norm = (x: tf.Tensor, axes: number[]): tf.Tensor => sqrt(blockSumAxes(x.square(), axes));

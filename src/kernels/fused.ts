@@ -39,8 +39,12 @@ export const saveWithoutCopy = (save: tf.GradSaveFunc, tensors: tf.Tensor[]): vo
   }
 };
 
-/** `tf.customGrad` around an evaluation that yields the value and the closed-form gradients together. */
-const customLoss = (predictions: readonly tf.Tensor[], evaluate: Evaluate): tf.Scalar => {
+/**
+ * `tf.customGrad` around an evaluation that yields the value and the closed-form gradients
+ * together. When the value is not finite (`finite()` after the evaluation), every gradient entry
+ * is NaN, as on the tfjs-ops path (README "How a pipeline runs": non-finite inputs).
+ */
+const customLoss = (predictions: readonly tf.Tensor[], evaluate: Evaluate, finite: () => boolean): tf.Scalar => {
   const f = tf.customGrad(((...args: unknown[]) => {
     const preds = args.slice(0, -1) as tf.Tensor[];
     const save = args[args.length - 1] as tf.GradSaveFunc;
@@ -53,6 +57,7 @@ const customLoss = (predictions: readonly tf.Tensor[], evaluate: Evaluate): tf.S
       // disposes what it saved after backprop, and a clone would copy (the wasm backend's
       // Identity copies; its Reshape shares the buffer)
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        if (!finite()) return saved.map((g) => tf.fill(g.shape, NaN));
         const one = dy.size === 1 && dy.dataSync()[0] === 1;
         return saved.map((g) => (one ? g.reshape(g.shape) : g.mul(dy)));
       },
@@ -63,10 +68,16 @@ const customLoss = (predictions: readonly tf.Tensor[], evaluate: Evaluate): tf.S
 
 const outputShapes = (preds: tf.Tensor[], withGrad: boolean) => [[], ...(withGrad ? preds.map((p) => p.shape) : [])];
 
-export const simdLoss = (constants: readonly tf.Tensor[], predictions: readonly tf.Tensor[], { forward, scratchBytes }: SimdKernel): tf.Scalar =>
-  customLoss(predictions, (preds, withGrad) =>
-    withHeap([...constants, ...preds], outputShapes(preds, withGrad), scratchBytes, (heap) => {
-      const value = forward(heap, withGrad ? heap.outs.slice(1) : null);
-      new Float32Array(heap.memory.buffer, heap.outs[0], 1)[0] = value;
-    }),
+export const simdLoss = (constants: readonly tf.Tensor[], predictions: readonly tf.Tensor[], { forward, scratchBytes }: SimdKernel): tf.Scalar => {
+  let finite = true;
+  return customLoss(
+    predictions,
+    (preds, withGrad) =>
+      withHeap([...constants, ...preds], outputShapes(preds, withGrad), scratchBytes, (heap) => {
+        const value = Math.fround(forward(heap, withGrad ? heap.outs.slice(1) : null));
+        finite = Number.isFinite(value);
+        new Float32Array(heap.memory.buffer, heap.outs[0], 1)[0] = value;
+      }),
+    () => finite,
   );
+};

@@ -47,7 +47,7 @@ export const memoryKernelsAvailable = (): boolean => {
 };
 
 /** Whether a gradient is being recorded (inside tf.grad / tf.grads): only then compute it. */
-export const recordingGradients = (): boolean => (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+export { recordingGradients } from '../ops/recording.js';
 
 /**
  * What a SIMD kernel sees: the kernels, byte offsets of the inputs and outputs in their memory,

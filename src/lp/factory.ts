@@ -39,8 +39,10 @@ export interface LossFactory {
 }
 
 export const makeFactory = (members: readonly FactoryMember[]): LossFactory => {
-  const fn = ((inputs: Inputs<string>, stage: Stage = null, anneal: number | null = 1): FactoryResult =>
-    tf.tidy(() => {
+  const fn = ((inputs: Inputs<string>, stage: Stage = null, anneal: number | null = 1): FactoryResult => {
+    // every member's inputs are checked before any member makes a tensor (a throw after that, inside tf.grad, would leak)
+    for (const m of members) m.loss.checkInputs(inputs);
+    return tf.tidy(() => {
       let total: tf.Scalar = tf.scalar(0);
       const logs: LogEntry[] = [];
       for (const m of members) {
@@ -50,7 +52,8 @@ export const makeFactory = (members: readonly FactoryMember[]): LossFactory => {
         logs.push(...r.logs, { name: `${stageName(stage)}_${m.name}_loss_weighted`, value: r.weighted });
       }
       return { total, logs } as unknown as tf.TensorContainer;
-    }) as unknown as FactoryResult) as LossFactory;
+    }) as unknown as FactoryResult;
+  }) as LossFactory;
   return Object.assign(fn, { members, names: members.map((m) => m.name) });
 };
 

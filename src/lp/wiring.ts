@@ -151,7 +151,11 @@ export const wireLosses = (cfg: LpConfig): { wiring: Wiring; issues: PoselossIss
   supervisedNames.forEach((name, i) =>
     add(i === 0 ? recordFor(cfg, name, { log_weight: 0 }, model_type === 'regression' ? 'model.model_type' : 'model.heatmap_loss_type') : recordFor(cfg, name, blocks[name], `losses.${name}`), supervised),
   );
+  const first = new Map<string, number>();
   (cfg.model.losses_to_use ?? []).forEach((name, i) => {
+    // the reference builds a dict of losses: a repeat would count once there and once per repeat here, so it is an error
+    if (first.has(name)) return void errs.push(issue(`model.losses_to_use[${i}]`, `'${name}' is listed again (first at [${first.get(name)}]): each loss counts once; remove the repeat`));
+    first.set(name, i);
     if (!known.includes(name)) return void errs.push(issue(`model.losses_to_use[${i}]`, `unknown loss '${name}'${suggestion(name, known)}`));
     const block = blocks[name];
     if (block === undefined) return void errs.push(issue(`losses.${name}`, `missing: model.losses_to_use selects '${name}', so losses needs a '${name}' block with its parameters`));

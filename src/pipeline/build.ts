@@ -2,7 +2,7 @@ import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import { issue, type PoselossIssue } from '../config/issues.js';
 import { INPUT_KINDS, type KeyKind } from './keys.js';
-import { activeFused, planOf, run, type KernelMatcher } from './interpret.js';
+import { activeFused, checkInputs, planOf, run, type KernelMatcher } from './interpret.js';
 import { weightOf, type Loss } from './loss.js';
 import type { BuildContext, BuiltCompute, BuiltStep, Labels, PipelineSoFar, StepSpec } from './step.js';
 
@@ -83,6 +83,7 @@ export const buildPipelineWith = (deps: PipelineDeps, name: string, logWeight: n
   Object.defineProperty(fn, 'kernel', { enumerable: true, get: () => activeFused(plan)?.kernel ?? null });
   return either.right(
     Object.assign(fn, {
+      checkInputs: (inputs: Parameters<Loss>[0]) => void checkInputs(plan, inputs),
       lossName: name,
       logWeight,
       weight: weightOf(logWeight),

@@ -2,8 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import '../ops/zeroGradients.js';
 import { reluKeepNaN } from '../ops/relu.js';
 import { keepValid } from '../ops/select.js';
+import { safeSum } from '../ops/safeSum.js';
+import { guardInput, markLoss, type NaNGuard } from '../ops/nanGradient.js';
+import { recordingGradients } from '../ops/recording.js';
 import { LossInputError, shapeStr } from '../config/issues.js';
-import { expectedRank, gridShape, isPredictionKey, keypointCount, type KeyKind } from './keys.js';
+import { axesOf, expectedRank, gridShape, INPUT_DTYPE, isPredictionKey, keypointCount, type KeyKind } from './keys.js';
 import type { Inputs, Stage } from './inputs.js';
 import { stageName } from './inputs.js';
 import type { LossResult } from './loss.js';
@@ -71,8 +74,12 @@ export const planOf = (
 /** The plan's fused kernel if it runs on the current backend, else null (the tfjs-ops path runs). */
 export const activeFused = (p: Plan): Fused | null => (p.fused?.available() ? p.fused : null);
 
-/** Check presence, ranks and shapes of the inputs up front; messages name the loss, the keys and both shapes. */
-const checkInputs = (p: Plan, inputs: Inputs<string, string>): Map<string, readonly number[]> => {
+/**
+ * Check presence, dtypes, ranks and shapes of the inputs up front, before any tensor is made
+ * (an error thrown later inside tf.grad would leave the tape's saved tensors behind); messages
+ * name the loss, the keys and both shapes.
+ */
+export const checkInputs = (p: Plan, inputs: Inputs<string, string>): Map<string, readonly number[]> => {
   const shapes = new Map<string, readonly number[]>();
   const fail = (msg: string): never => {
     throw new LossInputError(`${p.name}: ${msg}`);
@@ -84,11 +91,16 @@ const checkInputs = (p: Plan, inputs: Inputs<string, string>): Map<string, reado
       fail(`missing input '${key}' (it reads ${p.required.map((k) => `'${k}'`).join(', ')})`);
     }
     if (!(x instanceof tf.Tensor)) fail(`input '${key}' is not a tensor`);
+    if (x!.isDisposed) fail(`input '${key}' is a disposed tensor (it was disposed before this call)`);
+    if (x!.dtype !== INPUT_DTYPE) fail(`${key} ${shapeStr(x!.shape)}: expected dtype ${INPUT_DTYPE}, got ${x!.dtype} (cast it with .toFloat())`);
     const kind = p.kinds[key];
     const rank = expectedRank(key);
     if (rank !== null && x!.rank !== rank) fail(`${key} ${shapeStr(x!.shape)}: expected rank ${rank}`);
     if (kind === 'flat' && (x!.shape[1] as number) % 2 !== 0) fail(`${key} ${shapeStr(x!.shape)}: expected an even number of columns (x, y per keypoint), got ${x!.shape[1]}`);
     if (x!.shape[0] === 0) fail(`${key} ${shapeStr(x!.shape)}: an empty batch (0 frames)`);
+    const zero = x!.shape.indexOf(0);
+    // one rule for every path: a zero-size axis is rejected here, before any tensor is made
+    if (zero >= 0) fail(`${key} ${shapeStr(x!.shape)}: axis ${axesOf(key)?.[zero] ?? zero} has size 0 (every axis needs at least 1 element)`);
     shapes.set(key, x!.shape);
   }
   for (const t of p.transforms) {
@@ -135,9 +147,13 @@ export const run = (p: Plan, inputs: Inputs<string, string>, stage: Stage): Loss
     const env = new Map<string, tf.Tensor>();
     for (const k of [...p.required, ...p.optional]) if (inputs[k]) env.set(k, inputs[k]!);
     const fused = activeFused(p);
+    // the non-finite rule on the tfjs-ops path: a non-finite loss gives an all-NaN gradient (the kernels do it from their value)
+    const guard: NaNGuard | null = !fused && recordingGradients() ? {} : null;
+    if (guard) for (const k of p.differentiable) if (env.has(k)) env.set(k, guardInput(env.get(k)!, guard));
     if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
 
-    const loss = fused ? fused.run(env) : reference(p, env);
+    const loss = fused ? fused.run(env) : guard ? (markLoss(reference(p, env), guard) as tf.Scalar) : reference(p, env);
+    reportOutsideDomain(p, loss);
     const weight = tf.scalar(p.weight);
     const weighted = loss.mul(weight) as tf.Scalar;
     const s = stageName(stage);
@@ -151,6 +167,28 @@ export const run = (p: Plan, inputs: Inputs<string, string>, stage: Stage): Loss
       ],
     };
   });
+};
+
+/** Plans (built losses) already warned that their loss was NaN: once each. */
+const warnedNaN = new WeakSet<Plan>();
+
+/**
+ * A compute that declares what its inputs must hold (logs of maps: non-negative, finite) says
+ * so once when its loss comes out NaN, on either path. The scalar is read asynchronously (a
+ * 4-byte read on cpu/wasm, no stall on a GPU backend), and no more after the warning.
+ */
+const reportOutsideDomain = (p: Plan, loss: tf.Scalar): void => {
+  const { domain } = p.compute;
+  if (!domain || warnedNaN.has(p)) return;
+  const preds = p.compute.of.filter((_, i) => p.compute.roles[i] === 'prediction');
+  loss.data().then(
+    (v) => {
+      if (!Number.isNaN(v[0]) || warnedNaN.has(p)) return;
+      warnedNaN.add(p);
+      console.warn(`poseloss: ${p.name} is NaN: ${p.compute.name} needs ${preds.join(', ')} to hold ${domain} (this warning is shown once)`);
+    },
+    () => undefined,
+  );
 };
 
 /** The tfjs-ops interpretation of a plan (differentiable by autodiff); fused kernels are checked against it. */
@@ -181,6 +219,6 @@ const reference = (p: Plan, env: ReadonlyMap<string, tf.Tensor>): tf.Scalar => {
       v = reluKeepNaN(v.sub(eps));
     }
     if (valid) v = keepValid(valid, v);
-    const count = drop && drop.size > 0 ? drop.sum().mul(v.size / drop.size) : tf.scalar(drop ? 0 : v.size);
+    const count = drop && drop.size > 0 ? safeSum(drop).mul(v.size / drop.size) : tf.scalar(drop ? 0 : v.size);
     return p.reduce.reduce(v, count) as tf.Scalar;
 };

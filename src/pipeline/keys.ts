@@ -15,6 +15,9 @@ export interface KeyInfo {
   readonly prediction: boolean;
 }
 
+/** The dtype every input tensor must have: the input check rejects any other before a kernel or op sees it. */
+export const INPUT_DTYPE = 'float32';
+
 /**
  * THE input-key table: every input key a loss may read (README "Inputs"). Ranks, kinds and
  * which keys are predictions are read from here, and from nowhere else.
@@ -46,6 +49,9 @@ export const isInputKey = (k: string): k is InputKey => Object.prototype.hasOwnP
 export const isPredictionKey = (k: string): boolean => isInputKey(k) && INPUT_TABLE[k].prediction;
 
 export const INPUT_KINDS = Object.fromEntries(INPUT_KEYS.map((k) => [k, INPUT_TABLE[k].kind])) as Record<InputKey, KeyKind>;
+
+/** The named axes of an input key, or null for a tensor a transform made. */
+export const axesOf = (key: string): readonly string[] | null => (isInputKey(key) ? INPUT_TABLE[key].axes : null);
 
 /**
  * Named axes, in their canonical order: what expressions broadcast and reduce by. Each

@@ -34,6 +34,8 @@ type LossCall<I> = { call(inputs: I, stage?: Stage): LossResult }['call'];
  * only the returned tensors outlive it. `Loss` alone is a loss of any keys, all optional.
  */
 export interface Loss<K extends string = string, O extends string = string extends K ? string : never> extends LossCall<Inputs<K, O>> {
+  /** Throw the `LossInputError` a call on these inputs would throw, making no tensor (a factory checks every loss before running any). */
+  checkInputs(inputs: Inputs<K, O>): void;
   readonly lossName: string;
   readonly logWeight: number;
   readonly weight: number;

@@ -96,6 +96,8 @@ export interface BuiltCompute {
   /** Shape agreement of the inputs (in `of` order); null when fine, else what is wrong. */
   check(shapes: readonly (readonly number[])[]): string | null;
   apply(xs: readonly tf.Tensor[]): tf.Tensor;
+  /** What its inputs must hold beyond their shape, in words (logs of maps: non-negative); a NaN loss is then reported once, saying so. */
+  readonly domain?: string;
   readonly fitted?: Fitted;
   readonly fusion?: Fusion;
 }

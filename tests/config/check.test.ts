@@ -137,6 +137,13 @@ describe('broken variants: exit 2, every message at its path', () => {
     ['mirrored_unequal', ['data.mirrored_column_matches[1]: lists 6 keypoints, but view 0 lists 7: every view matches the same keypoints']],
     ['percentile_150', ['losses.pca_singleview.empirical_epsilon_percentile: expected a number in [0, 100], got 150']],
     ['log_weight_nan', ['losses.temporal.log_weight: expected a finite number, got NaN']],
+    [
+      'losses_to_use_repeat',
+      [
+        "model.losses_to_use[2]: 'temporal' is listed again (first at [0]): each loss counts once; remove the repeat",
+        "model.losses_to_use[3]: 'temporal' is listed again (first at [0]): each loss counts once; remove the repeat",
+      ],
+    ],
     ['composed_no_compute', ['losses.paw_huber.pipeline: paw_huber has no compute step: add one, e.g. { compute: squared_error, of: [keypoints_targ, keypoints_pred] }']],
     ['composed_two_computes', ['losses.paw_huber.pipeline[2]: a second compute step; a pipeline has exactly one']],
     ['composed_reduce_not_last', ['losses.paw_huber.pipeline[2]: reduce must be the last step']],
