@@ -3,6 +3,7 @@ import { bindSizes, evalTf, FUNCTIONS, NEGATE, OPERATORS, type Compiled, type El
 import { namedAxes, namedShape, type InputKey } from '../pipeline/keys.js';
 import { recordingGradients, withHeap, type Heap } from './memory.js';
 import { saveWithoutCopy } from './fused.js';
+import { guardInput, markLoss, type NaNGuard } from '../ops/nanGradient.js';
 
 /**
  * The `expr` kernel: an expression's elementwise part compiled into a register program (one
@@ -267,7 +268,7 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
 };
 
 /** The region's value (its outer axes) and, while a tape records, local gradients: customGrad scales them by the upstream gradient. */
-const runRegion = (r: ExprRegion, tensors: Readonly<Record<string, tf.Tensor>>, sizes: Readonly<Record<string, number>>): tf.Tensor => {
+const runRegion = (r: ExprRegion, tensors: Readonly<Record<string, tf.Tensor>>, sizes: Readonly<Record<string, number>>, loss: { finite: boolean }): tf.Tensor => {
   const { outShape, L, scratchBytes, run } = exprKernel(r, sizes);
   const consts = r.constants.map((n) => tensors[n]);
   const f = tf.customGrad(((...args: unknown[]) => {
@@ -281,6 +282,8 @@ const runRegion = (r: ExprRegion, tensors: Readonly<Record<string, tf.Tensor>>, 
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        // a non-finite loss: every gradient entry NaN, as on the tfjs-ops path (README "How a pipeline runs")
+        if (!loss.finite) return saved.map((g) => tf.fill(g.shape, NaN));
         const one = dy.size === 1 && dy.dataSync()[0] === 1;
         if (one) return saved.map((g) => g.reshape(g.shape));
         if (r.whole) return saved.map((g) => g.mul(dy));
@@ -312,11 +315,24 @@ export const evalExprFused = (
 ): tf.Scalar => {
   const sizes = bindSizes(c, axesOf, Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, t.shape])));
   if (typeof sizes === 'string') throw new Error(`expr: ${sizes}`);
-  const out = runRegion(r, tensors, sizes);
-  if (r.whole) return out as tf.Scalar;
+  // whether the loss is finite, read (4 bytes, cpu/wasm memory) only while a gradient records
+  const state = { finite: true };
+  const recording = recordingGradients();
+  const out = runRegion(r, tensors, sizes, state);
+  if (r.whole) {
+    if (recording) state.finite = Number.isFinite(out.dataSync()[0]);
+    return out as tf.Scalar;
+  }
   const leaf = { op: 'input', name: FUSED_INPUT, type: 'num', axes: r.node.axes } as Typed;
-  const rest = evalTf({ ...c, value: replace(c.value, r.node, leaf) }, { ...tensors, [FUSED_INPUT]: out }, sizes, targets);
-  return reduce(rest, tf.scalar(rest.size)) as tf.Scalar;
+  // predictions the rest reads directly get the tfjs-ops path's non-finite guard
+  const guard: NaNGuard | null = recording ? {} : null;
+  const restInputs: Record<string, tf.Tensor> = { ...tensors, [FUSED_INPUT]: out };
+  if (guard) for (const n of r.predictions) restInputs[n] = guardInput(tensors[n], guard);
+  const rest = evalTf({ ...c, value: replace(c.value, r.node, leaf) }, restInputs, sizes, targets);
+  const loss = reduce(rest, tf.scalar(rest.size)) as tf.Scalar;
+  if (!guard) return loss;
+  state.finite = Number.isFinite(loss.dataSync()[0]);
+  return markLoss(loss, guard) as tf.Scalar;
 };
 
 /** `evalExprFused` for an expr step's bindings (name → input key) over a plan's tensors (by key). */
