@@ -219,7 +219,7 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
   const nI = r.program.length;
   const descWords = HEADER + nI * INSTR;
   const dataFloats = dataLeaves.reduce((a, d) => a + d.length, 0);
-  const scratchBytes = 16 * (6 + dataLeaves.length) + 4 * descWords + 4 * nI + 8 * nOut + 4 * dataFloats + 2 * nI * CH * 4;
+  const scratchBytes = 16 * (8 + dataLeaves.length) + 4 * descWords + 9 * nI + 8 * nOut + 4 * dataFloats + 2 * nI * CH * 4;
   const innerOf = (leafAxes: readonly string[]) => {
     if (leafAxes.length === 0) return { inner: N, size: 1 };
     const last = r.axes.indexOf(leafAxes[leafAxes.length - 1]);
@@ -235,6 +235,8 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
     const take = (bytes: number) => ((end = (end + 15) & ~15), (end += bytes), end - bytes);
     const desc = take(4 * descWords);
     const loc = take(4 * nI);
+    const aloc = take(4 * nI);
+    const written = take(nI);
     const acc = take(8 * nOut);
     const dataAt = dataLeaves.map((d) => {
       const p = take(4 * d.length);
@@ -244,7 +246,7 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
     const regs = take(nI * CH * 4);
     const adj = take(nI * CH * 4);
     const w = new Int32Array(heap.memory.buffer, desc, descWords);
-    w.set([N, L, nOut, nI, regs, adj, acc, out, f32bits(scale, false), grads ? 1 : 0, loc, nI - 1, CH]);
+    w.set([N, L, nOut, nI, regs, adj, acc, out, f32bits(scale, false), grads ? 1 : 0, loc, nI - 1, CH, aloc, written]);
     let d = 0;
     r.program.forEach((ins, k) => {
       const o = HEADER + k * INSTR;
@@ -347,7 +349,9 @@ export const runExpr = (
   const tensors: Record<string, tf.Tensor> = {};
   for (const [n, key] of bindings) {
     const x = env.get(key)!;
-    tensors[n] = x.reshape(namedShape(key, x.shape));
+    const shape = namedShape(key, x.shape);
+    // a reshape on a recording tape saves (and so copies) its input: only where the shape changes
+    tensors[n] = shape.length === x.rank && shape.every((d, i) => d === x.shape[i]) ? x : x.reshape(shape);
   }
   return evalExprFused(c, r, tensors, Object.fromEntries(bindings.map(([n, key]) => [n, namedAxes(key)])), targets, reduce);
 };

@@ -6,7 +6,8 @@
 // Everything comes from ONE descriptor of i32 words (built by src/kernels/expr.ts):
 //   header (16 words): N elements, L elements per output, nOut, nInstr, regs (values,
 //   nInstr·CH floats), adj (nInstr·CH floats), acc (nOut float64), out (nOut float32),
-//   scale (f32 bits: out = scale·Σ), withGrad, loc (nInstr i32), root, CH
+//   scale (f32 bits: out = scale·Σ), withGrad, loc (nInstr i32), root, CH, aloc (nInstr i32:
+//   where each adjoint lives this chunk), written (nInstr bytes)
 //   then nInstr instructions of 8 words: op, a, b, c, p0, p1, p2, flags (bit 0: differentiable).
 // Loads: FULL p0 = input pointer, c = gradient pointer (0: none); SPLAT p0 = f32 bits;
 // BCAST p0 = pointer, p1 = inner (elements per value), p2 = size (values, cycled).
@@ -189,10 +190,18 @@ function forwardOp(op: i32, dst: usize, a: usize, b: usize, c: usize, nv: i32): 
   return v128.and(m, f32x4.splat(1));
 }
 
-/** adj += g over the vectors at `adj + o`. */
+/** adj = g (the first contribution) or adj += g (later ones), at `adj + o`. */
 // @ts-ignore: decorator
-@inline function accumulate(adj: usize, o: usize, g: v128): void {
-  v128.store(adj + o, f32x4.add(v128.load(adj + o), g));
+@inline function put(adj: usize, o: usize, g: v128, add: bool): void {
+  v128.store(adj + o, add ? f32x4.add(v128.load(adj + o), g) : g);
+}
+
+/** Whether instruction k's adjoint already holds a contribution this chunk; marks it as holding one. */
+// @ts-ignore: decorator
+@inline function begin(written: usize, k: i32): bool {
+  const w = load<u8>(written + k) != 0;
+  store<u8>(written + k, 1);
+  return w;
 }
 
 // @ts-ignore: decorator
@@ -201,103 +210,160 @@ function forwardOp(op: i32, dst: usize, a: usize, b: usize, c: usize, nv: i32): 
 }
 
 /** Propagate instruction k's adjoint `g` to its differentiable arguments (the op chosen once, outside the loops). */
-function backwardOp(d: usize, k: i32, loc: usize, adjBase: usize, ch: i32, nv: i32): void {
+function backwardOp(d: usize, k: i32, loc: usize, aloc: usize, written: usize, nv: i32): void {
   const op = field(d, k, 0);
   const ia = field(d, k, 1);
   const ib = field(d, k, 2);
   const ic = field(d, k, 3);
-  const regBytes = <usize>ch << 2;
   const end = <usize>nv << 4;
-  const g = adjBase + <usize>k * regBytes;
+  const g = at(aloc, k);
   const y = at(loc, k);
   const a = at(loc, ia);
   const b = at(loc, ib);
   const da = differentiable(d, ia);
-  const aa = adjBase + <usize>ia * regBytes;
+  const aa = at(aloc, ia);
   const db = op != WHERE && op != NEG && op != ABS && op != SQUARE && op != SQRT && op != EXP && op != LOG && op != LOG1P && differentiable(d, ib);
-  const ab = adjBase + <usize>ib * regBytes;
+  const ab = at(aloc, ib);
   switch (op) {
     case WHERE: {
       // a: condition, b: taken where it holds, c: elsewhere; the branch not taken gets exactly 0
-      if (differentiable(d, ib)) for (let o: usize = 0; o < end; o += 16) accumulate(ab, o, v128.and(v128.load(g + o), v128.load(a + o)));
+      if (differentiable(d, ib)) {
+        const addB = begin(written, ib);
+        for (let o: usize = 0; o < end; o += 16) put(ab, o, v128.and(v128.load(g + o), v128.load(a + o)), addB);
+      }
       if (differentiable(d, ic)) {
-        const ac = adjBase + <usize>ic * regBytes;
-        for (let o: usize = 0; o < end; o += 16) accumulate(ac, o, v128.andnot(v128.load(g + o), v128.load(a + o)));
+        const ac = at(aloc, ic);
+        const addC = begin(written, ic);
+        for (let o: usize = 0; o < end; o += 16) put(ac, o, v128.andnot(v128.load(g + o), v128.load(a + o)), addC);
       }
       return;
     }
-    case NEG:
-      for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.neg(v128.load(g + o)));
+    case NEG: {
+      const add = begin(written, ia);
+      for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.neg(v128.load(g + o)), add);
       return;
-    case ABS:
+    }
+    case ABS: {
+      const add = begin(written, ia);
       // x·sign(x): sign(x), 0 at 0 (NaN at NaN)
       for (let o: usize = 0; o < end; o += 16) {
         const x = v128.load(a + o);
         const s = v128.or(v128.and(f32x4.gt(x, f32x4.splat(0)), f32x4.splat(1)), v128.and(f32x4.lt(x, f32x4.splat(0)), f32x4.splat(-1)));
-        accumulate(aa, o, f32x4.mul(v128.load(g + o), v128.bitselect(x, s, f32x4.ne(x, x))));
+        put(aa, o, f32x4.mul(v128.load(g + o), v128.bitselect(x, s, f32x4.ne(x, x))), add);
       }
       return;
-    case SQUARE:
-      for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), f32x4.mul(v128.load(a + o), f32x4.splat(2))));
+    }
+    case SQUARE: {
+      const add = begin(written, ia);
+      for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), f32x4.mul(v128.load(a + o), f32x4.splat(2))), add);
       return;
-    case SQRT:
+    }
+    case SQRT: {
+      const add = begin(written, ia);
       for (let o: usize = 0; o < end; o += 16) {
         const yv = v128.load(y + o);
-        accumulate(aa, o, f32x4.mul(v128.load(g + o), clip(v128.and(f32x4.div(f32x4.splat(0.5), yv), f32x4.gt(yv, f32x4.splat(0))))));
+        put(aa, o, f32x4.mul(v128.load(g + o), clip(v128.and(f32x4.div(f32x4.splat(0.5), yv), f32x4.gt(yv, f32x4.splat(0))))), add);
       }
       return;
-    case EXP:
-      for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), clip(v128.load(y + o))));
+    }
+    case EXP: {
+      const add = begin(written, ia);
+      for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), clip(v128.load(y + o))), add);
       return;
-    case LOG:
-      for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), clip(f32x4.div(f32x4.splat(1), v128.load(a + o)))));
+    }
+    case LOG: {
+      const add = begin(written, ia);
+      for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), clip(f32x4.div(f32x4.splat(1), v128.load(a + o)))), add);
       return;
-    case LOG1P:
-      for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), clip(f32x4.div(f32x4.splat(1), f32x4.add(v128.load(a + o), f32x4.splat(1))))));
+    }
+    case LOG1P: {
+      const add = begin(written, ia);
+      for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), clip(f32x4.div(f32x4.splat(1), f32x4.add(v128.load(a + o), f32x4.splat(1))))), add);
       return;
+    }
     case ADD:
-      if (da) for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, v128.load(g + o));
-      if (db) for (let o: usize = 0; o < end; o += 16) accumulate(ab, o, v128.load(g + o));
+      if (da) {
+        const add = begin(written, ia);
+        for (let o: usize = 0; o < end; o += 16) put(aa, o, v128.load(g + o), add);
+      }
+      if (db) {
+        const add = begin(written, ib);
+        for (let o: usize = 0; o < end; o += 16) put(ab, o, v128.load(g + o), add);
+      }
       return;
     case SUB:
-      if (da) for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, v128.load(g + o));
-      if (db) for (let o: usize = 0; o < end; o += 16) accumulate(ab, o, f32x4.neg(v128.load(g + o)));
+      if (da) {
+        const add = begin(written, ia);
+        for (let o: usize = 0; o < end; o += 16) put(aa, o, v128.load(g + o), add);
+      }
+      if (db) {
+        const add = begin(written, ib);
+        for (let o: usize = 0; o < end; o += 16) put(ab, o, f32x4.neg(v128.load(g + o)), add);
+      }
       return;
     case MUL:
-      if (da) for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), clip(v128.load(b + o))));
-      if (db) for (let o: usize = 0; o < end; o += 16) accumulate(ab, o, f32x4.mul(v128.load(g + o), clip(v128.load(a + o))));
+      if (da) {
+        const add = begin(written, ia);
+        for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), clip(v128.load(b + o))), add);
+      }
+      if (db) {
+        const add = begin(written, ib);
+        for (let o: usize = 0; o < end; o += 16) put(ab, o, f32x4.mul(v128.load(g + o), clip(v128.load(a + o))), add);
+      }
       return;
     case DIV:
-      if (da) for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), clip(f32x4.div(f32x4.splat(1), v128.load(b + o)))));
-      if (db) for (let o: usize = 0; o < end; o += 16) accumulate(ab, o, f32x4.mul(v128.load(g + o), clip(f32x4.neg(f32x4.div(v128.load(y + o), v128.load(b + o))))));
+      if (da) {
+        const add = begin(written, ia);
+        for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), clip(f32x4.div(f32x4.splat(1), v128.load(b + o)))), add);
+      }
+      if (db) {
+        const add = begin(written, ib);
+        for (let o: usize = 0; o < end; o += 16) put(ab, o, f32x4.mul(v128.load(g + o), clip(f32x4.neg(f32x4.div(v128.load(y + o), v128.load(b + o))))), add);
+      }
       return;
     case POW:
       // d/da: b·a^(b−1), 0 where b = 0, or a = 0 with b < 1
-      if (da)
+      if (da) {
+        const add = begin(written, ia);
         for (let o: usize = 0; o < end; o += 16) {
           const x = v128.load(a + o);
           const z = v128.load(b + o);
           const zero = v128.or(f32x4.eq(z, f32x4.splat(0)), v128.and(f32x4.eq(x, f32x4.splat(0)), f32x4.lt(z, f32x4.splat(1))));
-          accumulate(aa, o, f32x4.mul(v128.load(g + o), clip(v128.andnot(f32x4.mul(z, pow4(x, f32x4.sub(z, f32x4.splat(1)))), zero))));
+          put(aa, o, f32x4.mul(v128.load(g + o), clip(v128.andnot(f32x4.mul(z, pow4(x, f32x4.sub(z, f32x4.splat(1)))), zero))), add);
         }
+      }
       // d/db: a^b·ln a where a > 0, else 0
-      if (db)
+      if (db) {
+        const add = begin(written, ib);
         for (let o: usize = 0; o < end; o += 16) {
           const x = v128.load(a + o);
           const pos = f32x4.gt(x, f32x4.splat(0));
           const lx = log4(v128.bitselect(x, f32x4.splat(1), pos));
-          accumulate(ab, o, f32x4.mul(v128.load(g + o), clip(v128.and(f32x4.mul(v128.load(y + o), lx), pos))));
+          put(ab, o, f32x4.mul(v128.load(g + o), clip(v128.and(f32x4.mul(v128.load(y + o), lx), pos))), add);
         }
+      }
       return;
     case MIN:
       // to a where a ≤ b, to b where a > b
-      if (da) for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), one(f32x4.le(v128.load(a + o), v128.load(b + o)))));
-      if (db) for (let o: usize = 0; o < end; o += 16) accumulate(ab, o, f32x4.mul(v128.load(g + o), one(f32x4.gt(v128.load(a + o), v128.load(b + o)))));
+      if (da) {
+        const add = begin(written, ia);
+        for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), one(f32x4.le(v128.load(a + o), v128.load(b + o)))), add);
+      }
+      if (db) {
+        const add = begin(written, ib);
+        for (let o: usize = 0; o < end; o += 16) put(ab, o, f32x4.mul(v128.load(g + o), one(f32x4.gt(v128.load(a + o), v128.load(b + o)))), add);
+      }
       return;
     case MAX:
       // to a where a ≥ b, to b where a < b
-      if (da) for (let o: usize = 0; o < end; o += 16) accumulate(aa, o, f32x4.mul(v128.load(g + o), one(f32x4.ge(v128.load(a + o), v128.load(b + o)))));
-      if (db) for (let o: usize = 0; o < end; o += 16) accumulate(ab, o, f32x4.mul(v128.load(g + o), one(f32x4.lt(v128.load(a + o), v128.load(b + o)))));
+      if (da) {
+        const add = begin(written, ia);
+        for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), one(f32x4.ge(v128.load(a + o), v128.load(b + o)))), add);
+      }
+      if (db) {
+        const add = begin(written, ib);
+        for (let o: usize = 0; o < end; o += 16) put(ab, o, f32x4.mul(v128.load(g + o), one(f32x4.lt(v128.load(a + o), v128.load(b + o)))), add);
+      }
       return;
   }
 }
@@ -333,6 +399,8 @@ export function expr(d: usize): void {
   const loc = <usize>word(d, 10);
   const root = word(d, 11);
   const CH = word(d, 12);
+  const aloc = <usize>word(d, 13);
+  const written = <usize>word(d, 14);
   const regBytes = <usize>CH << 2;
   for (let o = 0; o < nOut; o++) store<f64>(acc + (<usize>o << 3), 0);
   for (let i0 = 0; i0 < N; i0 += CH) {
@@ -382,17 +450,33 @@ export function expr(d: usize): void {
       j = end;
     }
     if (!withGrad) continue;
-    for (let k = 0; k <= root; k++) if ((field(d, k, 7) & 1) != 0) memory.fill(adj + <usize>k * regBytes, 0, regBytes);
+    // adjoints: a full-chunk prediction's goes straight into its gradient buffer; the first
+    // contribution to an adjoint stores, later ones add (`written`), so nothing is zeroed first
+    for (let k = 0; k <= root; k++) {
+      store<u8>(written + k, 0);
+      let p = adj + <usize>k * regBytes;
+      if (field(d, k, 0) == FULL && n == CH) {
+        const gp = <usize>field(d, k, 3);
+        if (gp) p = gp + (<usize>i0 << 2);
+      }
+      store<i32>(aloc + (<usize>k << 2), <i32>p);
+    }
     const seed = f32x4.splat(scale);
-    const g = adj + <usize>root * regBytes;
+    const g = at(aloc, root);
     for (let v4 = 0; v4 < nv; v4++) v128.store(g + (<usize>v4 << 4), seed);
+    store<u8>(written + root, 1);
     for (let k = root; k >= 0; k--) {
-      if ((field(d, k, 7) & 1) == 0) continue;
+      if (!differentiable(d, k)) continue;
       const op = field(d, k, 0);
+      const has = load<u8>(written + k) != 0;
       if (op == FULL) {
         const gp = <usize>field(d, k, 3);
-        if (gp) memory.copy(gp + (<usize>i0 << 2), adj + <usize>k * regBytes, <usize>n << 2);
-      } else if (op != SPLAT && op != BCAST) backwardOp(d, k, loc, adj, CH, nv);
+        if (!gp) continue;
+        const dst = gp + (<usize>i0 << 2);
+        // no contribution reached it: a zero gradient; a partial chunk's adjoint is copied out
+        if (!has) memory.fill(dst, 0, <usize>n << 2);
+        else if (at(aloc, k) != dst) memory.copy(dst, at(aloc, k), <usize>n << 2);
+      } else if (has && op != SPLAT && op != BCAST) backwardOp(d, k, loc, aloc, written, nv);
     }
   }
   for (let o = 0; o < nOut; o++) store<f32>(out + (<usize>o << 2), <f32>(load<f64>(acc + (<usize>o << 3)) * <f64>scale));
