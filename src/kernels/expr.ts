@@ -196,6 +196,15 @@ const replace = (n: Typed, target: Typed, leaf: Typed): Typed => {
   }
 };
 
+/** The inputs a tree reads. */
+const inputsOf = (n: Typed, out = new Set<string>()): Set<string> => {
+  if (n.op === 'input') out.add(n.name);
+  else if (n.op === 'def') inputsOf(n.body, out);
+  else if (n.op === 'apply') n.args.forEach((a) => inputsOf(a, out));
+  else if (n.op === 'reduce' || n.op === 'topk' || n.op === 'take') inputsOf(n.arg, out);
+  return out;
+};
+
 const f32bits = (x: number, bool: boolean): number => (bool ? (x ? -1 : 0) : new Int32Array(new Float32Array([x]).buffer)[0]);
 
 /**
@@ -328,9 +337,11 @@ export const evalExprFused = (
   const leaf = { op: 'input', name: FUSED_INPUT, type: 'num', axes: r.node.axes } as Typed;
   // predictions the rest reads directly get the tfjs-ops path's non-finite guard
   const guard: NaNGuard | null = recording ? {} : null;
+  const restTree = replace(c.value, r.node, leaf);
   const restInputs: Record<string, tf.Tensor> = { ...tensors, [FUSED_INPUT]: out };
-  if (guard) for (const n of r.predictions) restInputs[n] = guardInput(tensors[n], guard);
-  const rest = evalTf({ ...c, value: replace(c.value, r.node, leaf) }, restInputs, sizes, targets);
+  const restReads = inputsOf(restTree);
+  if (guard) for (const n of r.predictions) if (restReads.has(n)) restInputs[n] = guardInput(tensors[n], guard);
+  const rest = evalTf({ ...c, value: restTree }, restInputs, sizes, targets);
   const loss = reduce(rest, tf.scalar(rest.size)) as tf.Scalar;
   if (!guard) return loss;
   state.finite = Number.isFinite(loss.dataSync()[0]);
