@@ -45,6 +45,9 @@ const FULL = 0;
 const SPLAT = 1;
 const BCAST = 2;
 const MUL = 5;
+const POW = 13;
+/** b^x for a constant base b > 0 (≠ 1): ln b in the instruction. */
+const POWC = 28;
 const HEADER = 16;
 const INSTR = 8;
 /** Elements per chunk: every register holds one chunk (values and adjoints stay in cache). */
@@ -132,6 +135,10 @@ const compile = (node: Typed, axes: readonly string[], isPrediction: (name: stri
           if (r === null) return null;
           args.push(r);
         }
+        // a constant positive base (≠ 1): e^(x·ln b) with ln b computed once
+        const base = program[args[0]];
+        if (op === POW && base.op === SPLAT && !base.bool && base.scalar! > 0 && base.scalar !== 1 && Number.isFinite(base.scalar))
+          return emit(`${POWC}(${args.join(',')})`, { op: POWC, args, scalar: Math.log(Math.fround(base.scalar!)), differentiable: program[args[1]].differentiable });
         return emit(`${op}(${args.join(',')})`, { op, args, differentiable: args.some((a) => program[a].differentiable) });
       }
       default:
@@ -260,7 +267,7 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
     r.program.forEach((ins, k) => {
       const o = HEADER + k * INSTR;
       w.set([ins.op, ins.args[0] ?? 0, ins.args[1] ?? 0, ins.args[2] ?? 0, 0, 0, 0, ins.differentiable ? 1 : 0], o);
-      if (ins.op === SPLAT) w[o + 4] = f32bits(ins.scalar!, !!ins.bool);
+      if (ins.op === SPLAT || ins.op === POWC) w[o + 4] = f32bits(ins.scalar!, !!ins.bool);
       else if (ins.leaf?.kind === 'input') {
         w[o + 4] = ptrOf.get(ins.leaf.name)!;
         w[o + 3] = gradOf.get(ins.leaf.name) ?? 0;

@@ -42,6 +42,8 @@ const OR = 24;
 const NOT = 25;
 const ISNAN = 26;
 const SQUARE = 27;
+/** b^x for a constant base b > 0: e^(x·ln b), ln b (p0, f32 bits) computed once. */
+const POWC = 28;
 
 const F32_MAX: f32 = 3.4028234663852886e38;
 const HEADER = 16;
@@ -343,6 +345,13 @@ function backwardOp(d: usize, k: i32, loc: usize, aloc: usize, written: usize, n
         }
       }
       return;
+    case POWC: {
+      // d/dx b^x = b^x · ln b (the base is a constant: no other derivative)
+      const lb = f32x4.splat(reinterpret<f32>(field(d, k, 4)));
+      const add = begin(written, ib);
+      for (let o: usize = 0; o < end; o += 16) put(ab, o, f32x4.mul(v128.load(g + o), clip(f32x4.mul(v128.load(y + o), lb))), add);
+      return;
+    }
     case MIN:
       // to a where a ≤ b, to b where a > b
       if (da) {
@@ -437,6 +446,10 @@ export function expr(d: usize): void {
             x = load<f32>(src + (<usize>q << 2));
           }
         }
+      } else if (op == POWC) {
+        const lb = f32x4.splat(reinterpret<f32>(field(d, k, 4)));
+        const x = at(loc, field(d, k, 2));
+        for (let o: usize = 0; o < (<usize>nv << 4); o += 16) v128.store(reg + o, exp4(f32x4.mul(v128.load(x + o), lb)));
       } else forwardOp(op, reg, at(loc, field(d, k, 1)), at(loc, field(d, k, 2)), at(loc, field(d, k, 3)), nv);
       store<i32>(loc + (<usize>k << 2), <i32>dst);
     }
