@@ -163,7 +163,7 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
   it('expr (register program: every op, broadcast inputs and constants, whole and partial reductions)', () => {
     const inputs = { P: ['batch', 'keypoints', 'height', 'width'], T: ['batch', 'keypoints', 'height', 'width'], w: ['batch', 'keypoints'] };
     const values = [
-      'where(abs(P - T) < 0.5, log1p(P * w), pow(abs(P) + 0.1, w) - exp(-P) + sqrt(abs(T)) / max(P, T) + min(P, 0.3) + log(abs(P) + 1) + square(P) * s)',
+      'where(abs(P - T) < 0.5, log1p(P * w), pow(abs(P) + 0.1, w) - exp(-P) + sqrt(abs(T)) / max(P, T) + min(P, 0.3) + log(abs(P) + 1) + square(P) * s + 0.5 ^ P)',
       'topk_mean(mean((P * w - T * w) ^ 2, height, width), keypoints, 1)',
       'sum(where(and(P > T, not(isnan(P))), P / (T + 1), -P) * s, keypoints, height, width)',
     ];
