@@ -235,7 +235,7 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
   const nI = r.program.length;
   const descWords = HEADER + nI * INSTR;
   const dataFloats = dataLeaves.reduce((a, d) => a + d.length, 0);
-  const scratchBytes = 16 * (8 + dataLeaves.length) + 4 * descWords + 9 * nI + 8 * nOut + 4 * dataFloats + 2 * nI * CH * 4;
+  const scratchBytes = 16 * (9 + dataLeaves.length) + 4 * descWords + 13 * nI + 8 * nOut + 4 * dataFloats + 2 * nI * CH * 4;
   const innerOf = (leafAxes: readonly string[]) => {
     if (leafAxes.length === 0) return { inner: N, size: 1 };
     const last = r.axes.indexOf(leafAxes[leafAxes.length - 1]);
@@ -253,6 +253,7 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
     const loc = take(4 * nI);
     const aloc = take(4 * nI);
     const written = take(nI);
+    const memo = take(4 * nI);
     const acc = take(8 * nOut);
     const dataAt = dataLeaves.map((d) => {
       const p = take(4 * d.length);
@@ -262,7 +263,7 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
     const regs = take(nI * CH * 4);
     const adj = take(nI * CH * 4);
     const w = new Int32Array(heap.memory.buffer, desc, descWords);
-    w.set([N, L, nOut, nI, regs, adj, acc, out, f32bits(scale, false), grads ? 1 : 0, loc, nI - 1, CH, aloc, written]);
+    w.set([N, L, nOut, nI, regs, adj, acc, out, f32bits(scale, false), grads ? 1 : 0, loc, nI - 1, CH, aloc, written, memo]);
     let d = 0;
     r.program.forEach((ins, k) => {
       const o = HEADER + k * INSTR;

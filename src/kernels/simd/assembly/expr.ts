@@ -7,7 +7,8 @@
 //   header (16 words): N elements, L elements per output, nOut, nInstr, regs (values,
 //   nInstr·CH floats), adj (nInstr·CH floats), acc (nOut float64), out (nOut float32),
 //   scale (f32 bits: out = scale·Σ), withGrad, loc (nInstr i32), root, CH, aloc (nInstr i32:
-//   where each adjoint lives this chunk), written (nInstr bytes)
+//   where each adjoint lives this chunk), written (nInstr bytes), memo (nInstr i32: the entry a
+//   broadcast register holds splatted, + 1; 0: none)
 //   then nInstr instructions of 8 words: op, a, b, c, p0, p1, p2, flags (bit 0: differentiable).
 // Loads: FULL p0 = input pointer, c = gradient pointer (0: none); SPLAT p0 = f32 bits;
 // BCAST p0 = pointer, p1 = inner (elements per value), p2 = size (values, cycled).
@@ -410,6 +411,8 @@ export function expr(d: usize): void {
   const CH = word(d, 12);
   const aloc = <usize>word(d, 13);
   const written = <usize>word(d, 14);
+  const memo = <usize>word(d, 15);
+  for (let k = 0; k < nInstr; k++) store<i32>(memo + (<usize>k << 2), 0);
   const regBytes = <usize>CH << 2;
   for (let o = 0; o < nOut; o++) store<f64>(acc + (<usize>o << 3), 0);
   for (let i0 = 0; i0 < N; i0 += CH) {
@@ -424,8 +427,11 @@ export function expr(d: usize): void {
         if (n == CH) dst = src;
         else memory.copy(reg, src, <usize>n << 2);
       } else if (op == SPLAT) {
-        const v = v128.splat<i32>(field(d, k, 4));
-        for (let v4 = 0; v4 < nv; v4++) v128.store(reg + (<usize>v4 << 4), v);
+        // constant: the whole register, once
+        if (i0 == 0) {
+          const v = v128.splat<i32>(field(d, k, 4));
+          for (let v4 = 0; v4 < (CH >> 2); v4++) v128.store(reg + (<usize>v4 << 4), v);
+        }
       } else if (op == BCAST) {
         const src = <usize>field(d, k, 4);
         const inner = field(d, k, 5);
@@ -434,16 +440,24 @@ export function expr(d: usize): void {
         let r = i0 - q * inner;
         q = q % size;
         let x = load<f32>(src + (<usize>q << 2));
+        const m = memo + (<usize>k << 2);
         if (r + n <= inner) {
-          // one value over the whole chunk (e.g. a keypoint weight over its map)
-          const v = f32x4.splat(x);
-          for (let v4 = 0; v4 < nv; v4++) v128.store(reg + (<usize>v4 << 4), v);
-        } else for (let j = 0; j < n; j++) {
-          store<f32>(reg + (<usize>j << 2), x);
-          if (++r == inner) {
-            r = 0;
-            if (++q == size) q = 0;
-            x = load<f32>(src + (<usize>q << 2));
+          // one value over the whole chunk (e.g. a keypoint weight over its map); still there
+          // when the previous chunk splatted the same entry
+          if (load<i32>(m) != q + 1) {
+            const v = f32x4.splat(x);
+            for (let v4 = 0; v4 < (CH >> 2); v4++) v128.store(reg + (<usize>v4 << 4), v);
+            store<i32>(m, q + 1);
+          }
+        } else {
+          store<i32>(m, 0);
+          for (let j = 0; j < n; j++) {
+            store<f32>(reg + (<usize>j << 2), x);
+            if (++r == inner) {
+              r = 0;
+              if (++q == size) q = 0;
+              x = load<f32>(src + (<usize>q << 2));
+            }
           }
         }
       } else if (op == POWC) {
