@@ -44,7 +44,8 @@ const OPCODES = new Map<Elementwise, number>([
 const FULL = 0;
 const SPLAT = 1;
 const BCAST = 2;
-const MUL = 5;
+/** x · x: the tfjs path's x ^ 2 (see simd/assembly/expr.ts). */
+const TIMES_SELF = 29;
 const POW = 13;
 /** b^x for a constant base b > 0 (≠ 1): ln b in the instruction. */
 const POWC = 28;
@@ -125,12 +126,12 @@ const compile = (node: Typed, axes: readonly string[], isPrediction: (name: stri
         return emit(`i:${n.name}`, { op: full ? FULL : BCAST, args: [], leaf: { kind: 'input', name: n.name, axes: names }, differentiable: pred });
       }
       case 'apply': {
-        // x ^ 2 as x · x, as the tfjs path computes it (same value and gradient)
+        // x ^ 2 as x · x, as the tfjs path computes it, its two product-rule terms in one pass
         const two = n.fn === OPERATORS['^'] && through(n.args[1]).op === 'const' && through(n.args[1]).axes.length === 0 && (through(n.args[1]) as { data: Float64Array }).data[0] === 2;
-        const op = two ? MUL : OPCODES.get(n.fn);
+        const op = two ? TIMES_SELF : OPCODES.get(n.fn);
         if (op === undefined) return null;
         const args: number[] = [];
-        for (const a of two ? [n.args[0], n.args[0]] : n.args) {
+        for (const a of two ? [n.args[0]] : n.args) {
           const r = go(a);
           if (r === null) return null;
           args.push(r);

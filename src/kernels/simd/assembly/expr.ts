@@ -45,6 +45,8 @@ const ISNAN = 26;
 const SQUARE = 27;
 /** b^x for a constant base b > 0: e^(x·ln b), ln b (p0, f32 bits) computed once. */
 const POWC = 28;
+/** x · x as the tfjs path's x ^ 2 (a product): derivative 2·clip(x), where `square` has tfjs' 2x. */
+const TIMES_SELF = 29;
 
 const F32_MAX: f32 = 3.4028234663852886e38;
 const HEADER = 16;
@@ -128,6 +130,7 @@ function forwardOp(op: i32, dst: usize, a: usize, b: usize, c: usize, nv: i32): 
       for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, log1p4(v128.load(a + o)));
       return;
     case SQUARE:
+    case TIMES_SELF:
       for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.mul(v128.load(a + o), v128.load(a + o)));
       return;
     case NOT:
@@ -225,7 +228,7 @@ function backwardOp(d: usize, k: i32, loc: usize, aloc: usize, written: usize, n
   const b = at(loc, ib);
   const da = differentiable(d, ia);
   const aa = at(aloc, ia);
-  const db = op != WHERE && op != NEG && op != ABS && op != SQUARE && op != SQRT && op != EXP && op != LOG && op != LOG1P && differentiable(d, ib);
+  const db = op != WHERE && op != NEG && op != ABS && op != SQUARE && op != TIMES_SELF && op != POWC && op != SQRT && op != EXP && op != LOG && op != LOG1P && differentiable(d, ib);
   const ab = at(aloc, ib);
   switch (op) {
     case WHERE: {
@@ -259,6 +262,15 @@ function backwardOp(d: usize, k: i32, loc: usize, aloc: usize, written: usize, n
     case SQUARE: {
       const add = begin(written, ia);
       for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), f32x4.mul(v128.load(a + o), f32x4.splat(2))), add);
+      return;
+    }
+    case TIMES_SELF: {
+      // x·dy + x·dy (the product rule, each factor clipped as tfjs' mul does) = 2·(dy·clip(x)) exactly
+      const add = begin(written, ia);
+      for (let o: usize = 0; o < end; o += 16) {
+        const t = f32x4.mul(v128.load(g + o), clip(v128.load(a + o)));
+        put(aa, o, f32x4.add(t, t), add);
+      }
       return;
     }
     case SQRT: {
