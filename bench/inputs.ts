@@ -6,6 +6,9 @@
  */
 
 import { rng, type Rng } from '../src/example/random.js';
+import type { Camera } from '../src/config/calibration.js';
+import { rodrigues } from '../src/geometry/rotation.js';
+import { projectRef } from '../src/geometry/reference.js';
 
 export { rng, type Rng };
 
@@ -147,4 +150,42 @@ export const pcaLabels = (seed: number, rows = 1000): { data: Float64Array; rows
       data[f * 2 * K + 2 * k] = data[f * 2 * K + 2 * k + 1] = NaN;
     }
   return { data, rows, cols: 2 * K };
+};
+
+/**
+ * The bench's 3-camera rig: cameras 600 units from the pose model's centre (130, 60, 35), turned
+ * −0.5, 0, 0.5 rad about y, f = 800 px, 512×512 images, mild barrel distortion. bench/peer/run.py
+ * builds the same rig.
+ */
+export const RIG: Camera[] = [-0.5, 0, 0.5].map((yaw, i) => {
+  const R = rodrigues([0, yaw, 0]);
+  const c = [130, 60, 35];
+  return {
+    name: `cam${i}`,
+    size: [512, 512],
+    matrix: [[800, 0, 256], [0, 800, 256], [0, 0, 1]],
+    distortions: [-0.05, 0.01, 0, 0, 0],
+    rotation: [0, yaw, 0],
+    translation: [0, 1, 2].map((j) => -(R[j][0] * c[0] + R[j][1] * c[1] + R[j][2] * c[2]) + (j === 2 ? 600 : 0)),
+  };
+});
+
+/**
+ * Per-view predictions (b, V, K, 2): the pose model's 3-D points projected into every camera of
+ * RIG (float64) + 2 px noise per coordinate (draws in f, v, k, x/y order), then per-view
+ * confidences uniform in [0, 1) (f, v, k order).
+ */
+export const multiviewPredictions = (r: Rng, b: number): { views: Float32Array; conf: Float32Array } => {
+  const pts = poseModel(r).points3d(b);
+  const V = RIG.length;
+  const views = new Float32Array(b * V * K * 2);
+  for (let f = 0; f < b; f++)
+    for (let v = 0; v < V; v++)
+      for (let k = 0; k < K; k++) {
+        const o = 3 * (f * K + k);
+        const [u, w] = projectRef([pts[o], pts[o + 1], pts[o + 2]], RIG[v]);
+        views[((f * V + v) * K + k) * 2] = u + 2 * r.normal();
+        views[((f * V + v) * K + k) * 2 + 1] = w + 2 * r.normal();
+      }
+  return { views, conf: uniform01(r, b * V * K) };
 };

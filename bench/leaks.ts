@@ -13,7 +13,7 @@ import { either } from 'fp-ts';
 import { initBackend } from '../src/backend/index.js';
 import { createLoss, lossNames } from '../src/losses/registry.js';
 import { buildLossFactories } from '../src/lp/factory.js';
-import { heatmaps, jitter, K, missingKeypoints, pcaLabels, poseModel, randomWalk, rng, uniform01, withNaN } from './inputs.js';
+import { heatmaps, jitter, K, missingKeypoints, pcaLabels, poseModel, randomWalk, RIG, rng, uniform01, withNaN } from './inputs.js';
 
 type Tensors = Record<string, tf.Tensor>;
 type Arrays = Record<string, { shape: number[]; values: Float32Array }>;
@@ -56,6 +56,9 @@ const small = (): Arrays => {
     keypoints_targ_3d: { shape: [B, K, 3], values: Float32Array.from({ length: B * K * 3 }, () => 10 * r.normal()) },
     keypoints_pred_3d: { shape: [B, 2, K, 3], values: Float32Array.from({ length: B * 2 * K * 3 }, () => 10 * r.normal()) },
     keypoints_pred_2d_reprojected: { shape: [B, K, 2], values: Float32Array.from({ length: B * K * 2 }, () => 16 + 4 * r.normal()) },
+    // per camera view of the bench rig (RIG): near the image centre, one view of one keypoint missing
+    keypoints_pred_views: { shape: [B, RIG.length, K, 2], values: Float32Array.from({ length: B * RIG.length * K * 2 }, (_, i) => (i < 2 ? NaN : 256 + 20 * r.normal())) },
+    confidences_views: { shape: [B, RIG.length, K], values: uniform01(r, B * RIG.length * K) },
   };
 };
 
@@ -77,7 +80,7 @@ export const subjects = (): Subject[] => {
   const out: Subject[] = [];
   for (const name of lossNames())
     for (const fused of [true, false]) {
-      const r = createLoss(name, Object.prototype.hasOwnProperty.call(PARAMS, name) ? PARAMS[name] : {}, { fused, labels });
+      const r = createLoss(name, Object.prototype.hasOwnProperty.call(PARAMS, name) ? PARAMS[name] : {}, { fused, labels, cameras: RIG });
       if (either.isLeft(r)) fail(name, r.left);
       const loss = r.right;
       out.push({

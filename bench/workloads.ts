@@ -15,6 +15,8 @@ import {
   heatmaps,
   jitter,
   missingKeypoints,
+  multiviewPredictions,
+  RIG,
   pcaLabels,
   poseModel,
   randomWalk,
@@ -141,6 +143,16 @@ const reprojection = (b: number, h: number, w: number, seed: number) =>
     };
   });
 
+/** Per-view predictions of the pose model's 3-D points by the bench rig (±2 px), per-view confidences. */
+const multiviewBatch = (b: number, seed: number) =>
+  memo(`multiview/${b}/${seed}`, () => {
+    const { views, conf } = multiviewPredictions(rng(seed), b);
+    return {
+      keypoints_pred_views: { shape: [b, RIG.length, K, 2], values: views },
+      confidences_views: { shape: [b, RIG.length, K], values: conf },
+    };
+  });
+
 /** A training batch for the default factory: labeled maps, pose-model keypoints, confidences. */
 const factoryBatch = (b: number, h: number, w: number, seed: number) =>
   memo(`factory/${b}x${h}x${w}/${seed}`, () => {
@@ -188,6 +200,8 @@ const PCA_SINGLEVIEW = { log_weight: 11, components_to_keep: 0.99, epsilon: null
 const PCA_MULTIVIEW = { log_weight: 11, components_to_keep: 3, epsilon: null, mirrored_column_matches: MIRRORED_COLUMN_MATCHES };
 /** The supervised factory adds the heatmap loss with log_weight 0. */
 const SUPERVISED = { log_weight: 0 };
+/** The multi-camera consistency losses: 1 px dead zone, the temporal loss's confidence threshold. */
+const MULTIVIEW = { log_weight: 0, epsilon: 1, prob_threshold: 0.05 };
 const REPROJECTION = { log_weight: 0, original_image_height: 256, original_image_width: 256, downsampled_image_height: 64, downsampled_image_width: 64 };
 
 // ---------------------------------------------------------------- calls
@@ -223,12 +237,12 @@ const lossWorkload = (
   mode: Mode,
   params: Record<string, unknown>,
   data: () => Arrays,
-  opts: { labels?: boolean; referenceMs?: number } = {},
+  opts: { labels?: boolean; cameras?: boolean; referenceMs?: number } = {},
 ): Workload => ({
   name: `${loss}/${shape}/${mode}`,
   referenceMs: opts.referenceMs,
   setup: async () => {
-    const built = createLoss(loss, params, opts.labels ? { labels: labels() } : {});
+    const built = createLoss(loss, params, { ...(opts.labels ? { labels: labels() } : {}), ...(opts.cameras ? { cameras: RIG } : {}) });
     if (either.isLeft(built)) return either.left(issues(built.left));
     const l = built.right as Loss<string>;
     const inputs = tensors(data());
@@ -244,9 +258,9 @@ const both = (
   shape: string,
   params: Record<string, unknown>,
   data: () => Arrays,
-  opts: { labels?: boolean; referenceMs?: { fwd?: number; 'fwd+bwd'?: number } } = {},
+  opts: { labels?: boolean; cameras?: boolean; referenceMs?: { fwd?: number; 'fwd+bwd'?: number } } = {},
 ): Workload[] =>
-  (['fwd', 'fwd+bwd'] as const).map((m) => lossWorkload(loss, shape, m, params, data, { labels: opts.labels, referenceMs: opts.referenceMs?.[m] }));
+  (['fwd', 'fwd+bwd'] as const).map((m) => lossWorkload(loss, shape, m, params, data, { labels: opts.labels, cameras: opts.cameras, referenceMs: opts.referenceMs?.[m] }));
 
 /** A loss composed in one of the example configs (examples/losses/mmpose/<name>.yaml), as `poseloss check` builds it. */
 const composedWorkload = (name: string, shape: string, mode: Mode, data: () => Arrays): Workload => ({
@@ -301,6 +315,8 @@ export const workloads = (): Workload[] => [
   ...both('rmse', '256x34', SUPERVISED, labeledKeypoints(256, 6)),
   ...both('supervised_pairwise_projections', '256x3x17x3', SUPERVISED, pairwise3d(256, 3, 7)),
   ...both('supervised_reprojection_heatmap_mse', '16x17x64x64', REPROJECTION, reprojection(16, 64, 64, 8)),
+  ...both('cycle_reprojection', '256x3x17', MULTIVIEW, multiviewBatch(256, 9), { cameras: true }),
+  ...both('triangulation_residual', '256x3x17', MULTIVIEW, multiviewBatch(256, 9), { cameras: true }),
   factoryWorkload(),
   ...composed('wing', '256x17', weightedKeypoints(256, 9)),
   ...composed('adaptive_wing', '16x17x64x64', weightedHeatmaps(16, 64, 64, 1)),

@@ -8,7 +8,8 @@ export { initBackend, BACKEND_CHOICES, type BackendChoice, type BackendInfo } fr
 export { INPUT_KEYS, PREDICTION_KEYS, type InputKey, type Inputs, type Stage } from './pipeline/inputs.js';
 export { PoselossError, LossInputError, formatIssues, type PoselossIssue } from './config/issues.js';
 export { readLogs, weightOf, type Loss, type LossResult, type LogEntry } from './pipeline/loss.js';
-export type { StepDef, StepSpec, BuiltStep, BuildContext, Labels, Phase } from './pipeline/step.js';
+export type { StepDef, StepSpec, BuiltStep, BuildContext, Labels, Phase, StepReference, ComputeReference, StepCase, Plain, Kinks } from './pipeline/step.js';
+export { pairCases, maskCases, casesOf, num, plain, tabulate } from './steps/reference.js';
 export { buildPipeline } from './losses/build.js';
 export { createLoss, createLossOrThrow, registerLoss, lossNames, getLossDef } from './losses/registry.js';
 export { registerStep, stepNames, allSteps } from './steps/registry.js';
@@ -26,3 +27,4 @@ export { strict, finite, positive, inRange, oneOf, nullable, Epsilon } from './c
 export { stepCodec, resolveKeys, sameShapes, Of, Mode } from './steps/common.js';
 export { elementwiseLayout, keypointLayout, pairLayout, pointPairsLayout, opaqueLayout, type Layout } from './pipeline/layout.js';
 export type { KeyKind } from './pipeline/keys.js';
+export * as geometry from './geometry/index.js';

@@ -13,8 +13,9 @@ export const LAYERS: Readonly<Record<string, number>> = {
   pipeline: 1,
   steps: 2,
   kernels: 2,
+  // camera math on tensors (imports ops and config only); multi-camera steps use it
+  geometry: 2,
   losses: 3,
-  geometry: 3,
   lp: 4,
   metrics: 4,
   verify: 4,

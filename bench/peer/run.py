@@ -31,6 +31,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference as ref  # noqa: E402
+import multiview as mv  # noqa: E402
 import mmpose  # noqa: E402
 
 K = 17
@@ -256,6 +257,52 @@ def reprojection(b, h, w, seed):
     return lambda: memo(("reprojection", b, h, w, seed), make)
 
 
+def rig():
+    """The bench's 3-camera rig, as bench/inputs.ts RIG."""
+    cams = []
+    for i, yaw in enumerate((-0.5, 0.0, 0.5)):
+        R = mv.rodrigues([0.0, yaw, 0.0])
+        c = (130, 60, 35)
+        t = [-(R[j][0] * c[0] + R[j][1] * c[1] + R[j][2] * c[2]) + (600 if j == 2 else 0) for j in range(3)]
+        cams.append({"name": f"cam{i}", "size": [512, 512], "matrix": [[800, 0, 256], [0, 800, 256], [0, 0, 1]],
+                     "distortions": [-0.05, 0.01, 0, 0, 0], "rotation": [0.0, yaw, 0.0], "translation": t})
+    return cams
+
+
+def project_point(X, cam):
+    """float64 projection of one point, as src/geometry/reference.ts projectRef."""
+    R = mv.rodrigues(cam["rotation"])
+    c = [R[i][0] * X[0] + R[i][1] * X[1] + R[i][2] * X[2] + cam["translation"][i] for i in range(3)]
+    k1, k2, p1, p2, k3 = cam["distortions"]
+    x, y = c[0] / c[2], c[1] / c[2]
+    r2 = x * x + y * y
+    radial = 1 + k1 * r2 + k2 * r2 * r2 + k3 * r2 * r2 * r2
+    xd = x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x)
+    yd = y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
+    return cam["matrix"][0][0] * xd + cam["matrix"][0][2], cam["matrix"][1][1] * yd + cam["matrix"][1][2]
+
+
+def multiview_batch(b, seed):
+    """Per-view predictions (b, V, K, 2) ±2 px and confidences, as bench/inputs.ts multiviewPredictions."""
+    def make():
+        r = Rng(seed)
+        pts = PoseModel(r).points3d(b)
+        cams = rig()
+        V = len(cams)
+        views = np.zeros(b * V * K * 2, dtype=np.float32)
+        for f in range(b):
+            for v in range(V):
+                for k in range(K):
+                    o = 3 * (f * K + k)
+                    u, w = project_point([float(pts[o]), float(pts[o + 1]), float(pts[o + 2])], cams[v])
+                    i = ((f * V + v) * K + k) * 2
+                    views[i] = u + 2 * r.normal()
+                    views[i + 1] = w + 2 * r.normal()
+        conf = uniform01(r, b * V * K)
+        return {"keypoints_pred_views": views.reshape(b, V, K, 2), "confidences_views": conf.reshape(b, V, K)}
+    return lambda: memo(("multiview", b, seed), make)
+
+
 def factory_batch(b, h, w, seed):
     def make():
         r = Rng(seed)
@@ -303,7 +350,8 @@ SUPERVISED = {"log_weight": 0}
 REPROJECTION = {"log_weight": 0, "original_image_height": 256, "original_image_width": 256,
                 "downsampled_image_height": 64, "downsampled_image_width": 64}
 
-PREDICTION_KEYS = ("heatmaps_pred", "keypoints_pred", "keypoints_pred_3d", "keypoints_pred_2d_reprojected")
+PREDICTION_KEYS = ("heatmaps_pred", "keypoints_pred", "keypoints_pred_3d", "keypoints_pred_2d_reprojected", "keypoints_pred_views")
+MULTIVIEW = {"log_weight": 0, "epsilon": 1.0, "prob_threshold": 0.05}
 
 
 def _both(loss, shape, params, data, needs_labels=False):
@@ -327,6 +375,8 @@ def workloads():
         *_both("rmse", "256x34", SUPERVISED, labeled_keypoints(256, 6)),
         *_both("supervised_pairwise_projections", "256x3x17x3", SUPERVISED, pairwise3d(256, 3, 7)),
         *_both("supervised_reprojection_heatmap_mse", "16x17x64x64", REPROJECTION, reprojection(16, 64, 64, 8)),
+        *_both("cycle_reprojection", "256x3x17", MULTIVIEW, multiview_batch(256, 9)),
+        *_both("triangulation_residual", "256x3x17", MULTIVIEW, multiview_batch(256, 9)),
         ("factory/default/fwd+bwd", "factory", None, factory_batch(16, 64, 64, 31), True, "fwd+bwd"),
         # MMPose's losses (bench/peer/mmpose.py) against their compositions in examples/losses/mmpose
         *_both("mmpose_wing", "256x17", None, weighted_keypoints(256, 9)),
@@ -350,6 +400,13 @@ def prepare(loss, params, data, needs_labels, mode):
 
         def value():
             return supervised(stage="train", anneal_weight=1.0, **inputs)[0] + unsupervised(stage="train", anneal_weight=1.0, **inputs)[0]
+    elif loss in ("cycle_reprojection", "triangulation_residual"):
+        cams = mv.Cameras(rig())
+        f = getattr(mv, loss)
+
+        def value():
+            return f(inputs["keypoints_pred_views"], inputs["confidences_views"], cams,
+                     prob_threshold=params["prob_threshold"], epsilon=params["epsilon"])
     elif loss.startswith("mmpose_"):
         f = mmpose.LOSSES[loss[len("mmpose_"):]]
 

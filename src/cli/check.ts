@@ -7,6 +7,7 @@ import { checkConfig, type CheckReport } from '../lp/check.js';
 import { loadLabels } from './labels.js';
 import { parseArgs, values, type ArgSpec } from './args.js';
 import { UserError } from './errors.js';
+import { loadCameras } from './cameras.js';
 import { guardSync, type Out } from './guard.js';
 import { checkInputFile } from '../io/output.js';
 
@@ -38,7 +39,9 @@ export const loadChecked = (argv: readonly string[], err: Out, usage: string): C
     if (either.isLeft(l)) return err(`error: ${l.left}`), null;
     labels = l.right;
   }
-  const r = checkConfig(raw.right, { labels });
+  const cams = loadCameras(file, (raw.right as { data?: unknown } | null)?.data);
+  if (either.isLeft(cams)) return cams.left.forEach((i) => err(`error: ${file}: ${formatIssue(i)}`)), null;
+  const r = checkConfig(raw.right, { labels, cameras: cams.right });
   if (either.isLeft(r)) {
     err(`${file}: ${r.left.length} error${r.left.length === 1 ? '' : 's'}`);
     r.left.forEach((i) => err(`error: ${formatIssue(i)}`));

@@ -37,7 +37,7 @@ export const exampleCommand = (argv: readonly string[] = [], out: Out = console.
   let failed = 0;
   for (const name of lossNames()) {
     if (name === 'supervised_pairwise_projections') continue; // needs 3-D inputs the example has no camera model for
-    const built = createLoss(name, EXAMPLE_PARAMS[name] ?? { log_weight: 0 }, { labels: batch.labels });
+    const built = createLoss(name, EXAMPLE_PARAMS[name] ?? { log_weight: 0 }, { labels: batch.labels, cameras: batch.cameras });
     if (either.isLeft(built)) {
       failed++;
       out(`${name.padEnd(38)} error: ${formatIssues(built.left)}`);

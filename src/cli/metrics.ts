@@ -49,7 +49,7 @@ export const progressFor = (label: string, enabled: boolean, afterMs = 1000): { 
   };
 };
 
-const readTable = async (file: string, what: string, showProgress: boolean, err: Out): Promise<either.Either<string, PoseTable>> => {
+export const readTable = async (file: string, what: string, showProgress: boolean, err: Out): Promise<either.Either<string, PoseTable>> => {
   checkInputFile(file, what);
   const p = progressFor(`reading ${path.basename(file)}`, showProgress);
   const lines = showProgress ? null : periodic(err);
@@ -72,7 +72,7 @@ export const summaryLines = (f: FileMetrics): string[] => {
   const lines = [`${f.file}: ${f.index.length} frames, ${f.keypoints.length} keypoints (${f.kind === 'video' ? 'video' : 'labeled frames'})`];
   const w = Math.max(8, ...f.keypoints.map((k) => k.length));
   for (const m of f.metrics) {
-    lines.push(`  ${m.name} (px)${m.epsilonSource ? `  ε: ${m.epsilonSource}` : ''}`);
+    lines.push(`  ${m.name} (${METRIC_FILES[m.name].unit ?? 'px'})${m.epsilonSource ? `  ε: ${m.epsilonSource}` : ''}`);
     lines.push(`    ${pad('keypoint', w, true)} ${pad('median', 9)} ${pad('p95', 9)} ${pad('max', 9)} ${pad('ε', 9)} ${pad('> ε', 8)}`);
     const empty = f.keypoints.filter((_, k) => m.stats[k].frames === 0);
     m.stats.forEach((s, k) => {

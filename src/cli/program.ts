@@ -6,6 +6,7 @@ import { demoCommand, DEMO_ARGS } from './demo.js';
 import { checkCommand, CHECK_ARGS, EXPLAIN_ARGS } from './check.js';
 import { explainCommand } from './explain.js';
 import { metricsCommand, METRICS_ARGS } from './metrics.js';
+import { isMultiview, metricsMultiviewCommand, MULTIVIEW_USAGE } from './metricsMultiview.js';
 import type { ArgSpec } from './args.js';
 import { bugLines, EXIT, isUserError } from './errors.js';
 import { printUserError, type Out } from './guard.js';
@@ -25,7 +26,8 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['verify', { args: VERIFY_ARGS, run: verifyCommand}],
   ['check', { args: CHECK_ARGS, run: checkCommand}],
   ['explain', { args: EXPLAIN_ARGS, run: explainCommand}],
-  ['metrics', { args: METRICS_ARGS, run: metricsCommand}],
+  // with --calibration: the multi-camera metrics (its own options and usage)
+  ['metrics', { args: METRICS_ARGS, run: (argv, out, err) => (isMultiview(argv) ? metricsMultiviewCommand(argv, out, err) : metricsCommand(argv, out, err)) }],
 ]);
 
 export const USAGE = `poseloss — training losses and metrics of animal pose estimation
@@ -40,6 +42,9 @@ usage:
   poseloss explain <config.yaml> [--labels L.csv]   each loss's pipeline, inputs, weight, epsilon
   poseloss metrics --config C.yaml [--labels L.csv] --preds P.csv [--preds P2.csv ...] --out DIR
                                      metric CSVs per predictions file, summary table, DIR/report.html
+  poseloss metrics --calibration calibration.toml --preds A.csv B.csv ... --out DIR [--views A,B,...]
+                   [--likelihood-threshold P]   multi-camera: triangulate, per-view reprojection
+                                     errors, 3-D points and temporal norm (P default 0.5)
   poseloss <command> --help          that command's usage and options
   poseloss --version                 the version
   poseloss help                      this text
@@ -91,7 +96,7 @@ export const main = async (argv: readonly string[], out: Out = console.log, err:
     return EXIT.user;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    out(`${command.args.usage}\n${COMMON_OPTIONS}`);
+    out(`${command.args.usage}${cmd === 'metrics' ? `\n${MULTIVIEW_USAGE}` : ''}\n${COMMON_OPTIONS}`);
     return EXIT.ok;
   }
   // every command computes with tfjs

@@ -1,13 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
 import { rng } from './random.js';
 import { heatmapRenderer } from '../steps/transform/render.js';
+import type { Camera } from '../config/calibration.js';
+import { projectRef } from '../geometry/reference.js';
 
 export interface ExampleBatch {
   readonly frames: number;
   readonly keypoints: number;
   readonly labels: { data: Float64Array; rows: number; cols: number };
   readonly inputs: Record<string, tf.Tensor>;
+  /** A 3-camera rig for the multi-camera losses (`keypoints_pred_views`, `confidences_views`). */
+  readonly cameras: readonly Camera[];
 }
+
+/** Three cameras 8 units from the origin, turned −0.4, 0, 0.4 rad about y, mild barrel distortion. */
+const RIG: readonly Camera[] = [-0.4, 0, 0.4].map((yaw, i) => ({
+  name: `cam${i}`,
+  size: [256, 256],
+  matrix: [[1000, 0, 128], [0, 1000, 128], [0, 0, 1]],
+  distortions: [-0.1, 0, 0, 0, 0],
+  rotation: [0, yaw, 0],
+  translation: [0, 0, 8],
+}));
 
 /**
  * A deterministic synthetic batch like a real one: K keypoints on a body that moves
@@ -37,7 +51,7 @@ export const exampleBatch = (seed = 0, frames = 8, keypoints = 17, image = 256, 
     for (let k = 0; k < keypoints; k++) conf.push(r.next());
   }
   const apply = heatmapRenderer({ height: image, width: image }, { height: heatmap, width: heatmap });
-  const inputs = tf.tidy(() => {
+  const inputs: Record<string, tf.Tensor> = tf.tidy(() => {
     const kt = tf.tensor2d(targ, [frames, 2 * keypoints]);
     const kp = tf.tensor2d(pred, [frames, 2 * keypoints]);
     return {
@@ -49,5 +63,18 @@ export const exampleBatch = (seed = 0, frames = 8, keypoints = 17, image = 256, 
       keypoints_pred_2d_reprojected: kp.reshape([frames, keypoints, 2]),
     };
   });
-  return { frames, keypoints, labels: { data: fit, rows: 200, cols: 2 * keypoints }, inputs };
+  // the labeled poses lifted to 3-D (depth from the keypoint index) and seen by every camera, 2 px noise (unlabeled → NaN)
+  const views: number[] = [];
+  const viewConf: number[] = [];
+  for (let f = 0; f < frames; f++)
+    RIG.forEach((cam) => {
+      for (let k = 0; k < keypoints; k++) {
+        const [u, v] = projectRef([(targ[f * 2 * keypoints + 2 * k] - image / 2) / 400, (targ[f * 2 * keypoints + 2 * k + 1] - image / 2) / 400, 0.1 * Math.sin(k)], cam);
+        views.push(u + r.normal() * 2, v + r.normal() * 2);
+        viewConf.push(r.next());
+      }
+    });
+  inputs.keypoints_pred_views = tf.tensor4d(views, [frames, RIG.length, keypoints, 2]);
+  inputs.confidences_views = tf.tensor3d(viewConf, [frames, RIG.length, keypoints]);
+  return { frames, keypoints, labels: { data: fit, rows: 200, cols: 2 * keypoints }, inputs, cameras: RIG };
 };

@@ -1,3 +1,4 @@
 export type { PoseTable } from './poseCsv.js';
 export { parsePoseCsv, readPoseCsv, selectKeypoints } from './poseCsv.js';
 export { parseNumberCell } from './numberCell.js';
+export { readCalibration } from './calibration.js';

@@ -138,6 +138,9 @@ registerKernel({
     const m = temporalInputs(plan, op);
     if (!m || plan.kinds[m.x] !== 'heatmaps') return null;
     const kl = TEMPORAL_HEATMAP_OPS[op as keyof typeof TEMPORAL_HEATMAP_OPS];
+    // the kernel clamps at ε (0 without a rectify step): the identity only for values ≥ 0 whose
+    // gradient vanishes at 0 — squared differences, not KL (0 for equal maps, with a gradient)
+    if (kl && plan.rectify.length === 0) return null;
     return fused('temporalHeatmap', (env) => {
       const x = env.get(m.x)!;
       const conf = m.pm.key ? env.get(m.pm.key) : undefined;

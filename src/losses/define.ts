@@ -49,6 +49,8 @@ export interface LossDef<C extends ParamsCodec = ParamsCodec, K extends InputKey
   readonly fromData?: FromData;
   /** Rules on its config block beyond the codec's, e.g. a value the reference fixes (issues under `path`). */
   readonly checkBlock?: (block: Readonly<Record<string, unknown>>, path: string) => PoselossIssue[];
+  /** Parameters to build it with where its defaults do not build (image sizes, view matches): the property suites and docs use them. */
+  readonly example?: Readonly<Record<string, unknown>>;
   /** Type-level only: the keys it reads, and those it reads only when present. */
   readonly reads?: readonly K[];
   readonly optionalReads?: readonly O[];

@@ -3,6 +3,7 @@ import { regression, rmse } from './regression.js';
 import { temporal, temporalHeatmapMse, temporalHeatmapKl } from './temporal.js';
 import { pcaSingleview, pcaMultiview } from './pca.js';
 import { supervisedPairwiseProjections, supervisedReprojectionHeatmapMse } from './multiview.js';
+import { cycleReprojection, triangulationResidual } from './cycle.js';
 
 /** The built-in catalogue, by config name. */
 export const builtinLosses = {
@@ -18,6 +19,8 @@ export const builtinLosses = {
   pca_multiview: pcaMultiview,
   supervised_pairwise_projections: supervisedPairwiseProjections,
   supervised_reprojection_heatmap_mse: supervisedReprojectionHeatmapMse,
+  cycle_reprojection: cycleReprojection,
+  triangulation_residual: triangulationResidual,
 } as const;
 
 export type BuiltinLossName = keyof typeof builtinLosses;

@@ -36,6 +36,7 @@ export const supervisedReprojectionHeatmapMse = defineLoss<typeof ReprojectionPa
   name: 'supervised_reprojection_heatmap_mse',
   doc: 'heatmap MSE of Gaussian maps rendered at the reprojected 3-D prediction',
   params: ReprojectionParams,
+  example: { original_image_height: 32, original_image_width: 48, downsampled_image_height: 8, downsampled_image_width: 12 },
   // the image sizes come from data:, as the reference wires them (spec §10)
   fromData: {
     keys: {

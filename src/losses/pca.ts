@@ -70,6 +70,7 @@ export const pcaMultiview = defineLoss<typeof PcaParams, 'keypoints_pred'>({
   name: 'pca_multiview',
   doc: 'consistency of each keypoint across views: distance to a 3-component PCA of the views’ labels',
   params: PcaParams,
+  example: { mirrored_column_matches: [[0, 1], [2, 3]] },
   needsLabels: true,
   fromData: {
     keys: { mirrored_column_matches: 'mirrored_column_matches' },

@@ -7,6 +7,7 @@ import { report } from '../config/reporter.js';
 import type { Loss } from '../pipeline/loss.js';
 import type { Labels, StepSpec } from '../pipeline/step.js';
 import { buildPipeline } from './build.js';
+import type { Camera } from '../config/calibration.js';
 import type { FactoryName, LossDef } from './define.js';
 
 /** A loss written in a config: `losses.<name>: { log_weight, pipeline: [...], anneal?, factory? }`. */
@@ -95,11 +96,13 @@ export interface BuildRecordOptions {
   readonly labels?: Labels;
   /** Use fused kernels where one matches (default true); false forces the tfjs-ops reference path. */
   readonly fused?: boolean;
+  /** The rig's cameras in view order (a calibration): needed by the multi-camera losses. */
+  readonly cameras?: readonly Camera[];
 }
 
 /** The one build of a loss record. */
 export const buildRecord = (r: LossRecord, opts: BuildRecordOptions = {}): Either<PoselossIssue[], Loss> => {
   if (r.needsLabels && !opts.labels)
     return either.left([issue(r.path, `${r.name} is fitted from labeled keypoints: pass { labels } (frames × 2K, NaN = unlabeled)`)]);
-  return buildPipeline(r.name, r.logWeight, r.pipeline, { labels: opts.labels, path: r.path, fused: opts.fused });
+  return buildPipeline(r.name, r.logWeight, r.pipeline, { labels: opts.labels, cameras: opts.cameras, path: r.path, fused: opts.fused });
 };

@@ -8,6 +8,7 @@ import { buildRecord, declaredRecord } from './record.js';
 import type { LossDef } from './define.js';
 import { builtinLosses, type BuiltinLossName } from './index.js';
 import { suggestion } from '../config/closest.js';
+import type { Camera } from '../config/calibration.js';
 
 const registry = new Map<string, LossDef>(Object.entries(builtinLosses) as [string, LossDef][]);
 
@@ -34,6 +35,8 @@ type RuntimeName<S extends string> = string extends S ? S : never;
 export interface CreateOptions {
   /** Labeled keypoints (frames, 2K), NaN = unlabeled: needed by losses fitted from data (PCA). */
   readonly labels?: Labels;
+  /** The rig's cameras in view order (a calibration): needed by the multi-camera losses. */
+  readonly cameras?: readonly Camera[];
   /** Prefix of error paths (default: the loss name); the config reader passes `losses.<name>`. */
   readonly path?: string;
   /** Use fused kernels where one matches (default true); false forces the tfjs-ops reference path. */

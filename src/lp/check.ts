@@ -7,6 +7,7 @@ import { decodeConfig, type LpConfig } from '../config/lightningPose.js';
 import type { LossRecord } from '../losses/record.js';
 import { wireLosses } from './wiring.js';
 import { buildMember } from './factory.js';
+import type { Camera } from '../config/calibration.js';
 
 /** One loss as `check`/`explain` see it: built, or (fitted losses without labels) parameters checked only. */
 export interface CheckedLoss {
@@ -29,7 +30,7 @@ export interface CheckReport {
  * build every selected loss's record; a loss fitted from data (PCA) is built when labels are
  * given, else only its parameters are checked. Every issue is reported, not just the first.
  */
-export const checkConfig = (raw: unknown, opts: { labels?: Labels; annealExempt?: readonly string[] } = {}): Either<PoselossIssue[], CheckReport> => {
+export const checkConfig = (raw: unknown, opts: { labels?: Labels; cameras?: readonly Camera[]; annealExempt?: readonly string[] } = {}): Either<PoselossIssue[], CheckReport> => {
   const cfg = decodeConfig(raw);
   if (either.isLeft(cfg)) return cfg;
   const { wiring, issues } = wireLosses(cfg.right);

@@ -5,6 +5,7 @@ import { PoselossError, type PoselossIssue } from '../config/issues.js';
 import { stageName, type Inputs, type Stage } from '../pipeline/inputs.js';
 import type { LogEntry, Loss } from '../pipeline/loss.js';
 import type { Labels } from '../pipeline/step.js';
+import type { Camera } from '../config/calibration.js';
 import { decodeConfig, type LpConfig } from '../config/lightningPose.js';
 import { builtinLosses } from '../losses/index.js';
 import { buildRecord, type LossRecord } from '../losses/record.js';
@@ -60,13 +61,15 @@ export const makeFactory = (members: readonly FactoryMember[]): LossFactory => {
 export interface FactoryOptions {
   /** Labeled keypoints (frames × 2K, NaN = unlabeled) for the PCA losses. */
   readonly labels?: Labels;
+  /** The rig's cameras in view order (e.g. `data.camera_params_file` read with readCalibration), for the multi-camera losses. */
+  readonly cameras?: readonly Camera[];
   /** Names the anneal weight does not scale, besides the losses declared not annealed (composed losses say `anneal: false`). */
   readonly annealExempt?: readonly string[];
 }
 
 /** A factory member from a loss record: its one build, annealed as its record says. */
 export const buildMember = (r: LossRecord, opts: FactoryOptions): Either<PoselossIssue[], FactoryMember> =>
-  either.map((loss: Loss) => ({ name: r.name, loss, annealed: r.annealed && !(opts.annealExempt ?? []).includes(r.name) }))(buildRecord(r, { labels: opts.labels }));
+  either.map((loss: Loss) => ({ name: r.name, loss, annealed: r.annealed && !(opts.annealExempt ?? []).includes(r.name) }))(buildRecord(r, { labels: opts.labels, cameras: opts.cameras }));
 
 export interface Factories {
   readonly supervised: LossFactory;

@@ -12,14 +12,16 @@ import { fitPcaMetric, pcaReprojectionErrorMetric, type PcaMetric, type PcaView 
 import { keypointStats, type KeypointStats } from './stats.js';
 
 /** The metrics of a predictions file, named as the reference's output files `<stem>_<name>.csv`. */
-export type MetricName = 'pixel_error' | 'temporal_norm' | 'pca_singleview_error' | 'pca_multiview_error';
+export type MetricName = 'pixel_error' | 'temporal_norm' | 'pca_singleview_error' | 'pca_multiview_error' | 'reprojection_error' | 'temporal_norm_3d';
 
 /** What each metric is, for tables and the report. */
-export const METRIC_FILES: Readonly<Record<MetricName, { suffix: string; title: string }>> = {
+export const METRIC_FILES: Readonly<Record<MetricName, { suffix: string; title: string; unit?: string }>> = {
   pixel_error: { suffix: '_pixel_error.csv', title: 'pixel error: distance to the label' },
   temporal_norm: { suffix: '_temporal_norm.csv', title: 'temporal norm: distance moved since the previous frame' },
   pca_singleview_error: { suffix: '_pca_singleview_error.csv', title: 'PCA singleview: distance to the subspace of labeled poses' },
   pca_multiview_error: { suffix: '_pca_multiview_error.csv', title: 'PCA multiview: inconsistency between views' },
+  reprojection_error: { suffix: '_reprojection_error.csv', title: 'reprojection error: distance to the reprojected all-view triangulation' },
+  temporal_norm_3d: { suffix: '_temporal_norm_3d.csv', title: '3-D temporal norm: distance the triangulated point moved since the previous frame', unit: 'calibration units' },
 };
 
 /** One metric of one file: (frames, keypoints) in pixels, NaN where undefined. */

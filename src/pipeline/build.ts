@@ -5,6 +5,7 @@ import { INPUT_KINDS, type KeyKind } from './keys.js';
 import { activeFused, checkInputs, planOf, run, type KernelMatcher } from './interpret.js';
 import { weightOf, type Loss } from './loss.js';
 import type { BuildContext, BuiltCompute, BuiltStep, Labels, PipelineSoFar, StepSpec } from './step.js';
+import type { Camera } from '../config/calibration.js';
 
 /** Find, decode and build one step of a pipeline (the step registry, src/steps/registry.ts). */
 export type StepBuilder = (spec: StepSpec, ctx: BuildContext, sofar: PipelineSoFar) => Either<PoselossIssue[], BuiltStep>;
@@ -18,6 +19,8 @@ export interface PipelineDeps {
 export interface BuildOptions {
   /** Labeled keypoints (frames, 2K) for steps fitted from data (PCA). */
   readonly labels?: Labels;
+  /** The rig's cameras in view order, for multi-camera steps. */
+  readonly cameras?: readonly Camera[];
   /** Config path of the loss, for messages (default: the loss name). */
   readonly path?: string;
   /** Use a fused kernel when one implements the pipeline (default true; the tfjs-ops path is the reference). */
@@ -65,7 +68,7 @@ export const buildPipelineWith = (deps: PipelineDeps, name: string, logWeight: n
   let compute: BuiltCompute | undefined;
   pipeline.forEach((spec, i) => {
     const stepPath = `${path}.pipeline[${i}]`;
-    const ctx: BuildContext = { kinds, labels: opts.labels, path: stepPath, loss: name };
+    const ctx: BuildContext = { kinds, labels: opts.labels, cameras: opts.cameras, path: stepPath, loss: name };
     const b = deps.buildStep(spec, ctx, { compute });
     if (either.isLeft(b)) return void (errs.push(...b.left), built.push(undefined));
     if (b.right.phase === 'transform') kinds[b.right.as] = b.right.kind;

@@ -6,7 +6,7 @@ import { safeSum } from '../ops/safeSum.js';
 import { guardInput, markLoss, type NaNGuard } from '../ops/nanGradient.js';
 import { recordingGradients } from '../ops/recording.js';
 import { LossInputError, shapeStr } from '../config/issues.js';
-import { axesOf, expectedRank, gridShape, INPUT_DTYPE, isPredictionKey, keypointCount, type KeyKind } from './keys.js';
+import { axesOf, expectedRank, gridShape, INPUT_DTYPE, isPredictionKey, keypointCount, KIND_TABLE, type KeyKind } from './keys.js';
 import type { Inputs, Stage } from './inputs.js';
 import { stageName } from './inputs.js';
 import type { LossResult } from './loss.js';
@@ -62,6 +62,7 @@ export const planOf = (
   const required = new Set<string>();
   const optional = new Set<string>();
   for (const t of transforms) required.add(t.of);
+  for (const t of transforms) for (const k of t.with ?? []) if (!produced.has(k)) optional.add(k);
   for (const k of compute.of) if (!produced.has(k)) required.add(k);
   for (const m of masks) if (!produced.has(m.of)) (m.optional ? optional : required).add(m.of);
   for (const k of required) optional.delete(k);
@@ -96,15 +97,22 @@ export const checkInputs = (p: Plan, inputs: Inputs<string, string>): Map<string
     const kind = p.kinds[key];
     const rank = expectedRank(key);
     if (rank !== null && x!.rank !== rank) fail(`${key} ${shapeStr(x!.shape)}: expected rank ${rank}`);
-    if (kind === 'flat' && (x!.shape[1] as number) % 2 !== 0) fail(`${key} ${shapeStr(x!.shape)}: expected an even number of columns (x, y per keypoint), got ${x!.shape[1]}`);
-    if (x!.shape[0] === 0) fail(`${key} ${shapeStr(x!.shape)}: an empty batch (0 frames)`);
-    const zero = x!.shape.indexOf(0);
-    // one rule for every path: a zero-size axis is rejected here, before any tensor is made
+    const { inner, packed } = KIND_TABLE[kind];
+    const kAxis = x!.rank - 1 - inner;
+    if (packed > 1 && (x!.shape[kAxis] as number) % packed !== 0) fail(`${key} ${shapeStr(x!.shape)}: expected an even number of columns (x, y per keypoint), got ${x!.shape[kAxis]}`);
+    // one rule for every path: a zero-size axis other than the batch is rejected here, before any
+    // tensor is made; a batch of 0 frames is an empty reduction (D1: 0, zero gradients; see `run`)
+    const zero = x!.shape.indexOf(0, 1);
     if (zero >= 0) fail(`${key} ${shapeStr(x!.shape)}: axis ${axesOf(key)?.[zero] ?? zero} has size 0 (every axis needs at least 1 element)`);
     shapes.set(key, x!.shape);
   }
+  // every input's first axis is the batch: they must agree (the one with fewer frames is named first)
+  const batches = [...shapes].sort((a, b) => (a[1][0] as number) - (b[1][0] as number));
+  const [least, most] = [batches[0], batches[batches.length - 1]];
+  if (least && most && least[1][0] !== most[1][0])
+    fail(`${least[0]} ${shapeStr(least[1])}: ${least[1][0]} frames, but ${most[0]} ${shapeStr(most[1])} has ${most[1][0]} (every input needs the same batch)`);
   for (const t of p.transforms) {
-    const msg = t.check(shapes.get(t.of)!);
+    const msg = t.check(shapes.get(t.of)!, t.with?.map((k) => shapes.get(k)));
     if (msg) fail(msg);
     shapes.set(t.as, t.outShape(shapes.get(t.of)!));
   }
@@ -146,27 +154,43 @@ export const run = (p: Plan, inputs: Inputs<string, string>, stage: Stage): Loss
   return tf.tidy(() => {
     const env = new Map<string, tf.Tensor>();
     for (const k of [...p.required, ...p.optional]) if (inputs[k]) env.set(k, inputs[k]!);
+    const empty = emptyBatch(p, env);
+    if (empty) return results(p, empty, stage);
     const fused = activeFused(p);
     // the non-finite rule on the tfjs-ops path: a non-finite loss gives an all-NaN gradient (the kernels do it from their value)
     const guard: NaNGuard | null = !fused && recordingGradients() ? {} : null;
     if (guard) for (const k of p.differentiable) if (env.has(k)) env.set(k, guardInput(env.get(k)!, guard));
-    if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!));
+    if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!, t.with?.map((k) => env.get(k))));
 
     const loss = fused ? fused.run(env) : guard ? (markLoss(reference(p, env), guard) as tf.Scalar) : reference(p, env);
     reportOutsideDomain(p, loss);
-    const weight = tf.scalar(p.weight);
-    const weighted = loss.mul(weight) as tf.Scalar;
-    const s = stageName(stage);
-    return {
-      loss,
-      weight,
-      weighted,
-      logs: [
-        { name: `${s}_${p.name}_loss`, value: loss },
-        { name: `${p.name}_weight`, value: weight },
-      ],
-    };
+    return results(p, loss, stage);
   });
+};
+
+const results = (p: Plan, loss: tf.Scalar, stage: Stage) => {
+  const weight = tf.scalar(p.weight);
+  const weighted = loss.mul(weight) as tf.Scalar;
+  const s = stageName(stage);
+  return {
+    loss,
+    weight,
+    weighted,
+    logs: [
+      { name: `${s}_${p.name}_loss`, value: loss },
+      { name: `${p.name}_weight`, value: weight },
+    ],
+  };
+};
+
+/**
+ * D1 for a batch of 0 frames: nothing to reduce, so the loss is exactly 0 and its gradient
+ * w.r.t. every prediction input is zeros (of that input's empty shape); null when no input is empty.
+ */
+const emptyBatch = (p: Plan, env: ReadonlyMap<string, tf.Tensor>): tf.Scalar | null => {
+  if (![...env.values()].some((x) => x.shape[0] === 0)) return null;
+  const read = [...env].filter(([k]) => p.differentiable.has(k)).map(([, x]) => x.sum().mul(0) as tf.Scalar);
+  return read.length ? (tf.addN(read) as tf.Scalar) : tf.scalar(0);
 };
 
 /** Plans (built losses) already warned that their loss was NaN: once each. */

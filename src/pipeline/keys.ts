@@ -32,6 +32,8 @@ export const INPUT_TABLE = {
   keypoints_targ_3d: { kind: 'points', axes: ['B', 'K', '3'], prediction: false },
   keypoints_pred_3d: { kind: 'points', axes: ['B', 'P', 'K', '3'], prediction: true },
   keypoints_pred_2d_reprojected: { kind: 'points', axes: ['B', 'K', '2'], prediction: true }, // original-image pixels
+  keypoints_pred_views: { kind: 'points', axes: ['B', 'V', 'K', '2'], prediction: true }, // per camera view, pixels; NaN = missing
+  confidences_views: { kind: 'grid', axes: ['B', 'V', 'K'], prediction: false }, // per camera view
   keypoint_weights: { kind: 'grid', axes: ['B', 'K'], prediction: false }, // soft per-keypoint weights (MMPose's target_weight)
   instance_areas: { kind: 'frames', axes: ['B'], prediction: false }, // px², for OKS
 } as const satisfies Record<string, KeyInfo>;
@@ -80,19 +82,26 @@ export const namedShape = (key: InputKey, shape: readonly number[]): number[] =>
 /** The rank a key's tensor must have: its named axes for an input key; null (any rank ≥ 2) for a tensor a transform made. */
 export const expectedRank = (key: string): number | null => (isInputKey(key) ? INPUT_TABLE[key].axes.length : null);
 
-/** The keypoint grid of a tensor: (B, K) for flat/heatmaps/grid; the shape without the coordinate axis for points. */
+/**
+ * Where a kind keeps its keypoints, as data: `inner` axes follow the keypoint axis (a map's
+ * H × W, a point's coordinates), and `packed` values of one keypoint share the keypoint axis
+ * (flat: x, y at columns 2k, 2k+1). Everything that maps a tensor of a kind to its keypoint grid
+ * (and back) reads this table, not the kind's name.
+ */
+export const KIND_TABLE = {
+  flat: { inner: 0, packed: 2 },
+  heatmaps: { inner: 2, packed: 1 },
+  points: { inner: 1, packed: 1 },
+  grid: { inner: 0, packed: 1 },
+  frames: { inner: 0, packed: 1 }, // one value per frame: no step masks or places keypoint values on it
+} as const satisfies Record<KeyKind, { readonly inner: number; readonly packed: number }>;
+
+/** The keypoint grid of a tensor: its axes up to the keypoint axis, that axis counting keypoints. */
 export const gridShape = (kind: KeyKind, shape: readonly number[]): number[] => {
-  switch (kind) {
-    case 'flat':
-      return [shape[0], shape[1] / 2];
-    case 'heatmaps':
-      return [shape[0], shape[1]];
-    case 'points':
-      return shape.slice(0, -1);
-    case 'grid':
-    case 'frames':
-      return [...shape];
-  }
+  const { inner, packed } = KIND_TABLE[kind];
+  const g = shape.slice(0, shape.length - inner);
+  g[g.length - 1] /= packed;
+  return g;
 };
 
 /** Number of keypoints of a tensor of this kind. */
@@ -100,3 +109,12 @@ export const keypointCount = (kind: KeyKind, shape: readonly number[]): number =
   const g = gridShape(kind, shape);
   return g[g.length - 1];
 };
+
+/** The shape of a kind's tensor with each keypoint's values on axes of their own: the grid, then `packed`, then the inner axes. */
+export const unpackedShape = (kind: KeyKind, shape: readonly number[]): number[] => {
+  const { inner, packed } = KIND_TABLE[kind];
+  return [...gridShape(kind, shape), ...(packed > 1 ? [packed] : []), ...shape.slice(shape.length - inner)];
+};
+
+/** How many axes follow the grid in `unpackedShape`. */
+export const unpackedInner = (kind: KeyKind): number => KIND_TABLE[kind].inner + (KIND_TABLE[kind].packed > 1 ? 1 : 0);

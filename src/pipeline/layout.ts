@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KeyKind } from './keys.js';
-import { toPairs } from '../ops/pairs.js';
+import { KIND_TABLE, keypointCount, unpackedInner, unpackedShape, type KeyKind } from './keys.js';
 
 /**
  * How a compute step's output is indexed relative to its inputs. Masks are computed on the
@@ -34,34 +33,19 @@ export const repeatCoords = (w: tf.Tensor): tf.Tensor => {
   return w.reshape([b, k, 1]).tile([1, 1, 2]).reshape([b, 2 * k]);
 };
 
-/** Element weights → keypoint weights: a keypoint is valid iff all its coordinates (or pixels) are. */
-const allOf = (w: tf.Tensor, kind: KeyKind): tf.Tensor => {
-  switch (kind) {
-    case 'flat':
-      return toPairs(w).min(2);
-    case 'heatmaps':
-      return w.min([2, 3]);
-    case 'points':
-      return w.min(-1);
-    case 'grid':
-    case 'frames': // no step masks a per-frame key
-      return w;
-  }
+/** Element weights → keypoint weights: a keypoint is valid iff all its values (coordinates, pixels) are. */
+export const allOf = (w: tf.Tensor, kind: KeyKind): tf.Tensor => {
+  const n = unpackedInner(kind);
+  if (n === 0) return w;
+  const u = w.reshape(unpackedShape(kind, w.shape));
+  return u.min(Array.from({ length: n }, (_, i) => u.rank - 1 - i));
 };
 
-/** A keypoint-grid weight → broadcastable to an input tensor of that kind. */
+/** A keypoint-grid weight → broadcastable to an input tensor of that kind (each keypoint's weight on all its values). */
 const gridToInput = (w: tf.Tensor, kind: KeyKind): tf.Tensor => {
-  switch (kind) {
-    case 'flat':
-      return repeatCoords(w);
-    case 'heatmaps':
-      return w.reshape([...w.shape, 1, 1]);
-    case 'points':
-      return w.expandDims(-1);
-    case 'grid':
-    case 'frames': // no step masks a per-frame key
-      return w;
-  }
+  const { inner, packed } = KIND_TABLE[kind];
+  const spread = packed > 1 ? w.expandDims(-1).tile([...w.shape.map(() => 1), packed]).reshape([...w.shape.slice(0, -1), w.shape[w.rank - 1] * packed]) : w;
+  return inner === 0 ? spread : spread.reshape([...spread.shape, ...new Array<number>(inner).fill(1)]);
 };
 
 /** Elementwise compute on inputs of one kind (squared error, huber, heatmap_mse, ...): output has the inputs' shape. */
@@ -73,8 +57,8 @@ export const elementwiseLayout = (kind: KeyKind): Layout => ({
   liftKeypoint: (w) => gridToInput(w, kind),
   elementToKeypoint: (w) => allOf(w, kind),
   feeds: (valid) => valid,
-  keypointVector: (v) => (kind === 'flat' ? repeatCoords(v.reshape([1, -1])).reshape([-1]) : kind === 'heatmaps' ? v.reshape([-1, 1, 1]) : kind === 'points' ? v.reshape([-1, 1]) : v),
-  outputKeypoints: (s) => (kind === 'flat' ? s[1] / 2 : kind === 'heatmaps' ? s[1] : kind === 'points' ? s[s.length - 2] : s[s.length - 1]),
+  keypointVector: (v) => gridToInput(v, kind),
+  outputKeypoints: (s) => keypointCount(kind, s),
 });
 
 /** One value per keypoint (Euclidean distance, per-map KL): output is the inputs' keypoint grid. */

@@ -6,6 +6,7 @@ import type { KeyKind } from './keys.js';
 import type { Layout } from './layout.js';
 import type { Epsilon } from '../config/codecs.js';
 import type { PcaFit } from '../pca/types.js';
+import type { Camera } from '../config/calibration.js';
 
 export const PHASES = ['transform', 'mask', 'compute', 'rectify', 'reduce'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -44,6 +45,8 @@ export interface BuildContext {
   readonly path: string;
   /** Name of the loss being built, for messages. */
   readonly loss: string;
+  /** The rig's cameras in view order (a calibration), for multi-camera steps. */
+  readonly cameras?: readonly Camera[];
 }
 
 export interface BuiltTransform {
@@ -52,9 +55,11 @@ export interface BuiltTransform {
   readonly of: string;
   readonly as: string;
   readonly kind: KeyKind;
-  check(shape: readonly number[]): string | null;
+  /** Further keys it reads besides `of`, used when present (e.g. per-view confidences); handed to check and apply in this order. */
+  readonly with?: readonly string[];
+  check(shape: readonly number[], withShapes?: readonly (readonly number[] | undefined)[]): string | null;
   outShape(shape: readonly number[]): number[];
-  apply(x: tf.Tensor): tf.Tensor;
+  apply(x: tf.Tensor, withInputs?: readonly (tf.Tensor | undefined)[]): tf.Tensor;
   readonly fusion?: Fusion;
 }
 
@@ -125,15 +130,114 @@ export interface PipelineSoFar {
 }
 
 /**
- * A step family member: its phase and name, the io-ts codec of its data, and a builder.
- * Users register their own with `registerStep`.
+ * A step family member: its phase and name, the io-ts codec of its data, a builder, and
+ * (next to its code) a plain-JS reference with random valid uses, which the property suites
+ * find through the registry. Users register their own with `registerStep`.
  */
-export interface StepDef<P = any> {
+export interface StepDef<P = unknown> {
   readonly phase: Phase;
   readonly name: string;
   readonly doc: string;
   readonly codec: t.Type<P, unknown, unknown>;
   build(params: P, ctx: BuildContext, sofar: PipelineSoFar): Either<PoselossIssue[], BuiltStep>;
+  /** Float64 formula and input generators; a registered step without one fails the property suite. */
+  readonly reference?: StepReference<P>;
 }
+
+/** A step of any parameter type, as registries and pipelines hold them. */
+export type AnyStepDef = StepDef<any>;
+
+// ---------------------------------------------------------------------------------------
+// References: what the property suites read (tests hand in fast-check; src never imports it)
+
+/** Plain values: a shape and row-major values (float32 inputs, float64 reference outputs). */
+export interface Plain {
+  readonly shape: readonly number[];
+  readonly data: ArrayLike<number>;
+}
+export type PlainInputs = Readonly<Record<string, Plain>>;
+
+/**
+ * The part of fast-check the generators use, structurally: tests hand in fast-check itself, and
+ * the library (and its types) do not depend on it.
+ */
+export interface Arbitrary<T> {
+  map<U>(f: (t: T) => U): Arbitrary<U>;
+  chain<U>(f: (t: T) => Arbitrary<U>): Arbitrary<U>;
+  filter(p: (t: T) => boolean): Arbitrary<T>;
+}
+type Weighted<T> = Arbitrary<T> | { readonly weight: number; readonly arbitrary: Arbitrary<T> };
+export interface FastCheck {
+  constant<T>(value: T): Arbitrary<T>;
+  constantFrom<T>(...values: T[]): Arbitrary<T>;
+  boolean(): Arbitrary<boolean>;
+  nat(max: number): Arbitrary<number>;
+  integer(c: { min: number; max: number }): Arbitrary<number>;
+  double(c: { min: number; max: number; noNaN: boolean; noDefaultInfinity: boolean }): Arbitrary<number>;
+  array<T>(a: Arbitrary<T>, c: { minLength: number; maxLength: number }): Arbitrary<T[]>;
+  tuple<Ts extends unknown[]>(...as: { [K in keyof Ts]: Arbitrary<Ts[K]> }): Arbitrary<Ts>;
+  record<R extends Record<string, unknown>>(r: { [K in keyof R]: Arbitrary<R[K]> }): Arbitrary<R>;
+  oneof<T>(...as: Weighted<T>[]): Arbitrary<T>;
+}
+
+/** One random valid use of a step: the spec a user would write, inputs for the keys it reads, labels for fitted steps. */
+export interface StepCase {
+  readonly spec: StepSpec;
+  readonly inputs: PlainInputs;
+  readonly labels?: Labels;
+}
+
+/** [quantity, threshold] pairs where a formula changes branch (|d| at δ, a norm at 0): finite differences keep away from them. */
+export type Kinks = (readonly [number, number])[];
+
+/** Sizes of the inputs a case draws: batch B, keypoints K, heatmap H × W, camera pairs P. */
+export interface CaseDims {
+  readonly B: number;
+  readonly K: number;
+  readonly H: number;
+  readonly W: number;
+  readonly P: number;
+}
+
+/** What a pipeline fixes of a step's cases: its spec (only inputs are drawn, for the keys it names) and sizes shared with the other steps. */
+export interface CaseOptions {
+  readonly spec?: StepSpec;
+  readonly dims?: CaseDims;
+}
+
+interface ReferenceOf<Ph extends Phase> {
+  readonly phase: Ph;
+  /** Random valid uses of the step (with `opts.spec`: inputs for that spec). */
+  cases(fc: FastCheck, opts?: CaseOptions): Arbitrary<StepCase>;
+  /** Input sizes a spec of this step fixes for the other steps of its pipeline (a rendered heatmap's H × W). */
+  sizes?(spec: StepSpec): Partial<CaseDims>;
+}
+
+/** A transform: the made tensor from the read one. */
+export interface TransformReference<P> extends ReferenceOf<'transform'> {
+  apply(params: P, x: Plain): { out: Plain; kinks: Kinks };
+}
+
+/** A mask: validity (1 / 0) at the step's level (element: the key's shape; keypoint: its grid). */
+export interface MaskReference<P> extends ReferenceOf<'mask'> {
+  weight(params: P, x: Plain): Plain;
+}
+
+/** A compute: its output values, from its inputs in `of` order (and its fitted state, for fitted steps). */
+export interface ComputeReference<P> extends ReferenceOf<'compute'> {
+  values(params: P, xs: readonly Plain[], fitted?: Fitted): { out: Plain; kinks: Kinks };
+}
+
+/** A rectify: the value kept of `v` at keypoint `k` of `K`. */
+export interface RectifyReference<P> extends ReferenceOf<'rectify'> {
+  apply(params: P, v: number, k: number, K: number): number;
+}
+
+/** A reduce: the loss from the (masked) values and the count drop masks leave. */
+export interface ReduceReference<P> extends ReferenceOf<'reduce'> {
+  reduce(params: P, values: ArrayLike<number>, count: number): number;
+}
+
+export type StepReference<P> = TransformReference<P> | MaskReference<P> | ComputeReference<P> | RectifyReference<P> | ReduceReference<P>;
 
 export type { Epsilon };

@@ -1,4 +1,4 @@
-import type { StepDef } from '../pipeline/step.js';
+import type { AnyStepDef } from '../pipeline/step.js';
 import { nanTargets, nanKeypoints } from './mask/nan.js';
 import { emptyHeatmaps } from './mask/emptyHeatmaps.js';
 import { lowConfidence, lowConfidencePairs } from './mask/lowConfidence.js';
@@ -10,12 +10,14 @@ import { euclidean3d } from './compute/euclidean3d.js';
 import { pcaReprojection } from './compute/pcaReprojection.js';
 import { expr } from './compute/expr.js';
 import { gaussianHeatmaps } from './transform/gaussianHeatmaps.js';
+import { reprojectViews } from './transform/reprojectViews.js';
 import { epsilon } from './rectify/epsilon.js';
 import { mean, sum } from './reduce/reduce.js';
 
 /** The built-in vocabulary; built-in losses and YAML pipelines use the same steps. */
-export const builtinSteps: readonly StepDef[] = [
+export const builtinSteps: readonly AnyStepDef[] = [
   gaussianHeatmaps,
+  reprojectViews,
   nanTargets,
   nanKeypoints,
   emptyHeatmaps,

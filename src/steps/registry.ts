@@ -1,14 +1,14 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import { issue, type PoselossIssue } from '../config/issues.js';
-import { PHASES, type BuildContext, type BuiltStep, type Phase, type PipelineSoFar, type StepDef, type StepSpec } from '../pipeline/step.js';
+import { PHASES, type AnyStepDef, type BuildContext, type BuiltStep, type Phase, type PipelineSoFar, type StepSpec } from '../pipeline/step.js';
 import { report } from '../config/reporter.js';
 import { suggestion } from '../config/closest.js';
 
 import { builtinSteps } from './index.js';
 
 const keyOf = (phase: Phase, name: string) => `${phase}:${name}`;
-const registry = new Map<string, StepDef>(builtinSteps.map((d) => [keyOf(d.phase, d.name), d]));
+const registry = new Map<string, AnyStepDef>(builtinSteps.map((d) => [keyOf(d.phase, d.name), d]));
 
 export interface RegisterOptions {
   /**
@@ -19,7 +19,7 @@ export interface RegisterOptions {
 }
 
 /** Add a step (a user's own) to the vocabulary; YAML pipelines can then use it. A taken name is an error unless `override`. */
-export const registerStep = (def: StepDef, opts: RegisterOptions = {}): void => {
+export const registerStep = (def: AnyStepDef, opts: RegisterOptions = {}): void => {
   if (!(PHASES as readonly string[]).includes(def.phase)) throw new Error(`registerStep: unknown phase '${def.phase}' (phases: ${PHASES.join(', ')})`);
   const key = keyOf(def.phase, def.name);
   if (registry.has(key) && !opts.override)
@@ -30,10 +30,10 @@ export const registerStep = (def: StepDef, opts: RegisterOptions = {}): void => 
 export const stepNames = (phase: Phase): string[] =>
   [...registry.values()].filter((d) => d.phase === phase).map((d) => d.name);
 
-export const allSteps = (): StepDef[] => [...registry.values()];
+export const allSteps = (): AnyStepDef[] => [...registry.values()];
 
 /** The step a spec names: exactly one phase key, whose value is a registered step of that phase. */
-export const findStep = (spec: StepSpec, path: string): Either<PoselossIssue[], StepDef> => {
+export const findStep = (spec: StepSpec, path: string): Either<PoselossIssue[], AnyStepDef> => {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
     return either.left([issue(path, `expected a step such as { compute: squared_error, of: [...] }, got ${JSON.stringify(spec)}`)]);
   const phases = PHASES.filter((p) => p in spec);
@@ -49,7 +49,7 @@ export const findStep = (spec: StepSpec, path: string): Either<PoselossIssue[], 
 };
 
 /** Find a spec's step and decode the spec with its codec; every issue under `path`. */
-export const decodeStep = (spec: StepSpec, path: string): Either<PoselossIssue[], { def: StepDef; params: unknown }> => {
+export const decodeStep = (spec: StepSpec, path: string): Either<PoselossIssue[], { def: AnyStepDef; params: unknown }> => {
   const def = findStep(spec, path);
   if (either.isLeft(def)) return def;
   const decoded = def.right.codec.decode(spec);

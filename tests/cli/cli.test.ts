@@ -53,6 +53,7 @@ describe('poseloss CLI', () => {
     expect(r.stdout).toContain('FAIL regression_wrong: loss: expected 2, got 1');
     expect(r.stdout.trim().split('\n').pop()).toBe('0 passed, 1 failed');
     expect(r.status).toBe(1);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('POSELOSS_BACKEND=cpu is honoured and printed', () => {

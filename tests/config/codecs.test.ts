@@ -163,8 +163,8 @@ const pipelineArb = (k: number) =>
       ),
   );
 
-/** Built-in losses a config may select in losses_to_use (they all build without data but the PCA ones). */
-const SELECTABLE = ['temporal', 'temporal_heatmap_mse', 'temporal_heatmap_kl', 'regression', 'rmse', 'pca_singleview', 'pca_multiview', 'heatmap_mse', 'supervised_pairwise_projections', 'supervised_reprojection_heatmap_mse'];
+/** Registered losses a config may select in losses_to_use: every one, from the registry. */
+const SELECTABLE = lossNames();
 /** Keys of a loss block that the wiring replaces by the data section's (the declaration's `fromData`, as the reference does for PCA). */
 const fromDataKeys = (name: string): string[] => {
   const f = getLossDef(name)!.fromData;

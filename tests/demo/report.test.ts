@@ -126,7 +126,7 @@ describe.skipIf(!hasChromium)('demo report.html in headless Chromium', () => {
       });
       return { plots: Number(document.body.getAttribute('data-plots')), canvases, images, tables: document.querySelectorAll('table.stats tbody tr').length };
     })()`)) as { plots: number; canvases: { w: number; inked: number }[]; images: { decoded: number; shown: number; marks: number; caption: string }[]; tables: number };
-    await page.screenshot({ path: path.join(os.tmpdir(), 'poseloss-demo-report.png'), fullPage: true });
+    await page.screenshot({ path: path.join(path.dirname(file), 'report.png'), fullPage: true });
     await page.close();
     expect(errors).toEqual([]);
     expect(requests.every((u) => u.startsWith('file://') || u.startsWith('data:'))).toBe(true);

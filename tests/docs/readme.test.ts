@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,8 @@ export const tsBlocks = (file: string): string[] =>
   );
 
 /** The README's TypeScript examples run as written (imports of 'poseloss' mapped to src/). */
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
 describe('README examples', () => {
   const blocks = tsBlocks(path.join(root, 'README.md'));
   it('has examples', () => expect(blocks.length).toBeGreaterThan(0));

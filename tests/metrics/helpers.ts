@@ -13,7 +13,14 @@ export const warnIfNoData = (suite: string): void => {
   if (!hasData) console.warn(`SKIP ${suite}: ${PREDS} is absent (real prediction files and reference outputs live there; CI has them)`);
 };
 
-export const tmpDir = (tag: string): string => fs.mkdtempSync(path.join(os.tmpdir(), `poseloss-metrics-${tag}-`));
+const made: string[] = [];
+// each test file runs in its own process: its temporary folders go when it exits
+process.once('exit', () => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+export const tmpDir = (tag: string): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `poseloss-metrics-${tag}-`));
+  made.push(d);
+  return d;
+};
 
 export interface Run {
   code: number;

@@ -88,7 +88,7 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     expect(html).not.toMatch(/<link[^>]+href="(?!data:)/i);
     expect(html).not.toMatch(/url\((?!data:)/i);
     expect(html).toContain('max of 3 frames'); // the 5,000-frame video was thinned for drawing
-    const shot = path.join(os.tmpdir(), 'poseloss-report-synthetic.png');
+    const shot = path.join(path.dirname(file), 'report-synthetic.png');
     const c = await openReport(file, shot);
     expect(c.errors).toEqual([]);
     expect(c.requests.every((u) => u.startsWith('file://') || u.startsWith('data:'))).toBe(true);
@@ -112,7 +112,7 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
       '--out', dir,
     );
     expect(r.code).toBe(0);
-    const c = await openReport(path.join(dir, 'report.html'), path.join(os.tmpdir(), 'poseloss-report-mirror-mouse.png'));
+    const c = await openReport(path.join(dir, 'report.html'), path.join(dir, 'report-mirror-mouse.png'));
     expect(c.errors).toEqual([]);
     expect(c.plots).toBe(2 * 2 * 3);
     expect(c.canvases.filter((cv) => cv.inked > 2000).length).toBe(12);

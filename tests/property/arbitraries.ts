@@ -273,7 +273,25 @@ export const runs = (numRuns: number): fc.Parameters<unknown> => ({
 // ---------------------------------------------------------------------------------------
 // Arbitraries: values
 
-export const LOSS_NAMES = [
+/**
+ * The built-in losses the family suites (heatmap, regression, temporal, multiview) draw calls of
+ * with `lossCaseArb`. Suites over every registered loss use the registry and the steps'
+ * generators instead (tests/property/registryCases.ts).
+ */
+export type LossName =
+  | 'heatmap_mse'
+  | 'heatmap_kl'
+  | 'heatmap_js'
+  | 'regression'
+  | 'rmse'
+  | 'temporal'
+  | 'temporal_heatmap_mse'
+  | 'temporal_heatmap_kl'
+  | 'supervised_pairwise_projections'
+  | 'supervised_reprojection_heatmap_mse';
+
+/** The names `lossCaseArb` draws calls of (family suites only; registry suites enumerate the registry). */
+export const LOSS_NAMES: readonly LossName[] = [
   'heatmap_mse',
   'heatmap_kl',
   'heatmap_js',
@@ -284,8 +302,7 @@ export const LOSS_NAMES = [
   'temporal_heatmap_kl',
   'supervised_pairwise_projections',
   'supervised_reprojection_heatmap_mse',
-] as const;
-export type LossName = (typeof LOSS_NAMES)[number];
+];
 
 export const TEMPORAL_LOSSES: readonly LossName[] = ['temporal', 'temporal_heatmap_mse', 'temporal_heatmap_kl'];
 

@@ -26,7 +26,7 @@ const valueAndGrads = (loss: Loss, inputs: Record<string, tf.Tensor>) => {
 
 describe('kernels follow declarations, not names or positions (issue 12)', () => {
   it('a user step registered over a built-in name with override runs its own formula: 3·d² gives 7.5, not the built-in kernel’s 2.5', () => {
-    const tripled: StepDef = {
+    const tripled: typeof squaredError = {
       ...squaredError,
       doc: '3·(t − p)²',
       build: (p, ctx, sofar) =>

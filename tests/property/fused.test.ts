@@ -228,7 +228,7 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
       ['heatmap', [{ mask: 'empty_heatmaps', of: 'heatmaps_targ' }, { compute: 'heatmap_js', of: ['heatmaps_targ', 'heatmaps_pred'] }, { reduce: 'sum' }]],
       ['reprojection', [render, { mask: 'empty_heatmaps', of: 'heatmaps_targ' }, { compute: 'heatmap_mse', of: ['heatmaps_targ', 'rendered'] }, { reduce: 'sum' }]],
       ['temporal', [{ compute: 'temporal_norm', of: 'keypoints_pred' }, { mask: 'low_confidence_pairs', of: 'confidences', below: 0.3, mode: 'drop' }, { rectify: 'epsilon', epsilon: 1 }, { reduce: 'sum' }]],
-      ['temporalHeatmap', [{ compute: 'temporal_heatmap_kl', of: 'heatmaps_pred' }, { mask: 'low_confidence_pairs', of: 'confidences', below: 0.3, mode: 'zero' }, { reduce: 'sum' }]],
+      ['temporalHeatmap', [{ compute: 'temporal_heatmap_kl', of: 'heatmaps_pred' }, { mask: 'low_confidence_pairs', of: 'confidences', below: 0.3, mode: 'zero' }, { rectify: 'epsilon', epsilon: 0.01 }, { reduce: 'sum' }]],
       ['keypoints', [{ mask: 'nan_targets', of: 'keypoints_targ' }, { compute: 'squared_error', of: ['keypoints_targ', 'keypoints_pred'] }, { reduce: 'sum' }]],
       ['keypoints', [{ mask: 'nan_keypoints', of: 'keypoints_targ' }, { compute: 'euclidean', of: ['keypoints_targ', 'keypoints_pred'] }, { rectify: 'epsilon', epsilon: 0.5 }, { reduce: 'sum' }]],
       ['pcaReprojection', [{ compute: 'pca_reprojection', of: 'keypoints_pred', view: 'singleview', components_to_keep: 2 }, { reduce: 'sum' }]],

@@ -5,9 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
+import { FC, real } from './fastCheck.js';
 import { describe, expect, it } from 'vitest';
-import { LOSS_NAMES, dimsArb, disposeResult, keypointsArb, lossCaseArb, make, num, pipeline, predictionKeys, runs, tensorsOf, type AnyLoss, type Inputs } from './arbitraries.js';
-import { ELEMENT_STEPS, KEYPOINT_STEPS, stepSpecs } from './reference.js';
+import { either } from 'fp-ts';
+import { createLoss, lossNames } from '../../src/losses/registry.js';
+import { allSteps } from '../../src/steps/registry.js';
+import { formatIssues } from '../../src/config/issues.js';
+import type { Labels, StepSpec } from '../../src/pipeline/step.js';
+import { disposeResult, pipeline, predictionKeys, runs, tensorsOf, type AnyLoss, type Inputs } from './arbitraries.js';
+import { lossPipeline, pipelineCaseArb } from './registryCases.js';
 
 const count = (): number => tf.memory().numTensors;
 
@@ -46,35 +52,38 @@ const checkNoLeaks = (loss: AnyLoss, inputs: Inputs): void => {
   }
 };
 
+const build = (name: string, params: Record<string, unknown>, labels: Labels | undefined): AnyLoss => {
+  const r = createLoss(name, params, { labels });
+  if (either.isLeft(r)) throw new Error(formatIssues(r.left));
+  return r.right as AnyLoss;
+};
+
 describe('no tensor leaks and pure calls', () => {
-  it.each(LOSS_NAMES)('%s', (name) => {
+  it.each(lossNames())('%s', (name) => {
+    const { params, specs } = lossPipeline(name);
     fc.assert(
-      fc.property(lossCaseArb(name), (lc) => checkNoLeaks(make(name, lc.params), lc.inputs)),
+      fc.property(pipelineCaseArb(specs), ({ inputs, labels }) => checkNoLeaks(build(name, params, labels), inputs)),
       runs(12),
     );
   });
 
-  it.each([...ELEMENT_STEPS, ...KEYPOINT_STEPS])('pipeline with compute step %s', (compute) => {
+  it.each(allSteps().filter((d) => d.phase === 'compute').map((d) => d.name))('pipeline with compute step %s', (compute) => {
+    const def = allSteps().find((d) => d.phase === 'compute' && d.name === compute)!;
+    const reduces = allSteps().filter((d) => d.phase === 'reduce').map((d): StepSpec => ({ reduce: d.name }));
     fc.assert(
-      fc.property(
-        dimsArb().chain(({ B, K }) =>
-          fc.record({
-            inputs: fc.record({ keypoints_targ: keypointsArb(B, K, { nan: 'coord' }), keypoints_pred: keypointsArb(B, K) }),
-            mode: fc.constantFrom('drop' as const, 'zero' as const),
-            eps: fc.option(num(0, 3), { nil: undefined }),
-            reduce: fc.constantFrom('mean' as const, 'sum' as const),
-          }),
-        ),
-        ({ inputs, mode, eps, reduce }) => checkNoLeaks(pipeline(stepSpecs({ compute, threshold: 1, mask: mode, epsilon: eps, reduce })), inputs),
-      ),
+      fc.property(real(def.reference!.cases(FC)), fc.constantFrom(...reduces), (c, reduce) => {
+        if (c.labels) return; // a fitted step is built by its loss (above)
+        const inputs: Inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, p]) => [k, { shape: [...p.shape], data: Float32Array.from(p.data) }]));
+        checkNoLeaks(pipeline([c.spec, reduce]), inputs);
+      }),
       runs(10),
     );
   });
 
   it('building a loss allocates no tensors', () => {
     const n0 = count();
-    for (const name of LOSS_NAMES)
-      make(name, name === 'supervised_reprojection_heatmap_mse' ? { original_image_height: 8, original_image_width: 8, downsampled_image_height: 2, downsampled_image_width: 2 } : {});
+    const labels = { data: Float64Array.from({ length: 40 * 8 }, (_, i) => Math.sin(i * 1.7) * 50 + (i % 8) * 10), rows: 40, cols: 8 };
+    for (const name of lossNames()) build(name, lossPipeline(name).params, labels);
     expect(count()).toBe(n0);
   });
 });

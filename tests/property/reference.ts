@@ -1,9 +1,16 @@
 /**
- * Plain-JS (float64) formulas of the losses and compute steps, written from
- * ../shared/spec/reference-behaviour.md and the deviations D1–D6, independently of src/.
+ * Plain-JS (float64) formulas of the losses, written from ../shared/spec/reference-behaviour.md
+ * and the deviations D1–D6, independently of src/; flat-keypoint pipelines of any registered
+ * compute step, with the step's values from the reference it declares.
  * Each returns the loss and the per-element values with their branch points (`kinks`),
  * which the finite-difference properties use to stay away from non-smooth points.
  */
+import fc from 'fast-check';
+import { FC, real } from './fastCheck.js';
+import { either } from 'fp-ts';
+import { allSteps, decodeStep } from '../../src/steps/registry.js';
+import { INPUT_KINDS } from '../../src/pipeline/keys.js';
+import type { AnyStepDef, ComputeReference } from '../../src/pipeline/step.js';
 import type { Arr, Inputs, Kinks } from './arbitraries.js';
 
 export const KL_OFFSET = 1e-10;
@@ -14,7 +21,7 @@ const mean = (s: number, n: number): number => (n === 0 ? 0 : s / n);
 /** Epsilon of keypoint k (scalar or per keypoint). */
 export const epsAt = (eps: number | readonly number[] | undefined, k: number): number => (eps === undefined ? 0 : typeof eps === 'number' ? eps : eps[k]);
 
-const relu = (x: number): number => (x > 0 ? x : 0);
+export const relu = (x: number): number => (x > 0 ? x : 0);
 
 // ---------------------------------------------------------------------------------------
 // Supervised keypoints
@@ -240,16 +247,38 @@ export const reprojectionRef = (targ: Arr, kp: Arr, g: Geometry): { loss: number
 // ---------------------------------------------------------------------------------------
 // Compute steps on flat keypoints: [mask nan_targets?] → compute → [rectify ε] → reduce
 
-export type ElementStep = 'squared_error' | 'absolute_error' | 'huber' | 'smooth_l1';
-export type KeypointStep = 'euclidean' | 'rms_error';
-export type FlatStep = ElementStep | KeypointStep;
-export const ELEMENT_STEPS: readonly ElementStep[] = ['squared_error', 'absolute_error', 'huber', 'smooth_l1'];
-export const KEYPOINT_STEPS: readonly KeypointStep[] = ['euclidean', 'rms_error'];
+const FLAT_OF = ['keypoints_targ', 'keypoints_pred'];
+
+/** The compute step registered under `name`, with the reference it declares. */
+const computeDef = (name: string): AnyStepDef & { reference: ComputeReference<unknown> } => {
+  const def = allSteps().find((d) => d.phase === 'compute' && d.name === name);
+  if (!def?.reference || def.reference.phase !== 'compute') throw new Error(`compute step ${name} has no reference`);
+  return def as AnyStepDef & { reference: ComputeReference<unknown> };
+};
+
+/**
+ * The registered compute steps that read a flat (target, prediction) keypoint pair, from the
+ * registry: those whose spec with `of: [keypoints_targ, keypoints_pred]` builds (no labels).
+ */
+export const flatComputes = (): string[] =>
+  allSteps()
+    .filter((d) => d.phase === 'compute' && d.reference)
+    .filter((d) => {
+      const spec = decodeStep({ compute: d.name, of: FLAT_OF }, 'probe');
+      return either.isRight(spec) && either.isRight(d.build(spec.right.params, { kinds: INPUT_KINDS, path: 'probe', loss: 'probe' }, {}));
+    })
+    .map((d) => d.name);
+
+/** Random parameters of a flat compute, from its own generator's cases on the flat pair. */
+export const flatParamsArb = (compute: string): fc.Arbitrary<Record<string, unknown>> =>
+  real(computeDef(compute).reference.cases(FC))
+    .filter((c) => JSON.stringify(c.spec.of) === JSON.stringify(FLAT_OF))
+    .map(({ spec: { compute: _c, of: _o, ...params } }) => params);
 
 export interface StepConfig {
-  readonly compute: FlatStep;
-  /** huber's delta / smooth_l1's beta. */
-  readonly threshold: number;
+  readonly compute: string;
+  /** The compute's own parameters (huber's delta, smooth_l1's beta, ...). */
+  readonly params: Record<string, unknown>;
   readonly mask: 'none' | 'drop' | 'zero';
   /** undefined: no rectify step. */
   readonly epsilon: number | number[] | undefined;
@@ -259,32 +288,25 @@ export interface StepConfig {
 /** The step specs of a config (what a user would write in YAML). */
 export const stepSpecs = (c: StepConfig): Record<string, unknown>[] => [
   ...(c.mask === 'none' ? [] : [{ mask: 'nan_targets', of: 'keypoints_targ', mode: c.mask }]),
-  {
-    compute: c.compute,
-    of: ['keypoints_targ', 'keypoints_pred'],
-    ...(c.compute === 'huber' ? { delta: c.threshold } : c.compute === 'smooth_l1' ? { beta: c.threshold } : {}),
-  },
+  { compute: c.compute, of: FLAT_OF, ...c.params },
   ...(c.epsilon === undefined ? [] : [{ rectify: 'epsilon', epsilon: c.epsilon }]),
   { reduce: c.reduce },
 ];
 
-const elementValue = (c: StepConfig, d: number): { v: number; kink?: [number, number] } => {
-  const a = Math.abs(d);
-  switch (c.compute as ElementStep) {
-    case 'squared_error':
-      return { v: d * d };
-    case 'absolute_error':
-      return { v: a, kink: [a, 0] };
-    case 'huber':
-      return { v: a <= c.threshold ? 0.5 * d * d : c.threshold * (a - 0.5 * c.threshold), kink: [a, c.threshold] };
-    case 'smooth_l1':
-      return { v: a < c.threshold ? (0.5 * d * d) / c.threshold : a - 0.5 * c.threshold, kink: [a, c.threshold] };
-  }
+/** The compute's float64 output on flat keypoints (B, 2K): per element (B, 2K) or per keypoint (B, K), from its declared reference. */
+const computeRef = (c: StepConfig, t: Arr, p: Arr) => {
+  const decoded = decodeStep(stepSpecs(c).find((s) => 'compute' in s)!, 'ref');
+  if (either.isLeft(decoded)) throw new Error(`${c.compute}: its spec does not decode`);
+  return computeDef(c.compute).reference.values(decoded.right.params, [t, p]);
 };
 
+/** Whether a flat compute gives one value per keypoint (a distance) rather than per coordinate. */
+export const perKeypoint = (compute: string): boolean =>
+  computeRef({ compute, params: {}, mask: 'none', epsilon: undefined, reduce: 'sum' }, { shape: [1, 2], data: new Float32Array(2) }, { shape: [1, 2], data: new Float32Array(2) }).out.shape[1] === 1;
+
 /**
- * The pipeline of `stepSpecs(c)` on keypoints_targ / keypoints_pred (B, 2K) (`values`: the
- * valid elements before rectify): an element
+ * The pipeline of `stepSpecs(c)` on keypoints_targ / keypoints_pred (B, 2K), the compute's values
+ * from its declared reference (`values`: the valid ones before rectify): an element
  * (elementwise steps) or a keypoint (distance steps; invalid if any target coordinate is
  * NaN) is invalid where the mask says so; drop leaves the mean's count, zero stays in it.
  */
@@ -293,16 +315,17 @@ export const stepRef = (c: StepConfig, inputs: Inputs): { loss: number; kinks: [
   const p = inputs.keypoints_pred;
   const [B, C] = t.shape;
   const K = C / 2;
-  const keypointLevel = (KEYPOINT_STEPS as readonly string[]).includes(c.compute);
+  const r = computeRef(c, t, p);
+  const keypointLevel = r.out.shape[1] === K;
   let s = 0;
   let count = 0;
-  const kinks: [number, number][] = [];
+  // branch points of the formula where it is defined (a NaN target's element is never read)
+  const kinks: [number, number][] = r.kinks.filter(([q]) => Number.isFinite(q)).map(([q, th]) => [q, th]);
   const values: number[] = [];
-  const add = (v: number, k: number, valid: boolean, kink?: [number, number]) => {
+  const add = (v: number, k: number, valid: boolean) => {
     if (c.mask !== 'drop' || valid) count++;
     if (c.mask !== 'none' && !valid) return;
     values.push(v);
-    if (kink) kinks.push(kink);
     if (c.epsilon !== undefined) {
       kinks.push([v, epsAt(c.epsilon, k)]);
       v = relu(v - epsAt(c.epsilon, k));
@@ -312,15 +335,8 @@ export const stepRef = (c: StepConfig, inputs: Inputs): { loss: number; kinks: [
   for (let b = 0; b < B; b++)
     for (let k = 0; k < K; k++) {
       const i = b * C + 2 * k;
-      if (keypointLevel) {
-        const valid = !Number.isNaN(t.data[i]) && !Number.isNaN(t.data[i + 1]);
-        const n = Math.hypot(t.data[i] - p.data[i], t.data[i + 1] - p.data[i + 1]);
-        add(c.compute === 'euclidean' ? n : n / Math.SQRT2, k, valid, [n, 0]);
-      } else
-        for (const j of [i, i + 1]) {
-          const e = elementValue(c, t.data[j] - p.data[j]);
-          add(e.v, k, !Number.isNaN(t.data[j]), e.kink);
-        }
+      if (keypointLevel) add(r.out.data[b * K + k], k, !Number.isNaN(t.data[i]) && !Number.isNaN(t.data[i + 1]));
+      else for (const j of [i, i + 1]) add(r.out.data[j], k, !Number.isNaN(t.data[j]));
     }
   return { loss: c.reduce === 'sum' ? s : mean(s, count), kinks, values };
 };

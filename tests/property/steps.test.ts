@@ -30,9 +30,10 @@ import {
   runs,
   type Inputs,
 } from './arbitraries.js';
-import { ELEMENT_STEPS, KEYPOINT_STEPS, epsAt, heatmapRef, pairwiseRef, stepKinks, stepRef, stepSpecs, temporalRef, type FlatStep, type StepConfig } from './reference.js';
+import { epsAt, flatComputes, flatParamsArb, heatmapRef, pairwiseRef, perKeypoint, stepKinks, stepRef, stepSpecs, temporalRef, type StepConfig } from './reference.js';
 
-const FLAT_STEPS: readonly FlatStep[] = [...ELEMENT_STEPS, ...KEYPOINT_STEPS];
+/** Every registered compute step that reads a flat keypoint pair (from the registry). */
+const FLAT_STEPS: readonly string[] = flatComputes();
 
 interface StepCase {
   readonly config: StepConfig;
@@ -41,17 +42,17 @@ interface StepCase {
   readonly K: number;
 }
 
-const configArb = (compute: FlatStep, K: number, o: { mask?: StepConfig['mask'][]; epsilon?: 'any' | 'none'; reduce?: StepConfig['reduce'][] } = {}): fc.Arbitrary<StepConfig> =>
+const configArb = (compute: string, K: number, o: { mask?: StepConfig['mask'][]; epsilon?: 'any' | 'none'; reduce?: StepConfig['reduce'][] } = {}): fc.Arbitrary<StepConfig> =>
   fc.record({
     compute: fc.constant(compute),
-    threshold: num(0.25, 4),
+    params: flatParamsArb(compute),
     mask: fc.constantFrom(...(o.mask ?? (['none', 'drop', 'zero'] as const))),
     epsilon: o.epsilon === 'none' ? fc.constant(undefined) : fc.option(fc.oneof(num(0, 5), fc.array(num(0, 5), { minLength: K, maxLength: K })), { nil: undefined }),
     reduce: fc.constantFrom(...(o.reduce ?? (['mean', 'sum'] as const))),
   });
 
 /** A pipeline config and inputs: NaN targets only where a mask handles them. */
-const stepCaseArb = (compute: FlatStep, o: Parameters<typeof configArb>[2] & { range?: number; maxB?: number; maxK?: number } = {}): fc.Arbitrary<StepCase> =>
+const stepCaseArb = (compute: string, o: Parameters<typeof configArb>[2] & { range?: number; maxB?: number; maxK?: number } = {}): fc.Arbitrary<StepCase> =>
   dimsArb({ maxB: o.maxB, maxK: o.maxK }).chain(({ B, K }) =>
     configArb(compute, K, o).chain((config) =>
       fc
@@ -166,7 +167,7 @@ describe.each(FLAT_STEPS)('compute step %s in a pipeline', (compute) => {
         const l = build(config);
         const t = inputs.keypoints_targ;
         // what a prediction coordinate feeds: its element (elementwise) or its keypoint (distances)
-        const unread = (i: number) => ((KEYPOINT_STEPS as readonly string[]).includes(compute) ? Number.isNaN(t.data[i - (i % 2)]) || Number.isNaN(t.data[i - (i % 2) + 1]) : Number.isNaN(t.data[i]));
+        const unread = (i: number) => (perKeypoint(compute) ? Number.isNaN(t.data[i - (i % 2)]) || Number.isNaN(t.data[i - (i % 2) + 1]) : Number.isNaN(t.data[i]));
         const withNaN = { ...inputs, keypoints_pred: arr(t.shape, Array.from(inputs.keypoints_pred.data, (v, i) => (unread(i) ? NaN : v))) };
         expect(evaluate(l, withNaN).loss).toBe(evaluate(l, inputs).loss);
         const g = gradients(l, withNaN).keypoints_pred;
@@ -301,12 +302,7 @@ describe('temporal and heatmap computes with other mask modes', () => {
     );
   });
 
-  // BUG (src/pipeline/interpret.ts `reference`: `count = drop.sum().mul(v.size / drop.size)`): with a
-  // drop mask and an empty output (B = 1 for a temporal compute, or B = 0 for any loss), v.size /
-  // drop.size is 0/0 = NaN, so the loss is NaN instead of D1's 0: buildPipeline('t', 0,
-  // [{ mask: 'nan_targets', of: 'keypoints_pred' }, { compute: 'temporal_norm', of: 'keypoints_pred' },
-  // { reduce: 'mean' }]) on keypoints_pred [[1, 2]] → NaN. Without a drop mask the same pipeline gives
-  // wasm's uninitialised empty sum (~3.6e-41; src/steps/reduce/reduce.ts), e.g. with { reduce: 'sum' }.
+  // a drop mask over an empty output (B = 1 for a temporal compute) leaves a count of 0/0: the empty reduction is still 0
   it('temporal pipelines the kernels do not cover, with a batch of one frame → exactly 0 (D1)', () => {
     fc.assert(
       fc.property(keypointsArb(1, 3), fc.constantFrom('drop' as const, 'zero' as const), fc.constantFrom('mean' as const, 'sum' as const), (pred, mode, reduce) => {

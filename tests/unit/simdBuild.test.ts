@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kernelsWasmBytes } from '../../src/kernels/simd/index.js';
@@ -22,12 +22,17 @@ const buildCommand = (out: string): string[] => {
 
 describe('the committed SIMD kernels (src/kernels/simd/kernels.wasm, embedded in kernelsWasm.ts)', () => {
   it('are the build of the AssemblyScript source, file and embedded bytes (run `npm run build:wasm` after editing it)', () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'poseloss-wasm-')), 'kernels.wasm');
-    execFileSync(process.execPath, [join(root, 'node_modules/assemblyscript/bin/asc.js'), ...buildCommand(out)], { cwd: root, stdio: 'pipe' });
-    const built = readFileSync(out);
-    expect(Buffer.compare(built, readFileSync(committed))).toBe(0);
-    // the bytes the library runs: embedded as base64 in src/kernels/simd/kernelsWasm.ts
-    expect(Buffer.compare(built, Buffer.from(kernelsWasmBytes()))).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'poseloss-wasm-'));
+    const out = join(dir, 'kernels.wasm');
+    try {
+      execFileSync(process.execPath, [join(root, 'node_modules/assemblyscript/bin/asc.js'), ...buildCommand(out)], { cwd: root, stdio: 'pipe' });
+      const built = readFileSync(out);
+      expect(Buffer.compare(built, readFileSync(committed))).toBe(0);
+      // the bytes the library runs: embedded as base64 in src/kernels/simd/kernelsWasm.ts
+      expect(Buffer.compare(built, Buffer.from(kernelsWasmBytes()))).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('import their memory and carry no data segments, so they cannot write into the tfjs heap on their own', () => {

@@ -1,10 +1,11 @@
 import * as t from 'io-ts';
 import { either } from 'fp-ts';
-import type { BuiltCompute, StepDef } from '../../pipeline/step.js';
+import type { BuiltCompute, Kinks, StepDef } from '../../pipeline/step.js';
 import { pointPairsLayout } from '../../pipeline/layout.js';
 import { safeNorm } from '../../ops/safeNorm.js';
 import { shapeStr } from '../../config/issues.js';
 import { Of, stepCodec, resolveKeys } from '../common.js';
+import { casesOf, tabulate } from '../reference.js';
 
 const codec = stepCodec('compute', 'euclidean_3d', { of: Of }, { of: ['keypoints_targ_3d', 'keypoints_pred_3d'] });
 
@@ -30,4 +31,20 @@ export const euclidean3d: StepDef<t.TypeOf<typeof codec>> = {
         apply: ([targ, pred]) => safeNorm(targ.expandDims(1).sub(pred), -1),
       }),
     )(resolveKeys(p.of, ctx, 'euclidean_3d', 2, ['points'])),
+  reference: {
+    phase: 'compute',
+    cases: (fc, opts = {}) => casesOf(fc, opts, fc.constant(opts.spec ?? { compute: 'euclidean_3d', of: ['keypoints_targ_3d', 'keypoints_pred_3d'] })),
+    values: (_p, [targ, pred]) => {
+      const [b, q, k, c] = pred.shape;
+      const kinks: Kinks = [];
+      const out = tabulate([b, q, k], (i) => {
+        const [bi, ki] = [Math.floor(i / (q * k)), i % k];
+        let s = 0;
+        for (let j = 0; j < c; j++) s += (targ.data[(bi * k + ki) * c + j] - pred.data[i * c + j]) ** 2;
+        kinks.push([Math.sqrt(s), 0]);
+        return Math.sqrt(s);
+      });
+      return { out, kinks };
+    },
+  },
 };

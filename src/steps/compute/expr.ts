@@ -3,11 +3,15 @@ import { either } from 'fp-ts';
 import { issue, type PoselossIssue } from '../../config/issues.js';
 import { suggestion } from '../../config/closest.js';
 import { strict } from '../../config/codecs.js';
-import { bindSizes, compileExpr, evalTf, type Compiled, type Definition, type ExprIssue } from '../../expr/index.js';
+import { bindSizes, compileExpr, evalJs, evalTf, type Compiled, type Definition, type ExprIssue } from '../../expr/index.js';
 import { AXIS_ORDER, INPUT_KEYS, INPUT_TABLE, isInputKey, namedAxes, namedShape, type InputKey } from '../../pipeline/keys.js';
 import { opaqueLayout } from '../../pipeline/layout.js';
 import type { BuiltCompute, Role, StepDef } from '../../pipeline/step.js';
 import { stepCodec } from '../common.js';
+import { casesOf, plain } from '../reference.js';
+
+/** Formulas the generated cases use: smooth (no branch point), elementwise and reduced, over a keypoint pair. */
+const CASE_VALUES = ['0.5 * (t - p) * (t - p)', 'sum((t - p) * (t - p), coords)', 'sum(log(1 + (t - p) * (t - p)), keypoints, coords)'];
 
 const Values = strict('values along an axis', { values: t.array(t.number), axis: t.string });
 const DefinitionCodec = t.union([t.number, t.string, Values], 'a number, an expression, or { values: [...], axis: ... }');
@@ -89,6 +93,30 @@ export const expr: StepDef<ExprParams> = {
       },
     };
     return either.right(built);
+  },
+  reference: {
+    phase: 'compute',
+    cases: (fc, opts = {}) =>
+      casesOf(
+        fc,
+        opts,
+        opts.spec ? fc.constant(opts.spec) : fc.constantFrom(...CASE_VALUES).map((value) => ({ compute: 'expr', inputs: { t: 'keypoints_targ', p: 'keypoints_pred' }, value })),
+        undefined,
+        (spec) => Object.values(spec.inputs as Record<string, string>),
+      ),
+    // the expression's own float64 evaluator (src/expr/evalJs.ts, tested against the formulas in tests/expr) on the inputs' named axes
+    values: (p, xs) => {
+      const names = Object.keys(p.inputs).filter((n) => isInputKey(p.inputs[n]));
+      const axes = Object.fromEntries(names.map((n) => [n, namedAxes(p.inputs[n] as InputKey)]));
+      const c = compileExpr({ defs: Object.entries(p.let) as [string, Definition][], value: p.value }, { axes: AXIS_ORDER, inputs: axes });
+      if (either.isLeft(c)) throw new Error(`expr reference: ${c.left.map((i) => i.message).join('; ')}`);
+      const used = names.filter((n) => c.right.reads.includes(n));
+      const ordered = [...used.filter((n) => !INPUT_TABLE[p.inputs[n] as InputKey].prediction), ...used.filter((n) => INPUT_TABLE[p.inputs[n] as InputKey].prediction)];
+      const views = Object.fromEntries(ordered.map((n, i) => [n, namedShape(p.inputs[n] as InputKey, xs[i].shape)]));
+      const sizes = bindSizes(c.right, axes, views) as Record<string, number>;
+      const out = evalJs(c.right.value, { inputs: Object.fromEntries(ordered.map((n, i) => [n, { data: Float64Array.from(xs[i].data), shape: views[n] }])), sizes });
+      return { out: plain(out.shape, out.data), kinks: [] };
+    },
   },
 };
 

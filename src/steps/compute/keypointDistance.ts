@@ -1,19 +1,19 @@
 import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type * as tf from '@tensorflow/tfjs';
-import type { BuiltCompute, StepDef } from '../../pipeline/step.js';
+import type { BuiltCompute, Kinks, StepDef } from '../../pipeline/step.js';
 import { keypointLayout } from '../../pipeline/layout.js';
-import type { KeyKind } from '../../pipeline/keys.js';
+import { unpackedShape, type KeyKind } from '../../pipeline/keys.js';
 import { safeNorm } from '../../ops/safeNorm.js';
 import { Of, stepCodec, resolveKeys, sameShapes } from '../common.js';
-import { toPairs } from '../../ops/pairs.js';
+import { pairCases, tabulate } from '../reference.js';
 
 /** The difference as (..., K, C): flat (B, 2K) tensors become (B, K, 2). */
-const asPoints = (d: tf.Tensor, kind: KeyKind): tf.Tensor => (kind === 'flat' ? toPairs(d) : d);
+const asPoints = (d: tf.Tensor, kind: KeyKind): tf.Tensor => d.reshape(unpackedShape(kind, d.shape));
 
-const distance = (name: string, doc: string, scale: (coords: number) => number): StepDef => {
+const distance = (name: string, doc: string, scale: (coords: number) => number) => {
   const codec = stepCodec('compute', name, { of: Of });
-  return {
+  const def: StepDef<t.TypeOf<typeof codec>> = {
     phase: 'compute',
     name,
     doc,
@@ -37,7 +37,25 @@ const distance = (name: string, doc: string, scale: (coords: number) => number):
           },
         };
       })(resolveKeys(p.of as string | string[], ctx, name, 2, ['flat', 'points'])),
+    reference: {
+      phase: 'compute',
+      cases: (fc, opts) => pairCases(fc, name, ['flat', 'points'], fc.constant({}), opts),
+      // flat (B, 2K) as (B, K, 2); points (..., K, C) as they are
+      values: (_p, [targ, pred]) => {
+        const c = targ.shape.length === 2 ? 2 : targ.shape[targ.shape.length - 1];
+        const grid = targ.shape.length === 2 ? [targ.shape[0], targ.shape[1] / 2] : targ.shape.slice(0, -1);
+        const kinks: Kinks = [];
+        const out = tabulate(grid, (g) => {
+          let s = 0;
+          for (let j = 0; j < c; j++) s += (targ.data[g * c + j] - pred.data[g * c + j]) ** 2;
+          kinks.push([Math.sqrt(s), 0]);
+          return Math.sqrt(s) * scale(c);
+        });
+        return { out, kinks };
+      },
+    },
   };
+  return def;
 };
 
 /** ‖t − p‖ per keypoint (pixel error). */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
 import { either } from 'fp-ts';
-import type { BuiltCompute, StepDef } from '../../pipeline/step.js';
+import type { BuiltCompute, ComputeReference, Kinks, StepDef, StepSpec } from '../../pipeline/step.js';
 import { issue } from '../../config/issues.js';
 import { opaqueLayout } from '../../pipeline/layout.js';
 import { inRange, nullable, oneOf } from '../../config/codecs.js';
@@ -12,6 +12,7 @@ import { fitKeypointPca, requireFiniteEpsilon, type PcaFit, type PcaFormat } fro
 import { formatProblem } from '../../pca/format.js';
 import { ComponentsToKeepCodec, IndexList, MatchesCodec } from '../../pca/codecs.js';
 import { stepCodec, resolveKeys } from '../common.js';
+import { arrayArb, num, ofKeys, tabulate } from '../reference.js';
 
 const codec = stepCodec(
   'compute',
@@ -74,6 +75,74 @@ export interface PcaFitted {
   readonly pca: PcaFit;
 }
 
+/** The fit's rows of plain predictions (B, 2K), float64: singleview (B, 2·K_sel), centred per frame; multiview (B·K_m, 2V). */
+const formatRows = (x: ArrayLike<number>, b: number, k: number, fmt: PcaFormat, kinks: Kinks): number[][] => {
+  const pt = (f: number, j: number) => [x[f * 2 * k + 2 * j], x[f * 2 * k + 2 * j + 1]];
+  const frames = Array.from({ length: b }, (_, f) => f);
+  if (fmt.kind === 'multiview') return frames.flatMap((f) => fmt.matches[0].map((_, j) => fmt.matches.flatMap((m) => pt(f, m[j]))));
+  const sel = fmt.columns ?? Array.from({ length: k }, (_, j) => j);
+  return frames.map((f) => {
+    const pts = sel.map((j) => pt(f, j));
+    if (fmt.centering === null) return pts.flat();
+    if (pts.flat().some(Number.isNaN)) return pts.flat().map(() => NaN);
+    const centre = [0, 1].map((c) => {
+      const v = pts.map((q) => q[c]).sort((a, z) => a - z);
+      // the median changes which keypoint it follows where two values cross
+      if (fmt.centering === 'median') v.forEach((a, i) => v.slice(i + 1).forEach((z) => kinks.push([z - a, 0])));
+      const n = v.length;
+      return fmt.centering === 'mean' ? v.reduce((a, z) => a + z, 0) / n : n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    });
+    return pts.flatMap((q) => [q[0] - centre[0], q[1] - centre[1]]);
+  });
+};
+
+/** Float64 reprojection error of plain predictions on the step's fitted PCA (the fit itself is checked against the reference in tests/pca). */
+const reference: ComputeReference<unknown> = {
+  phase: 'compute',
+  // keypoints enough for the indices a fixed spec names; more labeled frames than dimensions, so the fit is defined
+  cases: (fc, opts = {}) => {
+    const spec = opts.spec
+      ? fc.constant(opts.spec)
+      : fc
+          .record({ components_to_keep: fc.constantFrom(1, 2, 0.9, null), centering_method: fc.constantFrom(null, 'mean', 'median') })
+          .map((ps): StepSpec => ({ compute: 'pca_reprojection', of: 'keypoints_pred', ...ps }));
+    return fc.tuple(spec, fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 4 })).chain(([s, extra, b, k0]) => {
+      const named = [s.columns, s.mirrored_column_matches].flat(2).filter((i): i is number => typeof i === 'number');
+      const k = Math.max(opts.dims?.K ?? k0, 2, ...named.map((i) => i + 1));
+      const [bs, n] = [opts.dims?.B ?? b, 2 * k + extra];
+      return fc
+        .record({ labels: arrayArb(fc, [n, 2 * k], num(fc, -10, 10)), pred: arrayArb(fc, [bs, 2 * k], num(fc, -10, 10)) })
+        // a smooth base under the drawn values: every column varies, so the explained-variance ratios exist
+        .map(({ labels, pred }) => ({
+          spec: s,
+          inputs: { [ofKeys(s)[0]]: pred },
+          labels: { data: Float64Array.from(labels.data, (v, i) => v + 5 * Math.sin(1.7 * Math.floor(i / (2 * k)) + 0.3 * (i % (2 * k)) * (i % (2 * k)))), rows: n, cols: 2 * k },
+        }));
+    });
+  },
+  values: (_p, [x], fitted) => {
+    const pca = fitted!.pca!;
+    const kinks: Kinks = [];
+    const rows = formatRows(x.data, x.shape[0], x.shape[1] / 2, pca.format, kinks);
+    const d = pca.mean.length;
+    const kept = Array.from({ length: pca.kept.rows }, (_, r) => pca.kept.data.subarray(r * d, (r + 1) * d));
+    const errors = rows.flatMap((row) => {
+      const c = row.map((v, i) => v - pca.mean[i]);
+      const proj = [...pca.mean];
+      for (const comp of kept) {
+        const dot = c.reduce((a, v, i) => a + v * comp[i], 0);
+        comp.forEach((w, i) => (proj[i] += dot * w));
+      }
+      return Array.from({ length: d / 2 }, (_, j) => {
+        const e = Math.hypot(row[2 * j] - proj[2 * j], row[2 * j + 1] - proj[2 * j + 1]);
+        kinks.push([e, 0]);
+        return e;
+      });
+    });
+    return { out: tabulate([rows.length, d / 2], (i) => errors[i]), kinks };
+  },
+};
+
 /**
  * Reprojection error of predictions onto a keypoint PCA fitted, at build time, on the
  * labeled keypoints handed to the builder: singleview (per selected keypoint) or multiview
@@ -119,4 +188,5 @@ export const pcaReprojection: StepDef<t.TypeOf<typeof codec>> = {
     };
     return either.right(built);
   },
+  reference,
 };

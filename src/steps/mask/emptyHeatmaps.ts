@@ -3,6 +3,8 @@ import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type { StepDef } from '../../pipeline/step.js';
 import { Mode, stepCodec, resolveKeys } from '../common.js';
+import type { InputKey } from '../../pipeline/keys.js';
+import { heatmapsArb, maskCases, perKeypoint, shapeOf } from '../reference.js';
 
 const codec = stepCodec('mask', 'empty_heatmaps', { of: t.string, mode: Mode }, { mode: 'drop' });
 
@@ -27,4 +29,13 @@ export const emptyHeatmaps: StepDef<t.TypeOf<typeof codec>> = {
       fusion: { op: 'empty_map', params: {} },
       weight: (x: tf.Tensor) => x.notEqual(0).any([2, 3]).toFloat(),
     }))(resolveKeys(p.of, ctx, 'empty_heatmaps', 1, ['heatmaps'])),
+  reference: {
+    phase: 'mask',
+    cases: (fc, opts) => maskCases(fc, 'empty_heatmaps', ['heatmaps'], (key, d) => heatmapsArb(fc, { ...d, B: shapeOf(key, d)[0] }, 0.4), opts),
+    // valid iff some pixel is not 0: the opposite of "every pixel is 0"
+    weight: (p, x) => {
+      const empty = perKeypoint(p.of as InputKey, x, (v) => v === 0);
+      return { shape: empty.shape, data: Float64Array.from(empty.data, (e) => 1 - e) };
+    },
+  },
 };

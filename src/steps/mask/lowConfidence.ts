@@ -4,6 +4,7 @@ import { either } from 'fp-ts';
 import type { StepDef } from '../../pipeline/step.js';
 import { finite } from '../../config/codecs.js';
 import { Mode, stepCodec, resolveKeys } from '../common.js';
+import { arrayArb, confidenceArb, maskCases, num, plain, shapeOf } from '../reference.js';
 
 const confidenceCodec = (name: string) =>
   stepCodec('mask', name, { of: t.string, below: finite, mode: Mode, optional: t.boolean }, { of: 'confidences', mode: 'zero', optional: false });
@@ -32,6 +33,13 @@ const lowConfidenceStep = (name: string, needsPairs: boolean, doc: string): Step
       fusion: { op: 'below', params: { below: p.below } },
       weight: (c: tf.Tensor) => c.less(p.below).logicalNot().toFloat(),
     }))(resolveKeys(p.of, ctx, name, 1, ['grid'])),
+  reference: {
+    phase: 'mask',
+    cases: (fc, opts) =>
+      maskCases(fc, name, ['grid'], (key, d) => arrayArb(fc, shapeOf(key, d), confidenceArb(fc)), opts, fc.record({ below: fc.oneof(num(fc, 0, 1), fc.constantFrom(0, 0.05, 0.5, 1)).map(Math.fround), optional: fc.boolean() })),
+    // strictly below, compared in float32 as the tensors are; a NaN confidence is not below
+    weight: (p, c) => plain(c.shape, Float64Array.from(c.data, (v) => (v < Math.fround(p.below) ? 0 : 1))),
+  },
 });
 
 export const lowConfidence = lowConfidenceStep('low_confidence', false, 'per keypoint: invalid where confidence < `below`');

@@ -3,7 +3,9 @@ import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type { StepDef } from '../../pipeline/step.js';
 import { Mode, stepCodec, resolveKeys } from '../common.js';
-import { toPairs } from '../../ops/pairs.js';
+import { allOf } from '../../pipeline/layout.js';
+import type { InputKey } from '../../pipeline/keys.js';
+import { arrayArb, maskCases, num, perKeypoint, plain, shapeOf } from '../reference.js';
 
 const isFinite01 = (x: tf.Tensor): tf.Tensor => x.isNaN().logicalNot();
 
@@ -27,6 +29,11 @@ export const nanTargets: StepDef<t.TypeOf<ReturnType<typeof nanCodec>>> = {
       fusion: { op: 'nan', params: {} },
       weight: (x: tf.Tensor) => isFinite01(x).toFloat(),
     }))(resolveKeys(p.of, ctx, 'nan_targets', 1, ['flat', 'points', 'heatmaps', 'grid'])),
+  reference: {
+    phase: 'mask',
+    cases: (fc, opts) => maskCases(fc, 'nan_targets', ['flat', 'points', 'heatmaps', 'grid'], (key, d) => arrayArb(fc, shapeOf(key, d), num(fc, -10, 10), 0.25), opts),
+    weight: (_p, x) => plain(x.shape, Float64Array.from(x.data, (v) => (Number.isNaN(v) ? 0 : 1))),
+  },
 };
 
 /** Per keypoint: a keypoint with any NaN coordinate in `of` is invalid (both coordinates drop). */
@@ -47,12 +54,12 @@ export const nanKeypoints: StepDef<t.TypeOf<ReturnType<typeof nanCodec>>> = {
         mustBeRead: true,
         needsPairs: false,
         fusion: { op: 'nan', params: {} },
-        weight: (x: tf.Tensor) => {
-          const ok = isFinite01(x).toFloat();
-          if (kind === 'flat') return toPairs(ok).min(2);
-          if (kind === 'heatmaps') return ok.min([2, 3]);
-          return ok.min(-1);
-        },
+        weight: (x: tf.Tensor) => allOf(isFinite01(x).toFloat(), kind),
       };
     })(resolveKeys(p.of, ctx, 'nan_keypoints', 1, ['flat', 'points', 'heatmaps'])),
+  reference: {
+    phase: 'mask',
+    cases: (fc, opts) => maskCases(fc, 'nan_keypoints', ['flat', 'points', 'heatmaps'], (key, d) => arrayArb(fc, shapeOf(key, d), num(fc, -10, 10), 0.25), opts),
+    weight: (p, x) => perKeypoint(p.of as InputKey, x, (v) => !Number.isNaN(v)),
+  },
 };

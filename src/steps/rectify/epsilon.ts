@@ -3,6 +3,7 @@ import { either } from 'fp-ts';
 import type { StepDef } from '../../pipeline/step.js';
 import { finite, Epsilon, strict } from '../../config/codecs.js';
 import { issue } from '../../config/issues.js';
+import { num, relu } from '../reference.js';
 
 const codec = strict(
   'rectify: epsilon',
@@ -34,5 +35,18 @@ export const epsilon: StepDef<t.TypeOf<typeof codec>> = {
       return either.right({ phase: 'rectify', name: 'epsilon', epsilon: p.epsilon.map((e) => e * p.multiplier) });
     }
     return either.right({ phase: 'rectify', name: 'epsilon', epsilon: p.epsilon * p.multiplier });
+  },
+  reference: {
+    phase: 'rectify',
+    // explicit epsilons (a fitted one is a PCA compute's: tests/pca); a list is one per keypoint
+    cases: (fc, opts = {}) =>
+      (opts.spec
+        ? fc.constant(opts.spec)
+        : fc.record({ epsilon: fc.oneof<number | number[]>(num(fc, 0, 5), fc.array(num(fc, 0, 5), { minLength: 1, maxLength: 4 })), multiplier: fc.oneof(fc.constant(1), num(fc, 0, 3)) }).map((ps) => ({ rectify: 'epsilon', ...ps }))
+      ).map((spec) => ({ spec, inputs: {} })),
+    apply: (p, v, k) => {
+      if (p.epsilon === 'fitted') throw new Error('epsilon reference: a fitted epsilon is the compute step’s');
+      return relu(v - (typeof p.epsilon === 'number' ? p.epsilon : p.epsilon[k]) * p.multiplier);
+    },
   },
 };

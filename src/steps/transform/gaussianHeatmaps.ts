@@ -5,6 +5,7 @@ import type { StepDef, BuiltTransform } from '../../pipeline/step.js';
 import { positive } from '../../config/codecs.js';
 import { shapeStr } from '../../config/issues.js';
 import { stepCodec, resolveKeys } from '../common.js';
+import { dimsOf, num, ofKeys, plain } from '../reference.js';
 
 const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'a positive integer');
 
@@ -58,4 +59,45 @@ export const gaussianHeatmaps: StepDef<t.TypeOf<typeof codec>> = {
         },
       };
     })(resolveKeys(p.of, ctx, 'gaussian_heatmaps', 1, ['points'])),
+  reference: {
+    phase: 'transform',
+    cases: (fc, opts = {}) => {
+      const spec = opts.spec
+        ? fc.constant(opts.spec)
+        : fc
+            .record({
+              image_height: fc.integer({ min: 4, max: 64 }),
+              image_width: fc.integer({ min: 4, max: 64 }),
+              heatmap_height: fc.integer({ min: 1, max: 8 }),
+              heatmap_width: fc.integer({ min: 1, max: 8 }),
+              sigma: fc.constantFrom(1.25, 0.75, 2),
+            })
+            .map((g) => ({ transform: 'gaussian_heatmaps', of: 'keypoints_pred_2d_reprojected', as: 'heatmaps_reprojected', ...g }));
+      // keypoints over the image and a margin around it: some off the grid
+      return fc.tuple(spec, dimsOf(fc, opts)).chain(([s, { B, K }]) => {
+        const [w, h] = [Number(s.image_width), Number(s.image_height)];
+        return fc
+          .array(fc.tuple(num(fc, -0.2 * w, 1.2 * w), num(fc, -0.2 * h, 1.2 * h)), { minLength: B * K, maxLength: B * K })
+          .map((xy) => ({ spec: s, inputs: { [ofKeys(s)[0]]: plain([B, K, 2], Float32Array.from(xy.flat())) } }));
+      });
+    },
+    sizes: (spec) => ({ H: Number(spec.heatmap_height), W: Number(spec.heatmap_width) }),
+    // scaled in float32 as the tensors are, so the off-grid test agrees exactly at its bounds
+    apply: (p, kp) => {
+      const [b, k] = kp.shape;
+      const [ho, wo] = [p.heatmap_height, p.heatmap_width];
+      const out = new Float64Array(b * k * ho * wo);
+      const kinks: [number, number][] = [];
+      for (let m = 0; m < b * k; m++) {
+        const x = Math.fround(kp.data[2 * m] * Math.fround(wo / p.image_width));
+        const y = Math.fround(kp.data[2 * m + 1] * Math.fround(ho / p.image_height));
+        kinks.push([x, -1], [x, wo + 1], [y, -1], [y, ho + 1]);
+        if (Number.isNaN(x) || Number.isNaN(y) || x < -1 || x > wo + 1 || y < -1 || y > ho + 1) continue;
+        const g = Array.from({ length: ho * wo }, (_, i) => Math.exp(-(((i % wo) - x) ** 2 + (Math.floor(i / wo) - y) ** 2) / (2 * p.sigma ** 2)));
+        const s = g.reduce((a, v) => a + v, 0);
+        g.forEach((v, i) => (out[m * ho * wo + i] = v / s));
+      }
+      return { out: plain([b, k, ho, wo], out), kinks };
+    },
+  },
 };

@@ -1,0 +1,43 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkCommand } from '../../src/cli/check.js';
+
+const CALIB = `[cam_0]\nname = "A"\nsize = [640, 480]\nmatrix = [[1500.0, 0.0, 320.0], [0.0, 1500.0, 240.0], [0.0, 0.0, 1.0]]\ndistortions = [0.0, 0.0, 0.0, 0.0, 0.0]\nrotation = [0.0, 0.3, 0.0]\ntranslation = [0.0, 0.0, 8.0]\n
+[cam_1]\nname = "B"\nsize = [640, 480]\nmatrix = [[1500.0, 0.0, 320.0], [0.0, 1500.0, 240.0], [0.0, 0.0, 1.0]]\ndistortions = [0.0, 0.0, 0.0, 0.0, 0.0]\nrotation = [0.0, -0.3, 0.0]\ntranslation = [0.0, 0.0, 8.0]\n`;
+
+const run = (yaml: string, files: Record<string, string> = {}) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poseloss-mvcfg-'));
+  for (const [n, t] of Object.entries({ 'c.yaml': yaml, ...files })) fs.writeFileSync(path.join(dir, n), t);
+  const out: string[] = [];
+  const code = checkCommand([path.join(dir, 'c.yaml')], (l) => out.push(l), (l) => out.push(l));
+  return { code, text: out.join('\n') };
+};
+
+const LOSSES = 'model:\n  losses_to_use: [cycle_reprojection]\nlosses:\n  cycle_reprojection: { log_weight: 1.0, epsilon: 2.0 }\n';
+
+describe('the multi-camera losses from a config (data.camera_params_file)', () => {
+  it('builds with the calibration next to the config, views in data.view_names order', () => {
+    const r = run(`data:\n  camera_params_file: calib.toml\n  view_names: [B, A]\n${LOSSES}`, { 'calib.toml': CALIB });
+    expect(r.code, r.text).toBe(0);
+    expect(r.text).toMatch(/unsupervised cycle_reprojection\s+log_weight 1/);
+  });
+
+  it('without a calibration: the error says what to set', () => {
+    const r = run(LOSSES);
+    expect(r.code).toBe(2);
+    expect(r.text).toContain("losses.cycle_reprojection.pipeline[0]: reproject_views needs the rig's calibration (2 or more cameras): set data.camera_params_file");
+  });
+
+  it('a bad calibration or view name: the error names the setting, the file, the section and key', () => {
+    const bad = run(`data:\n  camera_params_file: calib.toml\n${LOSSES}`, { 'calib.toml': CALIB.replace('distortions = [0.0, 0.0, 0.0, 0.0, 0.0]\nrotation = [0.0, 0.3', 'distortions = [0.0, 0.0]\nrotation = [0.0, 0.3') });
+    expect(bad.code).toBe(2);
+    expect(bad.text).toMatch(/data\.camera_params_file: .*calib\.toml \[cam_0\]\.distortions: expected 5 numbers \[k1, k2, p1, p2, k3\], got a list of 2/);
+    const views = run(`data:\n  camera_params_file: calib.toml\n  view_names: [A, C]\n${LOSSES}`, { 'calib.toml': CALIB });
+    expect(views.code).toBe(2);
+    expect(views.text).toMatch(/data\.view_names\[1\]: no camera named 'C' in .*calib\.toml \(cameras: A, B\)/);
+    const missing = run(`data:\n  camera_params_file: nowhere.toml\n${LOSSES}`);
+    expect(missing.text).toMatch(/nowhere\.toml: cannot read the calibration file: ENOENT/);
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * Random valid calls of whatever the registries hold, drawn by the steps' own generators
+ * (declared next to each step): a registered loss or a new step is covered by the suites
+ * that use these, without a list to extend.
+ */
+import fc from 'fast-check';
+import { FC, real } from './fastCheck.js';
+import { either } from 'fp-ts';
+import { getLossDef } from '../../src/losses/registry.js';
+import { decodeStep } from '../../src/steps/registry.js';
+import { formatIssues } from '../../src/config/issues.js';
+import { keyDimsArb } from '../../src/steps/reference.js';
+import type { Labels, PHASES, StepReference, StepSpec } from '../../src/pipeline/step.js';
+import type { Inputs } from './arbitraries.js';
+
+/** The reference a spec's step declares; throws naming the step when it has none. */
+export const referenceOf = (spec: StepSpec): StepReference<unknown> => {
+  const d = decodeStep(spec, 'pipeline');
+  if (either.isLeft(d)) throw new Error(formatIssues(d.left));
+  if (!d.right.def.reference) throw new Error(`${d.right.def.phase} step '${d.right.def.name}' declares no reference (plain-JS formula and input generators)`);
+  return d.right.def.reference;
+};
+
+/** A registered loss's parameters (its declared example, else its defaults) and the pipeline they give. */
+export const lossPipeline = (name: string): { params: Record<string, unknown>; specs: StepSpec[] } => {
+  const def = getLossDef(name);
+  if (!def) throw new Error(`unknown loss ${name}`);
+  const params = { ...(def.example ?? {}) };
+  const decoded = def.params.decode(params);
+  if (either.isLeft(decoded)) throw new Error(`${name}: its example parameters do not decode`);
+  return { params, specs: def.pipeline(decoded.right) };
+};
+
+export interface PipelineCase {
+  readonly inputs: Inputs;
+  readonly labels?: Labels;
+}
+
+/** Masks draw last: their inputs (NaN targets, empty maps, low confidences) replace what a compute drew for the same key. */
+const ORDER: Record<(typeof PHASES)[number], number> = { transform: 0, compute: 1, mask: 2, rectify: 3, reduce: 4 };
+const phaseOf = (spec: StepSpec): (typeof PHASES)[number] => (Object.keys(ORDER) as (typeof PHASES)[number][]).find((p) => p in spec)!;
+
+/** Inputs (and labels) for a pipeline: one draw of sizes, every step's cases for the spec the pipeline gives it. */
+export const pipelineCaseArb = (specs: readonly StepSpec[], o: { minB?: number; maxB?: number } = {}): fc.Arbitrary<PipelineCase> => {
+  const ordered = [...specs].sort((a, b) => ORDER[phaseOf(a)] - ORDER[phaseOf(b)]);
+  const fixed = specs.map((spec) => referenceOf(spec).sizes?.(spec) ?? {});
+  return real(keyDimsArb(FC, o)).map((d) => Object.assign({ ...d }, ...fixed)).chain((dims) =>
+    fc.tuple(...ordered.map((spec) => real(referenceOf(spec).cases(FC, { spec, dims })))).map((cases) => {
+      const inputs: Inputs = {};
+      let labels: Labels | undefined;
+      for (const c of cases) {
+        for (const [k, p] of Object.entries(c.inputs)) inputs[k] = { shape: [...p.shape], data: Float32Array.from(p.data) };
+        labels = c.labels ?? labels;
+      }
+      return { inputs, labels };
+    }),
+  );
+};
