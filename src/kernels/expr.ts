@@ -49,7 +49,7 @@ const TIMES_SELF = 29;
 const POW = 13;
 /** b^x for a constant base b > 0 (≠ 1): ln b in the instruction. */
 const POWC = 28;
-const HEADER = 16;
+const HEADER = 20;
 const INSTR = 8;
 /** Elements per chunk: every register holds one chunk (values and adjoints stay in cache). */
 const CH = 128;
@@ -219,7 +219,8 @@ const f32bits = (x: number, bool: boolean): number => (bool ? (x ? -1 : 0) : new
  * The kernel for a region at given axis sizes: its output shape, block length, scratch bytes,
  * and `run`, which writes the descriptor into scratch and runs the program. `heap.ins` are
  * [targets..., predictions...] in the region's order; `out` gets the result, `grads` (or null)
- * one local gradient per prediction.
+ * one gradient per prediction; `seeds` (0: none) makes it the gradient pass of a partial
+ * reduction, each block's gradient scaled by its upstream gradient there (`out` is not written).
  */
 export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>>) => {
   const dims = r.axes.map((a) => sizes[a]);
@@ -244,7 +245,7 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
     const size = leafAxes.reduce((a, n) => a * sizes[n], 1);
     return { inner: Math.max(inner, 1), size: Math.max(size, 1) };
   };
-  const run = (heap: Heap, out: number, grads: readonly number[] | null): void => {
+  const run = (heap: Heap, out: number, grads: readonly number[] | null, seeds: number): void => {
     const nc = r.constants.length;
     const ptrOf = new Map<string, number>([...r.constants.map((n, i) => [n, heap.ins[i]] as const), ...r.predictions.map((n, i) => [n, heap.ins[nc + i]] as const)]);
     const gradOf = new Map<string, number>(grads ? r.predictions.map((n, i) => [n, grads[i]] as const) : []);
@@ -264,7 +265,7 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
     const regs = take(nI * CH * 4);
     const adj = take(nI * CH * 4);
     const w = new Int32Array(heap.memory.buffer, desc, descWords);
-    w.set([N, L, nOut, nI, regs, adj, acc, out, f32bits(scale, false), grads ? 1 : 0, loc, nI - 1, CH, aloc, written, memo]);
+    w.set([N, L, nOut, nI, regs, adj, acc, out, f32bits(scale, false), grads ? 1 : 0, loc, nI - 1, CH, aloc, written, memo, seeds]);
     let d = 0;
     r.program.forEach((ins, k) => {
       const o = HEADER + k * INSTR;
@@ -288,32 +289,37 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
 };
 
 /** The region's value (its outer axes) and, while a tape records, local gradients: customGrad scales them by the upstream gradient. */
+/**
+ * The region's value (its outer axes), in `tf.customGrad`. The whole value computes its gradient
+ * in the same pass (its upstream gradient is a scalar, 1 when the loss is differentiated
+ * directly); a partial reduction runs a gradient pass in backward instead, each block's adjoint
+ * seeded with its upstream gradient (blocks with 0 — the keypoints top-k leaves out — are
+ * skipped: zeros, unevaluated).
+ */
 const runRegion = (r: ExprRegion, tensors: Readonly<Record<string, tf.Tensor>>, sizes: Readonly<Record<string, number>>, loss: { finite: boolean }): tf.Tensor => {
-  const { outShape, L, scratchBytes, run } = exprKernel(r, sizes);
+  const { outShape, scratchBytes, run } = exprKernel(r, sizes);
   const consts = r.constants.map((n) => tensors[n]);
   const f = tf.customGrad(((...args: unknown[]) => {
     const preds = args.slice(0, -1) as tf.Tensor[];
     const save = args[args.length - 1] as tf.GradSaveFunc;
+    const shapes = preds.map((p) => p.shape);
     const withGrad = recordingGradients();
-    const [value, ...grads] = withHeap([...consts, ...preds], [outShape, ...(withGrad ? preds.map((p) => p.shape) : [])], scratchBytes, (heap) =>
-      run(heap, heap.outs[0], withGrad ? heap.outs.slice(1) : null),
+    const inPass = withGrad && r.whole;
+    const [value, ...grads] = withHeap([...consts, ...preds], [outShape, ...(inPass ? shapes : [])], scratchBytes, (heap) =>
+      run(heap, heap.outs[0], inPass ? heap.outs.slice(1) : null, 0),
     );
-    saveWithoutCopy(save, grads);
+    // the inputs are saved for the gradient pass: the caller's scope disposes them before backward
+    saveWithoutCopy(save, inPass ? grads : withGrad ? [...consts, ...preds] : []);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         // a non-finite loss: every gradient entry NaN, as on the tfjs-ops path (README "How a pipeline runs")
-        if (!loss.finite) return saved.map((g) => tf.fill(g.shape, NaN));
-        const one = dy.size === 1 && dy.dataSync()[0] === 1;
-        if (one) return saved.map((g) => g.reshape(g.shape));
-        if (r.whole) return saved.map((g) => g.mul(dy));
-        // each block's local gradient times its upstream value, in one SIMD pass (a broadcasting tfjs mul is a slow generic loop)
-        return saved.map(
-          (g) =>
-            withHeap([g, dy], [g.shape], 0, ({ kernels, ins, outs }) =>
-              kernels.exprScale(ins[0], ins[1], outs[0], g.size, L),
-            )[0],
-        );
+        if (!loss.finite) return shapes.map((s) => tf.fill(s, NaN));
+        if (r.whole) {
+          const one = dy.size === 1 && dy.dataSync()[0] === 1;
+          return saved.map((g) => (one ? g.reshape(g.shape) : g.mul(dy)));
+        }
+        return withHeap([...saved, dy], shapes, scratchBytes, (heap) => run(heap, 0, heap.outs, heap.ins[saved.length]));
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

@@ -180,7 +180,12 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
           const data = (n: string, i: number) => floats(inputs[n as keyof typeof inputs].reduce((a, ax) => a * sizes[ax], 1), seed + i);
           const ins = [...region.constants, ...region.predictions].map(data);
           const nOut = kernel.outShape.reduce((a, d) => a * d, 1);
-          runGuarded(ins, [nOut, ...(grad ? [b * k * h * w] : [])], kernel.scratchBytes, (heap, gs) => (kernel.run(heap, gs![0], grad ? gs!.slice(1) : null), 0), 4 * mis);
+          runGuarded(ins, [nOut, ...(grad ? [b * k * h * w] : [])], kernel.scratchBytes, (heap, gs) => (kernel.run(heap, gs![0], grad ? gs!.slice(1) : null, 0), 0), 4 * mis);
+          // a partial reduction's gradient pass: upstream gradients per block (some 0: skipped chunks), only the gradient written
+          if (!region.whole) {
+            const seeds = floats(nOut, seed + 9, 2);
+            runGuarded([...ins, seeds], [b * k * h * w], kernel.scratchBytes, (heap, gs) => (kernel.run(heap, 0, gs, heap.ins[ins.length]), 0), 4 * mis);
+          }
         },
       ),
       { numRuns: 200 },

@@ -24,8 +24,6 @@ export interface SimdKernels {
   keypoints(t: number, p: number, conf: number, gt: number, gp: number, frames: number, pairs: number, k: number, c: number, broadcast: boolean, code: number, param: number, scale: number, eps: number, rectified: boolean, masks: number, nMasks: number, state: number, sum: boolean): number;
   /** An expression's register program, all in one descriptor; see simd/assembly/expr.ts. */
   expr(descriptor: number): void;
-  /** out = g · dy per block of L; see simd/assembly/expr.ts. */
-  exprScale(g: number, dy: number, out: number, n: number, L: number): void;
   pcaReprojection(x: number, g: number, frames: number, width: number, src: number, perFrame: number, d: number, dPad: number, mean: number, P: number, centering: number, eps: number, work: number, sum: boolean): number;
 }
 

@@ -4,11 +4,12 @@
 // elements: the chunk's intermediates stay in scratch registers).
 //
 // Everything comes from ONE descriptor of i32 words (built by src/kernels/expr.ts):
-//   header (16 words): N elements, L elements per output, nOut, nInstr, regs (values,
+//   header (20 words): N elements, L elements per output, nOut, nInstr, regs (values,
 //   nInstr·CH floats), adj (nInstr·CH floats), acc (nOut float64), out (nOut float32),
 //   scale (f32 bits: out = scale·Σ), withGrad, loc (nInstr i32), root, CH, aloc (nInstr i32:
 //   where each adjoint lives this chunk), written (nInstr bytes), memo (nInstr i32: the entry a
-//   broadcast register holds splatted, + 1; 0: none)
+//   broadcast register holds splatted, + 1; 0: none), seeds (0, or nOut floats: the gradient
+//   pass, each block's adjoint seeded with its upstream gradient · scale; no value written)
 //   then nInstr instructions of 8 words: op, a, b, c, p0, p1, p2, flags (bit 0: differentiable).
 // Loads: FULL p0 = input pointer, c = gradient pointer (0: none); SPLAT p0 = f32 bits;
 // BCAST p0 = pointer, p1 = inner (elements per value), p2 = size (values, cycled).
@@ -49,7 +50,7 @@ const POWC = 28;
 const TIMES_SELF = 29;
 
 const F32_MAX: f32 = 3.4028234663852886e38;
-const HEADER = 16;
+const HEADER = 20;
 const INSTR = 8;
 
 // @ts-ignore: decorator
@@ -424,12 +425,26 @@ export function expr(d: usize): void {
   const aloc = <usize>word(d, 13);
   const written = <usize>word(d, 14);
   const memo = <usize>word(d, 15);
+  const seeds = <usize>word(d, 16);
   for (let k = 0; k < nInstr; k++) store<i32>(memo + (<usize>k << 2), 0);
   const regBytes = <usize>CH << 2;
   for (let o = 0; o < nOut; o++) store<f64>(acc + (<usize>o << 3), 0);
   for (let i0 = 0; i0 < N; i0 += CH) {
     const n = min(CH, N - i0);
     const nv = (n + 3) >> 2;
+    if (seeds) {
+      // the gradient pass: a chunk whose blocks all have upstream gradient 0 gets zeros, unevaluated
+      let any = false;
+      for (let o = i0 / L, last = (i0 + n - 1) / L; o <= last && !any; o++) any = load<f32>(seeds + (<usize>o << 2)) != 0;
+      if (!any) {
+        for (let k = 0; k <= root; k++) {
+          const gp = <usize>field(d, k, 3);
+          if (field(d, k, 0) == FULL && gp) memory.fill(gp + (<usize>i0 << 2), 0, <usize>n << 2);
+        }
+        for (let k = 0; k < nInstr; k++) store<i32>(memo + (<usize>k << 2), 0);
+        continue;
+      }
+    }
     for (let k = 0; k < nInstr; k++) {
       const op = field(d, k, 0);
       const reg = regs + <usize>k * regBytes;
@@ -479,9 +494,9 @@ export function expr(d: usize): void {
       } else forwardOp(op, reg, at(loc, field(d, k, 1)), at(loc, field(d, k, 2)), at(loc, field(d, k, 3)), nv);
       store<i32>(loc + (<usize>k << 2), <i32>dst);
     }
-    // the root's sums, block by block
+    // the root's sums, block by block (not in the gradient pass)
     const y = at(loc, root);
-    for (let j = 0; j < n; ) {
+    for (let j = 0; j < n && !seeds; ) {
       const o = (i0 + j) / L;
       const end = min(n, (o + 1) * L - i0);
       const a = acc + (<usize>o << 3);
@@ -500,9 +515,18 @@ export function expr(d: usize): void {
       }
       store<i32>(aloc + (<usize>k << 2), <i32>p);
     }
-    const seed = f32x4.splat(scale);
     const g = at(aloc, root);
-    for (let v4 = 0; v4 < nv; v4++) v128.store(g + (<usize>v4 << 4), seed);
+    if (!seeds) {
+      const seed = f32x4.splat(scale);
+      for (let v4 = 0; v4 < nv; v4++) v128.store(g + (<usize>v4 << 4), seed);
+    } else
+      for (let j = 0; j < n; ) {
+        // each block's upstream gradient times the scale
+        const o = (i0 + j) / L;
+        const end = min(n, (o + 1) * L - i0);
+        const v = load<f32>(seeds + (<usize>o << 2)) * scale;
+        for (; j < end; j++) store<f32>(g + (<usize>j << 2), v);
+      }
     store<u8>(written + root, 1);
     for (let k = root; k >= 0; k--) {
       if (!differentiable(d, k)) continue;
@@ -518,17 +542,5 @@ export function expr(d: usize): void {
       } else if (has && op != SPLAT && op != BCAST) backwardOp(d, k, loc, aloc, written, nv);
     }
   }
-  for (let o = 0; o < nOut; o++) store<f32>(out + (<usize>o << 2), <f32>(load<f64>(acc + (<usize>o << 3)) * <f64>scale));
-}
-
-/** out[i] = g[i] · dy[⌊i / L⌋] over n floats: local gradients of block sums times the upstream gradient of each block. */
-export function exprScale(g: usize, dy: usize, out: usize, n: i32, L: i32): void {
-  for (let s = 0, o = 0; s < n; s += L, o++) {
-    const e = min(n, s + L);
-    const f = load<f32>(dy + (<usize>o << 2));
-    const fv = f32x4.splat(f);
-    let j = s;
-    for (; j + 4 <= e; j += 4) v128.store(out + (<usize>j << 2), f32x4.mul(v128.load(g + (<usize>j << 2)), fv));
-    for (; j < e; j++) store<f32>(out + (<usize>j << 2), load<f32>(g + (<usize>j << 2)) * f);
-  }
+  if (!seeds) for (let o = 0; o < nOut; o++) store<f32>(out + (<usize>o << 2), <f32>(load<f64>(acc + (<usize>o << 3)) * <f64>scale));
 }
