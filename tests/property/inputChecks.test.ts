@@ -75,14 +75,15 @@ describe.each(LOSS_NAMES)('%s: inputs the check rejects', (name) => {
     );
   });
 
-  it.each([true, false])('a zero-size axis of any input is rejected, naming key, shape and axis (fused %s)', (fused) => {
+  // the batch axis is the exception: a batch of 0 frames is an empty reduction (D1; the registry suite pins it)
+  it.each([true, false])('a zero-size axis other than the batch is rejected, naming key, shape and axis (fused %s)', (fused) => {
     const loss = build(fused);
     fc.assert(
       fc.property(lossCaseArb(name, { minB: 2 }), (lc) => {
         const ts = tensorsOf(lc.inputs);
         try {
           for (const key of loss.reads.filter((k: string) => ts[k]))
-            for (let axis = 0; axis < ts[key].rank; axis++) {
+            for (let axis = 1; axis < ts[key].rank; axis++) {
               const shape = ts[key].shape.map((d, i) => (i === axis ? 0 : d));
               const empty = tf.zeros(shape);
               try {
