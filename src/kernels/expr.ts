@@ -326,6 +326,14 @@ const runRegion = (r: ExprRegion, tensors: Readonly<Record<string, tf.Tensor>>, 
   return (f as unknown as (...xs: tf.Tensor[]) => tf.Tensor)(...r.predictions.map((n) => tensors[n]));
 };
 
+/** A region that is the whole value: the loss itself; whether it is finite is read (4 bytes, cpu/wasm memory) only while a gradient records. */
+const wholeLoss = (r: ExprRegion, tensors: Readonly<Record<string, tf.Tensor>>, sizes: Readonly<Record<string, number>>): tf.Scalar => {
+  const state = { finite: true };
+  const out = runRegion(r, tensors, sizes, state);
+  if (recordingGradients()) state.finite = Number.isFinite(out.dataSync()[0]);
+  return out as tf.Scalar;
+};
+
 /**
  * Evaluate an expression with its fused region on the kernel: the region's result, then the
  * rest of the expression as tfjs ops (evalTf), then `reduce` (the plan's). `tensors` are shaped
@@ -341,14 +349,10 @@ export const evalExprFused = (
 ): tf.Scalar => {
   const sizes = bindSizes(c, axesOf, Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, t.shape])));
   if (typeof sizes === 'string') throw new Error(`expr: ${sizes}`);
-  // whether the loss is finite, read (4 bytes, cpu/wasm memory) only while a gradient records
+  if (r.whole) return wholeLoss(r, tensors, sizes);
   const state = { finite: true };
   const recording = recordingGradients();
   const out = runRegion(r, tensors, sizes, state);
-  if (r.whole) {
-    if (recording) state.finite = Number.isFinite(out.dataSync()[0]);
-    return out as tf.Scalar;
-  }
   const leaf = { op: 'input', name: FUSED_INPUT, type: 'num', axes: r.node.axes } as Typed;
   // predictions the rest reads directly get the tfjs-ops path's non-finite guard
   const guard: NaNGuard | null = recording ? {} : null;
@@ -372,6 +376,14 @@ export const runExpr = (
   targets: ReadonlySet<string>,
   reduce: (v: tf.Tensor, count: tf.Tensor) => tf.Tensor,
 ): tf.Scalar => {
+  const axesOf = Object.fromEntries(bindings.map(([n, key]) => [n, namedAxes(key)]));
+  if (r.whole) {
+    // the kernel reads memory, which a view along the named axes ((B, 2K) as (B, K, 2)) does not change: no reshapes
+    const raw = Object.fromEntries(bindings.map(([n, key]) => [n, env.get(key)!]));
+    const sizes = bindSizes(c, axesOf, Object.fromEntries(bindings.map(([n, key]) => [n, namedShape(key, raw[n].shape)])));
+    if (typeof sizes === 'string') throw new Error(`expr: ${sizes}`);
+    return wholeLoss(r, raw, sizes);
+  }
   const tensors: Record<string, tf.Tensor> = {};
   for (const [n, key] of bindings) {
     const x = env.get(key)!;
@@ -379,5 +391,5 @@ export const runExpr = (
     // a reshape on a recording tape saves (and so copies) its input: only where the shape changes
     tensors[n] = shape.length === x.rank && shape.every((d, i) => d === x.shape[i]) ? x : x.reshape(shape);
   }
-  return evalExprFused(c, r, tensors, Object.fromEntries(bindings.map(([n, key]) => [n, namedAxes(key)])), targets, reduce);
+  return evalExprFused(c, r, tensors, axesOf, targets, reduce);
 };

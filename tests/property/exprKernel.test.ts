@@ -111,7 +111,7 @@ const catalogueLoss = (name: string, fused: boolean): Loss => {
 };
 
 describe('expr kernel on the MMPose catalogue', () => {
-  it('runs where the table says, and agrees with the tfjs-ops path (values, gradients)', () => {
+  it('runs where the table says, and agrees with the tfjs-ops path (values, gradients, no leaks)', () => {
     for (const [name, kernel] of Object.entries(CATALOGUE_KERNEL)) {
       const [fused, ref] = [catalogueLoss(name, true), catalogueLoss(name, false)];
       expect(fused.kernel, name).toBe(kernel);
@@ -132,7 +132,9 @@ describe('expr kernel on the MMPose catalogue', () => {
               g: Array.from(tf.grad((x: tf.Tensor) => l({ ...inputs, [key]: x }, 'train').loss)(inputs[key]).dataSync()),
             }));
           try {
+            const before = tf.memory().numTensors;
             const [a, r] = [run(fused), run(ref)];
+            expect(tf.memory().numTensors, `${name}: tensors left behind`).toBe(before);
             expect(close(a.v, r.v, 1), `${name}: ${a.v} vs ${r.v}`).toBe(true);
             const scale = Math.max(1e-6, ...r.g.map(Math.abs));
             a.g.forEach((v, j) => expect(close(v, r.g[j], scale), `${name} d/d${key}[${j}]: ${v} vs ${r.g[j]}`).toBe(true));
