@@ -355,16 +355,17 @@ export const evalExprFused = (
   const out = runRegion(r, tensors, sizes, state);
   const leaf = { op: 'input', name: FUSED_INPUT, type: 'num', axes: r.node.axes } as Typed;
   // predictions the rest reads directly get the tfjs-ops path's non-finite guard
-  const guard: NaNGuard | null = recording ? {} : null;
   const restTree = replace(c.value, r.node, leaf);
   const restInputs: Record<string, tf.Tensor> = { ...tensors, [FUSED_INPUT]: out };
   const restReads = inputsOf(restTree);
-  if (guard) for (const n of r.predictions) if (restReads.has(n)) restInputs[n] = guardInput(tensors[n], guard);
+  const guarded = r.predictions.filter((n) => restReads.has(n));
+  const guard: NaNGuard | null = recording && guarded.length > 0 ? {} : null;
+  if (guard) for (const n of guarded) restInputs[n] = guardInput(tensors[n], guard);
   const rest = evalTf({ ...c, value: restTree }, restInputs, sizes, targets);
   const loss = reduce(rest, tf.scalar(rest.size)) as tf.Scalar;
-  if (!guard) return loss;
+  if (!recording) return loss;
   state.finite = Number.isFinite(loss.dataSync()[0]);
-  return markLoss(loss, guard) as tf.Scalar;
+  return guard ? (markLoss(loss, guard) as tf.Scalar) : loss;
 };
 
 /** `evalExprFused` for an expr step's bindings (name → input key) over a plan's tensors (by key). */

@@ -147,3 +147,20 @@ describe('expr kernel on the MMPose catalogue', () => {
     }
   });
 });
+
+describe('expr kernel: a non-finite loss has a NaN gradient in every entry, as on the tfjs-ops path', () => {
+  it.each(['keypoint_mse', 'ohkm_mse'])('%s with one NaN prediction pixel', (name) => {
+    const [fused, ref] = [catalogueLoss(name, true), catalogueLoss(name, false)];
+    const [b, k, h, w] = [2, 5, 3, 4];
+    const p = Float32Array.from({ length: b * k * h * w }, (_, i) => (i === 7 ? NaN : Math.sin(i) * 0.5 + 0.5));
+    const inputs = { heatmaps_pred: tf.tensor(p, [b, k, h, w]), heatmaps_targ: tf.tensor(p.map((v) => v / 2 || 0.25), [b, k, h, w]), keypoint_weights: tf.ones([b, k]) };
+    try {
+      for (const l of [fused, ref]) {
+        const g = tf.tidy(() => Array.from(tf.grad((x: tf.Tensor) => l({ ...inputs, heatmaps_pred: x }, 'train').loss)(inputs.heatmaps_pred).dataSync()));
+        expect(g.every(Number.isNaN), `${name} (${l.kernel ?? 'tfjs ops'})`).toBe(true);
+      }
+    } finally {
+      tf.dispose(Object.values(inputs));
+    }
+  });
+});
