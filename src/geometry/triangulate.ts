@@ -18,7 +18,7 @@ const sumViews = (x: tf.Tensor): tf.Tensor => x.sum(-1);
 type Vec3 = [tf.Tensor, tf.Tensor, tf.Tensor];
 
 /** Rows of A for masked, weighted x, y (..., K, V): a = first three entries, a4 = the last; and the 3×3 AᵀA (+I where not ok). */
-const rowsOf = (cams: CameraTensors, x: tf.Tensor, y: tf.Tensor, w: tf.Tensor, notOk: tf.Tensor) => {
+const rowsOf = (cams: Pick<CameraTensors, 'R' | 't'>, x: tf.Tensor, y: tf.Tensor, w: tf.Tensor, notOk: tf.Tensor) => {
   const { R, t } = cams;
   const ax = [0, 1, 2].map((j) => x.mul(R[2][j]).sub(R[0][j]).mul(w)) as Vec3;
   const ay = [0, 1, 2].map((j) => y.mul(R[2][j]).sub(R[1][j]).mul(w)) as Vec3;
@@ -50,9 +50,15 @@ const shifted = (B: Sym3, f: tf.Tensor): Sym3 => ({ ...B, s00: B.s00.sub(f), s11
  * iterations (checked against central differences of the float64 SVD reference). No gradient
  * to the weights.
  */
-const dlt = (cams: CameraTensors, steps: number) =>
-  tf.customGrad(((x: tf.Tensor, y: tf.Tensor, w: tf.Tensor, notOk: tf.Tensor, save: tf.GradSaveFunc) => {
-    const rows = rowsOf(cams, x, y, w, notOk);
+/** The rotation entries R[i][j] and translation t[i] as 12 tensors, and back: the camera enters dlt as inputs, so its gradient uses saved copies (a call's camera tensors may be gone by the backward pass). */
+const rtOf = (cams: CameraTensors): tf.Tensor[] => [...cams.R.flat(), ...cams.t];
+const camsOf = (rt: readonly tf.Tensor[]): Pick<CameraTensors, 'R' | 't'> => ({ R: [rt.slice(0, 3), rt.slice(3, 6), rt.slice(6, 9)], t: rt.slice(9, 12) });
+
+const dlt = (steps: number) =>
+  tf.customGrad(((x: tf.Tensor, y: tf.Tensor, w: tf.Tensor, notOk: tf.Tensor, ...rest: unknown[]) => {
+    const save = rest.pop() as tf.GradSaveFunc;
+    const rt = rest as tf.Tensor[];
+    const rows = rowsOf(camsOf(rt), x, y, w, notOk);
     const b = [0, 1, 2].map((j) => sumViews(rows.ax[j].mul(rows.ax4).add(rows.ay[j].mul(rows.ay4))).neg()) as Vec3;
     let X = solveSym3(rows.B, b);
     for (let i = 0; i < steps; i++) {
@@ -62,11 +68,12 @@ const dlt = (cams: CameraTensors, steps: number) =>
       X = [X[0].sub(d[0]), X[1].sub(d[1]), X[2].sub(d[2])];
     }
     const value = tf.stack(X, -1);
-    save([x, y, w, notOk, value]);
+    save([x, y, w, notOk, value, ...rt]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ys, ws, no, Xs] = saved;
+        const [xs, ys, ws, no, Xs, ...savedRt] = saved;
+        const cams = camsOf(savedRt);
         const r = rowsOf(cams, xs, ys, ws, no);
         const X3 = tf.unstack(Xs, -1);
         const { rx, ry, q, f } = residuals(r, X3);
@@ -86,10 +93,10 @@ const dlt = (cams: CameraTensors, steps: number) =>
           const dAdx = gA[0].mul(R[2][0]).add(gA[1].mul(R[2][1])).add(gA[2].mul(R[2][2])).add(gA4.mul(t[2]));
           return dAdx.mul(ws).neg();
         };
-        return [along(r.ax, rx), along(r.ay, ry), tf.zerosLike(ws), tf.zerosLike(no)];
+        return [along(r.ax, rx), along(r.ay, ry), tf.zerosLike(ws), tf.zerosLike(no), ...savedRt.map((c) => tf.zerosLike(c))];
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, y: tf.Tensor, w: tf.Tensor, notOk: tf.Tensor) => tf.Tensor;
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, y: tf.Tensor, w: tf.Tensor, notOk: tf.Tensor, ...rt: tf.Tensor[]) => tf.Tensor;
 
 /**
  * DLT on components: normalised x, y (..., ...views, K) → X, Y, Z (..., ...views[:-1], K) and
@@ -114,7 +121,7 @@ export const triangulateXY = (
   const x = tf.where(use, x0, tf.zerosLike(x0));
   const y = tf.where(use, y0, tf.zerosLike(y0));
   const notOk = tf.logicalNot(ok).cast('float32');
-  const [X0, X1, X2] = tf.unstack(dlt(cams, steps)(x, y, w, notOk), -1);
+  const [X0, X1, X2] = tf.unstack(dlt(steps)(x, y, w, notOk, ...rtOf(cams)), -1);
   const X = [X0, X1, X2];
   const nan = nanWhereNot(ok);
   return { X: X[0].add(nan), Y: X[1].add(nan), Z: X[2].add(nan), ok };

@@ -185,18 +185,21 @@ export interface StepCase {
   readonly spec: StepSpec;
   readonly inputs: PlainInputs;
   readonly labels?: Labels;
+  /** A rig the case's inputs were drawn for, for steps built with the calibration (multi-camera). */
+  readonly cameras?: readonly Camera[];
 }
 
 /** [quantity, threshold] pairs where a formula changes branch (|d| at δ, a norm at 0): finite differences keep away from them. */
 export type Kinks = (readonly [number, number])[];
 
-/** Sizes of the inputs a case draws: batch B, keypoints K, heatmap H × W, camera pairs P. */
+/** Sizes of the inputs a case draws: batch B, keypoints K, heatmap H × W, camera pairs P, camera views V. */
 export interface CaseDims {
   readonly B: number;
   readonly K: number;
   readonly H: number;
   readonly W: number;
   readonly P: number;
+  readonly V: number;
 }
 
 /** What a pipeline fixes of a step's cases: its spec (only inputs are drawn, for the keys it names) and sizes shared with the other steps. */
@@ -215,7 +218,8 @@ interface ReferenceOf<Ph extends Phase> {
 
 /** A transform: the made tensor from the read one. */
 export interface TransformReference<P> extends ReferenceOf<'transform'> {
-  apply(params: P, x: Plain): { out: Plain; kinks: Kinks };
+  /** `cameras`: the case's rig, for transforms built with the calibration. */
+  apply(params: P, x: Plain, cameras?: readonly Camera[]): { out: Plain; kinks: Kinks };
 }
 
 /** A mask: validity (1 / 0) at the step's level (element: the key's shape; keypoint: its grid). */

@@ -95,7 +95,7 @@ export const heatmapsArb = (fc: FastCheck, d: Dims, empty = 0): Arbitrary<Plain>
 export type KeyDims = CaseDims;
 
 export const keyDimsArb = (fc: FastCheck, o: { minB?: number; maxB?: number } = {}): Arbitrary<KeyDims> =>
-  fc.tuple(dimsArb(fc, o), fc.integer({ min: 1, max: 3 })).map(([d, P]) => ({ ...d, P }));
+  fc.tuple(dimsArb(fc, o), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 3 })).map(([d, P, V]) => ({ ...d, P, V }));
 
 /** The sizes a pipeline fixed, else random ones. */
 export const dimsOf = (fc: FastCheck, opts: CaseOptions = {}): Arbitrary<KeyDims> => (opts.dims ? fc.constant(opts.dims) : keyDimsArb(fc));

@@ -44,9 +44,9 @@ describe('the process boundary (after the wasm backend installed its handlers)',
 });
 
 /** Starts `args` (node + tsx), resolves when stdout has a line matching `ready`; then `kill(sig)`. */
-const startUntil = (args: string[], ready: RegExp) =>
+const startUntil = (args: string[], ready: RegExp, nodeArgs: string[] = tsx) =>
   new Promise<{ kill: (sig: NodeJS.Signals) => Promise<{ code: number | null; stderr: string }>; line: string }>((resolve, reject) => {
-    const p = spawn(process.execPath, [...tsx, ...args], { cwd: root, env: process.env });
+    const p = spawn(process.execPath, [...nodeArgs, ...args], { cwd: root, env: process.env });
     let out = '';
     let stderr = '';
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -77,6 +77,19 @@ describe('interrupted runs leave nothing behind', () => {
       fs.rmSync(parent, { recursive: true, force: true });
     });
   }
+
+  it('the `poseloss` launcher is the process doing the work: SIGTERM to its pid stops it, nothing is written later (#16.4)', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'poseloss-signal-bin-'));
+    const dir = path.join(parent, 'demo');
+    const run = await startUntil([path.join(root, 'bin', 'poseloss.js'), 'demo', '--quick', '--out', dir], /^training: /, []);
+    const t0 = Date.now();
+    const r = await run.kill('SIGTERM');
+    expect(r.code).toBe(143);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    await new Promise((res) => setTimeout(res, 3_000)); // a child left running would write its outputs now
+    expect(fs.readdirSync(parent)).toEqual([]);
+    fs.rmSync(parent, { recursive: true, force: true });
+  });
 
   it('SIGTERM during demo training stops it at once: exit 143, no --out folder', async () => {
     const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'poseloss-signal-demo-'));

@@ -23,6 +23,7 @@ import { report } from '../../src/config/reporter.js';
 import { parseYaml } from '../../src/config/yaml.js';
 import { formatIssues, type PoselossIssue } from '../../src/config/issues.js';
 import type { StepDef } from '../../src/pipeline/step.js';
+import { FC, real } from '../property/fastCheck.js';
 import { arbitraryFromCodec, invalidFor, OUT_OF_RANGE, rejects, strictShape, type AnyCodec } from './arbitraryFromCodec.js';
 
 const stepDef = (phase: string, name: string): StepDef => {
@@ -237,14 +238,25 @@ const throughYaml = (config: unknown): unknown => {
   return r.right;
 };
 
+/**
+ * A rig to build with, as a training script passes the calibration `data.camera_params_file`
+ * names: the first one the registered steps' own generators draw (the multi-camera steps'
+ * cases carry theirs). Losses that do not read cameras ignore it.
+ */
+const RIG = allSteps()
+  .flatMap((d) => (d.reference ? fc.sample(real(d.reference.cases(FC)), { numRuns: 1, seed: 1 }) : []))
+  .find((c) => c.cameras)?.cameras;
+
 describe('valid configs (generated from the codecs plus context) always decode, check and build', () => {
+  it('some registered step draws a rig to build the multi-camera losses with', () => expect(RIG?.length).toBeGreaterThanOrEqual(2));
+
   it('as plain data and through YAML', () => {
     fc.assert(
       fc.property(configArb(), ({ config, needsLabels }) => {
         for (const [how, raw] of [['data', config], ['yaml', throughYaml(config)]] as const) {
           const d = decodeConfig(raw);
           if (either.isLeft(d)) expect.fail(`${how}: ${fmt(d.left)}`);
-          const c = checkConfig(raw);
+          const c = checkConfig(raw, { cameras: RIG });
           if (either.isLeft(c)) expect.fail(`${how}: ${fmt(c.left)}\n${YAML.stringify(config)}`);
           const sup = config.model.model_type === 'regression' ? 'regression' : `heatmap_${config.model.heatmap_loss_type}`;
           // composed losses with `factory: supervised` join the supervised factory, in order
@@ -254,7 +266,7 @@ describe('valid configs (generated from the codecs plus context) always decode, 
           expect(c.right.losses.map((l) => l.record.name)).toEqual([...supNames, ...unsupNames]);
           expect(c.right.losses.filter((l) => l.unfitted).map((l) => l.record.name)).toEqual(config.model.losses_to_use.filter((n: string) => getLossDef(n)?.needsLabels));
           if (!needsLabels) {
-            const b = buildLossFactories(raw);
+            const b = buildLossFactories(raw, { cameras: RIG });
             if (either.isLeft(b)) expect.fail(`${how}: ${fmt(b.left)}`);
             expect(b.right.supervised.names).toEqual(supNames);
             expect(b.right.unsupervised.names).toEqual(unsupNames);

@@ -14,7 +14,7 @@ import { LossInputError, PoselossError, formatIssues, type PoselossIssue } from 
 import { INPUT_TABLE, isInputKey } from '../../src/pipeline/keys.js';
 import type { Labels, Phase } from '../../src/pipeline/step.js';
 import { TEMPORAL_LOSSES, make, num, runs, type Inputs } from './arbitraries.js';
-import { lossPipeline, pipelineCaseArb } from './registryCases.js';
+import { lossPipeline, pipelineCaseArb, type PipelineCase } from './registryCases.js';
 import { arbitraryFromCodec, strictShape } from '../config/arbitraryFromCodec.js';
 
 const shape = (s: readonly number[]): string => `(${s.join(',')})`;
@@ -92,17 +92,18 @@ describe('bad inputs', () => {
     return fc.tuple(fc.constant(name), fc.constant(params), pipelineCaseArb(specs, { minB: 2 }), fc.nat());
   });
   const shapesOf = (inputs: Inputs): Record<string, number[]> => Object.fromEntries(Object.entries(inputs).map(([k, a]) => [k, [...a.shape]]));
-  const withLabels = (name: string, params: Record<string, unknown>, labels: Labels | undefined) => createLossOrThrow(name, params, { labels });
+  const withLabels = (name: string, params: Record<string, unknown>, { labels, cameras }: PipelineCase) => createLossOrThrow(name, params, { labels, cameras });
 
   it('a batch-size mismatch between two keys names the loss, the key changed and its shape, and another key it reads', () => {
     fc.assert(
-      fc.property(callArb, ([name, params, { inputs, labels }, which]) => {
+      fc.property(callArb, ([name, params, c, which]) => {
+        const { inputs } = c;
         const keys = Object.keys(inputs).filter(isInputKey);
         fc.pre(keys.length > 1);
         const key = keys[which % keys.length];
         const shapes = shapesOf(inputs);
         shapes[key] = [shapes[key][0] + 1, ...shapes[key].slice(1)];
-        const e = callError(withLabels(name, params, labels), shapes);
+        const e = callError(withLabels(name, params, c), shapes);
         expect(e).toBeInstanceOf(LossInputError);
         expect(e.message.startsWith(`${name}: `), e.message).toBe(true);
         expect(e.message, e.message).toContain(`${key} ${shape(shapes[key])}`);
@@ -127,12 +128,13 @@ describe('bad inputs', () => {
 
   it('a wrong rank names the key, its shape and the rank expected', () => {
     fc.assert(
-      fc.property(callArb, fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 5 }), ([name, params, { inputs, labels }, which], bad) => {
+      fc.property(callArb, fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 5 }), ([name, params, c, which], bad) => {
+        const { inputs } = c;
         const keys = Object.keys(inputs).filter(isInputKey);
         const key = keys[which % keys.length];
         const rank = INPUT_TABLE[key].axes.length;
         fc.pre(bad.length !== rank);
-        const e = callError(withLabels(name, params, labels), { ...shapesOf(inputs), [key]: bad });
+        const e = callError(withLabels(name, params, c), { ...shapesOf(inputs), [key]: bad });
         expect(e).toBeInstanceOf(LossInputError);
         expect(e.message).toContain(`${name}: ${key} ${shape(bad)}: expected rank ${rank}`);
       }),

@@ -14,6 +14,7 @@ import { formatIssues } from '../../src/config/issues.js';
 import type { Labels, StepSpec } from '../../src/pipeline/step.js';
 import { disposeResult, pipeline, predictionKeys, runs, tensorsOf, type AnyLoss, type Inputs } from './arbitraries.js';
 import { lossPipeline, pipelineCaseArb } from './registryCases.js';
+import type { Camera } from '../../src/config/calibration.js';
 
 const count = (): number => tf.memory().numTensors;
 
@@ -52,8 +53,8 @@ const checkNoLeaks = (loss: AnyLoss, inputs: Inputs): void => {
   }
 };
 
-const build = (name: string, params: Record<string, unknown>, labels: Labels | undefined): AnyLoss => {
-  const r = createLoss(name, params, { labels });
+const build = (name: string, params: Record<string, unknown>, { labels, cameras }: { labels?: Labels; cameras?: readonly Camera[] }): AnyLoss => {
+  const r = createLoss(name, params, { labels, cameras });
   if (either.isLeft(r)) throw new Error(formatIssues(r.left));
   return r.right as AnyLoss;
 };
@@ -62,7 +63,7 @@ describe('no tensor leaks and pure calls', () => {
   it.each(lossNames())('%s', (name) => {
     const { params, specs } = lossPipeline(name);
     fc.assert(
-      fc.property(pipelineCaseArb(specs), ({ inputs, labels }) => checkNoLeaks(build(name, params, labels), inputs)),
+      fc.property(pipelineCaseArb(specs), ({ inputs, ...ctx }) => checkNoLeaks(build(name, params, ctx), inputs)),
       runs(12),
     );
   });
@@ -81,9 +82,14 @@ describe('no tensor leaks and pure calls', () => {
   });
 
   it('building a loss allocates no tensors', () => {
+    // each loss with the build context (labels, a rig) its steps' generators draw for it
+    const losses = lossNames().map((name) => {
+      const { params, specs } = lossPipeline(name);
+      const [{ inputs: _, ...ctx }] = fc.sample(pipelineCaseArb(specs), { numRuns: 1, seed: 1 });
+      return { name, params, ctx };
+    });
     const n0 = count();
-    const labels = { data: Float64Array.from({ length: 40 * 8 }, (_, i) => Math.sin(i * 1.7) * 50 + (i % 8) * 10), rows: 40, cols: 8 };
-    for (const name of lossNames()) build(name, lossPipeline(name).params, labels);
+    for (const { name, params, ctx } of losses) build(name, params, ctx);
     expect(count()).toBe(n0);
   });
 });

@@ -16,9 +16,10 @@ import { INPUT_KEYS } from '../../src/pipeline/keys.js';
 import type { AnyStepDef, Labels, StepSpec } from '../../src/pipeline/step.js';
 import { close, evaluate, expectZeroResult, gradients, pipeline, predictionKeys, runs, tensorsOf, unfused, type AnyLoss, type Inputs } from './arbitraries.js';
 import { lossPipeline, pipelineCaseArb, referenceOf } from './registryCases.js';
+import type { Camera } from '../../src/config/calibration.js';
 
-const build = (name: string, params: Record<string, unknown>, labels: Labels | undefined, fused = true): AnyLoss => {
-  const r = createLoss(name, params, { labels, fused });
+const build = (name: string, params: Record<string, unknown>, { labels, cameras }: { labels?: Labels; cameras?: readonly Camera[] }, fused = true): AnyLoss => {
+  const r = createLoss(name, params, { labels, cameras, fused });
   if (either.isLeft(r)) throw new Error(formatIssues(r.left));
   return r.right as AnyLoss;
 };
@@ -47,8 +48,8 @@ export const describeLossSuite = (names: readonly string[]): void =>
 
   it('fused and tfjs-ops paths give equal values and gradients', () => {
     fc.assert(
-      fc.property(pipelineCaseArb(specs), ({ inputs, labels }) => {
-        expectSamePaths(build(name, params, labels), build(name, params, labels, false), inputs);
+      fc.property(pipelineCaseArb(specs), ({ inputs, ...ctx }) => {
+        expectSamePaths(build(name, params, ctx), build(name, params, ctx, false), inputs);
       }),
       runs(15),
     );
@@ -56,8 +57,8 @@ export const describeLossSuite = (names: readonly string[]): void =>
 
   it('a missing key is named with the keys it reads; extra keys are ignored; no tensor is left behind', () => {
     fc.assert(
-      fc.property(pipelineCaseArb(specs), fc.nat(), ({ inputs, labels }, which) => {
-        const loss = build(name, params, labels);
+      fc.property(pipelineCaseArb(specs), fc.nat(), ({ inputs, ...ctx }, which) => {
+        const loss = build(name, params, ctx);
         const required = loss.reads.filter((k: string) => !loss.optional.includes(k));
         const gone = required[which % required.length];
         const ts = tensorsOf(inputs);
@@ -92,9 +93,9 @@ export const describeLossSuite = (names: readonly string[]): void =>
 
   it('a batch of 0 frames is an empty reduction on both paths (D1): exactly 0, zero gradients of the inputs\' empty shapes, no leaks', () => {
     fc.assert(
-      fc.property(pipelineCaseArb(specs), ({ inputs, labels }) => {
+      fc.property(pipelineCaseArb(specs), ({ inputs, ...ctx }) => {
         const empty: Inputs = Object.fromEntries(Object.entries(inputs).map(([k, a]) => [k, { shape: [0, ...a.shape.slice(1)], data: new Float32Array(0) }]));
-        for (const loss of [build(name, params, labels), build(name, params, labels, false)]) {
+        for (const loss of [build(name, params, ctx), build(name, params, ctx, false)]) {
           const ts = tensorsOf(empty);
           try {
             const before = tf.memory().numTensors;

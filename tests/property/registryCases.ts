@@ -12,6 +12,7 @@ import { formatIssues } from '../../src/config/issues.js';
 import { keyDimsArb } from '../../src/steps/reference.js';
 import type { Labels, PHASES, StepReference, StepSpec } from '../../src/pipeline/step.js';
 import type { Inputs } from './arbitraries.js';
+import type { Camera } from '../../src/config/calibration.js';
 
 /** The reference a spec's step declares; throws naming the step when it has none. */
 export const referenceOf = (spec: StepSpec): StepReference<unknown> => {
@@ -34,6 +35,8 @@ export const lossPipeline = (name: string): { params: Record<string, unknown>; s
 export interface PipelineCase {
   readonly inputs: Inputs;
   readonly labels?: Labels;
+  /** The rig a step's generator drew the inputs for (multi-camera steps): what the loss is built with. */
+  readonly cameras?: readonly Camera[];
 }
 
 /** Masks draw last: their inputs (NaN targets, empty maps, low confidences) replace what a compute drew for the same key. */
@@ -48,11 +51,13 @@ export const pipelineCaseArb = (specs: readonly StepSpec[], o: { minB?: number; 
     fc.tuple(...ordered.map((spec) => real(referenceOf(spec).cases(FC, { spec, dims })))).map((cases) => {
       const inputs: Inputs = {};
       let labels: Labels | undefined;
+      let cameras: readonly Camera[] | undefined;
       for (const c of cases) {
         for (const [k, p] of Object.entries(c.inputs)) inputs[k] = { shape: [...p.shape], data: Float32Array.from(p.data) };
         labels = c.labels ?? labels;
+        cameras = c.cameras ?? cameras;
       }
-      return { inputs, labels };
+      return { inputs, labels, cameras };
     }),
   );
 };

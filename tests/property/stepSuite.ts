@@ -21,7 +21,7 @@ export const buildCase = (def: AnyStepDef, c: StepCase): { params: unknown; buil
   const d = decodeStep(c.spec, 'step');
   if (either.isLeft(d)) throw new Error(formatIssues(d.left));
   expect(d.right.def).toBe(def);
-  const b = def.build(d.right.params, { kinds: INPUT_KINDS, labels: c.labels, path: 'step', loss: 'test' }, {});
+  const b = def.build(d.right.params, { kinds: INPUT_KINDS, labels: c.labels, cameras: c.cameras, path: 'step', loss: 'test' }, {});
   if (either.isLeft(b)) throw new Error(`${JSON.stringify(c.spec)}: ${formatIssues(b.left)}`);
   expect(b.right.phase).toBe(def.phase);
   return { params: d.right.params, built: b.right };
@@ -141,11 +141,11 @@ describe.each(steps.map((d) => [`${d.phase}: ${d.name}`, d] as const))('%s again
             const { params, built } = buildCase(def, c);
             if (built.phase !== 'transform') throw new Error('not a transform');
             const x = c.inputs[built.of];
-            const expected = ref.apply(params, x);
+            const expected = ref.apply(params, x, c.cameras);
             expect(built.outShape(x.shape)).toEqual([...expected.out.shape]);
             const out = tf.tidy(() => built.apply(tensor(x)).dataSync().slice());
             expectAllClose(out, expected.out.data, `${def.name} ${JSON.stringify(c.spec)}`, 1e-4, 1e-6);
-            checkGradient(def.name, ([t]) => built.apply(t), ([p]) => ref.apply(params, p), [x], 0);
+            checkGradient(def.name, ([t]) => built.apply(t), ([p]) => ref.apply(params, p, c.cameras), [x], 0);
           }),
           runs(25),
         );

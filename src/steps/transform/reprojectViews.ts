@@ -5,12 +5,15 @@ import type { StepDef, BuiltTransform } from '../../pipeline/step.js';
 import { inRange, nullable, oneOf } from '../../config/codecs.js';
 import { issue, shapeStr } from '../../config/issues.js';
 import type { Camera } from '../../config/calibration.js';
-import { cameraTensorList, cameraTensors, disposeCameras, type CameraTensors } from '../../geometry/cameraTensors.js';
+import { cameraTensors, disposeCameras } from '../../geometry/cameraTensors.js';
 import { splitXY, undistortXY } from '../../geometry/undistort.js';
 import { triangulateXY } from '../../geometry/triangulate.js';
 import { medianOfPairsXYZ, triangulatePairsXY } from '../../geometry/pairwise.js';
 import { projectXYZ } from '../../geometry/project.js';
 import { stepCodec, resolveKeys } from '../common.js';
+import { dimsOf, num, ofKeys, plain } from '../reference.js';
+import { medianOfPairsRef, pairwiseRef, projectRef, triangulateRef, undistortRef, type Point2, type Point3 } from '../../geometry/reference.js';
+import type { Arbitrary, FastCheck, Kinks } from '../../pipeline/step.js';
 
 export const TRIANGULATIONS = ['dlt', 'pairwise_median'] as const;
 
@@ -43,18 +46,6 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
     const cameras: readonly Camera[] = ctx.cameras;
     const V = cameras.length;
     const withKeys = p.confidences ? [p.confidences] : [];
-    // the calibration as tensors, made on first use (per backend) and kept with the loss: constants, not per-call allocations
-    let cache: { backend: string; cams: CameraTensors } | null = null;
-    const camerasNow = (): CameraTensors => {
-      const backend = tf.getBackend();
-      if (cache?.backend !== backend) {
-        if (cache) disposeCameras(cache.cams);
-        const cams = cameraTensors(cameras);
-        cameraTensorList(cams).forEach((x) => tf.keep(x));
-        cache = { backend, cams };
-      }
-      return cache.cams;
-    };
     return either.map(([of]: string[]): BuiltTransform => ({
       phase: 'transform',
       name: 'reproject_views',
@@ -71,25 +62,94 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
       outShape: (s) => [...s],
       apply: (pts, w) =>
         tf.tidy(() => {
-          const cams = camerasNow();
-          let [u, v] = splitXY(pts);
-          const conf = w?.[0];
-          if (conf && p.below > 0) {
-            const low = conf.less(p.below); // a NaN confidence is not below (as low_confidence)
-            const nan = tf.fill(u.shape, NaN);
-            u = tf.where(low, nan, u);
-            v = tf.where(low, nan, v);
+          // the calibration's few small tensors (and the layouts derived from them) made and disposed per call: a call leaves the tensor count as it found it
+          const cams = cameraTensors(cameras);
+          try {
+            let [u, v] = splitXY(pts);
+            const conf = w?.[0];
+            if (conf && p.below > 0) {
+              const low = conf.less(p.below); // a NaN confidence is not below (as low_confidence)
+              const nan = tf.fill(u.shape, NaN);
+              u = tf.where(low, nan, u);
+              v = tf.where(low, nan, v);
+            }
+            const [x, y] = undistortXY(u, v, cams);
+            let X: tf.Tensor, Y: tf.Tensor, Z: tf.Tensor;
+            if (p.triangulation === 'dlt') ({ X, Y, Z } = triangulateXY(x, y, cams));
+            else {
+              const pr = triangulatePairsXY(x, y, cams);
+              [X, Y, Z] = medianOfPairsXYZ(pr.X, pr.Y, pr.Z);
+            }
+            const [ru, rv] = projectXYZ(X, Y, Z, cams);
+            return tf.stack([ru, rv], -1);
+          } finally {
+            disposeCameras(cams);
           }
-          const [x, y] = undistortXY(u, v, cams);
-          let X: tf.Tensor, Y: tf.Tensor, Z: tf.Tensor;
-          if (p.triangulation === 'dlt') ({ X, Y, Z } = triangulateXY(x, y, cams));
-          else {
-            const pr = triangulatePairsXY(x, y, cams);
-            [X, Y, Z] = medianOfPairsXYZ(pr.X, pr.Y, pr.Z);
-          }
-          const [ru, rv] = projectXYZ(X, Y, Z, cams);
-          return tf.stack([ru, rv], -1);
         }),
     }))(resolveKeys(p.of, ctx, 'reproject_views', 1, ['points']));
   },
+  reference: {
+    phase: 'transform',
+    // a synthetic rig of V cameras, points seen by every camera with a little noise (the case's rig is what the step is built with)
+    cases: (fc, opts = {}) => {
+      const spec = opts.spec
+        ? fc.constant(opts.spec)
+        : fc
+            .record({ triangulation: fc.constantFrom(...TRIANGULATIONS), below: fc.constantFrom(0, 0.3) })
+            .map((g) => ({ transform: 'reproject_views', of: 'keypoints_pred_views', as: 'keypoints_views_reprojected', confidences: 'confidences_views', ...g }));
+      return fc.tuple(spec, dimsOf(fc, opts)).chain(([s, { B, V, K }]) =>
+        fc
+          .tuple(rigArb(fc, V), fc.array(fc.tuple(num(fc, -1, 1), num(fc, -1, 1), num(fc, -1, 1)), { minLength: B * K, maxLength: B * K }), fc.array(num(fc, -2, 2), { minLength: B * V * K * 2, maxLength: B * V * K * 2 }))
+          .map(([cams, points, noise]) => {
+            const xy = new Float32Array(B * V * K * 2);
+            for (let b = 0; b < B; b++)
+              cams.forEach((cam, v) => {
+                for (let k = 0; k < K; k++) {
+                  const [u, w] = projectRef(points[b * K + k], cam);
+                  const i = ((b * V + v) * K + k) * 2;
+                  [xy[i], xy[i + 1]] = [u + noise[i], w + noise[i + 1]];
+                }
+              });
+            return { spec: s, inputs: { [ofKeys(s)[0]]: plain([B, V, K, 2], xy) }, cameras: cams };
+          }),
+      );
+    },
+    apply: (p, x, cameras) => {
+      if (!cameras) throw new Error('reproject_views: the reference needs the case’s cameras');
+      const [B, V, K] = x.shape;
+      const out = new Float64Array(B * V * K * 2);
+      const kinks: Kinks = [];
+      for (let b = 0; b < B; b++)
+        for (let k = 0; k < K; k++) {
+          const at = (v: number) => ((b * V + v) * K + k) * 2;
+          const seen = cameras.map((cam, v): Point2 => undistortRef([x.data[at(v)], x.data[at(v) + 1]], cam));
+          let X: Point3 | null;
+          if (p.triangulation === 'dlt') X = triangulateRef(seen, cameras);
+          else {
+            const pairs = pairwiseRef(seen, cameras);
+            // the median changes branch where two pair estimates swap order
+            for (let c = 0; c < 3; c++) pairs.forEach((q, i) => pairs.slice(i + 1).forEach((r) => q && r && kinks.push([q[c], r[c]])));
+            X = medianOfPairsRef(pairs);
+          }
+          cameras.forEach((cam, v) => {
+            const [u, w] = X ? projectRef(X, cam) : [NaN, NaN];
+            [out[at(v)], out[at(v) + 1]] = [u, w];
+          });
+        }
+      return { out: plain([B, V, K, 2], out), kinks };
+    },
+  },
 };
+
+/** V cameras about 8 units from the origin looking at it, yaws spread over ±0.6 rad, random focal length, small tilt and barrel distortion. */
+const rigArb = (fc: FastCheck, V: number): Arbitrary<Camera[]> =>
+  fc.array(fc.record({ f: num(fc, 800, 2000), tilt: num(fc, -0.2, 0.2), k1: num(fc, -0.1, 0.1), depth: num(fc, 6, 10) }), { minLength: V, maxLength: V }).map((cs) =>
+    cs.map(({ f, tilt, k1, depth }, v) => ({
+      name: `cam${v}`,
+      size: [1000, 800],
+      matrix: [[f, 0, 500], [0, f, 400], [0, 0, 1]],
+      distortions: [k1, 0, 0, 0, 0],
+      rotation: [tilt, -0.6 + (1.2 * v) / (V - 1), 0],
+      translation: [0, 0, depth],
+    })),
+  );
