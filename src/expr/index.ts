@@ -5,5 +5,5 @@ export { parse } from './parse.js';
 export { compileExpr, type Compiled, type Definition, type ExprEnv, type ExprSource } from './check.js';
 export { evalJs, type JsEnv, type JsValue } from './evalJs.js';
 export { evalTf, bindSizes } from './evalTf.js';
-export { FUNCTIONS, OPERATORS, REDUCTIONS, REDUCTION_DOCS, STRUCTURAL, type Elementwise } from './functions.js';
+export { FUNCTIONS, NEGATE, OPERATORS, REDUCTIONS, REDUCTION_DOCS, STRUCTURAL, type Elementwise } from './functions.js';
 export { axesStr, type Axis, type Typed } from './typed.js';

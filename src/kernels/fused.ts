@@ -26,7 +26,7 @@ type Evaluate = (predictions: tf.Tensor[], withGrad: boolean) => tf.Tensor[];
  * 16×17×64×64 heatmap gradient, a third of heatmap_mse's fwd+bwd. A Reshape to the same shape
  * shares the buffer, reference counted, which is all a saved (immutable) tensor needs.
  */
-const saveWithoutCopy = (save: tf.GradSaveFunc, tensors: tf.Tensor[]): void => {
+export const saveWithoutCopy = (save: tf.GradSaveFunc, tensors: tf.Tensor[]): void => {
   const engine = tf.engine() as unknown as { clone(x: tf.Tensor): tf.Tensor };
   const own = Object.prototype.hasOwnProperty.call(engine, 'clone');
   const clone = engine.clone;

@@ -2,6 +2,8 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Fused, FusedRunner, Plan } from '../pipeline/interpret.js';
 import type { BuiltMask, Fusion } from '../pipeline/step.js';
 import { simdLoss } from './fused.js';
+import { exprRegion, runExpr } from './expr.js';
+import { exprOf } from '../steps/compute/expr.js';
 import { heatmapKernel } from './heatmap.js';
 import { pcaKernel } from './pca.js';
 import { reprojectionKernel } from './reprojection.js';
@@ -249,6 +251,22 @@ registerKernel({
       const { forward, scratchBytes } = kernels.get(k)!;
       return simdLoss([], [xt], { forward: forward(xt.shape[0]), scratchBytes });
     });
+  },
+});
+
+registerKernel({
+  name: 'expr',
+  match: (plan) => {
+    // an `expr` compute: its elementwise part (and the sum / mean over innermost axes after it) as a register program
+    const e = plan.compute.fusion?.op === 'expr' ? exprOf(plan.compute) : undefined;
+    const sum = sumOf(plan);
+    if (!e || sum === null || plan.masks.length > 0 || plan.rectify.length > 0 || plan.transforms.length > 0) return null;
+    const role = new Map(e.bindings.map(([n, key]) => [n, plan.compute.roles[plan.compute.of.indexOf(key)]]));
+    if (!e.bindings.every(([n, key]) => (role.get(n) === 'prediction') === plan.differentiable.has(key))) return null;
+    const region = exprRegion(e.compiled, (n) => role.get(n) === 'prediction', !sum);
+    if (!region) return null;
+    const targets = new Set(e.bindings.filter(([n]) => role.get(n) !== 'prediction').map(([n]) => n));
+    return fused('expr', (env) => runExpr(e.compiled, region, e.bindings, env, targets, plan.reduce.reduce));
   },
 });
 

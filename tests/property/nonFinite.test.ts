@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LOSS_NAMES, close, gradients, lossCaseArb, lossOf, make, predictionKeys, runs, unfused, withValue, type Inputs } from './arbitraries.js';
+import { LOSS_NAMES, close, gradients, lossCaseArb, lossOf, make, predictionKeys, runs, unfused, withValue, type AnyLoss, type Inputs } from './arbitraries.js';
+import { createLossOrThrow } from '../../src/losses/registry.js';
 
 const BAD = [NaN, Infinity, -Infinity, 1e30, -1e30];
 
@@ -57,5 +58,41 @@ describe('the rule holds when the differentiated function disposes the loss itse
     g.dispose();
     expect(tf.memory().numTensors).toBe(n0);
     tf.dispose([t, p]);
+  });
+});
+
+describe('PCA losses: a huge or non-finite prediction element, fused and tfjs-ops paths agree', () => {
+  // labels on a 3-D family of poses of 4 keypoints (8 columns), so both PCA forms fit
+  const rows = 40;
+  const labels = {
+    data: Float64Array.from({ length: rows * 8 }, (_, i) => {
+      const [r, c] = [Math.floor(i / 8), i % 8];
+      return 100 + 30 * Math.sin(r * 0.7 + c) + 20 * Math.cos(r * 1.3 + 2 * c) + 10 * Math.sin(r * 2.1 - c);
+    }),
+    rows,
+    cols: 8,
+  };
+  const params = {
+    pca_singleview: { log_weight: 0, components_to_keep: 3, epsilon: 0.5 },
+    pca_multiview: { log_weight: 0, mirrored_column_matches: [[0, 1], [2, 3]], epsilon: 0.5 },
+  } as const;
+  it.each(Object.keys(params) as (keyof typeof params)[])('%s', (name) => {
+    const build = (fused: boolean) => createLossOrThrow(name, params[name] as never, { labels, fused }) as AnyLoss;
+    const [fused, ops] = [build(true), build(false)];
+    expect(fused.kernel).not.toBeNull();
+    fc.assert(
+      fc.property(fc.nat(23), fc.constantFrom(...BAD), (at, bad) => {
+        const data = Float32Array.from({ length: 24 }, (_, i) => 100 + 25 * Math.sin(i * 1.7));
+        data[at] = bad;
+        const inputs: Inputs = { keypoints_pred: { shape: [3, 8], data } };
+        const [vf, vo] = [lossOf(fused, inputs), lossOf(ops, inputs)];
+        expect(Number.isFinite(vf), `finite? fused ${vf}, tfjs ops ${vo}`).toBe(Number.isFinite(vo));
+        if (Number.isFinite(vf)) expect(close(vf, vo, 1e-4, 1e-6), `value: fused ${vf}, tfjs ops ${vo}`).toBe(true);
+        const [gf, go] = [gradients(fused, inputs).keypoints_pred, gradients(ops, inputs).keypoints_pred];
+        if (!Number.isFinite(vf)) expect(gf.every(Number.isNaN) && go.every(Number.isNaN)).toBe(true);
+        else for (let i = 0; i < gf.length; i++) expect(close(gf[i], go[i], 1e-3, 1e-6), `grad[${i}]: fused ${gf[i]}, tfjs ops ${go[i]}`).toBe(true);
+      }),
+      runs(40),
+    );
   });
 });

@@ -9,6 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { createLossOrThrow } from '../../src/losses/registry.js';
 import { KL_OFFSET } from '../../src/ops/kl.js';
 import { pipeline, type AnyLoss } from './arbitraries.js';
+import { either } from 'fp-ts';
+import { buildPipeline } from '../../src/losses/build.js';
+import type { StepSpec } from '../../src/pipeline/step.js';
 
 /** Relative error allowed against float64: what the fused kernels meet (they sum float32 blocks of 64 in float64). */
 const RTOL = 2e-6;
@@ -60,12 +63,24 @@ describe(`tfjs-ops sums within ${RTOL} of float64`, () => {
       expect(composed.kernel).toBeNull();
       // expressions: per-map sums then the pipeline's mean over maps; one sum over every element
       const input = { compute: 'expr', inputs: { p: 'heatmaps_pred', t: 'heatmaps_targ' } };
-      const perMap = pipeline([{ ...input, value: 'sum((p - t) ^ 2, height, width)' }, { reduce: 'mean' }]);
-      const whole = pipeline([{ ...input, value: 'sum((p - t) ^ 2)' }, { reduce: 'sum' }]);
-      expect([perMap.kernel, whole.kernel]).toEqual([null, null]);
+      const perMapSteps = [{ ...input, value: 'sum((p - t) ^ 2, height, width)' }, { reduce: 'mean' }];
+      const wholeSteps = [{ ...input, value: 'sum((p - t) ^ 2)' }, { reduce: 'sum' }];
+      const perMap = pipeline(perMapSteps);
+      const whole = pipeline(wholeSteps);
+      // the expr kernel (#13) runs them by default; `fused: false` is the tfjs-ops path
+      expect([perMap.kernel, whole.kernel]).toEqual(['expr', 'expr']);
+      const unfused = (steps: StepSpec[]) => {
+        const r = buildPipeline('custom', 0, steps, { fused: false });
+        if (either.isLeft(r)) throw new Error(JSON.stringify(r.left));
+        return r.right as AnyLoss;
+      };
+      const [perMapOps, wholeOps] = [unfused(perMapSteps), unfused(wholeSteps)];
+      expect([perMapOps.kernel, wholeOps.kernel]).toEqual([null, null]);
       const cases: [string, AnyLoss, number][] = [
-        ['composed expr sum((p − t)², height, width), mean', perMap, mseRef(t, p, H * W)],
-        ['composed expr sum((p − t)²), sum', whole, (mseRef(t, p, H * W) * n) / (H * W)],
+        ['composed expr sum((p − t)², height, width), mean', perMapOps, mseRef(t, p, H * W)],
+        ['composed expr sum((p − t)²), sum', wholeOps, (mseRef(t, p, H * W) * n) / (H * W)],
+        ['composed expr sum((p − t)², height, width), mean, expr kernel', perMap, mseRef(t, p, H * W)],
+        ['composed expr sum((p − t)²), sum, expr kernel', whole, (mseRef(t, p, H * W) * n) / (H * W)],
         ['heatmap_mse fused', createLossOrThrow('heatmap_mse') as AnyLoss, mseRef(t, p, H * W)],
         ['heatmap_mse fused: false', createLossOrThrow('heatmap_mse', {}, { fused: false }) as AnyLoss, mseRef(t, p, H * W)],
         ['composed heatmap_mse', composed, mseRef(t, p, H * W)],

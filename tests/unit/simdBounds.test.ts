@@ -9,6 +9,9 @@ import { temporalHeatmapKernel, temporalKernel } from '../../src/kernels/tempora
 import { pcaKernel } from '../../src/kernels/pca.js';
 import { keypointKernel, type KernelMask } from '../../src/kernels/keypoints.js';
 import { reprojectionKernel } from '../../src/kernels/reprojection.js';
+import { exprKernel, exprRegion } from '../../src/kernels/expr.js';
+import { compileExpr } from '../../src/expr/index.js';
+import { AXIS_ORDER } from '../../src/pipeline/keys.js';
 import { fitKeypointPca } from '../../src/pca/fit.js';
 import type { PcaFormat } from '../../src/pca/types.js';
 
@@ -154,6 +157,38 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('expr (register program: every op, broadcast inputs and constants, whole and partial reductions)', () => {
+    const inputs = { P: ['batch', 'keypoints', 'height', 'width'], T: ['batch', 'keypoints', 'height', 'width'], w: ['batch', 'keypoints'] };
+    const values = [
+      'where(abs(P - T) < 0.5, log1p(P * w), pow(abs(P) + 0.1, w) - exp(-P) + sqrt(abs(T)) / max(P, T) + min(P, 0.3) + log(abs(P) + 1) + square(P) * s + 0.5 ^ P)',
+      'topk_mean(mean((P * w - T * w) ^ 2, height, width), keypoints, 1)',
+      'sum(where(and(P > T, not(isnan(P))), P / (T + 1), -P) * s, keypoints, height, width)',
+    ];
+    fc.assert(
+      fc.property(
+        fc.record({ b: fc.integer({ min: 1, max: 3 }), k: fc.integer({ min: 2, max: 4 }), h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 23 }), value: fc.constantFrom(...values), mean: fc.boolean(), grad: fc.boolean(), mis: fc.integer({ min: 0, max: 3 }), seed: fc.integer() }),
+        ({ b, k, h, w, value, mean, grad, mis, seed }) => {
+          const c = compileExpr({ defs: [['s', { values: Array.from({ length: k }, (_, i) => i + 1), axis: 'keypoints' }]], value }, { axes: AXIS_ORDER, inputs });
+          if (either.isLeft(c)) throw new Error(JSON.stringify(c.left));
+          const region = exprRegion(c.right, (n) => n === 'P', mean);
+          if (!region) throw new Error(`not fused: ${value}`);
+          const sizes: Record<string, number> = { batch: b, keypoints: k, height: h, width: w };
+          const kernel = exprKernel(region, sizes);
+          const data = (n: string, i: number) => floats(inputs[n as keyof typeof inputs].reduce((a, ax) => a * sizes[ax], 1), seed + i);
+          const ins = [...region.constants, ...region.predictions].map(data);
+          const nOut = kernel.outShape.reduce((a, d) => a * d, 1);
+          runGuarded(ins, [nOut, ...(grad ? [b * k * h * w] : [])], kernel.scratchBytes, (heap, gs) => (kernel.run(heap, gs![0], grad ? gs!.slice(1) : null, 0), 0), 4 * mis);
+          // a partial reduction's gradient pass: upstream gradients per block (some 0: skipped chunks), only the gradient written
+          if (!region.whole) {
+            const seeds = floats(nOut, seed + 9, 2);
+            runGuarded([...ins, seeds], [b * k * h * w], kernel.scratchBytes, (heap, gs) => (kernel.run(heap, 0, gs, heap.ins[ins.length]), 0), 4 * mis);
+          }
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });

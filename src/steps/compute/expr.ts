@@ -79,6 +79,8 @@ export const expr: StepDef<ExprParams> = {
       of,
       roles: names.map(role),
       layout: opaqueLayout('expr'),
+      // the expression itself (`expr` below) is what the kernel compiles
+      fusion: { op: 'expr', params: {} },
       expr: { compiled, bindings: names.map((n) => [n, keyOf[n]] as const) },
       check: (shapes) => {
         const r = bindSizes(compiled, axes, views(shapes), (n) => keyOf[n]);

@@ -7,3 +7,4 @@ export { pcaReprojection } from './pca';
 export { keypoints } from './keypoints';
 export { pairValidity, temporal } from './temporal';
 export { reprojection } from './reprojection';
+export { expr } from './expr';

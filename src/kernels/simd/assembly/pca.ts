@@ -116,9 +116,14 @@ export function pcaReprojection(x: usize, g: usize, frames: i32, width: i32, src
       for (let c = 0; c < dPad; c += 8) {
         const ra = v128.load(r + (<usize>c << 2));
         const rb = c + 4 < dPad ? v128.load(r + (<usize>c << 2), 16) : f32x4.splat(0);
-        const sa = f32x4.mul(ra, ra);
-        const sb = f32x4.mul(rb, rb);
-        const e = f32x4.sqrt(f32x4.add(v128.shuffle<f32>(sa, sb, 0, 2, 4, 6), v128.shuffle<f32>(sa, sb, 1, 3, 5, 7)));
+        // e = m·‖(ex, ey)/m‖ with m = max(|ex|, |ey|): squares of coordinates beyond ~1.8e19 would overflow float32
+        const ex = v128.shuffle<f32>(ra, rb, 0, 2, 4, 6);
+        const ey = v128.shuffle<f32>(ra, rb, 1, 3, 5, 7);
+        const m = f32x4.max(f32x4.abs(ex), f32x4.abs(ey));
+        const ms = v128.bitselect(m, f32x4.splat(1), f32x4.gt(m, f32x4.splat(0)));
+        const qx = f32x4.div(ex, ms);
+        const qy = f32x4.div(ey, ms);
+        const e = f32x4.mul(ms, f32x4.sqrt(f32x4.add(f32x4.mul(qx, qx), f32x4.mul(qy, qy))));
         const v = f32x4.sub(e, epsV);
         const on = f32x4.gt(v, f32x4.splat(0));
         acc = addWide(acc, v128.and(v, on));

@@ -113,8 +113,14 @@ function logSpecial(x: v128): v128 {
 // @ts-ignore: decorator
 @inline export function expNeg4(x: v128): v128 {
   const low = f32x4.lt(x, f32x4.splat(-87.33));
-  const xc = f32x4.max(x, f32x4.splat(-87.33));
-  const n = f32x4.floor(f32x4.add(f32x4.mul(xc, f32x4.splat(1.44269504088896341)), f32x4.splat(0.5)));
+  const n = f32x4.floor(f32x4.add(f32x4.mul(f32x4.max(x, f32x4.splat(-87.33)), f32x4.splat(1.44269504088896341)), f32x4.splat(0.5)));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return v128.andnot(f32x4.mul(expReduced(f32x4.max(x, f32x4.splat(-87.33)), n), scale), low);
+}
+
+/** e^r for x = n·ln 2 + r (|r| ≤ ½ ln 2): the classic Cephes expf polynomial. */
+// @ts-ignore: decorator
+@inline function expReduced(xc: v128, n: v128): v128 {
   const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
   let p = f32x4.splat(1.9875691500e-4);
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
@@ -122,7 +128,23 @@ function logSpecial(x: v128): v128 {
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return v128.andnot(f32x4.mul(p, scale), low);
+  return f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
+}
+
+/**
+ * e^x of four float32 lanes over the whole float32 range: as expNeg4, with 2^n applied in two
+ * halves so that results up to the largest float32 stay finite; above 88.72 +∞, NaN stays NaN.
+ */
+// @ts-ignore: decorator
+@inline export function exp4(x: v128): v128 {
+  const low = f32x4.lt(x, f32x4.splat(-87.33));
+  const high = f32x4.gt(x, f32x4.splat(88.72284));
+  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-87.33)), f32x4.splat(88.72284));
+  const n = f32x4.floor(f32x4.add(f32x4.mul(xc, f32x4.splat(1.44269504088896341)), f32x4.splat(0.5)));
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const h = i32x4.shr_s(ni, 1);
+  const s1 = i32x4.shl(i32x4.add(h, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, h), i32x4.splat(127)), 23);
+  const y = f32x4.mul(f32x4.mul(expReduced(xc, n), s1), s2);
+  return v128.andnot(v128.bitselect(f32x4.splat(Infinity), y, high), low);
 }

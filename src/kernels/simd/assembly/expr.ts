@@ -1,0 +1,546 @@
+// AssemblyScript: an `expr` compute's elementwise part run as a small register program, summed
+// over blocks of L consecutive elements (the reduced innermost axes), with the local gradient of
+// each block's sum w.r.t. every full-size prediction input (reverse mode, per chunk of CH
+// elements: the chunk's intermediates stay in scratch registers).
+//
+// Everything comes from ONE descriptor of i32 words (built by src/kernels/expr.ts):
+//   header (20 words): N elements, L elements per output, nOut, nInstr, regs (values,
+//   nInstr·CH floats), adj (nInstr·CH floats), acc (nOut float64), out (nOut float32),
+//   scale (f32 bits: out = scale·Σ), withGrad, loc (nInstr i32), root, CH, aloc (nInstr i32:
+//   where each adjoint lives this chunk), written (nInstr bytes), memo (nInstr i32: the entry a
+//   broadcast register holds splatted, + 1; 0: none), seeds (0, or nOut floats: the gradient
+//   pass, each block's adjoint seeded with its upstream gradient · scale; no value written)
+//   then nInstr instructions of 8 words: op, a, b, c, p0, p1, p2, flags (bit 0: differentiable).
+// Loads: FULL p0 = input pointer, c = gradient pointer (0: none); SPLAT p0 = f32 bits;
+// BCAST p0 = pointer, p1 = inner (elements per value), p2 = size (values, cycled).
+// Conditions are lane masks (all ones / zero).
+import { addWide, exp4, log4, total2 } from './vector';
+
+const FULL = 0;
+const SPLAT = 1;
+const BCAST = 2;
+const ADD = 3;
+const SUB = 4;
+const MUL = 5;
+const DIV = 6;
+const NEG = 7;
+const ABS = 8;
+const SQRT = 9;
+const EXP = 10;
+const LOG = 11;
+const LOG1P = 12;
+const POW = 13;
+const MIN = 14;
+const MAX = 15;
+const LT = 16;
+const LE = 17;
+const GT = 18;
+const GE = 19;
+const EQ = 20;
+const NE = 21;
+const WHERE = 22;
+const AND = 23;
+const OR = 24;
+const NOT = 25;
+const ISNAN = 26;
+const SQUARE = 27;
+/** b^x for a constant base b > 0: e^(x·ln b), ln b (p0, f32 bits) computed once. */
+const POWC = 28;
+/** x · x as the tfjs path's x ^ 2 (a product): derivative 2·clip(x), where `square` has tfjs' 2x. */
+const TIMES_SELF = 29;
+
+const F32_MAX: f32 = 3.4028234663852886e38;
+const HEADER = 20;
+const INSTR = 8;
+
+// @ts-ignore: decorator
+@inline function word(d: usize, i: i32): i32 {
+  return load<i32>(d + (<usize>i << 2));
+}
+// @ts-ignore: decorator
+@inline function field(d: usize, k: i32, f: i32): i32 {
+  return load<i32>(d + (<usize>(HEADER + k * INSTR + f) << 2));
+}
+// @ts-ignore: decorator
+@inline function at(loc: usize, k: i32): usize {
+  return <usize>load<i32>(loc + (<usize>k << 2));
+}
+
+/**
+ * d clipped to ±(largest float32), so that a zero cotangent times an infinite derivative is 0
+ * (tfops' `flow`); NaN becomes −(largest float32), as the tfjs wasm backend's clipByValue does.
+ */
+// @ts-ignore: decorator
+@inline function clip(d: v128): v128 {
+  return f32x4.pmin(f32x4.splat(F32_MAX), f32x4.pmax(f32x4.splat(-F32_MAX), d));
+}
+
+/** ln(1 + x), exact near 0: ln u · x / (u − 1) with u = 1 + x (x itself where u rounds to 1). */
+// @ts-ignore: decorator
+@inline function log1p4(x: v128): v128 {
+  const u = f32x4.add(x, f32x4.splat(1));
+  const d = f32x4.sub(u, f32x4.splat(1));
+  const r = f32x4.div(f32x4.mul(log4(u), x), d);
+  const exact = v128.or(f32x4.eq(d, f32x4.splat(0)), f32x4.eq(x, f32x4.splat(Infinity)));
+  return v128.bitselect(x, r, exact);
+}
+
+/** a^b as C's powf: e^(b·ln|a|), signed for a negative a with an odd integer b, NaN for a non-integer one; a^0 = 1^b = 1. */
+// @ts-ignore: decorator
+@inline function pow4(a: v128, b: v128): v128 {
+  const y = exp4(f32x4.mul(b, log4(f32x4.abs(a))));
+  const integer = f32x4.eq(f32x4.floor(b), b);
+  const half = f32x4.mul(b, f32x4.splat(0.5));
+  const odd = v128.and(integer, f32x4.ne(f32x4.floor(half), half));
+  const negative = f32x4.lt(a, f32x4.splat(0));
+  let r = v128.bitselect(v128.bitselect(f32x4.neg(y), y, odd), y, negative);
+  r = v128.bitselect(f32x4.splat(NaN), r, v128.andnot(negative, integer));
+  return v128.bitselect(f32x4.splat(1), r, v128.or(f32x4.eq(b, f32x4.splat(0)), f32x4.eq(a, f32x4.splat(1))));
+}
+
+/** min / max that give NaN where either argument is NaN (as torch.minimum; wasm's f32x4.min already does, this says so). */
+// @ts-ignore: decorator
+@inline function minNaN(x: v128, z: v128): v128 {
+  return v128.bitselect(f32x4.splat(NaN), f32x4.min(x, z), v128.or(f32x4.ne(x, x), f32x4.ne(z, z)));
+}
+// @ts-ignore: decorator
+@inline function maxNaN(x: v128, z: v128): v128 {
+  return v128.bitselect(f32x4.splat(NaN), f32x4.max(x, z), v128.or(f32x4.ne(x, x), f32x4.ne(z, z)));
+}
+
+/** One instruction's value over `nv` vectors (the op chosen once, outside the loop). WHERE: a is the condition. */
+function forwardOp(op: i32, dst: usize, a: usize, b: usize, c: usize, nv: i32): void {
+  const end = <usize>nv << 4;
+  switch (op) {
+    case NEG:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.neg(v128.load(a + o)));
+      return;
+    case ABS:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.abs(v128.load(a + o)));
+      return;
+    case SQRT:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.sqrt(v128.load(a + o)));
+      return;
+    case EXP:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, exp4(v128.load(a + o)));
+      return;
+    case LOG:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, log4(v128.load(a + o)));
+      return;
+    case LOG1P:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, log1p4(v128.load(a + o)));
+      return;
+    case SQUARE:
+    case TIMES_SELF:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.mul(v128.load(a + o), v128.load(a + o)));
+      return;
+    case NOT:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, v128.not(v128.load(a + o)));
+      return;
+    case ISNAN:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.ne(v128.load(a + o), v128.load(a + o)));
+      return;
+    case ADD:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
+      return;
+    case SUB:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.sub(v128.load(a + o), v128.load(b + o)));
+      return;
+    case MUL:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+      return;
+    case DIV:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.div(v128.load(a + o), v128.load(b + o)));
+      return;
+    case POW:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, pow4(v128.load(a + o), v128.load(b + o)));
+      return;
+    case MIN:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, minNaN(v128.load(a + o), v128.load(b + o)));
+      return;
+    case MAX:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, maxNaN(v128.load(a + o), v128.load(b + o)));
+      return;
+    case LT:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.lt(v128.load(a + o), v128.load(b + o)));
+      return;
+    case LE:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.le(v128.load(a + o), v128.load(b + o)));
+      return;
+    case GT:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.gt(v128.load(a + o), v128.load(b + o)));
+      return;
+    case GE:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.ge(v128.load(a + o), v128.load(b + o)));
+      return;
+    case EQ:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.eq(v128.load(a + o), v128.load(b + o)));
+      return;
+    case NE:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.ne(v128.load(a + o), v128.load(b + o)));
+      return;
+    case AND:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, v128.and(v128.load(a + o), v128.load(b + o)));
+      return;
+    case OR:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, v128.or(v128.load(a + o), v128.load(b + o)));
+      return;
+    case WHERE:
+      for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, v128.bitselect(v128.load(b + o), v128.load(c + o), v128.load(a + o)));
+      return;
+  }
+}
+
+/** 1 where the mask holds, else 0 (a derivative: dy times it, as tfjs multiplies, so NaN · 0 stays NaN). */
+// @ts-ignore: decorator
+@inline function one(m: v128): v128 {
+  return v128.and(m, f32x4.splat(1));
+}
+
+/** adj = g (the first contribution) or adj += g (later ones), at `adj + o`. */
+// @ts-ignore: decorator
+@inline function put(adj: usize, o: usize, g: v128, add: bool): void {
+  v128.store(adj + o, add ? f32x4.add(v128.load(adj + o), g) : g);
+}
+
+/** Whether instruction k's adjoint already holds a contribution this chunk; marks it as holding one. */
+// @ts-ignore: decorator
+@inline function begin(written: usize, k: i32): bool {
+  const w = load<u8>(written + k) != 0;
+  store<u8>(written + k, 1);
+  return w;
+}
+
+// @ts-ignore: decorator
+@inline function differentiable(d: usize, k: i32): bool {
+  return (field(d, k, 7) & 1) != 0;
+}
+
+/** Propagate instruction k's adjoint `g` to its differentiable arguments (the op chosen once, outside the loops). */
+function backwardOp(d: usize, k: i32, loc: usize, aloc: usize, written: usize, nv: i32): void {
+  const op = field(d, k, 0);
+  const ia = field(d, k, 1);
+  const ib = field(d, k, 2);
+  const ic = field(d, k, 3);
+  const end = <usize>nv << 4;
+  const g = at(aloc, k);
+  const y = at(loc, k);
+  const a = at(loc, ia);
+  const b = at(loc, ib);
+  const da = differentiable(d, ia);
+  const aa = at(aloc, ia);
+  const db = op != WHERE && op != NEG && op != ABS && op != SQUARE && op != TIMES_SELF && op != POWC && op != SQRT && op != EXP && op != LOG && op != LOG1P && differentiable(d, ib);
+  const ab = at(aloc, ib);
+  switch (op) {
+    case WHERE: {
+      // a: condition, b: taken where it holds, c: elsewhere; the branch not taken gets exactly 0
+      if (differentiable(d, ib)) {
+        const addB = begin(written, ib);
+        for (let o: usize = 0; o < end; o += 16) put(ab, o, v128.and(v128.load(g + o), v128.load(a + o)), addB);
+      }
+      if (differentiable(d, ic)) {
+        const ac = at(aloc, ic);
+        const addC = begin(written, ic);
+        for (let o: usize = 0; o < end; o += 16) put(ac, o, v128.andnot(v128.load(g + o), v128.load(a + o)), addC);
+      }
+      return;
+    }
+    case NEG: {
+      const add = begin(written, ia);
+      for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.neg(v128.load(g + o)), add);
+      return;
+    }
+    case ABS: {
+      const add = begin(written, ia);
+      // x·sign(x): sign(x), 0 at 0 (NaN at NaN)
+      for (let o: usize = 0; o < end; o += 16) {
+        const x = v128.load(a + o);
+        const s = v128.or(v128.and(f32x4.gt(x, f32x4.splat(0)), f32x4.splat(1)), v128.and(f32x4.lt(x, f32x4.splat(0)), f32x4.splat(-1)));
+        put(aa, o, f32x4.mul(v128.load(g + o), v128.bitselect(x, s, f32x4.ne(x, x))), add);
+      }
+      return;
+    }
+    case SQUARE: {
+      const add = begin(written, ia);
+      for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), f32x4.mul(v128.load(a + o), f32x4.splat(2))), add);
+      return;
+    }
+    case TIMES_SELF: {
+      // x·dy + x·dy (the product rule, each factor clipped as tfjs' mul does) = 2·(dy·clip(x)) exactly
+      const add = begin(written, ia);
+      for (let o: usize = 0; o < end; o += 16) {
+        const t = f32x4.mul(v128.load(g + o), clip(v128.load(a + o)));
+        put(aa, o, f32x4.add(t, t), add);
+      }
+      return;
+    }
+    case SQRT: {
+      const add = begin(written, ia);
+      for (let o: usize = 0; o < end; o += 16) {
+        const yv = v128.load(y + o);
+        put(aa, o, f32x4.mul(v128.load(g + o), clip(v128.and(f32x4.div(f32x4.splat(0.5), yv), f32x4.gt(yv, f32x4.splat(0))))), add);
+      }
+      return;
+    }
+    case EXP: {
+      const add = begin(written, ia);
+      for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), clip(v128.load(y + o))), add);
+      return;
+    }
+    case LOG: {
+      const add = begin(written, ia);
+      for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), clip(f32x4.div(f32x4.splat(1), v128.load(a + o)))), add);
+      return;
+    }
+    case LOG1P: {
+      const add = begin(written, ia);
+      for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), clip(f32x4.div(f32x4.splat(1), f32x4.add(v128.load(a + o), f32x4.splat(1))))), add);
+      return;
+    }
+    case ADD:
+      if (da) {
+        const add = begin(written, ia);
+        for (let o: usize = 0; o < end; o += 16) put(aa, o, v128.load(g + o), add);
+      }
+      if (db) {
+        const add = begin(written, ib);
+        for (let o: usize = 0; o < end; o += 16) put(ab, o, v128.load(g + o), add);
+      }
+      return;
+    case SUB:
+      if (da) {
+        const add = begin(written, ia);
+        for (let o: usize = 0; o < end; o += 16) put(aa, o, v128.load(g + o), add);
+      }
+      if (db) {
+        const add = begin(written, ib);
+        for (let o: usize = 0; o < end; o += 16) put(ab, o, f32x4.neg(v128.load(g + o)), add);
+      }
+      return;
+    case MUL:
+      if (da) {
+        const add = begin(written, ia);
+        for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), clip(v128.load(b + o))), add);
+      }
+      if (db) {
+        const add = begin(written, ib);
+        for (let o: usize = 0; o < end; o += 16) put(ab, o, f32x4.mul(v128.load(g + o), clip(v128.load(a + o))), add);
+      }
+      return;
+    case DIV:
+      if (da) {
+        const add = begin(written, ia);
+        for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), clip(f32x4.div(f32x4.splat(1), v128.load(b + o)))), add);
+      }
+      if (db) {
+        const add = begin(written, ib);
+        for (let o: usize = 0; o < end; o += 16) put(ab, o, f32x4.mul(v128.load(g + o), clip(f32x4.neg(f32x4.div(v128.load(y + o), v128.load(b + o))))), add);
+      }
+      return;
+    case POW:
+      // d/da: b·a^(b−1), 0 where b = 0, or a = 0 with b < 1
+      if (da) {
+        const add = begin(written, ia);
+        for (let o: usize = 0; o < end; o += 16) {
+          const x = v128.load(a + o);
+          const z = v128.load(b + o);
+          const zero = v128.or(f32x4.eq(z, f32x4.splat(0)), v128.and(f32x4.eq(x, f32x4.splat(0)), f32x4.lt(z, f32x4.splat(1))));
+          put(aa, o, f32x4.mul(v128.load(g + o), clip(v128.andnot(f32x4.mul(z, pow4(x, f32x4.sub(z, f32x4.splat(1)))), zero))), add);
+        }
+      }
+      // d/db: a^b·ln a where a > 0, else 0
+      if (db) {
+        const add = begin(written, ib);
+        for (let o: usize = 0; o < end; o += 16) {
+          const x = v128.load(a + o);
+          const pos = f32x4.gt(x, f32x4.splat(0));
+          const lx = log4(v128.bitselect(x, f32x4.splat(1), pos));
+          put(ab, o, f32x4.mul(v128.load(g + o), clip(v128.and(f32x4.mul(v128.load(y + o), lx), pos))), add);
+        }
+      }
+      return;
+    case POWC: {
+      // d/dx b^x = b^x · ln b (the base is a constant: no other derivative)
+      const lb = f32x4.splat(reinterpret<f32>(field(d, k, 4)));
+      const add = begin(written, ib);
+      for (let o: usize = 0; o < end; o += 16) put(ab, o, f32x4.mul(v128.load(g + o), clip(f32x4.mul(v128.load(y + o), lb))), add);
+      return;
+    }
+    case MIN:
+      // to a where a ≤ b, to b where a > b
+      if (da) {
+        const add = begin(written, ia);
+        for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), one(f32x4.le(v128.load(a + o), v128.load(b + o)))), add);
+      }
+      if (db) {
+        const add = begin(written, ib);
+        for (let o: usize = 0; o < end; o += 16) put(ab, o, f32x4.mul(v128.load(g + o), one(f32x4.gt(v128.load(a + o), v128.load(b + o)))), add);
+      }
+      return;
+    case MAX:
+      // to a where a ≥ b, to b where a < b
+      if (da) {
+        const add = begin(written, ia);
+        for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), one(f32x4.ge(v128.load(a + o), v128.load(b + o)))), add);
+      }
+      if (db) {
+        const add = begin(written, ib);
+        for (let o: usize = 0; o < end; o += 16) put(ab, o, f32x4.mul(v128.load(g + o), one(f32x4.lt(v128.load(a + o), v128.load(b + o)))), add);
+      }
+      return;
+  }
+}
+
+/** Σ of the floats at [p + 4·j0, p + 4·j1): float32 lanes in blocks of 64, float64 across blocks. */
+function sumRange(p: usize, j0: i32, j1: i32): f64 {
+  let s: f64 = 0;
+  let j = j0;
+  for (; j < j1 && (j & 3) != 0; j++) s += <f64>load<f32>(p + (<usize>j << 2));
+  let acc = f64x2.splat(0);
+  while (j + 4 <= j1) {
+    let block = f32x4.splat(0);
+    const end = min(j1 & ~3, j + 64);
+    for (; j < end; j += 4) block = f32x4.add(block, v128.load(p + (<usize>j << 2)));
+    acc = addWide(acc, block);
+  }
+  for (; j < j1; j++) s += <f64>load<f32>(p + (<usize>j << 2));
+  return s + total2(acc);
+}
+
+/** Run the program in descriptor `d`: out[o] = scale·Σ over block o; the gradients (local, of out[o]) when withGrad. */
+export function expr(d: usize): void {
+  const N = word(d, 0);
+  const L = word(d, 1);
+  const nOut = word(d, 2);
+  const nInstr = word(d, 3);
+  const regs = <usize>word(d, 4);
+  const adj = <usize>word(d, 5);
+  const acc = <usize>word(d, 6);
+  const out = <usize>word(d, 7);
+  const scale = load<f32>(d + (8 << 2));
+  const withGrad = word(d, 9) != 0;
+  const loc = <usize>word(d, 10);
+  const root = word(d, 11);
+  const CH = word(d, 12);
+  const aloc = <usize>word(d, 13);
+  const written = <usize>word(d, 14);
+  const memo = <usize>word(d, 15);
+  const seeds = <usize>word(d, 16);
+  for (let k = 0; k < nInstr; k++) store<i32>(memo + (<usize>k << 2), 0);
+  const regBytes = <usize>CH << 2;
+  for (let o = 0; o < nOut; o++) store<f64>(acc + (<usize>o << 3), 0);
+  for (let i0 = 0; i0 < N; i0 += CH) {
+    const n = min(CH, N - i0);
+    const nv = (n + 3) >> 2;
+    if (seeds) {
+      // the gradient pass: a chunk whose blocks all have upstream gradient 0 gets zeros, unevaluated
+      let any = false;
+      for (let o = i0 / L, last = (i0 + n - 1) / L; o <= last && !any; o++) any = load<f32>(seeds + (<usize>o << 2)) != 0;
+      if (!any) {
+        for (let k = 0; k <= root; k++) {
+          const gp = <usize>field(d, k, 3);
+          if (field(d, k, 0) == FULL && gp) memory.fill(gp + (<usize>i0 << 2), 0, <usize>n << 2);
+        }
+        for (let k = 0; k < nInstr; k++) store<i32>(memo + (<usize>k << 2), 0);
+        continue;
+      }
+    }
+    for (let k = 0; k < nInstr; k++) {
+      const op = field(d, k, 0);
+      const reg = regs + <usize>k * regBytes;
+      let dst = reg;
+      if (op == FULL) {
+        const src = <usize>field(d, k, 4) + (<usize>i0 << 2);
+        if (n == CH) dst = src;
+        else memory.copy(reg, src, <usize>n << 2);
+      } else if (op == SPLAT) {
+        // constant: the whole register, once
+        if (i0 == 0) {
+          const v = v128.splat<i32>(field(d, k, 4));
+          for (let v4 = 0; v4 < (CH >> 2); v4++) v128.store(reg + (<usize>v4 << 4), v);
+        }
+      } else if (op == BCAST) {
+        const src = <usize>field(d, k, 4);
+        const inner = field(d, k, 5);
+        const size = field(d, k, 6);
+        let q = i0 / inner;
+        let r = i0 - q * inner;
+        q = q % size;
+        let x = load<f32>(src + (<usize>q << 2));
+        const m = memo + (<usize>k << 2);
+        if (r + n <= inner) {
+          // one value over the whole chunk (e.g. a keypoint weight over its map); still there
+          // when the previous chunk splatted the same entry
+          if (load<i32>(m) != q + 1) {
+            const v = f32x4.splat(x);
+            for (let v4 = 0; v4 < (CH >> 2); v4++) v128.store(reg + (<usize>v4 << 4), v);
+            store<i32>(m, q + 1);
+          }
+        } else {
+          store<i32>(m, 0);
+          for (let j = 0; j < n; j++) {
+            store<f32>(reg + (<usize>j << 2), x);
+            if (++r == inner) {
+              r = 0;
+              if (++q == size) q = 0;
+              x = load<f32>(src + (<usize>q << 2));
+            }
+          }
+        }
+      } else if (op == POWC) {
+        const lb = f32x4.splat(reinterpret<f32>(field(d, k, 4)));
+        const x = at(loc, field(d, k, 2));
+        for (let o: usize = 0; o < (<usize>nv << 4); o += 16) v128.store(reg + o, exp4(f32x4.mul(v128.load(x + o), lb)));
+      } else forwardOp(op, reg, at(loc, field(d, k, 1)), at(loc, field(d, k, 2)), at(loc, field(d, k, 3)), nv);
+      store<i32>(loc + (<usize>k << 2), <i32>dst);
+    }
+    // the root's sums, block by block (not in the gradient pass)
+    const y = at(loc, root);
+    for (let j = 0; j < n && !seeds; ) {
+      const o = (i0 + j) / L;
+      const end = min(n, (o + 1) * L - i0);
+      const a = acc + (<usize>o << 3);
+      store<f64>(a, load<f64>(a) + sumRange(y, j, end));
+      j = end;
+    }
+    if (!withGrad) continue;
+    // adjoints: a full-chunk prediction's goes straight into its gradient buffer; the first
+    // contribution to an adjoint stores, later ones add (`written`), so nothing is zeroed first
+    for (let k = 0; k <= root; k++) {
+      store<u8>(written + k, 0);
+      let p = adj + <usize>k * regBytes;
+      if (field(d, k, 0) == FULL && n == CH) {
+        const gp = <usize>field(d, k, 3);
+        if (gp) p = gp + (<usize>i0 << 2);
+      }
+      store<i32>(aloc + (<usize>k << 2), <i32>p);
+    }
+    const g = at(aloc, root);
+    if (!seeds) {
+      const seed = f32x4.splat(scale);
+      for (let v4 = 0; v4 < nv; v4++) v128.store(g + (<usize>v4 << 4), seed);
+    } else
+      for (let j = 0; j < n; ) {
+        // each block's upstream gradient times the scale
+        const o = (i0 + j) / L;
+        const end = min(n, (o + 1) * L - i0);
+        const v = load<f32>(seeds + (<usize>o << 2)) * scale;
+        for (; j < end; j++) store<f32>(g + (<usize>j << 2), v);
+      }
+    store<u8>(written + root, 1);
+    for (let k = root; k >= 0; k--) {
+      if (!differentiable(d, k)) continue;
+      const op = field(d, k, 0);
+      const has = load<u8>(written + k) != 0;
+      if (op == FULL) {
+        const gp = <usize>field(d, k, 3);
+        if (!gp) continue;
+        const dst = gp + (<usize>i0 << 2);
+        // no contribution reached it: a zero gradient; a partial chunk's adjoint is copied out
+        if (!has) memory.fill(dst, 0, <usize>n << 2);
+        else if (at(aloc, k) != dst) memory.copy(dst, at(aloc, k), <usize>n << 2);
+      } else if (has && op != SPLAT && op != BCAST) backwardOp(d, k, loc, aloc, written, nv);
+    }
+  }
+  if (!seeds) for (let o = 0; o < nOut; o++) store<f32>(out + (<usize>o << 2), <f32>(load<f64>(acc + (<usize>o << 3)) * <f64>scale));
+}
