@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import { createLoss } from '../src/losses/registry.js';
+import { PREDICTION_KEYS } from '../src/pipeline/inputs.js';
 import type { Loss } from '../src/pipeline/loss.js';
 import type { Labels } from '../src/pipeline/step.js';
-import { PREDICTION_KEYS } from '../src/pipeline/inputs.js';
 
 type Tensors = Record<string, tf.Tensor>;
 

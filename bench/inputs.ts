@@ -5,12 +5,12 @@
  * in pixels for temporal losses, confidences in [0, 1].
  */
 
-import { rng, type Rng } from '../src/example/random.js';
 import type { Camera } from '../src/config/calibration.js';
-import { rodrigues } from '../src/geometry/rotation.js';
+import { type Rng, rng } from '../src/example/random.js';
 import { projectRef } from '../src/geometry/reference.js';
+import { rodrigues } from '../src/geometry/rotation.js';
 
-export { rng, type Rng };
+export { type Rng, rng };
 
 export const K = 17;
 /** Keypoints matched between the top (0..7) and bottom (8..15) views; keypoint 16 has no pair. */
@@ -43,8 +43,7 @@ export const randomWalk = (r: Rng, frames: number, k: number, size: number, step
   const margin = size * 0.1;
   const reflect = (v: number): number => (v < margin ? 2 * margin - v : v > size - margin ? 2 * (size - margin) - v : v);
   for (let c = 0; c < 2 * k; c++) out[c] = margin + r.uniform() * (size - 2 * margin);
-  for (let f = 1; f < frames; f++)
-    for (let c = 0; c < 2 * k; c++) out[f * 2 * k + c] = reflect(out[(f - 1) * 2 * k + c] + step * r.normal());
+  for (let f = 1; f < frames; f++) for (let c = 0; c < 2 * k; c++) out[f * 2 * k + c] = reflect(out[(f - 1) * 2 * k + c] + step * r.normal());
   return out;
 };
 
@@ -163,7 +162,11 @@ export const RIG: Camera[] = [-0.5, 0, 0.5].map((yaw, i) => {
   return {
     name: `cam${i}`,
     size: [512, 512],
-    matrix: [[800, 0, 256], [0, 800, 256], [0, 0, 1]],
+    matrix: [
+      [800, 0, 256],
+      [0, 800, 256],
+      [0, 0, 1],
+    ],
     distortions: [-0.05, 0.01, 0, 0, 0],
     rotation: [0, yaw, 0],
     translation: [0, 1, 2].map((j) => -(R[j][0] * c[0] + R[j][1] * c[1] + R[j][2] * c[2]) + (j === 2 ? 600 : 0)),

@@ -13,7 +13,7 @@ import { either } from 'fp-ts';
 import { initBackend } from '../src/backend/index.js';
 import { createLoss, lossNames } from '../src/losses/registry.js';
 import { buildLossFactories } from '../src/lp/factory.js';
-import { heatmaps, jitter, K, missingKeypoints, pcaLabels, poseModel, randomWalk, RIG, rng, uniform01, withNaN } from './inputs.js';
+import { heatmaps, jitter, K, missingKeypoints, pcaLabels, poseModel, RIG, randomWalk, rng, uniform01, withNaN } from './inputs.js';
 
 type Tensors = Record<string, tf.Tensor>;
 type Arrays = Record<string, { shape: number[]; values: Float32Array }>;
@@ -49,7 +49,17 @@ const small = (): Arrays => {
   const opts = { sigma: 1.25, floor: 1e-4, scale: 4 };
   return {
     heatmaps_targ: { shape, values: heatmaps(kp, B, K, H, H, { ...opts, floor: 0 }) },
-    heatmaps_pred: { shape, values: heatmaps(kp.map((v) => v + 1), B, K, H, H, opts) },
+    heatmaps_pred: {
+      shape,
+      values: heatmaps(
+        kp.map((v) => v + 1),
+        B,
+        K,
+        H,
+        H,
+        opts,
+      ),
+    },
     confidences: { shape: [B, K], values: uniform01(r, B * K) },
     keypoints_targ: { shape: [B, 2 * K], values: withNaN(truth, missingKeypoints(r, B, K, 2)) },
     keypoints_pred: { shape: [B, 2 * K], values: jitter(r, truth, 3) },
@@ -57,7 +67,10 @@ const small = (): Arrays => {
     keypoints_pred_3d: { shape: [B, 2, K, 3], values: Float32Array.from({ length: B * 2 * K * 3 }, () => 10 * r.normal()) },
     keypoints_pred_2d_reprojected: { shape: [B, K, 2], values: Float32Array.from({ length: B * K * 2 }, () => 16 + 4 * r.normal()) },
     // per camera view of the bench rig (RIG): near the image centre, one view of one keypoint missing
-    keypoints_pred_views: { shape: [B, RIG.length, K, 2], values: Float32Array.from({ length: B * RIG.length * K * 2 }, (_, i) => (i < 2 ? NaN : 256 + 20 * r.normal())) },
+    keypoints_pred_views: {
+      shape: [B, RIG.length, K, 2],
+      values: Float32Array.from({ length: B * RIG.length * K * 2 }, (_, i) => (i < 2 ? NaN : 256 + 20 * r.normal())),
+    },
     confidences_views: { shape: [B, RIG.length, K], values: uniform01(r, B * RIG.length * K) },
   };
 };
@@ -66,7 +79,13 @@ const small = (): Arrays => {
 const PARAMS: Readonly<Record<string, Record<string, unknown>>> = {
   temporal: { epsilon: 1 },
   pca_singleview: { components_to_keep: 3 },
-  pca_multiview: { components_to_keep: 3, mirrored_column_matches: [[0, 1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11, 12, 13, 14, 15]] },
+  pca_multiview: {
+    components_to_keep: 3,
+    mirrored_column_matches: [
+      [0, 1, 2, 3, 4, 5, 6, 7],
+      [8, 9, 10, 11, 12, 13, 14, 15],
+    ],
+  },
   supervised_reprojection_heatmap_mse: { original_image_height: 32, original_image_width: 32, downsampled_image_height: H, downsampled_image_width: H },
 };
 
@@ -80,7 +99,7 @@ export const subjects = (): Subject[] => {
   const out: Subject[] = [];
   for (const name of lossNames())
     for (const fused of [true, false]) {
-      const r = createLoss(name, Object.prototype.hasOwnProperty.call(PARAMS, name) ? PARAMS[name] : {}, { fused, labels, cameras: RIG });
+      const r = createLoss(name, Object.hasOwn(PARAMS, name) ? PARAMS[name] : {}, { fused, labels, cameras: RIG });
       if (either.isLeft(r)) fail(name, r.left);
       const loss = r.right;
       out.push({
@@ -127,7 +146,11 @@ const step = (s: Subject, mode: Mode, ins: Tensors, vars: Record<string, tf.Vari
     gs[0].dataSync();
     tf.dispose(gs);
   } else if (mode === 'optimizer') {
-    const cost = opt.minimize(() => s.value({ ...ins, ...vars }), true, keys.map((k) => vars[k]));
+    const cost = opt.minimize(
+      () => s.value({ ...ins, ...vars }),
+      true,
+      keys.map((k) => vars[k]),
+    );
     cost!.dataSync();
     cost!.dispose();
   } else {
@@ -171,7 +194,8 @@ const main = async (): Promise<void> => {
     return i >= 0 && i + 1 < argv.length ? argv[i + 1] : def;
   };
   const calls = Number(arg('calls', '10000'));
-  if (!Number.isInteger(calls) || calls < 1) return void (console.error(`--calls: expected a positive integer, got ${arg('calls', '')}`), (process.exitCode = 2));
+  if (!Number.isInteger(calls) || calls < 1)
+    return void (console.error(`--calls: expected a positive integer, got ${arg('calls', '')}`), (process.exitCode = 2));
   const backends = arg('backend', 'wasm,cpu').split(',');
   const rows: LeakRow[] = [];
   await initBackend('wasm');
@@ -181,12 +205,16 @@ const main = async (): Promise<void> => {
     const r = leakLoops(calls, arg('filter', ''));
     rows.push(...r);
     if (!argv.includes('--json'))
-      for (const x of r) console.log(`${x.backend.padEnd(5)} ${x.subject.padEnd(58)} ${x.mode.padEnd(10)} ${x.calls} calls: ${x.tensors} tensors, ${x.bytes} bytes`);
+      for (const x of r)
+        console.log(`${x.backend.padEnd(5)} ${x.subject.padEnd(58)} ${x.mode.padEnd(10)} ${x.calls} calls: ${x.tensors} tensors, ${x.bytes} bytes`);
     if (!argv.includes('--json')) console.log(`${b}: ${r.length} loops in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const leaking = rows.filter((r) => r.tensors !== 0 || r.bytes !== 0);
   if (argv.includes('--json')) console.log(JSON.stringify({ calls, rows }));
-  else console.log(leaking.length ? `LEAKS in ${leaking.length} of ${rows.length} loops` : `no leaks: ${rows.length} loops × ${calls} calls, tensor count and bytes flat`);
+  else
+    console.log(
+      leaking.length ? `LEAKS in ${leaking.length} of ${rows.length} loops` : `no leaks: ${rows.length} loops × ${calls} calls, tensor count and bytes flat`,
+    );
   process.exitCode = leaking.length ? 1 : 0;
 };
 

@@ -11,13 +11,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { either } from 'fp-ts';
 import { initBackend } from '../src/backend/index.js';
-import { readYaml } from '../src/config/yaml.js';
-import { decodeConfig } from '../src/config/lightningPose.js';
-import { readPoseCsvStream } from '../src/io/poseCsvStream.js';
-import { computeFileMetrics, setupMetrics } from '../src/metrics/files.js';
-import { metricCsv } from '../src/metrics/csv.js';
-import { renderReport } from '../src/report/html.js';
 import { metricsCommand } from '../src/cli/metrics.js';
+import { decodeConfig } from '../src/config/lightningPose.js';
+import { readYaml } from '../src/config/yaml.js';
+import { readPoseCsvStream } from '../src/io/poseCsvStream.js';
+import { metricCsv } from '../src/metrics/csv.js';
+import { computeFileMetrics, setupMetrics } from '../src/metrics/files.js';
+import { renderReport } from '../src/report/html.js';
 
 const FRAMES = Number(process.argv[2] ?? 100_000);
 const K = 17;
@@ -85,7 +85,9 @@ const main = async (): Promise<void> => {
       ].join('\n'),
     );
     const mb = (fs.statSync(preds).size / 1e6).toFixed(1);
-    console.log(`poseloss metrics benchmark: ${FRAMES} frames × ${K} keypoints (${mb} MB), backend ${backend.name}, node ${process.version}, ${os.cpus().length} CPUs`);
+    console.log(
+      `poseloss metrics benchmark: ${FRAMES} frames × ${K} keypoints (${mb} MB), backend ${backend.name}, node ${process.version}, ${os.cpus().length} CPUs`,
+    );
 
     console.log('phases:');
     const cfg = decodeConfig(either.getOrElse<unknown, unknown>(() => ({}))(readYaml(config)));

@@ -4,8 +4,8 @@
  * (fraction 0.99) and multiview (two views of 8 keypoints).
  */
 import { either } from 'fp-ts';
-import { fitKeypointPca } from '../src/pca/index.js';
 import { rng } from '../src/example/random.js';
+import { fitKeypointPca } from '../src/pca/index.js';
 
 const frames = 100_000;
 const k = 17;
@@ -35,5 +35,11 @@ const check = (x: ReturnType<typeof fitKeypointPca>) => {
   if (either.isLeft(x)) throw new Error(x.left);
   return x.right;
 };
-time('pca fit singleview 100000×34 (0.99)', () => check(fitKeypointPca(labels, { format: { kind: 'singleview', columns: null, centering: null }, componentsToKeep: { kind: 'fraction', f: 0.99 }, percentile: 99 })));
-time('pca fit multiview 100000×(8 pairs, 2 views)', () => check(fitKeypointPca(labels, { format: { kind: 'multiview', matches }, componentsToKeep: { kind: 'count', n: 3 }, percentile: 99 })));
+time('pca fit singleview 100000×34 (0.99)', () =>
+  check(
+    fitKeypointPca(labels, { format: { kind: 'singleview', columns: null, centering: null }, componentsToKeep: { kind: 'fraction', f: 0.99 }, percentile: 99 }),
+  ),
+);
+time('pca fit multiview 100000×(8 pairs, 2 views)', () =>
+  check(fitKeypointPca(labels, { format: { kind: 'multiview', matches }, componentsToKeep: { kind: 'count', n: 3 }, percentile: 99 })),
+);

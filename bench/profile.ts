@@ -35,11 +35,11 @@ const main = async (): Promise<void> => {
   }
   console.log(`${name} on ${info.name}: ${ms.toFixed(2)} ms per call (unprofiled)\n`);
   console.log('kernel'.padEnd(24), 'calls'.padStart(5), 'ms'.padStart(9));
-  for (const [k, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms))
-    console.log(k.padEnd(24), String(e.calls).padStart(5), e.ms.toFixed(2).padStart(9));
+  for (const [k, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms)) console.log(k.padEnd(24), String(e.calls).padStart(5), e.ms.toFixed(2).padStart(9));
   const slow = prof.kernels.filter((k) => Number(k.kernelTimeMs) > 1);
   if (slow.length) console.log('\nkernel calls over 1 ms:');
-  for (const k of slow) console.log(`  ${label(k.name)} ${JSON.stringify(k.inputShapes)} -> ${JSON.stringify(k.outputShapes)}: ${Number(k.kernelTimeMs).toFixed(2)} ms`);
+  for (const k of slow)
+    console.log(`  ${label(k.name)} ${JSON.stringify(k.inputShapes)} -> ${JSON.stringify(k.outputShapes)}: ${Number(k.kernelTimeMs).toFixed(2)} ms`);
   s.right.dispose();
 };
 

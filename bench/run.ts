@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import { initBackend } from '../src/backend/index.js';
-import { FULL, QUICK, measure } from './measure.js';
 import { memoryFloor } from './floor.js';
+import { FULL, measure, QUICK } from './measure.js';
 import { workloads } from './workloads.js';
 
 interface Row {
@@ -38,8 +38,8 @@ const parseArgs = (argv: string[]) => {
     else if (a === '--peer') o.peer = true;
     else if (a === '--filter' && i + 1 < argv.length) o.filter = argv[++i];
     else if (a.startsWith('--filter=')) o.filter = a.slice('--filter='.length);
-    else if (a === '--help' || a === '-h') (console.log(usage), process.exit(0));
-    else (console.error(`unknown argument '${a}'\n${usage}`), process.exit(2));
+    else if (a === '--help' || a === '-h') console.log(usage), process.exit(0);
+    else console.error(`unknown argument '${a}'\n${usage}`), process.exit(2);
   }
   return o;
 };
@@ -84,7 +84,12 @@ const runPeer = (o: { quick: boolean; filter: string }, log: (s: string) => void
   const r = spawnSync(PEER_PYTHON, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20 });
   if (r.error || r.status !== 0) return { note: `failed: ${r.error?.message ?? `exit ${r.status}`}; ${HARD_CODED}` };
   try {
-    const out = JSON.parse(r.stdout) as { torch: string; threads?: number; malloc?: string; rows: { workload: string; median_ms: number | null; value?: number | null }[] };
+    const out = JSON.parse(r.stdout) as {
+      torch: string;
+      threads?: number;
+      malloc?: string;
+      rows: { workload: string; median_ms: number | null; value?: number | null }[];
+    };
     const ms = new Map(out.rows.filter((x) => typeof x.median_ms === 'number').map((x) => [x.workload, x.median_ms as number]));
     const values = new Map(out.rows.filter((x) => typeof x.value === 'number').map((x) => [x.workload, x.value as number]));
     const threads = out.threads ?? 1;
@@ -108,7 +113,11 @@ const table = (rows: Row[]): string => {
     (r.note ?? '').length > 90 ? `${r.note!.slice(0, 87)}...` : (r.note ?? ''),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 };
 
@@ -118,7 +127,7 @@ const main = async (): Promise<void> => {
   const info = await initBackend();
   const detail = await backendDetail(info.name, info.how);
   const list = workloads().filter((w) => w.name.includes(args.filter));
-  if (list.length === 0) (console.error(`no workload matches '${args.filter}'`), process.exit(2));
+  if (list.length === 0) console.error(`no workload matches '${args.filter}'`), process.exit(2);
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`backend: ${detail} — ${list.length} workloads, ${args.quick ? 'quick' : 'full'} run`);
 
@@ -166,11 +175,14 @@ const main = async (): Promise<void> => {
   const DEVIATES = 'supervised_reprojection_heatmap_mse';
   const compared = peer.values ? rows.filter((r) => r.value !== null && peer.values!.has(r.workload) && !r.workload.startsWith(DEVIATES)) : [];
   const agreement = compared.length
-    ? compared.reduce((worst, r) => {
-        const ref = peer.values!.get(r.workload)!;
-        const rel = Math.abs(r.value! - ref) / Math.max(Math.abs(ref), 1e-12);
-        return rel > worst.rel ? { rel, workload: r.workload } : worst;
-      }, { rel: 0, workload: '' })
+    ? compared.reduce(
+        (worst, r) => {
+          const ref = peer.values!.get(r.workload)!;
+          const rel = Math.abs(r.value! - ref) / Math.max(Math.abs(ref), 1e-12);
+          return rel > worst.rel ? { rel, workload: r.workload } : worst;
+        },
+        { rel: 0, workload: '' },
+      )
     : null;
 
   // heatmap_mse fwd+bwd against the memory-bandwidth floor (target: within 3×)
@@ -192,7 +204,18 @@ const main = async (): Promise<void> => {
       cache_ratio: round(floor.cacheRatio),
     };
     const value_agreement = agreement && { rows: compared.length, max_relative_difference: agreement.rel, workload: agreement.workload };
-    console.log(JSON.stringify({ backend: info.name, backend_detail: detail, run: args.quick ? 'quick' : 'full', seconds: round(seconds), peer: peer.note, rows: out, memory_floor, value_agreement }));
+    console.log(
+      JSON.stringify({
+        backend: info.name,
+        backend_detail: detail,
+        run: args.quick ? 'quick' : 'full',
+        seconds: round(seconds),
+        peer: peer.note,
+        rows: out,
+        memory_floor,
+        value_agreement,
+      }),
+    );
     return;
   }
   console.log(`backend: ${detail}`);
@@ -206,8 +229,12 @@ const main = async (): Promise<void> => {
         `Copies of buffers this size run at ${floor.cacheGbPerS.toFixed(1)} GB/s (they stay in cache, as the bench's reused batch does): ≥ ${fmt(floor.cacheFloorMs)} ms = ${floor.cacheRatio.toFixed(1)}×`,
     );
   if (agreement)
-    console.log(`\nvalues: ours and the reference's agree on ${compared.length} rows to ${agreement.rel.toExponential(1)} (relative, worst: ${agreement.workload}; ${DEVIATES} differs by design, D3)`);
-  console.log(`\n${rows.length} workloads in ${seconds.toFixed(1)} s (${args.quick ? 'quick' : 'full'} run)${stray ? `; ${stray} tensors left alive after disposing every workload` : ''}`);
+    console.log(
+      `\nvalues: ours and the reference's agree on ${compared.length} rows to ${agreement.rel.toExponential(1)} (relative, worst: ${agreement.workload}; ${DEVIATES} differs by design, D3)`,
+    );
+  console.log(
+    `\n${rows.length} workloads in ${seconds.toFixed(1)} s (${args.quick ? 'quick' : 'full'} run)${stray ? `; ${stray} tensors left alive after disposing every workload` : ''}`,
+  );
 };
 
 main().catch((e) => {

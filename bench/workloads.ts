@@ -3,31 +3,32 @@
  * the loss (default parameters of the reference config) and inputs like a real batch, and
  * returns `run()` — one call, the scalar read back, everything it made disposed.
  */
+
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
+import { readYaml } from '../src/config/yaml.js';
 import { createLoss } from '../src/losses/registry.js';
+import { checkConfig } from '../src/lp/check.js';
 import type { Loss, LossResult } from '../src/pipeline/loss.js';
 import type { Labels } from '../src/pipeline/step.js';
+import { buildFactory } from './factory.js';
 import {
-  K,
-  MIRRORED_COLUMN_MATCHES,
   heatmaps,
   jitter,
+  K,
+  MIRRORED_COLUMN_MATCHES,
   missingKeypoints,
   multiviewPredictions,
-  RIG,
   pcaLabels,
   poseModel,
+  RIG,
   randomWalk,
   rng,
   uniform01,
   withNaN,
 } from './inputs.js';
-import { buildFactory } from './factory.js';
-import { fileURLToPath } from 'node:url';
-import { readYaml } from '../src/config/yaml.js';
-import { checkConfig } from '../src/lp/check.js';
 
 export type Mode = 'fwd' | 'fwd+bwd';
 
@@ -123,8 +124,7 @@ const pairwise3d = (b: number, pairs: number, seed: number) =>
     for (let i = 0; i < b * K; i++) if (miss[i]) targ[3 * i] = targ[3 * i + 1] = targ[3 * i + 2] = NaN;
     const pred = new Float32Array(b * pairs * K * 3);
     for (let f = 0; f < b; f++)
-      for (let p = 0; p < pairs; p++)
-        for (let j = 0; j < K * 3; j++) pred[(f * pairs + p) * K * 3 + j] = truth[f * K * 3 + j] + 2 * r.normal();
+      for (let p = 0; p < pairs; p++) for (let j = 0; j < K * 3; j++) pred[(f * pairs + p) * K * 3 + j] = truth[f * K * 3 + j] + 2 * r.normal();
     return {
       keypoints_targ_3d: { shape: [b, K, 3], values: targ },
       keypoints_pred_3d: { shape: [b, pairs, K, 3], values: pred },
@@ -247,7 +247,7 @@ const lossWorkload = (
     const l = built.right as Loss<string>;
     const inputs = tensors(data());
     const keys = l.predictions.filter((k) => k in inputs);
-    if (mode === 'fwd+bwd' && keys.length === 0) return tf.dispose(Object.values(inputs)), either.left(`${loss} reads no prediction among the inputs`);
+    if (mode === 'fwd+bwd' && keys.length === 0) return (tf.dispose(Object.values(inputs)), either.left(`${loss} reads no prediction among the inputs`));
     const run = mode === 'fwd' ? forward(l, inputs) : forwardBackward((ins) => l(ins, 'train').loss, inputs, keys);
     return either.right({ run, dispose: () => tf.dispose(Object.values(inputs)) });
   },
@@ -260,7 +260,9 @@ const both = (
   data: () => Arrays,
   opts: { labels?: boolean; cameras?: boolean; referenceMs?: { fwd?: number; 'fwd+bwd'?: number } } = {},
 ): Workload[] =>
-  (['fwd', 'fwd+bwd'] as const).map((m) => lossWorkload(loss, shape, m, params, data, { labels: opts.labels, cameras: opts.cameras, referenceMs: opts.referenceMs?.[m] }));
+  (['fwd', 'fwd+bwd'] as const).map((m) =>
+    lossWorkload(loss, shape, m, params, data, { labels: opts.labels, cameras: opts.cameras, referenceMs: opts.referenceMs?.[m] }),
+  );
 
 /** A loss composed in one of the example configs (examples/losses/mmpose/<name>.yaml), as `poseloss check` builds it. */
 const composedWorkload = (name: string, shape: string, mode: Mode, data: () => Arrays): Workload => ({
@@ -280,20 +282,22 @@ const composedWorkload = (name: string, shape: string, mode: Mode, data: () => A
   },
 });
 
-const composed = (name: string, shape: string, data: () => Arrays): Workload[] => (['fwd', 'fwd+bwd'] as const).map((m) => composedWorkload(name, shape, m, data));
+const composed = (name: string, shape: string, data: () => Arrays): Workload[] =>
+  (['fwd', 'fwd+bwd'] as const).map((m) => composedWorkload(name, shape, m, data));
 
 /** `factory/default/fwd+bwd`: heatmap_mse (16×17×64×64) + temporal + pca_singleview (16×34). */
 const factoryWorkload = (): Workload => ({
   name: 'factory/default/fwd+bwd',
   setup: async () => {
-    const built = await buildFactory(
-      { heatmap_mse: SUPERVISED, temporal: TEMPORAL, pca_singleview: PCA_SINGLEVIEW },
-      labels(),
-    );
+    const built = await buildFactory({ heatmap_mse: SUPERVISED, temporal: TEMPORAL, pca_singleview: PCA_SINGLEVIEW }, labels());
     if (either.isLeft(built)) return built;
     const inputs = tensors(factoryBatch(16, 64, 64, 31)());
     const { total, predictions, note } = built.right;
-    const run = forwardBackward(total, inputs, predictions.filter((k) => k in inputs));
+    const run = forwardBackward(
+      total,
+      inputs,
+      predictions.filter((k) => k in inputs),
+    );
     return either.right({ run, dispose: () => tf.dispose(Object.values(inputs)), note });
   },
 });

@@ -4,10 +4,19 @@
  * in-memory metrics are in the browser-safe root entry, `poseloss`.
  */
 export { readYaml } from './config/yaml.js';
-export { readPoseCsv, parsePoseCsv, selectKeypoints, type PoseTable } from './io/index.js';
-export { readPoseCsvStream, parsePoseCsvStream, type ProgressFn, type StreamOptions } from './io/poseCsvStream.js';
-export { computeFileMetrics, matchKeypoints, setupMetrics, METRIC_FILES, type FileMetrics, type MetricName, type MetricResult, type MetricsSetup } from './metrics/files.js';
+export { type DemoOptions, type DemoOutcome, PRESETS as DEMO_PRESETS, runDemo } from './demo/run.js';
+export { type PoseTable, parsePoseCsv, readPoseCsv, selectKeypoints } from './io/index.js';
+export { type ProgressFn, parsePoseCsvStream, readPoseCsvStream, type StreamOptions } from './io/poseCsvStream.js';
 export { metricCsv } from './metrics/csv.js';
-export { renderReport, metricsPage, type ReportInput } from './report/index.js';
-export { runDemo, PRESETS as DEMO_PRESETS, type DemoOptions, type DemoOutcome } from './demo/run.js';
-export { caseFiles, readCase, runCase, verifyFile, type CaseResult } from './verify/index.js';
+export {
+  computeFileMetrics,
+  type FileMetrics,
+  METRIC_FILES,
+  type MetricName,
+  type MetricResult,
+  type MetricsSetup,
+  matchKeypoints,
+  setupMetrics,
+} from './metrics/files.js';
+export { metricsPage, type ReportInput, renderReport } from './report/index.js';
+export { type CaseResult, caseFiles, readCase, runCase, verifyFile } from './verify/index.js';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { selectViews, type Camera } from '../config/calibration.js';
+import { type Camera, selectViews } from '../config/calibration.js';
 import { issue, type PoselossIssue } from '../config/issues.js';
 import { readCalibration } from '../io/calibration.js';
 
@@ -13,7 +13,8 @@ import { readCalibration } from '../io/calibration.js';
 export const loadCameras = (configFile: string, data: unknown): Either<PoselossIssue[], readonly Camera[] | undefined> => {
   const d = (typeof data === 'object' && data !== null ? data : {}) as { camera_params_file?: unknown; view_names?: unknown };
   if (d.camera_params_file === undefined || d.camera_params_file === null) return either.right(undefined);
-  if (typeof d.camera_params_file !== 'string') return either.left([issue('data.camera_params_file', `expected the path of a calibration.toml, got ${typeof d.camera_params_file}`)]);
+  if (typeof d.camera_params_file !== 'string')
+    return either.left([issue('data.camera_params_file', `expected the path of a calibration.toml, got ${typeof d.camera_params_file}`)]);
   const file = path.isAbsolute(d.camera_params_file) ? d.camera_params_file : path.join(path.dirname(configFile), d.camera_params_file);
   const group = readCalibration(file);
   if (either.isLeft(group)) return either.left(group.left.map((i) => issue(`data.camera_params_file: ${i.path}`, i.message)));

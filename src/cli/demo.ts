@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { parseArgs, values, type ArgSpec } from './args.js';
+import { PRESETS, runDemo } from '../demo/run.js';
+import { checkOutputDir } from '../io/output.js';
+import { type ArgSpec, parseArgs, values } from './args.js';
 import { UserError } from './errors.js';
 import { guard, type Out } from './guard.js';
-import { checkOutputDir } from '../io/output.js';
-import { runDemo, PRESETS } from '../demo/run.js';
 
 export const DEMO_USAGE = `usage: poseloss demo [--steps N] [--seed S] [--out DIR] [--quick]
   trains a small heatmap model twice on built-in synthetic data — supervised only, and with

@@ -16,7 +16,8 @@ export class UserError extends Error {
 }
 
 /** Errors whose message is meant for the user: ours, and the library's input/config errors. */
-export const isUserError = (e: unknown): e is Error => e instanceof UserError || e instanceof FileError || e instanceof PoselossError || e instanceof LossInputError;
+export const isUserError = (e: unknown): e is Error =>
+  e instanceof UserError || e instanceof FileError || e instanceof PoselossError || e instanceof LossInputError;
 
 /** Exit codes of the command line (README "Errors and limits"). */
 export const EXIT = { ok: 0, failed: 1, bug: 1, user: 2, sigint: 130, sigterm: 143 } as const;
@@ -31,7 +32,10 @@ export const firstLine = (e: unknown): string => {
 /** What the CLI prints for an error that is not the user's: one line, then "this is a bug". */
 export const bugLines = (e: unknown, debug: boolean): string[] => {
   const name = e instanceof Error ? e.name : typeof e;
-  const lines = [`poseloss: internal error: ${name}: ${firstLine(e)}`, 'this is a bug in poseloss; please report it with the command you ran' + (debug ? '' : ' (run with --debug or POSELOSS_DEBUG=1 for the stack trace)')];
+  const lines = [
+    `poseloss: internal error: ${name}: ${firstLine(e)}`,
+    'this is a bug in poseloss; please report it with the command you ran' + (debug ? '' : ' (run with --debug or POSELOSS_DEBUG=1 for the stack trace)'),
+  ];
   if (debug && e instanceof Error && e.stack) lines.push(e.stack);
   return lines;
 };

@@ -1,8 +1,8 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
+import type { LpConfig } from '../config/lightningPose.js';
 import { readPoseCsv, selectKeypoints } from '../io/index.js';
 import type { Labels } from '../pipeline/step.js';
-import type { LpConfig } from '../config/lightningPose.js';
 
 /**
  * Labeled keypoints for fitting (PCA) from a pose CSV, in the order of the config's

@@ -1,23 +1,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { either } from 'fp-ts';
 import cliProgress from 'cli-progress';
-import { readYaml } from '../config/yaml.js';
-import { decodeConfig } from '../config/lightningPose.js';
+import { either } from 'fp-ts';
 import { formatIssue } from '../config/issues.js';
-import { readPoseCsvStream, type ProgressFn } from '../io/poseCsvStream.js';
+import { decodeConfig } from '../config/lightningPose.js';
+import { MAX_YAML_BYTES, readYaml } from '../config/yaml.js';
 import type { PoseTable } from '../io/index.js';
-import { computeFileMetrics, setupMetrics, METRIC_FILES, type FileMetrics } from '../metrics/files.js';
-import { metricCsvChunks } from '../metrics/csv.js';
 import { checkInputFile, checkOutputDir, FileError, Staging } from '../io/output.js';
+import { type ProgressFn, readPoseCsvStream } from '../io/poseCsvStream.js';
 import { periodic } from '../io/progress.js';
-import { MAX_YAML_BYTES } from '../config/yaml.js';
+import { metricCsvChunks } from '../metrics/csv.js';
+import { computeFileMetrics, type FileMetrics, METRIC_FILES, setupMetrics } from '../metrics/files.js';
+import { fmt, renderReport } from '../report/html.js';
+import { type ArgSpec, parseArgs, values } from './args.js';
 import { UserError } from './errors.js';
 import { guard, type Out } from './guard.js';
-import { renderReport } from '../report/html.js';
-import { fmt } from '../report/html.js';
-import { parseArgs, values, type ArgSpec } from './args.js';
-
 
 export const METRICS_USAGE = `usage: poseloss metrics --config C.yaml [--labels CollectedData.csv] --preds P.csv [--preds P2.csv ...] --out DIR
   the reference's metric CSVs per predictions file, a summary table on stdout and DIR/report.html
@@ -38,7 +35,13 @@ export const progressFor = (label: string, enabled: boolean, afterMs = 1000): { 
       if (!bar) {
         if (Date.now() - t0 < afterMs) return;
         bar = new cliProgress.SingleBar(
-          { format: `${label} [{bar}] {percentage}% | {value}/{total} MB | {eta}s left`, stream: process.stderr, hideCursor: true, clearOnComplete: true, etaBuffer: 20 },
+          {
+            format: `${label} [{bar}] {percentage}% | {value}/{total} MB | {eta}s left`,
+            stream: process.stderr,
+            hideCursor: true,
+            clearOnComplete: true,
+            etaBuffer: 20,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(Math.ceil(total / 1e6), 0);
@@ -78,7 +81,9 @@ export const summaryLines = (f: FileMetrics): string[] => {
     m.stats.forEach((s, k) => {
       if (s.frames === 0) return;
       const over = s.overEpsilon === null ? '–' : `${(100 * s.overEpsilon).toFixed(1)}%`;
-      lines.push(`    ${pad(f.keypoints[k], w, true)} ${pad(fmt(s.median), 9)} ${pad(fmt(s.p95), 9)} ${pad(fmt(s.max), 9)} ${pad(fmt(s.epsilon), 9)} ${pad(over, 8)}`);
+      lines.push(
+        `    ${pad(f.keypoints[k], w, true)} ${pad(fmt(s.median), 9)} ${pad(fmt(s.p95), 9)} ${pad(fmt(s.max), 9)} ${pad(fmt(s.epsilon), 9)} ${pad(over, 8)}`,
+      );
     });
     if (empty.length) lines.push(`    no value (not used by this metric, or NaN in every frame): ${empty.join(', ')}`);
   }
@@ -158,7 +163,8 @@ export const metricsCommand = (argv: readonly string[], out: Out = console.log, 
     const byStem = new Map<string, string>();
     for (const r of results) {
       const other = byStem.get(r.stem);
-      if (other !== undefined) errors.push(`${r.file}: its outputs (${r.stem}_*.csv) would overwrite those of ${other}, which has the same file name; rename one of them`);
+      if (other !== undefined)
+        errors.push(`${r.file}: its outputs (${r.stem}_*.csv) would overwrite those of ${other}, which has the same file name; rename one of them`);
       byStem.set(r.stem, r.file);
     }
     if (errors.length) return fail(errors);

@@ -1,14 +1,14 @@
 import * as fs from 'node:fs';
 import { either } from 'fp-ts';
-import { readCalibration } from '../io/calibration.js';
 import { formatIssue } from '../config/issues.js';
+import { readCalibration } from '../io/calibration.js';
 import type { PoseTable } from '../io/index.js';
 import { checkInputFile, checkOutputDir, FileError, Staging } from '../io/output.js';
-import { DEFAULT_LIKELIHOOD_THRESHOLD, matchViews, multiviewMetrics, points3dCsv } from '../metrics/multiview.js';
-import { METRIC_FILES } from '../metrics/files.js';
 import { metricCsvChunks } from '../metrics/csv.js';
-import { renderReport, fmt } from '../report/html.js';
-import { parseArgs, values, type ArgSpec } from './args.js';
+import { METRIC_FILES } from '../metrics/files.js';
+import { DEFAULT_LIKELIHOOD_THRESHOLD, matchViews, multiviewMetrics, points3dCsv } from '../metrics/multiview.js';
+import { fmt, renderReport } from '../report/html.js';
+import { type ArgSpec, parseArgs, values } from './args.js';
 import { UserError } from './errors.js';
 import { guard, type Out } from './guard.js';
 import { readTable, summaryLines } from './metrics.js';
@@ -41,14 +41,20 @@ export const metricsMultiviewCommand = (argv: readonly string[], out: Out = cons
     const calib = values(args, 'calibration');
     const preds = [...values(args, 'preds'), ...args.positional];
     const outDir = values(args, 'out');
-    const views = values(args, 'views').length ? values(args, 'views').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean) : null;
+    const views = values(args, 'views').length
+      ? values(args, 'views')
+          .flatMap((v) => v.split(','))
+          .map((v) => v.trim())
+          .filter(Boolean)
+      : null;
     const thr = values(args, 'likelihood-threshold');
     const threshold = thr.length ? Number(thr[thr.length - 1]) : DEFAULT_LIKELIHOOD_THRESHOLD;
     const problems: string[] = [];
     if (calib.length !== 1) problems.push('give one --calibration');
     if (preds.length < 2) problems.push('--preds needs one predictions file per camera (at least 2)');
     if (outDir.length !== 1) problems.push(outDir.length ? 'give one --out' : '--out DIR is required');
-    if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) problems.push(`--likelihood-threshold: expected a number in [0, 1], got '${thr[thr.length - 1]}'`);
+    if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1)
+      problems.push(`--likelihood-threshold: expected a number in [0, 1], got '${thr[thr.length - 1]}'`);
     if (problems.length) throw new UserError(problems.join('\n'), MULTIVIEW_USAGE);
     const dir = outDir[0];
     const fail = (errors: readonly string[]): number => {
@@ -82,7 +88,8 @@ export const metricsMultiviewCommand = (argv: readonly string[], out: Out = cons
     if (either.isLeft(ordered)) return fail(ordered.left);
     const m = multiviewMetrics(ordered.right, group.right.cameras, threshold);
     if (either.isLeft(m)) return fail(m.left);
-    if (new Set(m.right.views.map((v) => v.stem)).size !== m.right.views.length) return fail([`two predictions files have the same name; their <stem>_reprojection_error.csv would collide`]);
+    if (new Set(m.right.views.map((v) => v.stem)).size !== m.right.views.length)
+      return fail([`two predictions files have the same name; their <stem>_reprojection_error.csv would collide`]);
 
     const files = [...m.right.views, m.right.threeD];
     let written: string[];

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { initBackend } from '../backend/index.js';
-import { verifyCommand, VERIFY_ARGS } from './verify.js';
-import { exampleCommand, EXAMPLE_ARGS } from './example.js';
-import { demoCommand, DEMO_ARGS } from './demo.js';
-import { checkCommand, CHECK_ARGS, EXPLAIN_ARGS } from './check.js';
-import { explainCommand } from './explain.js';
-import { metricsCommand, METRICS_ARGS } from './metrics.js';
-import { isMultiview, metricsMultiviewCommand, MULTIVIEW_USAGE } from './metricsMultiview.js';
 import type { ArgSpec } from './args.js';
+import { CHECK_ARGS, checkCommand, EXPLAIN_ARGS } from './check.js';
+import { DEMO_ARGS, demoCommand } from './demo.js';
 import { bugLines, EXIT, isUserError } from './errors.js';
-import { printUserError, type Out } from './guard.js';
+import { EXAMPLE_ARGS, exampleCommand } from './example.js';
+import { explainCommand } from './explain.js';
+import { type Out, printUserError } from './guard.js';
+import { METRICS_ARGS, metricsCommand } from './metrics.js';
+import { isMultiview, MULTIVIEW_USAGE, metricsMultiviewCommand } from './metricsMultiview.js';
 import { installSignalCleanup } from './signals.js';
+import { VERIFY_ARGS, verifyCommand } from './verify.js';
 
 /** A command: the options it accepts (with its usage) and how it runs. */
 interface Command {
@@ -21,11 +21,11 @@ interface Command {
 
 /** The command table. A Map, so a name typed by the user (`constructor`, `__proto__`) is never looked up on a prototype. */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
-  ['demo', { args: DEMO_ARGS, run: demoCommand}],
-  ['example', { args: EXAMPLE_ARGS, run: exampleCommand}],
-  ['verify', { args: VERIFY_ARGS, run: verifyCommand}],
-  ['check', { args: CHECK_ARGS, run: checkCommand}],
-  ['explain', { args: EXPLAIN_ARGS, run: explainCommand}],
+  ['demo', { args: DEMO_ARGS, run: demoCommand }],
+  ['example', { args: EXAMPLE_ARGS, run: exampleCommand }],
+  ['verify', { args: VERIFY_ARGS, run: verifyCommand }],
+  ['check', { args: CHECK_ARGS, run: checkCommand }],
+  ['explain', { args: EXPLAIN_ARGS, run: explainCommand }],
   // with --calibration: the multi-camera metrics (its own options and usage)
   ['metrics', { args: METRICS_ARGS, run: (argv, out, err) => (isMultiview(argv) ? metricsMultiviewCommand(argv, out, err) : metricsCommand(argv, out, err)) }],
 ]);

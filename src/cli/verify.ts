@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
+import { checkInputFile } from '../io/output.js';
 import { caseFiles, verifyFile } from '../verify/index.js';
-import { parseArgs, type ArgSpec } from './args.js';
+import { type ArgSpec, parseArgs } from './args.js';
 import { UserError } from './errors.js';
 import { guardSync, type Out } from './guard.js';
-import { checkInputFile } from '../io/output.js';
 
 /** Largest reference-vector file read (the golden cases are at most a few MB). */
 const MAX_CASE_BYTES = 256 * 1024 * 1024;

@@ -1,10 +1,10 @@
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
+import * as t from 'io-ts';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { strict } from './codecs.js';
-import { report } from './reporter.js';
 import { issue, type PoselossIssue } from './issues.js';
+import { report } from './reporter.js';
 
 /**
  * One camera of an anipose `calibration.toml` (`[cam_N]` section): pinhole intrinsics, OpenCV's
@@ -71,7 +71,9 @@ const positiveFocal = new t.Type<number[][], number[][], unknown>(
     const r = matrix(3, 3, '[[fx, 0, cx], [0, fy, cy], [0, 0, 1]]').validate(u, c);
     if (either.isLeft(r)) return r;
     const m = r.right;
-    return m[0][0] > 0 && m[1][1] > 0 ? t.success(m) : t.failure(u, c, `expected positive focal lengths fx = matrix[0][0], fy = matrix[1][1], got ${m[0][0]}, ${m[1][1]}`);
+    return m[0][0] > 0 && m[1][1] > 0
+      ? t.success(m)
+      : t.failure(u, c, `expected positive focal lengths fx = matrix[0][0], fy = matrix[1][1], got ${m[0][0]}, ${m[1][1]}`);
   },
   t.identity,
 );
@@ -79,7 +81,10 @@ const positiveFocal = new t.Type<number[][], number[][], unknown>(
 const notFisheye = new t.Type<false, false, unknown>(
   'false',
   (u): u is false => u === false,
-  (u, c) => (u === false ? t.success(false) : t.failure(u, c, `fisheye cameras are not supported (only OpenCV's 5-coefficient pinhole model), got fisheye = ${String(u)}`)),
+  (u, c) =>
+    u === false
+      ? t.success(false)
+      : t.failure(u, c, `fisheye cameras are not supported (only OpenCV's 5-coefficient pinhole model), got fisheye = ${String(u)}`),
   t.identity,
 );
 

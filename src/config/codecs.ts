@@ -1,5 +1,5 @@
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
+import * as t from 'io-ts';
 import { suggestion } from './closest.js';
 
 /** A finite number (YAML `.nan`/`.inf` and strings are rejected). */
@@ -56,7 +56,9 @@ type Defaults<P extends Props> = { [K in keyof P]?: t.TypeOf<P[K]> };
  * What a caller may write for a `strict` codec (as a config writes it: each codec's encoded
  * type): keys without a default required, keys with one optional. Type-level only.
  */
-export type StrictInput<P extends Props, D> = { readonly [K in Exclude<keyof P, keyof D>]: t.OutputOf<P[K]> } & { readonly [K in keyof P & keyof D]?: t.OutputOf<P[K]> };
+export type StrictInput<P extends Props, D> = { readonly [K in Exclude<keyof P, keyof D>]: t.OutputOf<P[K]> } & {
+  readonly [K in keyof P & keyof D]?: t.OutputOf<P[K]>;
+};
 
 /** A `strict` codec: decodes unknown input to `TypeOf`, and says what input it accepts (`_input`, type-level only). */
 export interface StrictType<P extends Props, D> extends t.Type<t.TypeOf<t.TypeC<P>>, t.OutputOf<t.TypeC<P>>, unknown> {

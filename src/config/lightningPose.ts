@@ -1,10 +1,10 @@
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { finite, nullable, oneOf, strict } from './codecs.js';
-import { report } from './reporter.js';
-import { issue, type PoselossIssue } from './issues.js';
+import * as t from 'io-ts';
 import { IndexList, MatchesCodec } from '../pca/codecs.js';
+import { finite, nullable, oneOf, strict } from './codecs.js';
+import { issue, type PoselossIssue } from './issues.js';
+import { report } from './reporter.js';
 
 const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'a positive integer');
 const NonNegative = t.refinement(t.number, (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0');
@@ -31,7 +31,13 @@ const Data = t.partial({
 /** `callbacks.anneal_weight`: the reference's AnnealWeight callback parameters. */
 export const AnnealParams = strict(
   'anneal_weight',
-  { attr_name: t.string, init_val: finite, increase_factor: NonNegative, final_val: finite, freeze_until_epoch: t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0') },
+  {
+    attr_name: t.string,
+    init_val: finite,
+    increase_factor: NonNegative,
+    final_val: finite,
+    freeze_until_epoch: t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0'),
+  },
   { attr_name: 'total_unsupervised_importance', init_val: 0, increase_factor: 0.01, final_val: 1, freeze_until_epoch: 0 },
 );
 export type AnnealParams = t.TypeOf<typeof AnnealParams>;
@@ -66,10 +72,15 @@ export const decodeConfig = (raw: unknown): Either<PoselossIssue[], LpConfig> =>
   const losses = r.losses ?? {};
   const errs: PoselossIssue[] = either.isLeft(anneal) ? report(anneal.left, 'callbacks.anneal_weight') : [];
   for (const [name, block] of Object.entries(losses))
-    if (block !== null && (typeof block !== 'object' || Array.isArray(block))) errs.push(issue(`losses.${name}`, `expected a mapping of parameters, got ${JSON.stringify(block)}`));
+    if (block !== null && (typeof block !== 'object' || Array.isArray(block)))
+      errs.push(issue(`losses.${name}`, `expected a mapping of parameters, got ${JSON.stringify(block)}`));
   if (errs.length || either.isLeft(anneal)) return either.left(errs);
   return either.right({
-    model: { losses_to_use: r.model?.losses_to_use === undefined ? [] : r.model.losses_to_use, model_type: r.model?.model_type ?? 'heatmap', heatmap_loss_type: r.model?.heatmap_loss_type ?? 'mse' },
+    model: {
+      losses_to_use: r.model?.losses_to_use === undefined ? [] : r.model.losses_to_use,
+      model_type: r.model?.model_type ?? 'heatmap',
+      heatmap_loss_type: r.model?.heatmap_loss_type ?? 'mse',
+    },
     data: { ...r.data, downsample_factor: r.data?.downsample_factor ?? 2 },
     losses: Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, v ?? {}])),
     anneal: anneal.right,
@@ -78,5 +89,7 @@ export const decodeConfig = (raw: unknown): Either<PoselossIssue[], LpConfig> =>
 };
 
 /** The reference's anneal schedule: init_val until freeze_until_epoch, then +increase_factor per epoch up to final_val. */
-export const annealWeight = (p: AnnealParams) => (epoch: number): number =>
-  epoch <= p.freeze_until_epoch ? p.init_val : Math.min(p.init_val + (epoch - p.freeze_until_epoch) * p.increase_factor, p.final_val);
+export const annealWeight =
+  (p: AnnealParams) =>
+  (epoch: number): number =>
+    epoch <= p.freeze_until_epoch ? p.init_val : Math.min(p.init_val + (epoch - p.freeze_until_epoch) * p.increase_factor, p.final_val);

@@ -66,7 +66,8 @@ export const report = (errors: t.Errors, prefix = ''): PoselossIssue[] => {
     const path = pathOf(trimmed, prefix);
     const last = ctx[ctx.length - 1];
     const elements = u >= 0 && !e.message ? badElements.get(path) : undefined;
-    const detail = elements && elements.size ? `: ${[...elements.values()].slice(0, 5).join(', ')}${elements.size > 5 ? `, … (${elements.size} in all)` : ''}` : '';
+    const detail =
+      elements && elements.size ? `: ${[...elements.values()].slice(0, 5).join(', ')}${elements.size > 5 ? `, … (${elements.size} in all)` : ''}` : '';
     const message = e.message ?? `expected ${nameOf(last.type)}, got ${describe(last.actual)}${detail}`;
     const key = `${path}|${message}`;
     if (!seen.has(key)) {

@@ -1,5 +1,6 @@
 /** `node:fs`, loaded when a file is read (Node ≥ 20.16), so that this module, and parseYaml with it, loads in a browser; readYaml is exported by `poseloss/node`. */
 const nodeFs = () => process.getBuiltinModule('node:fs');
+
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import * as YAML from 'yaml';
@@ -91,7 +92,8 @@ const duplicateKeys = (doc: YAML.Document, lines: YAML.LineCounter, file: string
 export const parseYaml = (text: unknown, file: string): Either<PoselossIssue[], unknown> => {
   if (typeof text !== 'string') return either.left([issue(file, `expected the text of a YAML document, got ${text === null ? 'null' : typeof text}`)]);
   if (text.length > MAX_YAML_BYTES) return either.left([issue(file, `the config is ${text.length} characters long; the limit is ${MAX_YAML_BYTES}`)]);
-  if (text.includes('\0')) return either.left([issue(file, `not a text file: it contains a NUL byte (line ${text.slice(0, text.indexOf('\0')).split('\n').length})`)]);
+  if (text.includes('\0'))
+    return either.left([issue(file, `not a text file: it contains a NUL byte (line ${text.slice(0, text.indexOf('\0')).split('\n').length})`)]);
   const deep = tooDeep(text);
   if (deep) return either.left([issue(file, `invalid YAML at ${deep}`)]);
   let plain: unknown;

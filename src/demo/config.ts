@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url';
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
-import { readYaml } from '../config/yaml.js';
-import { report } from '../config/reporter.js';
+import * as t from 'io-ts';
 import { positive } from '../config/codecs.js';
-import { annealWeight } from '../config/lightningPose.js';
 import { PoselossError } from '../config/issues.js';
-import type { Labels } from '../pipeline/step.js';
+import { annealWeight } from '../config/lightningPose.js';
+import { report } from '../config/reporter.js';
+import { readYaml } from '../config/yaml.js';
 import { buildLossFactoriesOrThrow, type Factories } from '../lp/factory.js';
+import type { Labels } from '../pipeline/step.js';
 
 /** The bundled config, beside this module. */
 export const DEMO_CONFIG = fileURLToPath(new URL('./demo.yaml', import.meta.url));

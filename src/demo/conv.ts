@@ -31,7 +31,10 @@ const conv = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
       const [b, h, wd] = xs.shape;
       const f = ws.shape[3];
-      const dw = im2col(xs).transpose().matMul(dy.reshape([b * h * wd, f])).reshape(ws.shape);
+      const dw = im2col(xs)
+        .transpose()
+        .matMul(dy.reshape([b * h * wd, f]))
+        .reshape(ws.shape);
       const flipped = ws.reverse([0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
       const dx = tf.conv2d(dy as tf.Tensor4D, flipped, 1, 'same');
       return [dx, dw];

@@ -1,7 +1,7 @@
 import { rng } from '../example/random.js';
 import type { Labels } from '../pipeline/step.js';
+import { activeAt, type Event, scheduleEvents } from './nuisance.js';
 import { K, keypointsOf, latentTrajectory } from './pose.js';
-import { activeAt, scheduleEvents, type Event } from './nuisance.js';
 import { background, renderFrame } from './render.js';
 
 /**

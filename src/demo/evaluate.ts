@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { pixelError, temporalNorm } from '../metrics/index.js';
-import { formatForPca, reprojectionError, type PcaFit } from '../pca/index.js';
 import { either } from 'fp-ts';
+import { pixelError, temporalNorm } from '../metrics/index.js';
+import { formatForPca, type PcaFit, reprojectionError } from '../pca/index.js';
 
 /**
  * The demo's measurements of one run's predictions on one video: per frame and keypoint
@@ -48,14 +48,22 @@ export const measure = (pred: ArrayLike<number>, truth: ArrayLike<number>, frame
     const t = tf.tensor3d(Float32Array.from(truth), [frames, K, 2]);
     return [pixelError(t, p), temporalNorm(p)];
   });
-  const out = { frames, keypoints: K, pixelError: Float64Array.from(pe.dataSync()), temporalNorm: Float64Array.from(tn.dataSync()), pcaError: pcaError(p64, frames, fit) };
+  const out = {
+    frames,
+    keypoints: K,
+    pixelError: Float64Array.from(pe.dataSync()),
+    temporalNorm: Float64Array.from(tn.dataSync()),
+    pcaError: pcaError(p64, frames, fit),
+  };
   tf.dispose([pe, tn]);
   return out;
 };
 
 /** The q-quantile (linear interpolation) of the finite values. */
 export const quantile = (values: ArrayLike<number>, q: number): number => {
-  const v = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
+  const v = Array.from(values)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   if (v.length === 0) return NaN;
   const r = q * (v.length - 1);
   const lo = Math.floor(r);

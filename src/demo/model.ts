@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv3x3 } from './conv.js';
-import { softArgmax, type Decoded } from './softArgmax.js';
+import { type Decoded, softArgmax } from './softArgmax.js';
 
 /**
  * The demo's heatmap model: frames (B, S, S, 1) → K heatmaps at S/4 resolution.
@@ -56,8 +56,14 @@ export const createModel = (o: ModelOptions): HeatmapModel => {
       // space-to-depth: (B, S, S, 1) → (B, S/s, S/s, s²), channel = (row in cell)·s + (column in cell)
       let h = frames.reshape([b, cells, o.stride, cells, o.stride]).transpose([0, 1, 3, 2, 4]).reshape([b, cells, cells, stem]) as tf.Tensor4D;
       h = h.sub(0.5) as tf.Tensor4D; // grey levels [0, 1] → centred
-      for (const c of convs) h = conv3x3(h, c.w as tf.Variable<tf.Rank.R4>).add(c.b).relu() as tf.Tensor4D;
-      const out = h.reshape([b * cells * cells, o.width]).matMul(head.w).add(head.b);
+      for (const c of convs)
+        h = conv3x3(h, c.w as tf.Variable<tf.Rank.R4>)
+          .add(c.b)
+          .relu() as tf.Tensor4D;
+      const out = h
+        .reshape([b * cells * cells, o.width])
+        .matMul(head.w)
+        .add(head.b);
       return out.reshape([b, cells, cells, o.keypoints]).transpose([0, 3, 1, 2]) as tf.Tensor4D;
     });
 

@@ -60,7 +60,11 @@ export const scheduleEvents = (seed: number, frames: number, size: number, o: Nu
       } else {
         const [x0, y0] = [8 + r.next() * (size - 16), 8 + r.next() * (size - 16)];
         const [vx, vy] = [(r.next() - 0.5) * 0.6, (r.next() - 0.5) * 0.6];
-        events.push({ start, end, nuisance: { kind, at: (u) => [x0 + vx * (u - start), y0 + vy * (u - start)], radius: 1.2 + 0.6 * r.next(), intensity: 0.9 + 0.1 * r.next() } });
+        events.push({
+          start,
+          end,
+          nuisance: { kind, at: (u) => [x0 + vx * (u - start), y0 + vy * (u - start)], radius: 1.2 + 0.6 * r.next(), intensity: 0.9 + 0.1 * r.next() },
+        });
       }
     }
   }

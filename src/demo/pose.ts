@@ -78,7 +78,8 @@ export const latentTrajectory = (seed: number, frames: number): number[][] => {
     const mix = 0.55 + 0.3 * r.next();
     const envelope = { period: 150 + r.next() * 150, phase: r.next() * 2 * Math.PI };
     return (t: number) => {
-      const s = mix * Math.sin((2 * Math.PI * t) / comps[0].period + comps[0].phase) + (1 - mix) * Math.sin((2 * Math.PI * t) / comps[1].period + comps[1].phase);
+      const s =
+        mix * Math.sin((2 * Math.PI * t) / comps[0].period + comps[0].phase) + (1 - mix) * Math.sin((2 * Math.PI * t) / comps[1].period + comps[1].phase);
       const env = i === 3 ? 0.65 + 0.35 * Math.sin((2 * Math.PI * t) / envelope.period + envelope.phase) : 1;
       return AMPLITUDE[i] * env * s;
     };

@@ -1,6 +1,6 @@
 import { rng } from '../example/random.js';
-import { K } from './pose.js';
 import type { Nuisance } from './nuisance.js';
+import { K } from './pose.js';
 
 /**
  * Grey-scale frames of the demo animal: soft blobs for body, head, ears, nose, paws and a
@@ -32,7 +32,8 @@ const blob = (img: Float32Array, size: number, cx: number, cy: number, rx: numbe
 export const background = (seed: number, size: number): Float32Array => {
   const r = rng(seed);
   const img = new Float32Array(size * size).fill(0.22);
-  for (let n = 0; n < 6; n++) blob(img, size, r.next() * size, r.next() * size, 6 + r.next() * 10, 6 + r.next() * 10, r.next() * Math.PI, 0.15 + 0.2 * r.next());
+  for (let n = 0; n < 6; n++)
+    blob(img, size, r.next() * size, r.next() * size, 6 + r.next() * 10, 6 + r.next() * 10, r.next() * Math.PI, 0.15 + 0.2 * r.next());
   return img;
 };
 

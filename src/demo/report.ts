@@ -1,11 +1,11 @@
+import { type Chart, type Image, type Mark, type Page, type Table as PageTable, renderPage, type TimeChart } from '../report/page.js';
 import type { Video } from './dataset.js';
-import type { Event } from './nuisance.js';
 import type { VideoMetrics } from './evaluate.js';
-import type { StepRecord } from './train.js';
-import { better, type Table } from './table.js';
 import { worstPerFrame } from './evaluate.js';
+import type { Event } from './nuisance.js';
 import { greyPng } from './png.js';
-import { renderPage, type Chart, type Image, type Mark, type Page, type Table as PageTable, type TimeChart } from '../report/page.js';
+import { better, type Table } from './table.js';
+import type { StepRecord } from './train.js';
 
 /**
  * The demo's report.html, built with the report machinery of `poseloss metrics` (one
@@ -57,7 +57,11 @@ const pageTable = (t: Table): PageTable => ({
     { section: s.title },
     ...s.rows.map((r) => {
       const b = better(r);
-      return { label: r.label.trim(), indent: r.label !== r.label.trimStart(), cells: r.cells.map((c, i) => ({ text: cellText(c, r.digits), tone: i === b ? ('best' as const) : undefined })) };
+      return {
+        label: r.label.trim(),
+        indent: r.label !== r.label.trimStart(),
+        cells: r.cells.map((c, i) => ({ text: cellText(c, r.digits), tone: i === b ? ('best' as const) : undefined })),
+      };
     }),
   ]),
 });
@@ -129,7 +133,13 @@ const frameImage = (input: ReportInput, f: number): Image => {
   const K = input.keypointNames.length;
   // the frames' pixel (i, j) is centred on (x, y) = (j, i); an image's pixel spans [j, j + 1)
   const marks = (kp: ArrayLike<number>, color: string, shape: Mark['shape'], who: string): Mark[] =>
-    Array.from({ length: K }, (_, k) => ({ x: kp[(f * K + k) * 2] + 0.5, y: kp[(f * K + k) * 2 + 1] + 0.5, color, shape, label: `${input.keypointNames[k]} (${who})` }));
+    Array.from({ length: K }, (_, k) => ({
+      x: kp[(f * K + k) * 2] + 0.5,
+      y: kp[(f * K + k) * 2 + 1] + 0.5,
+      color,
+      shape,
+      label: `${input.keypointNames[k]} (${who})`,
+    }));
   const errs = input.runs.map((r) => `${r.label}: worst ${worstPerFrame(r.metrics)[f].toFixed(1)} px`).join(' · ');
   return {
     src: `data:image/png;base64,${png}`,
@@ -147,7 +157,11 @@ export const reportPage = (input: ReportInput): Page => {
   const frames = input.runs[0]?.metrics.frames ?? 0;
   const meanError = input.runs.map((r) => {
     const K = r.metrics.keypoints;
-    return { name: r.label, color: r.color, values: Array.from({ length: r.metrics.frames }, (_, f) => r.metrics.pixelError.subarray(f * K, (f + 1) * K).reduce((a, b) => a + b, 0) / K) };
+    return {
+      name: r.label,
+      color: r.color,
+      values: Array.from({ length: r.metrics.frames }, (_, f) => r.metrics.pixelError.subarray(f * K, (f + 1) * K).reduce((a, b) => a + b, 0) / K),
+    };
   });
   const picked = pickFrames(input.runs, 4);
   return {
@@ -159,17 +173,41 @@ export const reportPage = (input: ReportInput): Page => {
       {
         title: 'Error over time on the held-out video',
         blocks: [
-          { kind: 'text', muted: true, parts: ['Shaded: ', { text: 'grey', muted: true }, ' bands = occluder, ', { text: 'yellow', color: '#b7791f' }, ' = distractor.'] },
+          {
+            kind: 'text',
+            muted: true,
+            parts: ['Shaded: ', { text: 'grey', muted: true }, ' bands = occluder, ', { text: 'yellow', color: '#b7791f' }, ' = distractor.'],
+          },
           {
             kind: 'charts',
-            charts: [{ kind: 'time', title: 'mean keypoint error per frame', xLabel: 'frame', yLabel: 'pixels', integerX: true, wide: true, x: Array.from({ length: frames }, (_, f) => f), series: meanError, bands: bands(input.test.events) }],
+            charts: [
+              {
+                kind: 'time',
+                title: 'mean keypoint error per frame',
+                xLabel: 'frame',
+                yLabel: 'pixels',
+                integerX: true,
+                wide: true,
+                x: Array.from({ length: frames }, (_, f) => f),
+                series: meanError,
+                bands: bands(input.test.events),
+              },
+            ],
           },
         ],
       },
       {
         title: 'Frames where the runs differ most',
         blocks: [
-          { kind: 'text', parts: ['Frames: ', { text: '○ true keypoints', color: TRUTH }, ...input.runs.flatMap((r) => [' ', { text: `× ${r.label}`, color: r.color }]), '. Hover a mark for its keypoint.'] },
+          {
+            kind: 'text',
+            parts: [
+              'Frames: ',
+              { text: '○ true keypoints', color: TRUTH },
+              ...input.runs.flatMap((r) => [' ', { text: `× ${r.label}`, color: r.color }]),
+              '. Hover a mark for its keypoint.',
+            ],
+          },
           { kind: 'images', images: picked.map((f) => frameImage(input, f)) },
         ],
       },

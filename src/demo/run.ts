@@ -2,20 +2,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import cliProgress from 'cli-progress';
-import type { PcaFit } from '../pca/index.js';
-import type { Factories } from '../lp/factory.js';
-import { makeDemoData, labelsOf, disturbedFrames, DEFAULT_DATA, type DataOptions, type DemoData } from './dataset.js';
-import { KEYPOINT_NAMES, POSE_DIM } from './pose.js';
-import { readDemoConfig, demoFactories, annealAt, DEMO_CONFIG } from './config.js';
-import { createModel, DEFAULT_MODEL } from './model.js';
-import { train, type RunResult, type StepRecord } from './train.js';
-import { predictVideo, type VideoPredictions } from './predict.js';
-import { measure, summarise, type Summary, type VideoMetrics } from './evaluate.js';
-import { formatTable, summaryRows, type Table } from './table.js';
-import { reportHtml } from './report.js';
-import { posePredictionsCsv } from './csv.js';
-import { periodic } from '../io/progress.js';
 import { Staging } from '../io/output.js';
+import { periodic } from '../io/progress.js';
+import type { Factories } from '../lp/factory.js';
+import type { PcaFit } from '../pca/index.js';
+import { annealAt, DEMO_CONFIG, demoFactories, readDemoConfig } from './config.js';
+import { posePredictionsCsv } from './csv.js';
+import { type DataOptions, DEFAULT_DATA, type DemoData, disturbedFrames, labelsOf, makeDemoData } from './dataset.js';
+import { measure, type Summary, summarise, type VideoMetrics } from './evaluate.js';
+import { createModel, DEFAULT_MODEL } from './model.js';
+import { KEYPOINT_NAMES, POSE_DIM } from './pose.js';
+import { predictVideo, type VideoPredictions } from './predict.js';
+import { reportHtml } from './report.js';
+import { formatTable, summaryRows, type Table } from './table.js';
+import { type RunResult, type StepRecord, train } from './train.js';
 
 /**
  * `poseloss demo`: make the synthetic data, train the same model from the same seed twice —
@@ -78,10 +78,17 @@ const progressBar = (enabled: boolean, label: string, steps: number, line?: (l: 
   if (!enabled && line) {
     const p = periodic(line);
     const t0 = Date.now();
-    return { update: (r: StepRecord) => p.tick(() => `${label}: step ${r.step + 1}/${steps}, loss ${r.total.toPrecision(4)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`), stop: () => undefined };
+    return {
+      update: (r: StepRecord) =>
+        p.tick(() => `${label}: step ${r.step + 1}/${steps}, loss ${r.total.toPrecision(4)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`),
+      stop: () => undefined,
+    };
   }
   if (!enabled) return { update: (_: StepRecord) => undefined, stop: () => undefined };
-  const bar = new cliProgress.SingleBar({ format: `${label.padEnd(16)} {bar} {value}/{total} | {terms}`, barsize: 24, hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: `${label.padEnd(16)} {bar} {value}/{total} | {terms}`, barsize: 24, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
   const ema: Record<string, number> = {};
   bar.start(steps, 0, { terms: '' });
   return { update: (r: StepRecord) => bar.update(r.step + 1, { terms: termsText(r, ema) }), stop: () => bar.stop() };
@@ -112,8 +119,12 @@ export const runDemo = async (o: DemoOptions): Promise<DemoOutcome> => {
     `data (seed ${o.seed}): ${data.size}×${data.size} frames, ${data.keypoints} keypoints; training video ${data.train.frames} frames, ${data.labeled.length} labeled; ` +
       `held-out video ${data.test.frames} frames; occluder/distractor in ${pct(trainDisturbed)} / ${pct(testDisturbed)} of frames`,
   );
-  o.log(`pca_singleview: fitted on the ${labels.rows} labeled poses, keeps ${pca.nKept} components (true pose dimension ${POSE_DIM}), empirical epsilon ${pca.epsilonEmpirical.toExponential(2)} px`);
-  o.log(`training: ${o.steps} steps each, ${cfg.batchSize} labeled frames per step (+ a ${cfg.clipLength}-frame unlabeled clip for the semi-supervised run), Adam lr ${cfg.learningRate}`);
+  o.log(
+    `pca_singleview: fitted on the ${labels.rows} labeled poses, keeps ${pca.nKept} components (true pose dimension ${POSE_DIM}), empirical epsilon ${pca.epsilonEmpirical.toExponential(2)} px`,
+  );
+  o.log(
+    `training: ${o.steps} steps each, ${cfg.batchSize} labeled frames per step (+ a ${cfg.clipLength}-frame unlabeled clip for the semi-supervised run), Adam lr ${cfg.learningRate}`,
+  );
 
   const runs: RunOutcome[] = [];
   const specs = [
@@ -125,7 +136,21 @@ export const runDemo = async (o: DemoOptions): Promise<DemoOutcome> => {
     const bar = progressBar(o.progress, s.label, o.steps, o.progressLine);
     let result: RunResult;
     try {
-      result = await train(data, model, { name: s.label, factories: s.f, steps: o.steps, batchSize: cfg.batchSize, clipLength: cfg.clipLength, learningRate: cfg.learningRate, anneal: annealAt(s.f, cfg.maxEpochs, o.steps), seed: o.seed }, bar.update);
+      result = await train(
+        data,
+        model,
+        {
+          name: s.label,
+          factories: s.f,
+          steps: o.steps,
+          batchSize: cfg.batchSize,
+          clipLength: cfg.clipLength,
+          learningRate: cfg.learningRate,
+          anneal: annealAt(s.f, cfg.maxEpochs, o.steps),
+          seed: o.seed,
+        },
+        bar.update,
+      );
     } finally {
       bar.stop();
     }
@@ -147,7 +172,11 @@ export const runDemo = async (o: DemoOptions): Promise<DemoOutcome> => {
 
   const truthTest = summarise(measure(data.test.keypoints, data.test.keypoints, data.test.frames, pca), THRESHOLD_PX, testDisturbed);
   const truthTrain = summarise(measure(data.train.keypoints, data.train.keypoints, data.train.frames, pca), THRESHOLD_PX, trainDisturbed, unlabeled);
-  const lossRow = (label: string, pickFn: (h: readonly StepRecord[]) => number) => ({ label, cells: [...runs.map((r) => pickFn(r.result.history)), undefined], digits: 4 });
+  const lossRow = (label: string, pickFn: (h: readonly StepRecord[]) => number) => ({
+    label,
+    cells: [...runs.map((r) => pickFn(r.result.history)), undefined],
+    digits: 4,
+  });
   const window = Math.max(1, Math.floor(o.steps / 10));
   const avg = (h: readonly StepRecord[], from: number, term: string) => {
     const xs = h.slice(from, from + window).map((r) => r.terms[term]);
@@ -156,8 +185,22 @@ export const runDemo = async (o: DemoOptions): Promise<DemoOutcome> => {
   const table: Table = {
     columns: [...runs.map((r) => r.label), 'truth'],
     sections: [
-      { title: `held-out video (${data.test.frames} frames, never trained on)`, rows: summaryRows(runs.map((r) => r.test.summary), { temporal: truthTest.meanTemporalNorm, pca: truthTest.meanPcaError }, THRESHOLD_PX) },
-      { title: `unlabeled frames of the training video (${unlabeled.length} frames)`, rows: summaryRows(runs.map((r) => r.unlabeled.summary), { temporal: truthTrain.meanTemporalNorm, pca: truthTrain.meanPcaError }, THRESHOLD_PX) },
+      {
+        title: `held-out video (${data.test.frames} frames, never trained on)`,
+        rows: summaryRows(
+          runs.map((r) => r.test.summary),
+          { temporal: truthTest.meanTemporalNorm, pca: truthTest.meanPcaError },
+          THRESHOLD_PX,
+        ),
+      },
+      {
+        title: `unlabeled frames of the training video (${unlabeled.length} frames)`,
+        rows: summaryRows(
+          runs.map((r) => r.unlabeled.summary),
+          { temporal: truthTrain.meanTemporalNorm, pca: truthTrain.meanPcaError },
+          THRESHOLD_PX,
+        ),
+      },
       {
         title: `training (mean over the first / last ${window} steps)`,
         rows: [
@@ -178,26 +221,27 @@ export const runDemo = async (o: DemoOptions): Promise<DemoOutcome> => {
   const reportPath = path.join(o.out, 'report.html');
   const seconds = (performance.now() - t0) / 1000;
   try {
-  fs.writeFileSync(
-    stage.file('report.html'),
-    reportHtml({
-      title: 'poseloss demo: supervised vs semi-supervised (temporal + pca_singleview)',
-      meta: [
-        `backend ${o.backend}, seed ${o.seed}, ${o.steps} steps per run${o.quick ? ' (--quick)' : ''}, total ${seconds.toFixed(0)} s`,
-        `data: ${data.size}×${data.size} synthetic frames, ${data.keypoints} keypoints (${KEYPOINT_NAMES.join(', ')})`,
-        `training video ${data.train.frames} frames (${data.labeled.length} labeled), held-out video ${data.test.frames} frames`,
-        `PCA: ${pca.nKept} components kept, empirical epsilon ${pca.epsilonEmpirical.toExponential(2)} px; config ${path.basename(o.config ?? DEMO_CONFIG)}`,
-      ],
-      table,
-      runs: runs.map((r) => ({ label: r.label, color: r.color, history: r.result.history, keypoints: r.test.preds.keypoints, metrics: r.test.metrics })),
-      test: data.test,
-      keypointNames: KEYPOINT_NAMES,
-    }),
-  );
-  const csv = (name: string, kp: ArrayLike<number>, conf: ArrayLike<number> | null) => fs.writeFileSync(stage.file(name), posePredictionsCsv(KEYPOINT_NAMES, kp, conf));
-  csv('heldout_truth.csv', data.test.keypoints, null);
-  for (const r of runs) csv(`heldout_${r.key}.csv`, r.test.preds.keypoints, r.test.preds.confidences);
-  fs.writeFileSync(stage.file('results.json'), JSON.stringify(resultsJson(o, data, pca, runs, table, seconds), null, 1));
+    fs.writeFileSync(
+      stage.file('report.html'),
+      reportHtml({
+        title: 'poseloss demo: supervised vs semi-supervised (temporal + pca_singleview)',
+        meta: [
+          `backend ${o.backend}, seed ${o.seed}, ${o.steps} steps per run${o.quick ? ' (--quick)' : ''}, total ${seconds.toFixed(0)} s`,
+          `data: ${data.size}×${data.size} synthetic frames, ${data.keypoints} keypoints (${KEYPOINT_NAMES.join(', ')})`,
+          `training video ${data.train.frames} frames (${data.labeled.length} labeled), held-out video ${data.test.frames} frames`,
+          `PCA: ${pca.nKept} components kept, empirical epsilon ${pca.epsilonEmpirical.toExponential(2)} px; config ${path.basename(o.config ?? DEMO_CONFIG)}`,
+        ],
+        table,
+        runs: runs.map((r) => ({ label: r.label, color: r.color, history: r.result.history, keypoints: r.test.preds.keypoints, metrics: r.test.metrics })),
+        test: data.test,
+        keypointNames: KEYPOINT_NAMES,
+      }),
+    );
+    const csv = (name: string, kp: ArrayLike<number>, conf: ArrayLike<number> | null) =>
+      fs.writeFileSync(stage.file(name), posePredictionsCsv(KEYPOINT_NAMES, kp, conf));
+    csv('heldout_truth.csv', data.test.keypoints, null);
+    for (const r of runs) csv(`heldout_${r.key}.csv`, r.test.preds.keypoints, r.test.preds.confidences);
+    fs.writeFileSync(stage.file('results.json'), JSON.stringify(resultsJson(o, data, pca, runs, table, seconds), null, 1));
     stage.commit();
   } finally {
     stage.discard();
@@ -217,10 +261,17 @@ const resultsJson = (o: DemoOptions, data: DemoData, pca: PcaFit, runs: readonly
     key: r.key,
     label: r.label,
     seconds: r.result.seconds,
-    finitePredictions: [r.test.preds.keypoints, r.test.preds.confidences, r.unlabeled.preds.keypoints, r.unlabeled.preds.confidences].every((a) => a.every(Number.isFinite)),
+    finitePredictions: [r.test.preds.keypoints, r.test.preds.confidences, r.unlabeled.preds.keypoints, r.unlabeled.preds.confidences].every((a) =>
+      a.every(Number.isFinite),
+    ),
     heldout: r.test.summary,
     unlabeled: r.unlabeled.summary,
-    history: { total: r.result.history.map((h) => h.total), anneal: r.result.history.map((h) => h.anneal), terms: Object.fromEntries(Object.keys(r.result.history[0]?.terms ?? {}).map((k) => [k, r.result.history.map((h) => h.terms[k])])), tensors: r.result.history.map((h) => h.tensors) },
+    history: {
+      total: r.result.history.map((h) => h.total),
+      anneal: r.result.history.map((h) => h.anneal),
+      terms: Object.fromEntries(Object.keys(r.result.history[0]?.terms ?? {}).map((k) => [k, r.result.history.map((h) => h.terms[k])])),
+      tensors: r.result.history.map((h) => h.tensors),
+    },
   })),
   seconds,
 });

@@ -23,7 +23,12 @@ export interface Table {
 
 /** Rows of one video's summaries; `truth` fills the truth column of the temporal and PCA rows. */
 export const summaryRows = (runs: readonly Summary[], truth: { temporal: number; pca: number }, threshold: number): TableRow[] => {
-  const row = (label: string, get: (s: Summary) => number, digits: number, t?: number, compare: 'lower' | 'truth' = 'lower'): TableRow => ({ label, cells: [...runs.map(get), t], digits, compare });
+  const row = (label: string, get: (s: Summary) => number, digits: number, t?: number, compare: 'lower' | 'truth' = 'lower'): TableRow => ({
+    label,
+    cells: [...runs.map(get), t],
+    digits,
+    compare,
+  });
   return [
     row('pixel error, mean (px)', (s) => s.meanError, 2),
     row('pixel error, median (px)', (s) => s.medianError, 2),

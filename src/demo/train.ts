@@ -82,16 +82,26 @@ export const train = async (data: DemoData, model: HeatmapModel, spec: RunSpec, 
       const start = semi ? Math.floor(clips.next() * (data.train.frames - spec.clipLength + 1)) : 0;
       const out = tf.tidy(() => {
         const idx = tf.tensor1d(pick, 'int32');
-        const x = semi ? tf.concat([tf.gather(labeledFrames, idx), video.slice([start, 0, 0, 0], [spec.clipLength, size, size, 1])]) : tf.gather(labeledFrames, idx);
+        const x = semi
+          ? tf.concat([tf.gather(labeledFrames, idx), video.slice([start, 0, 0, 0], [spec.clipLength, size, size, 1])])
+          : tf.gather(labeledFrames, idx);
         const targ = tf.gather(targets, idx);
         let logVec: tf.Tensor | undefined;
         const { value, grads } = tf.variableGrads(() => {
           const p = model.predict(x as tf.Tensor4D);
-          const sup = supervised({ heatmaps_targ: targ, heatmaps_pred: semi ? p.heatmaps.slice([0, 0, 0, 0], [b, K, heat, heat]) : p.heatmaps }, 'train', anneal);
+          const sup = supervised(
+            { heatmaps_targ: targ, heatmaps_pred: semi ? p.heatmaps.slice([0, 0, 0, 0], [b, K, heat, heat]) : p.heatmaps },
+            'train',
+            anneal,
+          );
           let total = sup.total;
           const logs = [...sup.logs];
           if (semi) {
-            const u = unsupervised({ keypoints_pred: p.keypoints.slice([b, 0], [spec.clipLength, 2 * K]), confidences: p.confidences.slice([b, 0], [spec.clipLength, K]) }, 'train', anneal);
+            const u = unsupervised(
+              { keypoints_pred: p.keypoints.slice([b, 0], [spec.clipLength, 2 * K]), confidences: p.confidences.slice([b, 0], [spec.clipLength, K]) },
+              'train',
+              anneal,
+            );
             total = total.add(u.total);
             logs.push(...u.logs);
           }

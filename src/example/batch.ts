@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { rng } from './random.js';
-import { heatmapRenderer } from '../steps/transform/render.js';
 import type { Camera } from '../config/calibration.js';
 import { projectRef } from '../geometry/reference.js';
+import { heatmapRenderer } from '../steps/transform/render.js';
+import { rng } from './random.js';
 
 export interface ExampleBatch {
   readonly frames: number;
@@ -17,7 +17,11 @@ export interface ExampleBatch {
 const RIG: readonly Camera[] = [-0.4, 0, 0.4].map((yaw, i) => ({
   name: `cam${i}`,
   size: [256, 256],
-  matrix: [[1000, 0, 128], [0, 1000, 128], [0, 0, 1]],
+  matrix: [
+    [1000, 0, 128],
+    [0, 1000, 128],
+    [0, 0, 1],
+  ],
   distortions: [-0.1, 0, 0, 0, 0],
   rotation: [0, yaw, 0],
   translation: [0, 0, 8],
@@ -35,7 +39,11 @@ export const exampleBatch = (seed = 0, frames = 8, keypoints = 17, image = 256, 
   const mean = Array.from({ length: 2 * keypoints }, () => image / 2 + (r.next() - 0.5) * image * 0.5);
   const pose = (z: number[]) => mean.map((m, j) => m + z.reduce((s, zi, i) => s + zi * basis[i][j], 0));
   const fit = new Float64Array(200 * 2 * keypoints);
-  for (let f = 0; f < 200; f++) fit.set(pose([r.normal(), r.normal(), r.normal()]).map((v) => v + r.normal()), f * 2 * keypoints);
+  for (let f = 0; f < 200; f++)
+    fit.set(
+      pose([r.normal(), r.normal(), r.normal()]).map((v) => v + r.normal()),
+      f * 2 * keypoints,
+    );
   let z = [0, 0, 0];
   const targ: number[] = [];
   const pred: number[] = [];
@@ -69,7 +77,10 @@ export const exampleBatch = (seed = 0, frames = 8, keypoints = 17, image = 256, 
   for (let f = 0; f < frames; f++)
     RIG.forEach((cam) => {
       for (let k = 0; k < keypoints; k++) {
-        const [u, v] = projectRef([(targ[f * 2 * keypoints + 2 * k] - image / 2) / 400, (targ[f * 2 * keypoints + 2 * k + 1] - image / 2) / 400, 0.1 * Math.sin(k)], cam);
+        const [u, v] = projectRef(
+          [(targ[f * 2 * keypoints + 2 * k] - image / 2) / 400, (targ[f * 2 * keypoints + 2 * k + 1] - image / 2) / 400, 0.1 * Math.sin(k)],
+          cam,
+        );
         views.push(u + r.normal() * 2, v + r.normal() * 2);
         viewConf.push(r.next());
       }

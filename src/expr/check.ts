@@ -4,9 +4,9 @@ import { suggestion } from '../config/closest.js';
 import type { ExprIssue, Node } from './ast.js';
 import { print } from './ast.js';
 import { evalJs } from './evalJs.js';
-import { ALL_FUNCTION_NAMES, FUNCTIONS, NEGATE, OPERATORS, REDUCTIONS, type Elementwise, type Reduction } from './functions.js';
+import { ALL_FUNCTION_NAMES, type Elementwise, FUNCTIONS, NEGATE, OPERATORS, REDUCTIONS, type Reduction } from './functions.js';
 import { parse } from './parse.js';
-import { axesStr, type Axis, type SizeRule, type Typed } from './typed.js';
+import { type Axis, axesStr, type SizeRule, type Typed } from './typed.js';
 
 /** What an expression may refer to. */
 export interface ExprEnv {
@@ -49,7 +49,7 @@ class Bad {
 const freeNames = (n: Node, out: Set<string>): Set<string> => {
   if (n.kind === 'name') out.add(n.name);
   else if (n.kind === 'neg') freeNames(n.arg, out);
-  else if (n.kind === 'binary') (freeNames(n.left, out), freeNames(n.right, out));
+  else if (n.kind === 'binary') freeNames(n.left, out), freeNames(n.right, out);
   else if (n.kind === 'call' || n.kind === 'list') for (const a of n.kind === 'call' ? n.args : n.items) freeNames(a, out);
   return out;
 };
@@ -71,7 +71,15 @@ export const compileExpr = (src: ExprSource, env: ExprEnv): Either<ExprIssue[], 
   const printed: Record<string, string> = {};
 
   const taken = (name: string, isInput: boolean): string | null =>
-    name === 'value' ? 'the expression itself' : !isInput && env.inputs[name] !== undefined ? 'an input' : axisRank.has(name) ? 'an axis' : ALL_FUNCTION_NAMES.includes(name) ? 'a function' : null;
+    name === 'value'
+      ? 'the expression itself'
+      : !isInput && env.inputs[name] !== undefined
+        ? 'an input'
+        : axisRank.has(name)
+          ? 'an axis'
+          : ALL_FUNCTION_NAMES.includes(name)
+            ? 'a function'
+            : null;
   for (const name of Object.keys(env.inputs)) {
     const clash = taken(name, true);
     if (clash) issues.push({ where: name, message: `an input cannot be called '${name}': that is ${clash}` });
@@ -85,12 +93,13 @@ export const compileExpr = (src: ExprSource, env: ExprEnv): Either<ExprIssue[], 
     if (typeof def === 'string') {
       const t = parse(def);
       if (either.isLeft(t)) issues.push({ where: name, column: t.left.column, message: t.left.message });
-      else (trees.set(name, t.right), (printed[name] = print(t.right)));
+      else trees.set(name, t.right), (printed[name] = print(t.right));
     } else if (typeof def === 'number') {
       if (!Number.isFinite(def)) issues.push({ where: name, message: `expected a finite number, got ${def}` });
     } else {
       if (!axisRank.has(def.axis)) issues.push({ where: name, message: `unknown axis '${def.axis}'${suggestion(def.axis, env.axes)}` });
-      if (def.values.length === 0 || def.values.some((v) => !Number.isFinite(v))) issues.push({ where: name, message: `expected a non-empty list of finite numbers` });
+      if (def.values.length === 0 || def.values.some((v) => !Number.isFinite(v)))
+        issues.push({ where: name, message: `expected a non-empty list of finite numbers` });
     }
   }
   if (issues.length) return either.left(issues);
@@ -126,7 +135,10 @@ export const compileExpr = (src: ExprSource, env: ExprEnv): Either<ExprIssue[], 
         const prev = byName.get(a.name);
         if (prev && prev.size !== undefined && a.size !== undefined && prev.size !== a.size) {
           const other = parts.find((q) => q.axes.some((b) => b.name === a.name && b.size === prev.size))!;
-          throw new Bad(at, `cannot broadcast ${axesStr(other.axes)} with ${axesStr(p.axes)}: '${a.name}' has ${prev.size} entries in one and ${a.size} in the other`);
+          throw new Bad(
+            at,
+            `cannot broadcast ${axesStr(other.axes)} with ${axesStr(p.axes)}: '${a.name}' has ${prev.size} entries in one and ${a.size} in the other`,
+          );
         }
         if (prev && prev.size === undefined && a.size !== undefined) sizes.push({ axis: a.name, size: a.size, from: `'${print(at)}'` });
         if (prev && prev.size !== undefined && a.size === undefined) sizes.push({ axis: a.name, size: prev.size, from: `'${print(at)}'` });
@@ -148,21 +160,30 @@ export const compileExpr = (src: ExprSource, env: ExprEnv): Either<ExprIssue[], 
   const apply = (fn: Elementwise, args: Typed[], at: Node, argNodes: readonly Node[]): Typed => {
     args.forEach((a, i) => {
       if (a.type !== fn.args[i])
-        throw new Bad(argNodes[i], fn.args[i] === 'num' ? `expected a number, found a condition ('${print(argNodes[i])}'); use where(c, a, b)` : `expected a condition (a comparison), found a number ('${print(argNodes[i])}')`);
+        throw new Bad(
+          argNodes[i],
+          fn.args[i] === 'num'
+            ? `expected a number, found a condition ('${print(argNodes[i])}'); use where(c, a, b)`
+            : `expected a condition (a comparison), found a number ('${print(argNodes[i])}')`,
+        );
     });
     return fold({ op: 'apply', fn, args, type: fn.result, axes: merge(args, at) });
   };
 
   const axisArg = (n: Node, of: Typed, fn: string): string => {
     if (n.kind !== 'name' || !axisRank.has(n.name))
-      throw new Bad(n, `${fn} expects axis names after its first argument, found '${print(n)}'${n.kind === 'name' ? suggestion(n.name, env.axes) : ` (axes: ${env.axes.join(', ')})`}`);
+      throw new Bad(
+        n,
+        `${fn} expects axis names after its first argument, found '${print(n)}'${n.kind === 'name' ? suggestion(n.name, env.axes) : ` (axes: ${env.axes.join(', ')})`}`,
+      );
     if (!of.axes.some((a) => a.name === n.name)) throw new Bad(n, `${fn}: the value has no axis '${n.name}'; its axes are ${axesStr(of.axes)}`);
     return n.name;
   };
 
   const intArg = (n: Node, what: string): number => {
     const t = go(n);
-    if (t.op !== 'const' || t.axes.length || !Number.isInteger(t.data[0]) || t.data[0] < 0) throw new Bad(n, `${what} must be a constant non-negative integer, found '${print(n)}'`);
+    if (t.op !== 'const' || t.axes.length || !Number.isInteger(t.data[0]) || t.data[0] < 0)
+      throw new Bad(n, `${what} must be a constant non-negative integer, found '${print(n)}'`);
     return t.data[0];
   };
 
@@ -207,7 +228,8 @@ export const compileExpr = (src: ExprSource, env: ExprEnv): Either<ExprIssue[], 
     }
     const fn = FUNCTIONS[n.fn];
     if (fn) {
-      if (n.args.length !== fn.args.length) throw new Bad(fnNode, `${n.fn} takes ${fn.args.length} argument${fn.args.length === 1 ? '' : 's'}, got ${n.args.length}`);
+      if (n.args.length !== fn.args.length)
+        throw new Bad(fnNode, `${n.fn} takes ${fn.args.length} argument${fn.args.length === 1 ? '' : 's'}, got ${n.args.length}`);
       return apply(fn, n.args.map(go), n, n.args);
     }
     switch (n.fn) {
@@ -218,9 +240,17 @@ export const compileExpr = (src: ExprSource, env: ExprEnv): Either<ExprIssue[], 
         return n.fn === 'size' ? { op: 'size', axis: a.name, type: 'num', axes: [] } : { op: 'index', axis: a.name, type: 'num', axes: [{ name: a.name }] };
       }
       case 'wmean': {
-        if (n.args.length < 2) throw new Bad(fnNode, `wmean takes a value, weights and axes: wmean(x, w, keypoints), got ${n.args.length} argument${n.args.length === 1 ? '' : 's'}`);
+        if (n.args.length < 2)
+          throw new Bad(
+            fnNode,
+            `wmean takes a value, weights and axes: wmean(x, w, keypoints), got ${n.args.length} argument${n.args.length === 1 ? '' : 's'}`,
+          );
         const [x, w] = [go(n.args[0]), go(n.args[1])];
-        for (const [t, a] of [[x, n.args[0]], [w, n.args[1]]] as const) if (t.type !== 'num') throw new Bad(a, `wmean averages numbers, found a condition`);
+        for (const [t, a] of [
+          [x, n.args[0]],
+          [w, n.args[1]],
+        ] as const)
+          if (t.type !== 'num') throw new Bad(a, `wmean averages numbers, found a condition`);
         const xw = apply(OPERATORS['*'], [x, w], n, n.args.slice(0, 2));
         const over = n.args.length > 2 ? n.args.slice(2).map((a) => axisArg(a, xw, 'wmean')) : xw.axes.map((a) => a.name);
         const num = fold({ op: 'reduce', fn: 'sum', arg: xw, over, type: 'num', axes: xw.axes.filter((a) => !over.includes(a.name)) });

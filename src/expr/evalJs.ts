@@ -136,7 +136,15 @@ export const evalJs = (node: Typed, env: JsEnv): JsValue => {
           lines.push(line);
         });
         if (n.op === 'topk') {
-          for (const line of lines) out.push(line.some(Number.isNaN) ? NaN : line.sort((a, b) => b - a).slice(0, n.k).reduce((a, b) => a + b, 0) / n.k);
+          for (const line of lines)
+            out.push(
+              line.some(Number.isNaN)
+                ? NaN
+                : line
+                    .sort((a, b) => b - a)
+                    .slice(0, n.k)
+                    .reduce((a, b) => a + b, 0) / n.k,
+            );
           return { data: Float64Array.from(out), shape };
         }
         // take: lines are in x's order with the axis pinned; write them back with the new axis length

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Compiled } from './check.js';
-import * as ops from './tfops.js';
-import { OPERATORS } from './functions.js';
-import type { Typed } from './typed.js';
 import { blockSumAxes } from '../ops/blockSum.js';
+import type { Compiled } from './check.js';
+import { OPERATORS } from './functions.js';
+import * as ops from './tfops.js';
+import type { Typed } from './typed.js';
 
 /**
  * Axis lengths from the inputs' shapes, checked against each other and against the lengths
@@ -132,8 +132,16 @@ export const evalTf = (
     switch (n.op) {
       case 'const':
         return n.type === 'bool'
-          ? tf.tensor(Array.from(n.data, (v) => v !== 0), n.axes.map((a) => a.size!), 'bool')
-          : tf.tensor(Float32Array.from(n.data), n.axes.map((a) => a.size!), 'float32');
+          ? tf.tensor(
+              Array.from(n.data, (v) => v !== 0),
+              n.axes.map((a) => a.size!),
+              'bool',
+            )
+          : tf.tensor(
+              Float32Array.from(n.data),
+              n.axes.map((a) => a.size!),
+              'float32',
+            );
       case 'input':
         return inputs[n.name];
       case 'def':
@@ -144,7 +152,8 @@ export const evalTf = (
         return tf.range(0, sizes[n.axis]);
       case 'apply':
         // x ^ 2 as a product: one fast kernel instead of pow (same value and gradient)
-        if (n.fn === OPERATORS['^'] && n.args[1].op === 'const' && n.args[1].axes.length === 0 && n.args[1].data[0] === 2) return ops.mul(go(n.args[0]), go(n.args[0]));
+        if (n.fn === OPERATORS['^'] && n.args[1].op === 'const' && n.args[1].axes.length === 0 && n.args[1].data[0] === 2)
+          return ops.mul(go(n.args[0]), go(n.args[0]));
         return n.fn.tf(...n.args.map((a) => (isConstant(a) ? ops.markConstant(lift(go(a), a, n)) : lift(go(a), a, n))));
       case 'reduce': {
         const x = go(n.arg);

@@ -1,7 +1,7 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { COMPARISONS, PRECEDENCE, type BinaryOp, type Node } from './ast.js';
-import { tokenize, type Token } from './tokenize.js';
+import { type BinaryOp, COMPARISONS, type Node, PRECEDENCE } from './ast.js';
+import { type Token, tokenize } from './tokenize.js';
 
 export interface SyntaxError {
   readonly column: number;
@@ -23,7 +23,8 @@ const describe = (t: Token): string => (t.kind === 'end' ? 'the end of the expre
  */
 export const parse = (src: string): Either<SyntaxError, Node> => {
   // bounds the parser's recursion: nesting cannot get deeper than the text is long
-  if (src.length > MAX_LENGTH) return either.left({ column: MAX_LENGTH + 1, message: `an expression is at most ${MAX_LENGTH} characters long; split it into definitions` });
+  if (src.length > MAX_LENGTH)
+    return either.left({ column: MAX_LENGTH + 1, message: `an expression is at most ${MAX_LENGTH} characters long; split it into definitions` });
   const tokens = tokenize(src);
   if (either.isLeft(tokens)) return tokens;
   const ts = tokens.right;
@@ -51,8 +52,7 @@ export const parse = (src: string): Either<SyntaxError, Node> => {
       const right = op === '^' ? unary() : binary(prec + 1);
       if (COMPARISONS.includes(op)) {
         const next = peek();
-        if (next.kind === 'op' && COMPARISONS.includes(next.text as BinaryOp))
-          fail(next, `comparisons do not chain: write and(a ${op} b, b ${next.text} c)`);
+        if (next.kind === 'op' && COMPARISONS.includes(next.text as BinaryOp)) fail(next, `comparisons do not chain: write and(a ${op} b, b ${next.text} c)`);
       }
       left = { kind: 'binary', op, left, right, start: left.start, end: right.end };
     }

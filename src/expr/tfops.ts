@@ -9,8 +9,9 @@ import { blockSumAxes } from '../ops/blockSum.js';
  * can be infinite clips it to ±(largest float32) first, so a zero cotangent passes on as 0.
  */
 /** tf.customGrad with typed arguments (its declared signature mixes tensors and the save function). */
-const custom = <A extends tf.Tensor[]>(f: (...args: [...A, tf.GradSaveFunc]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[] }) =>
-  tf.customGrad(f as never) as unknown as (...args: A) => tf.Tensor;
+const custom = <A extends tf.Tensor[]>(
+  f: (...args: [...A, tf.GradSaveFunc]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[] },
+) => tf.customGrad(f as never) as unknown as (...args: A) => tf.Tensor;
 
 const flow = (dy: tf.Tensor, d: tf.Tensor): tf.Tensor => dy.mul(d.clipByValue(-F32_MAX, F32_MAX));
 /** An infinite derivative is clipped to the largest float32: times a zero cotangent it gives 0, not NaN (two fast kernels, not a select). */
@@ -149,7 +150,8 @@ const alongLast = (x: tf.Tensor, axis: number, f: (m: tf.Tensor2D) => tf.Tensor)
 export const take = (x: tf.Tensor, axis: number, index: readonly number[]): tf.Tensor =>
   custom<[tf.Tensor]>((x) => ({
     value: tf.gather(x, tf.tensor1d([...index], 'int32'), axis),
-    gradFunc: (dy: tf.Tensor) => alongLast(dy, axis, (m) => m.matMul(tf.oneHot(tf.tensor1d([...index], 'int32'), x.shape[axis]).cast('float32') as tf.Tensor2D)),
+    gradFunc: (dy: tf.Tensor) =>
+      alongLast(dy, axis, (m) => m.matMul(tf.oneHot(tf.tensor1d([...index], 'int32'), x.shape[axis]).cast('float32') as tf.Tensor2D)),
   }))(x);
 
 /** Mean of the k largest values along `axis` (kept dims removed); only the selected elements get a gradient. */
@@ -173,14 +175,16 @@ export const topkMean = (x: tf.Tensor, axis: number, k: number): tf.Tensor =>
   })(x);
 
 /** Maximum (minimum) over axes; tied elements share the gradient equally (as torch.amax), so it sums to the cotangent. */
-const extreme = (f: (x: tf.Tensor, axes: number[], keep: boolean) => tf.Tensor) => (x: tf.Tensor, axes: number[]): tf.Tensor =>
-  custom<[tf.Tensor]>((x, save) => {
-    const m = f(x, axes, true);
-    const hit = x.equal(m).cast('float32');
-    const share = hit.div(hit.sum(axes, true));
-    save([share]);
-    return { value: m.reshape(x.shape.filter((_, i) => !axes.includes(i))), gradFunc: (dy, [share]) => dy.reshape(m.shape).mul(share) };
-  })(x);
+const extreme =
+  (f: (x: tf.Tensor, axes: number[], keep: boolean) => tf.Tensor) =>
+  (x: tf.Tensor, axes: number[]): tf.Tensor =>
+    custom<[tf.Tensor]>((x, save) => {
+      const m = f(x, axes, true);
+      const hit = x.equal(m).cast('float32');
+      const share = hit.div(hit.sum(axes, true));
+      save([share]);
+      return { value: m.reshape(x.shape.filter((_, i) => !axes.includes(i))), gradFunc: (dy, [share]) => dy.reshape(m.shape).mul(share) };
+    })(x);
 export const reduceMax = extreme((x, axes, keep) => x.max(axes, keep));
 export const reduceMin = extreme((x, axes, keep) => x.min(axes, keep));
 

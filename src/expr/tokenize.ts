@@ -30,7 +30,8 @@ export const tokenize = (src: string): Either<{ column: number; message: string 
     if (num) {
       out.push({ kind: 'num', text: num[0], start: i, end: i + num[0].length, value: Number(num[0]) });
       i += num[0].length;
-      if (NAME.test(src.slice(i))) return either.left({ column: i + 1, message: `a number followed directly by '${NAME.exec(src.slice(i))![0]}' (missing an operator?)` });
+      if (NAME.test(src.slice(i)))
+        return either.left({ column: i + 1, message: `a number followed directly by '${NAME.exec(src.slice(i))![0]}' (missing an operator?)` });
       continue;
     }
     const name = NAME.exec(rest);

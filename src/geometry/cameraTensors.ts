@@ -82,12 +82,19 @@ const memo = (cams: CameraTensors, key: string, make: () => CameraTensors): Came
 
 /** The cameras gathered by pairs: views shape (P, 2). Made once per group; disposed with it. */
 export const pairCameras = (cams: CameraTensors, pairs: readonly (readonly [number, number])[]): CameraTensors =>
-  memo(cams, `pairs ${JSON.stringify(pairs)}`, () =>
-    tf.tidy(() => {
-      const idx = tf.tensor2d(pairs.map((p) => [...p]), [pairs.length, 2], 'int32');
-      const out = mapCams(cams, (x) => tf.gather(x, idx), [pairs.length, 2]);
-      return out as unknown as tf.TensorContainer;
-    }) as unknown as CameraTensors,
+  memo(
+    cams,
+    `pairs ${JSON.stringify(pairs)}`,
+    () =>
+      tf.tidy(() => {
+        const idx = tf.tensor2d(
+          pairs.map((p) => [...p]),
+          [pairs.length, 2],
+          'int32',
+        );
+        const out = mapCams(cams, (x) => tf.gather(x, idx), [pairs.length, 2]);
+        return out as unknown as tf.TensorContainer;
+      }) as unknown as CameraTensors,
   );
 
 /** The same cameras with the views axis last, for values laid out (..., K, views) (a 1 for K before the last views axis). Made once per group. */

@@ -1,11 +1,11 @@
 /** Multi-camera geometry (browser-safe): calibration decoding, batched differentiable camera math, float64 references. */
-export { parseCalibration, decodeCalibration, selectViews, CameraSection, type Camera, type CameraGroup } from '../config/calibration.js';
-export { cameraTensors, cameraPairs, pairCameras, disposeCameras, cameraTensorList, type CameraTensors } from './cameraTensors.js';
-export { rodrigues } from './rotation.js';
-export { undistort, UNDISTORT_STEPS } from './undistort.js';
+export { type Camera, type CameraGroup, CameraSection, decodeCalibration, parseCalibration, selectViews } from '../config/calibration.js';
+export { type CameraTensors, cameraPairs, cameraTensorList, cameraTensors, disposeCameras, pairCameras } from './cameraTensors.js';
+export { type MultiviewGeometry, multiviewGeometry } from './multiview.js';
+export { medianOfPairs, triangulatePairs } from './pairwise.js';
 export { project } from './project.js';
-export { triangulate, DLT_REFINE_STEPS } from './triangulate.js';
-export { triangulatePairs, medianOfPairs } from './pairwise.js';
-export { reprojectionError, meanReprojectionError } from './reprojection.js';
-export { multiviewGeometry, type MultiviewGeometry } from './multiview.js';
 export * as reference from './reference.js';
+export { meanReprojectionError, reprojectionError } from './reprojection.js';
+export { rodrigues } from './rotation.js';
+export { DLT_REFINE_STEPS, triangulate } from './triangulate.js';
+export { UNDISTORT_STEPS, undistort } from './undistort.js';

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CameraTensors } from './cameraTensors.js';
-import { undistort } from './undistort.js';
-import { triangulate } from './triangulate.js';
 import { medianOfPairs, triangulatePairs } from './pairwise.js';
 import { project } from './project.js';
 import { meanReprojectionError, reprojectionError } from './reprojection.js';
+import { triangulate } from './triangulate.js';
+import { undistort } from './undistort.js';
 
 /** Everything the multi-view geometry derives from per-view 2-D points (..., V, K, 2) in pixels. */
 export interface MultiviewGeometry {

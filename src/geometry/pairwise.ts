@@ -1,14 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
-import { cameraPairs, pairCameras, type CameraTensors } from './cameraTensors.js';
-import { triangulateXY } from './triangulate.js';
-import { splitXY } from './undistort.js';
 import { nanMedian } from '../ops/nanMedian.js';
 import { nanMedianSmall } from '../ops/nanMedianSmall.js';
+import { type CameraTensors, cameraPairs, pairCameras } from './cameraTensors.js';
+import { triangulateXY } from './triangulate.js';
+import { splitXY } from './undistort.js';
 
 /** (..., V, ...) → (..., P, 2, ...) along `axis` by slices (the wasm backend has no gradient for a 2-D gather). */
 const byPairs = (x: tf.Tensor, pairs: readonly (readonly [number, number])[], axis: number): tf.Tensor => {
   const views = tf.unstack(x, axis);
-  return tf.stack(pairs.map(([i, j]) => tf.stack([views[i], views[j]], axis)), axis);
+  return tf.stack(
+    pairs.map(([i, j]) => tf.stack([views[i], views[j]], axis)),
+    axis,
+  );
 };
 
 /**

@@ -1,7 +1,7 @@
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import type { Camera } from '../config/calibration.js';
-import { rodrigues } from './rotation.js';
 import { cameraPairs } from './cameraTensors.js';
+import { rodrigues } from './rotation.js';
 
 /**
  * Float64 plain-JS references of the geometry, one point at a time, written straight from the
@@ -48,7 +48,10 @@ export const triangulateRef = (normalised: readonly (Point2 | null)[], cams: rea
     if (missing2(p) || !(w > 0)) return;
     const R = rodrigues(cams[v].rotation);
     const P = R.map((r, i) => [...r, cams[v].translation[i]]);
-    rows.push(P[2].map((a, j) => w * (p![0] * a - P[0][j])), P[2].map((a, j) => w * (p![1] * a - P[1][j])));
+    rows.push(
+      P[2].map((a, j) => w * (p![0] * a - P[0][j])),
+      P[2].map((a, j) => w * (p![1] * a - P[1][j])),
+    );
   });
   if (rows.length < 4) return null;
   const svd = new SingularValueDecomposition(new Matrix(rows), { autoTranspose: true });

@@ -8,7 +8,10 @@ import { presentXY, splitXY } from './undistort.js';
 export const reprojectionErrorXY = (u: tf.Tensor, v: tf.Tensor, ru: tf.Tensor, rv: tf.Tensor): tf.Tensor => {
   const ok = presentXY(u, v).logicalAnd(presentXY(ru, rv));
   const zero = tf.zerosLike(u);
-  const s = tf.where(ok, u.sub(ru), zero).square().add(tf.where(ok, v.sub(rv), zero).square());
+  const s = tf
+    .where(ok, u.sub(ru), zero)
+    .square()
+    .add(tf.where(ok, v.sub(rv), zero).square());
   const isZero = s.equal(0);
   const d = tf.where(isZero, zero, tf.where(isZero, tf.onesLike(s), s).sqrt());
   return tf.where(ok, d, tf.fill(d.shape, NaN));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { viewsLast, type CameraTensors } from './cameraTensors.js';
+import { type CameraTensors, viewsLast } from './cameraTensors.js';
+import { type Sym3, solveSym3 } from './solve3.js';
 import { nanWhereNot, presentXY, splitXY } from './undistort.js';
-import { solveSym3, type Sym3 } from './solve3.js';
 
 /** Newton steps after the least-squares start; 2 meet the vectors' float32 tolerances with 4–5× margin (README "Multi-camera geometry"). */
 export const DLT_REFINE_STEPS = 2;
@@ -96,7 +96,13 @@ const dlt = (steps: number) =>
         return [along(r.ax, rx), along(r.ay, ry), tf.zerosLike(ws), tf.zerosLike(no), ...savedRt.map((c) => tf.zerosLike(c))];
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, y: tf.Tensor, w: tf.Tensor, notOk: tf.Tensor, ...rt: tf.Tensor[]) => tf.Tensor;
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+    x: tf.Tensor,
+    y: tf.Tensor,
+    w: tf.Tensor,
+    notOk: tf.Tensor,
+    ...rt: tf.Tensor[]
+  ) => tf.Tensor;
 
 /**
  * DLT on components: normalised x, y (..., ...views, K) → X, Y, Z (..., ...views[:-1], K) and

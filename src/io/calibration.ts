@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { parseCalibration, type CameraGroup } from '../config/calibration.js';
+import { type CameraGroup, parseCalibration } from '../config/calibration.js';
 import { issue, type PoselossIssue } from '../config/issues.js';
 
 /** Read an anipose calibration.toml (node only; the parsing itself is browser-safe, geometry/calibration). */

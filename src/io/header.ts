@@ -42,9 +42,7 @@ export function readHeader(rows: readonly string[][], lines: readonly number[], 
   const width = rows[0].length;
   for (let l = 1; l < 3; l++) {
     if (rows[l].length !== width) {
-      return either.left(
-        `${where}, line ${lines[l]}: the ${LEVELS[l]} header row has ${rows[l].length} cells but the scorer row has ${width}`,
-      );
+      return either.left(`${where}, line ${lines[l]}: the ${LEVELS[l]} header row has ${rows[l].length} cells but the scorer row has ${width}`);
     }
   }
   const cell = (l: number, c: number): string => rows[l][c].trim();
@@ -83,8 +81,7 @@ export function readHeader(rows: readonly string[][], lines: readonly number[], 
     const target = coord === 'x' ? xCol : coord === 'y' ? yCol : likelihoodCol;
     if (target[k] !== -1) {
       return either.left(
-        `${where}, line ${lines[2]}, ${colName(c)}: keypoint "${bp}" has a second "${coord}" column ` +
-          `(the first is ${colName(target[k])})`,
+        `${where}, line ${lines[2]}, ${colName(c)}: keypoint "${bp}" has a second "${coord}" column ` + `(the first is ${colName(target[k])})`,
       );
     }
     target[k] = c;
@@ -92,9 +89,7 @@ export function readHeader(rows: readonly string[][], lines: readonly number[], 
   for (let k = 0; k < keypoints.length; k++) {
     const bp = keypoints[k];
     if (xCol[k] === -1 && yCol[k] === -1) {
-      return either.left(
-        `${where}, header: keypoint "${bp}" has only a likelihood column (${colName(likelihoodCol[k])}) and no x/y columns`,
-      );
+      return either.left(`${where}, header: keypoint "${bp}" has only a likelihood column (${colName(likelihoodCol[k])}) and no x/y columns`);
     }
     if (yCol[k] === -1) {
       return either.left(`${where}, header: keypoint "${bp}" has an x column (${colName(xCol[k])}) but no y column`);

@@ -1,4 +1,4 @@
+export { readCalibration } from './calibration.js';
+export { parseNumberCell } from './numberCell.js';
 export type { PoseTable } from './poseCsv.js';
 export { parsePoseCsv, readPoseCsv, selectKeypoints } from './poseCsv.js';
-export { parseNumberCell } from './numberCell.js';
-export { readCalibration } from './calibration.js';

@@ -6,7 +6,25 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
  * default (`na_values`), plus `nan` in any letter case.
  */
 export const MISSING_TOKENS: ReadonlySet<string> = new Set([
-  '', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null',
+  '',
+  '#N/A',
+  '#N/A N/A',
+  '#NA',
+  '-1.#IND',
+  '-1.#QNAN',
+  '-NaN',
+  '-nan',
+  '1.#IND',
+  '1.#QNAN',
+  '<NA>',
+  'N/A',
+  'NA',
+  'NULL',
+  'NaN',
+  'None',
+  'n/a',
+  'nan',
+  'null',
 ]);
 
 const INFINITE = /^[+-]?(?:inf|infinity)$/i;
@@ -29,7 +47,9 @@ export function parseNumberCell(cell: string): number | null {
 export function cellProblem(cell: string): string {
   const s = cell.trim();
   const shown = JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
-  if (/[\0\uFFFD]/.test(s) || /[\x01-\x08\x0e-\x1f]/.test(s)) return `${shown.replace(/\\u0000/g, '\\0')} holds binary content (NUL or control bytes, or invalid UTF-8): is this a CSV text file?`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control bytes is what this check is for
+  if (/[\0\uFFFD]/.test(s) || /[\x01-\x08\x0e-\x1f]/.test(s))
+    return `${shown.replace(/\\u0000/g, '\\0')} holds binary content (NUL or control bytes, or invalid UTF-8): is this a CSV text file?`;
   if (INFINITE.test(s)) return `${shown} is infinite; coordinates must be finite numbers (a missing value is an empty cell or nan)`;
   if (DECIMAL.test(s)) return `${shown} is too large for a 64-bit float (it overflows to infinity)`;
   return `${shown} is not a number`;

@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 /** A problem with an output or input location: its message names the path and what is wrong. */
 export class FileError extends Error {
@@ -174,7 +174,8 @@ export class Staging {
         st = null;
       }
       if (st && st.isDirectory()) throw new FileError(`cannot write ${dest}: a folder of that name is in the way; nothing was written`);
-      if (st && !st.isFile() && !st.isSymbolicLink()) throw new FileError(`cannot write ${dest}: something that is not a file is in the way; nothing was written`);
+      if (st && !st.isFile() && !st.isSymbolicLink())
+        throw new FileError(`cannot write ${dest}: something that is not a file is in the way; nothing was written`);
     }
     const aside = path.join(this.folder, '.replaced');
     fs.mkdirSync(aside);

@@ -46,9 +46,7 @@ export function parsePoseCsv(text: string, file: string): Either<string, PoseTab
     return either.left(`${file}: not a readable CSV file: ${(e as Error).message}`);
   }
   if (records.length < 3) {
-    return either.left(
-      `${file}: expected three header rows (scorer, bodyparts, coords) but the file has only ${records.length} non-empty line(s)`,
-    );
+    return either.left(`${file}: expected three header rows (scorer, bodyparts, coords) but the file has only ${records.length} non-empty line(s)`);
   }
   const head = records.slice(0, 3);
   const layout = readHeader(
@@ -64,8 +62,7 @@ export function parsePoseCsv(text: string, file: string): Either<string, PoseTab
   const lik = h.hasLikelihood ? new Float64Array(nFrames * k).fill(NaN) : null;
   const index: string[] = new Array(nFrames);
   const set: string[] | undefined = h.hasSetColumn ? new Array(nFrames) : undefined;
-  const bad = (line: number, col: number, label: string, cell: string): Either<string, PoseTable> =>
-    either.left(badCellMessage(file, line, col, label, cell));
+  const bad = (line: number, col: number, label: string, cell: string): Either<string, PoseTable> => either.left(badCellMessage(file, line, col, label, cell));
 
   for (let f = 0; f < nFrames; f++) {
     const { record, info } = records[f + 3];

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { readHeader, type HeaderLayout } from './header.js';
+import { type HeaderLayout, readHeader } from './header.js';
 import { badCellMessage, binaryLine, parseNumberCell } from './numberCell.js';
 import type { PoseTable } from './poseCsv.js';
 
@@ -184,7 +184,13 @@ export function parsePoseCsvStream(input: Readable, file: string, opts: StreamOp
     const switchToCsvParse = (text: string): void => {
       const offset = line;
       // the line ending csv-parse would have detected on the first line, kept for the rest
-      parser = parse({ info: true, relax_column_count: true, skip_empty_lines: true, max_record_size: MAX_LINE_CHARS, ...(eol ? { record_delimiter: eol } : {}) });
+      parser = parse({
+        info: true,
+        relax_column_count: true,
+        skip_empty_lines: true,
+        max_record_size: MAX_LINE_CHARS,
+        ...(eol ? { record_delimiter: eol } : {}),
+      });
       // csv-parse counts lines from where it started: its messages get the file's line numbers
       const fileLines = (m: string) => m.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + offset}`);
       parser.on('error', (e) => finish(either.left(`${file}: not a readable CSV file: ${fileLines(e.message)}`)));
@@ -206,7 +212,8 @@ export function parsePoseCsvStream(input: Readable, file: string, opts: StreamOp
         const nl = text.indexOf('\n', at);
         if (nl === -1 && !final) {
           carry = text.slice(at);
-          if (carry.length > MAX_LINE_CHARS) finish(either.left(`${file}, line ${line + 1}: longer than ${MAX_LINE_CHARS / 1e6} million characters without a line break; is this a pose CSV?`));
+          if (carry.length > MAX_LINE_CHARS)
+            finish(either.left(`${file}, line ${line + 1}: longer than ${MAX_LINE_CHARS / 1e6} million characters without a line break; is this a pose CSV?`));
           return;
         }
         const end = nl === -1 ? text.length : nl;
@@ -245,7 +252,9 @@ export function parsePoseCsvStream(input: Readable, file: string, opts: StreamOp
       const bin = binaryLine(chunk);
       if (bin) {
         // the fast path has consumed `line` whole lines; the chunk continues the next one (csv-parse keeps its own count)
-        return finish(either.left(`${file}${parser ? '' : `, line ${line + bin}`}: binary content (a NUL byte or invalid UTF-8); a pose file is a CSV text file`));
+        return finish(
+          either.left(`${file}${parser ? '' : `, line ${line + bin}`}: binary content (a NUL byte or invalid UTF-8); a pose file is a CSV text file`),
+        );
       }
       if (parser) parser.write(chunk);
       else fast(carry + chunk, false);

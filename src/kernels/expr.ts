@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { bindSizes, evalTf, FUNCTIONS, NEGATE, OPERATORS, type Compiled, type Elementwise, type Typed } from '../expr/index.js';
-import { namedAxes, namedShape, type InputKey } from '../pipeline/keys.js';
-import { recordingGradients, withHeap, type Heap } from './memory.js';
-import { saveWithoutCopy } from './fused.js';
+import { bindSizes, type Compiled, type Elementwise, evalTf, FUNCTIONS, NEGATE, OPERATORS, type Typed } from '../expr/index.js';
 import { guardInput, markLoss, type NaNGuard } from '../ops/nanGradient.js';
+import { type InputKey, namedAxes, namedShape } from '../pipeline/keys.js';
+import { saveWithoutCopy } from './fused.js';
+import { type Heap, recordingGradients, withHeap } from './memory.js';
 
 /**
  * The `expr` kernel: an expression's elementwise part compiled into a register program (one
@@ -55,7 +55,9 @@ const INSTR = 8;
 const CH = 128;
 
 /** A load of an input or a constant: its data, and whether it spans the whole iteration space or repeats along it. */
-type Leaf = { readonly kind: 'input'; readonly name: string; readonly axes: readonly string[] } | { readonly kind: 'data'; readonly data: Float32Array; readonly axes: readonly string[] };
+type Leaf =
+  | { readonly kind: 'input'; readonly name: string; readonly axes: readonly string[] }
+  | { readonly kind: 'data'; readonly data: Float32Array; readonly axes: readonly string[] };
 
 interface Instr {
   readonly op: number;
@@ -88,7 +90,11 @@ const through = (n: Typed): Typed => (n.op === 'def' ? through(n.body) : n);
  * Compile `node` (over the iteration space `axes`) into a program, or null when some part is not
  * elementwise, an input is not a contiguous run of the axes, or a prediction is broadcast.
  */
-const compile = (node: Typed, axes: readonly string[], isPrediction: (name: string) => boolean): Omit<ExprRegion, 'node' | 'axes' | 'reduced' | 'mean' | 'whole' | 'planMean'> | null => {
+const compile = (
+  node: Typed,
+  axes: readonly string[],
+  isPrediction: (name: string) => boolean,
+): Omit<ExprRegion, 'node' | 'axes' | 'reduced' | 'mean' | 'whole' | 'planMean'> | null => {
   const program: Instr[] = [];
   const index = new Map<string, number>();
   const predictions = new Set<string>();
@@ -111,11 +117,16 @@ const compile = (node: Typed, axes: readonly string[], isPrediction: (name: stri
     switch (n.op) {
       case 'const':
         if (!contiguous(names)) return null;
-        if (n.data.length === 1 && names.length === 0) return emit(`c:${n.type}:${n.data[0]}`, { op: SPLAT, args: [], scalar: n.data[0], bool: n.type === 'bool', differentiable: false });
+        if (n.data.length === 1 && names.length === 0)
+          return emit(`c:${n.type}:${n.data[0]}`, { op: SPLAT, args: [], scalar: n.data[0], bool: n.type === 'bool', differentiable: false });
         return emit(`d:${n.type}:${names}:${Array.from(n.data)}`, {
           op: BCAST,
           args: [],
-          leaf: { kind: 'data', data: n.type === 'bool' ? new Float32Array(new Int32Array(Array.from(n.data, (v) => (v ? -1 : 0))).buffer) : Float32Array.from(n.data), axes: names },
+          leaf: {
+            kind: 'data',
+            data: n.type === 'bool' ? new Float32Array(new Int32Array(Array.from(n.data, (v) => (v ? -1 : 0))).buffer) : Float32Array.from(n.data),
+            axes: names,
+          },
           differentiable: false,
         });
       case 'input': {
@@ -127,7 +138,11 @@ const compile = (node: Typed, axes: readonly string[], isPrediction: (name: stri
       }
       case 'apply': {
         // x ^ 2 as x · x, as the tfjs path computes it, its two product-rule terms in one pass
-        const two = n.fn === OPERATORS['^'] && through(n.args[1]).op === 'const' && through(n.args[1]).axes.length === 0 && (through(n.args[1]) as { data: Float64Array }).data[0] === 2;
+        const two =
+          n.fn === OPERATORS['^'] &&
+          through(n.args[1]).op === 'const' &&
+          through(n.args[1]).axes.length === 0 &&
+          (through(n.args[1]) as { data: Float64Array }).data[0] === 2;
         const op = two ? TIMES_SELF : OPCODES.get(n.fn);
         if (op === undefined) return null;
         const args: number[] = [];
@@ -139,7 +154,12 @@ const compile = (node: Typed, axes: readonly string[], isPrediction: (name: stri
         // a constant positive base (≠ 1): e^(x·ln b) with ln b computed once
         const base = program[args[0]];
         if (op === POW && base.op === SPLAT && !base.bool && base.scalar! > 0 && base.scalar !== 1 && Number.isFinite(base.scalar))
-          return emit(`${POWC}(${args.join(',')})`, { op: POWC, args, scalar: Math.log(Math.fround(base.scalar!)), differentiable: program[args[1]].differentiable });
+          return emit(`${POWC}(${args.join(',')})`, {
+            op: POWC,
+            args,
+            scalar: Math.log(Math.fround(base.scalar!)),
+            differentiable: program[args[1]].differentiable,
+          });
         return emit(`${op}(${args.join(',')})`, { op, args, differentiable: args.some((a) => program[a].differentiable) });
       }
       default:
@@ -247,7 +267,10 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
   };
   const run = (heap: Heap, out: number, grads: readonly number[] | null, seeds: number): void => {
     const nc = r.constants.length;
-    const ptrOf = new Map<string, number>([...r.constants.map((n, i) => [n, heap.ins[i]] as const), ...r.predictions.map((n, i) => [n, heap.ins[nc + i]] as const)]);
+    const ptrOf = new Map<string, number>([
+      ...r.constants.map((n, i) => [n, heap.ins[i]] as const),
+      ...r.predictions.map((n, i) => [n, heap.ins[nc + i]] as const),
+    ]);
     const gradOf = new Map<string, number>(grads ? r.predictions.map((n, i) => [n, grads[i]] as const) : []);
     let end = heap.scratch;
     const take = (bytes: number) => ((end = (end + 15) & ~15), (end += bytes), end - bytes);
@@ -296,7 +319,12 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
  * seeded with its upstream gradient (blocks with 0 — the keypoints top-k leaves out — are
  * skipped: zeros, unevaluated).
  */
-const runRegion = (r: ExprRegion, tensors: Readonly<Record<string, tf.Tensor>>, sizes: Readonly<Record<string, number>>, loss: { finite: boolean }): tf.Tensor => {
+const runRegion = (
+  r: ExprRegion,
+  tensors: Readonly<Record<string, tf.Tensor>>,
+  sizes: Readonly<Record<string, number>>,
+  loss: { finite: boolean },
+): tf.Tensor => {
   const { outShape, scratchBytes, run } = exprKernel(r, sizes);
   const consts = r.constants.map((n) => tensors[n]);
   const f = tf.customGrad(((...args: unknown[]) => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { recordingGradients, withHeap, type Heap } from './memory.js';
+import { type Heap, recordingGradients, withHeap } from './memory.js';
 
 /**
  * A fused loss kernel: one pass over the inputs' memory (a SIMD WebAssembly kernel, see
@@ -28,7 +28,7 @@ type Evaluate = (predictions: tf.Tensor[], withGrad: boolean) => tf.Tensor[];
  */
 export const saveWithoutCopy = (save: tf.GradSaveFunc, tensors: tf.Tensor[]): void => {
   const engine = tf.engine() as unknown as { clone(x: tf.Tensor): tf.Tensor };
-  const own = Object.prototype.hasOwnProperty.call(engine, 'clone');
+  const own = Object.hasOwn(engine, 'clone');
   const clone = engine.clone;
   engine.clone = (x) => x.reshape(x.shape);
   try {

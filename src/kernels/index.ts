@@ -1,21 +1,21 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Fused, FusedRunner, Plan } from '../pipeline/interpret.js';
-import type { BuiltMask, Fusion } from '../pipeline/step.js';
-import { simdLoss } from './fused.js';
-import { exprRegion, runExpr } from './expr.js';
-import { exprOf } from '../steps/compute/expr.js';
-import { heatmapKernel } from './heatmap.js';
-import { pcaKernel } from './pca.js';
-import { reprojectionKernel } from './reprojection.js';
-import { keypointKernel, type Elementwise, type KernelMask } from './keypoints.js';
-import { memoryKernelsAvailable } from './memory.js';
-import { registerKernel } from './registry.js';
-import { jsKernelsAvailable, multiviewLoss, type MultiviewLossSpec, type Rig } from './multiview.js';
 import { INPUT_TABLE, isInputKey } from '../pipeline/keys.js';
+import type { BuiltMask, Fusion } from '../pipeline/step.js';
+import { exprOf } from '../steps/compute/expr.js';
+import { exprRegion, runExpr } from './expr.js';
+import { simdLoss } from './fused.js';
+import { heatmapKernel } from './heatmap.js';
+import { type Elementwise, type KernelMask, keypointKernel } from './keypoints.js';
+import { memoryKernelsAvailable } from './memory.js';
+import { jsKernelsAvailable, type MultiviewLossSpec, multiviewLoss, type Rig } from './multiview.js';
+import { pcaKernel } from './pca.js';
+import { registerKernel } from './registry.js';
+import { reprojectionKernel } from './reprojection.js';
 import { HEATMAP_KIND } from './simd/index.js';
-import { temporalHeatmapKernel, temporalKernel, type PairMask } from './temporal.js';
+import { type PairMask, temporalHeatmapKernel, temporalKernel } from './temporal.js';
 
-export { matchKernel, registerKernel, kernelNames, type KernelDef } from './registry.js';
+export { type KernelDef, kernelNames, matchKernel, registerKernel } from './registry.js';
 
 /**
  * Epsilon of the plan's (at most one) rectify step per keypoint, 0 without one — rounded to
@@ -59,7 +59,7 @@ const pairMasks = (plan: Plan): { key: string | null; masks: PairMask[] } | null
 const fused = (kernel: string, run: FusedRunner, consumesTransforms = false): Fused => ({ kernel, run, consumesTransforms, available: memoryKernelsAvailable });
 
 type HeatmapOp = keyof typeof HEATMAP_KIND;
-const isHeatmapOp = (op: string | undefined): op is HeatmapOp => op !== undefined && Object.prototype.hasOwnProperty.call(HEATMAP_KIND, op);
+const isHeatmapOp = (op: string | undefined): op is HeatmapOp => op !== undefined && Object.hasOwn(HEATMAP_KIND, op);
 
 /** Heatmap losses: a compute declared as a heatmap op, target not differentiable, empty-map drop masks on the target, no rectify. */
 const heatmapInputs = (plan: Plan): { op: HeatmapOp; t: string; p: string; sum: boolean } | null => {
@@ -77,7 +77,8 @@ registerKernel({
     // heatmap_mse against maps a gaussian_heatmaps transform renders from keypoints: render and compare in one pass
     const h = heatmapInputs(plan);
     const render = plan.transforms[0];
-    if (!h || h.op !== 'heatmap_mse' || plan.transforms.length !== 1 || render.fusion?.op !== 'gaussian_heatmaps' || render.as !== h.p || render.as === h.t) return null;
+    if (!h || h.op !== 'heatmap_mse' || plan.transforms.length !== 1 || render.fusion?.op !== 'gaussian_heatmaps' || render.as !== h.p || render.as === h.t)
+      return null;
     const r = paramsOf(render.fusion, ['image_height', 'image_width', 'heatmap_height', 'heatmap_width', 'sigma']);
     if (!r) return null;
     return fused(
@@ -85,7 +86,11 @@ registerKernel({
       (env) => {
         const t = env.get(h.t)!;
         const [b, k] = t.shape;
-        return simdLoss([t], [env.get(render.of)!], reprojectionKernel(b * k, { height: r.heatmap_height, width: r.heatmap_width }, { height: r.image_height, width: r.image_width }, r.sigma, h.sum));
+        return simdLoss(
+          [t],
+          [env.get(render.of)!],
+          reprojectionKernel(b * k, { height: r.heatmap_height, width: r.heatmap_width }, { height: r.image_height, width: r.image_width }, r.sigma, h.sum),
+        );
       },
       true,
     );
@@ -136,7 +141,7 @@ registerKernel({
   name: 'temporalHeatmap',
   match: (plan) => {
     const op = plan.compute.fusion?.op;
-    if (op === undefined || !Object.prototype.hasOwnProperty.call(TEMPORAL_HEATMAP_OPS, op)) return null;
+    if (op === undefined || !Object.hasOwn(TEMPORAL_HEATMAP_OPS, op)) return null;
     const m = temporalInputs(plan, op);
     if (!m || plan.kinds[m.x] !== 'heatmaps') return null;
     const kl = TEMPORAL_HEATMAP_OPS[op as keyof typeof TEMPORAL_HEATMAP_OPS];
@@ -147,7 +152,11 @@ registerKernel({
       const x = env.get(m.x)!;
       const conf = m.pm.key ? env.get(m.pm.key) : undefined;
       const k = x.shape[1]!;
-      return simdLoss(conf ? [conf] : [], [x], temporalHeatmapKernel(kl, x.shape[0], k, x.shape[2]! * x.shape[3]!, epsilonPerKeypoint(plan, k), m.pm.masks, !!conf, m.sum));
+      return simdLoss(
+        conf ? [conf] : [],
+        [x],
+        temporalHeatmapKernel(kl, x.shape[0], k, x.shape[2]! * x.shape[3]!, epsilonPerKeypoint(plan, k), m.pm.masks, !!conf, m.sum),
+      );
     });
   },
 });
@@ -169,7 +178,7 @@ const NORM_OPS: Readonly<Record<string, { rms: boolean; pairs: boolean }>> = {
   euclidean_3d: { rms: false, pairs: true },
 };
 const own = <V>(table: Readonly<Record<string, V>>, op: string | undefined): V | undefined =>
-  op !== undefined && Object.prototype.hasOwnProperty.call(table, op) ? table[op] : undefined;
+  op !== undefined && Object.hasOwn(table, op) ? table[op] : undefined;
 
 registerKernel({
   name: 'keypoints',
@@ -181,7 +190,8 @@ registerKernel({
     const sum = sumOf(plan);
     const [tKey, pKey] = [inputOf(plan, 'target'), inputOf(plan, 'prediction')];
     if ((!ew && !norm) || sum === null || !tKey || !pKey || c.of.length !== 2) return null;
-    if (![plan.kinds[tKey], plan.kinds[pKey]].every((k) => k === 'flat' || k === 'points') || plan.rectify.length > 1 || plan.transforms.length > 0) return null;
+    if (![plan.kinds[tKey], plan.kinds[pKey]].every((k) => k === 'flat' || k === 'points') || plan.rectify.length > 1 || plan.transforms.length > 0)
+      return null;
     const param = ew?.param ? paramsOf(c.fusion, [ew.param])?.[ew.param] : 0;
     if (param === undefined) return null;
     const confKeys = new Set<string>();
@@ -213,7 +223,15 @@ registerKernel({
             ? { frames: ps[0], pairs: ps[1], keypoints: ps[2], coords: ps[3], targetBroadcast: true }
             : { frames: ps[0], pairs: 1, keypoints: ps[ps.length - 2], coords: ps[ps.length - 1], targetBroadcast: false };
       const kind = ew ? { elementwise: ew.code, param } : { norm: norm!.rms ? 1 / Math.sqrt(geometry.coords) : 1 };
-      const { forward, scratchBytes } = keypointKernel(geometry, kind, masks, epsilonPerKeypoint(plan, geometry.keypoints), gradFor, plan.rectify.length > 0, sum);
+      const { forward, scratchBytes } = keypointKernel(
+        geometry,
+        kind,
+        masks,
+        epsilonPerKeypoint(plan, geometry.keypoints),
+        gradFor,
+        plan.rectify.length > 0,
+        sum,
+      );
       const tensors: tf.Tensor[] = [t, p];
       // simdLoss hands inputs as [constants..., predictions...]: the kernel wants [t, p, conf]
       const constIdx = ([0, 1] as const).filter((i) => !gradFor.includes(i));
@@ -308,7 +326,12 @@ registerKernel({
           epsilon: plan.rectify.length ? epsilonPerKeypoint(plan, pts.shape[2]!) : null,
           sum,
         };
-        return multiviewLoss(spec, pts, t.with?.[0] ? env.get(t.with[0]) : undefined, confKeys.map((k) => env.get(k)));
+        return multiviewLoss(
+          spec,
+          pts,
+          t.with?.[0] ? env.get(t.with[0]) : undefined,
+          confKeys.map((k) => env.get(k)),
+        );
       },
     };
   },

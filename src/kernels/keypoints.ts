@@ -65,7 +65,27 @@ export const keypointKernel = (
         new Float64Array(memory.buffer, scratch + at.eps, k).set(eps);
         new Float64Array(memory.buffer, scratch + at.masks, maskData.length).set(maskData);
         const grad = (input: 0 | 1) => (grads && gradFor.includes(input) ? grads[gradFor.indexOf(input)] : 0);
-        return kernels.keypoints(t, p, conf, grad(0), grad(1), frames, pairs, k, c, targetBroadcast, code, param, scale, scratch + at.eps, rectified, scratch + at.masks, masks.length, scratch + at.state, sum);
+        return kernels.keypoints(
+          t,
+          p,
+          conf,
+          grad(0),
+          grad(1),
+          frames,
+          pairs,
+          k,
+          c,
+          targetBroadcast,
+          code,
+          param,
+          scale,
+          scratch + at.eps,
+          rectified,
+          scratch + at.masks,
+          masks.length,
+          scratch + at.state,
+          sum,
+        );
       },
   };
 };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { simdKernels, type SimdKernels } from './simd/index.js';
+import { type SimdKernels, simdKernels } from './simd/index.js';
 
 /**
  * Direct access to tensor memory on the backends that keep it in this process: the cpu

@@ -39,11 +39,28 @@ export const pcaKernel = (pca: PcaFit, k: number, eps: number, sum: boolean): { 
   const scratchBytes = work + 16 * d + 4 * d + 16 + 16 * dPad + 16; // gd may be written 4 floats past dPad
   return {
     scratchBytes,
-    forward: (frames) => ({ kernels, memory, ins: [x], scratch }, grads) => {
-      new Float64Array(memory.buffer, scratch + at.mean, d).set(pca.mean);
-      new Float32Array(memory.buffer, scratch + at.P, P.length).set(P);
-      new Int32Array(memory.buffer, scratch + at.source, source.length).set(source);
-      return kernels.pcaReprojection(x, grads?.[0] ?? 0, frames, 2 * k, scratch + at.source, perFrame, d, dPad, scratch + at.mean, scratch + at.P, centering, eps, scratch + work, sum);
-    },
+    forward:
+      (frames) =>
+      ({ kernels, memory, ins: [x], scratch }, grads) => {
+        new Float64Array(memory.buffer, scratch + at.mean, d).set(pca.mean);
+        new Float32Array(memory.buffer, scratch + at.P, P.length).set(P);
+        new Int32Array(memory.buffer, scratch + at.source, source.length).set(source);
+        return kernels.pcaReprojection(
+          x,
+          grads?.[0] ?? 0,
+          frames,
+          2 * k,
+          scratch + at.source,
+          perFrame,
+          d,
+          dPad,
+          scratch + at.mean,
+          scratch + at.P,
+          centering,
+          eps,
+          scratch + work,
+          sum,
+        );
+      },
   };
 };

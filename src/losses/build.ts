@@ -1,11 +1,11 @@
 import type { Either } from 'fp-ts/Either';
+import { envVar } from '../backend/env.js';
 import type { PoselossIssue } from '../config/issues.js';
+import { matchKernel } from '../kernels/index.js';
+import { type BuildOptions, buildPipelineWith, type PipelineDeps } from '../pipeline/build.js';
 import type { Loss } from '../pipeline/loss.js';
 import type { StepSpec } from '../pipeline/step.js';
-import { buildPipelineWith, type BuildOptions, type PipelineDeps } from '../pipeline/build.js';
 import { buildStep } from '../steps/registry.js';
-import { matchKernel } from '../kernels/index.js';
-import { envVar } from '../backend/env.js';
 
 /** The registered steps and kernels, as the pipeline core is handed them. POSELOSS_FUSED=0 turns kernels off. */
 const deps = (): PipelineDeps => ({

@@ -1,7 +1,7 @@
-import * as t from 'io-ts';
-import { defineLoss } from './define.js';
+import type * as t from 'io-ts';
 import { Epsilon, finite, inRange, strict } from '../config/codecs.js';
 import type { StepSpec } from '../pipeline/step.js';
+import { defineLoss } from './define.js';
 
 /** Multi-view consistency losses on unlabeled frames: epsilon (px, scalar or per keypoint) and the per-(view, keypoint) confidence threshold. */
 export const MultiviewConsistencyParams = strict(
@@ -16,15 +16,24 @@ type P = t.TypeOf<typeof MultiviewConsistencyParams>;
  * prediction‖ − ε) per (frame, view, keypoint); a view below `prob_threshold` is left out of the
  * triangulation and its term dropped, as are missing predictions and points with < 2 views.
  */
-const pipeline = (triangulation: 'dlt' | 'pairwise_median') => (p: P): StepSpec[] => [
-  { transform: 'reproject_views', of: 'keypoints_pred_views', as: 'keypoints_views_reprojected', triangulation, confidences: 'confidences_views', below: p.prob_threshold },
-  { mask: 'low_confidence', of: 'confidences_views', below: p.prob_threshold, mode: 'drop', optional: true },
-  { mask: 'nan_keypoints', of: 'keypoints_pred_views' },
-  { mask: 'nan_keypoints', of: 'keypoints_views_reprojected' },
-  { compute: 'euclidean', of: ['keypoints_pred_views', 'keypoints_views_reprojected'] },
-  { rectify: 'epsilon', epsilon: p.epsilon },
-  { reduce: 'mean' },
-];
+const pipeline =
+  (triangulation: 'dlt' | 'pairwise_median') =>
+  (p: P): StepSpec[] => [
+    {
+      transform: 'reproject_views',
+      of: 'keypoints_pred_views',
+      as: 'keypoints_views_reprojected',
+      triangulation,
+      confidences: 'confidences_views',
+      below: p.prob_threshold,
+    },
+    { mask: 'low_confidence', of: 'confidences_views', below: p.prob_threshold, mode: 'drop', optional: true },
+    { mask: 'nan_keypoints', of: 'keypoints_pred_views' },
+    { mask: 'nan_keypoints', of: 'keypoints_views_reprojected' },
+    { compute: 'euclidean', of: ['keypoints_pred_views', 'keypoints_views_reprojected'] },
+    { rectify: 'epsilon', epsilon: p.epsilon },
+    { reduce: 'mean' },
+  ];
 
 /** Every camera pair triangulated, the NaN-ignoring median of the pair estimates reprojected into every view: do the views agree in 3-D? */
 export const cycleReprojection = defineLoss<typeof MultiviewConsistencyParams, 'keypoints_pred_views' | 'confidences_views', 'confidences_views'>({

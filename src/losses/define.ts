@@ -1,5 +1,5 @@
-import type * as t from 'io-ts';
 import type { Either } from 'fp-ts/Either';
+import type * as t from 'io-ts';
 import type { PoselossIssue } from '../config/issues.js';
 import type { LpConfig } from '../config/lightningPose.js';
 import type { InputKey } from '../pipeline/inputs.js';

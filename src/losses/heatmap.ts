@@ -8,11 +8,7 @@ const heatmapLoss = (name: 'heatmap_mse' | 'heatmap_kl' | 'heatmap_js', doc: str
     doc,
     params: WeightOnly,
     annealed: false, // the reference exempts the heatmap losses from annealing, by name
-    pipeline: () => [
-      { mask: 'empty_heatmaps', of: 'heatmaps_targ' },
-      { compute: name, of: ['heatmaps_targ', 'heatmaps_pred'] },
-      { reduce: 'mean' },
-    ],
+    pipeline: () => [{ mask: 'empty_heatmaps', of: 'heatmaps_targ' }, { compute: name, of: ['heatmaps_targ', 'heatmaps_pred'] }, { reduce: 'mean' }],
   });
 
 export const heatmapMse = heatmapLoss('heatmap_mse', 'squared error ×H·W summed per map, averaged over labeled maps');

@@ -1,9 +1,9 @@
-import { heatmapMse, heatmapKl, heatmapJs } from './heatmap.js';
-import { regression, rmse } from './regression.js';
-import { temporal, temporalHeatmapMse, temporalHeatmapKl } from './temporal.js';
-import { pcaSingleview, pcaMultiview } from './pca.js';
-import { supervisedPairwiseProjections, supervisedReprojectionHeatmapMse } from './multiview.js';
 import { cycleReprojection, triangulationResidual } from './cycle.js';
+import { heatmapJs, heatmapKl, heatmapMse } from './heatmap.js';
+import { supervisedPairwiseProjections, supervisedReprojectionHeatmapMse } from './multiview.js';
+import { pcaMultiview, pcaSingleview } from './pca.js';
+import { regression, rmse } from './regression.js';
+import { temporal, temporalHeatmapKl, temporalHeatmapMse } from './temporal.js';
 
 /** The built-in catalogue, by config name. */
 export const builtinLosses = {

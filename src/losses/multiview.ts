@@ -1,9 +1,9 @@
+import { either } from 'fp-ts';
+import * as t from 'io-ts';
+import { finite, positive, strict } from '../config/codecs.js';
+import { issue } from '../config/issues.js';
 import { defineLoss } from './define.js';
 import { WeightOnly } from './params.js';
-import { positive, strict, finite } from '../config/codecs.js';
-import * as t from 'io-ts';
-import { either } from 'fp-ts';
-import { issue } from '../config/issues.js';
 
 /** 3-D distance from the target to each camera pair's triangulation; NaN on either side drops (reference §7). */
 export const supervisedPairwiseProjections = defineLoss<typeof WeightOnly, 'keypoints_targ_3d' | 'keypoints_pred_3d'>({
@@ -20,13 +20,17 @@ export const supervisedPairwiseProjections = defineLoss<typeof WeightOnly, 'keyp
 
 const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'a positive integer');
 
-export const ReprojectionParams = strict('supervised_reprojection_heatmap_mse parameters', {
-  log_weight: finite,
-  original_image_height: positive,
-  original_image_width: positive,
-  downsampled_image_height: PositiveInt,
-  downsampled_image_width: PositiveInt,
-}, { log_weight: 0 });
+export const ReprojectionParams = strict(
+  'supervised_reprojection_heatmap_mse parameters',
+  {
+    log_weight: finite,
+    original_image_height: positive,
+    original_image_width: positive,
+    downsampled_image_height: PositiveInt,
+    downsampled_image_width: PositiveInt,
+  },
+  { log_weight: 0 },
+);
 
 /**
  * Heatmap MSE between the labels' heatmaps and Gaussian heatmaps rendered from the
@@ -48,9 +52,15 @@ export const supervisedReprojectionHeatmapMse = defineLoss<typeof ReprojectionPa
     replace: false,
     read: (data) => {
       const { height, width } = data.image_resize_dims ?? {};
-      if (!height || !width) return either.left([issue('data.image_resize_dims', 'supervised_reprojection_heatmap_mse needs image_resize_dims.height and .width')]);
+      if (!height || !width)
+        return either.left([issue('data.image_resize_dims', 'supervised_reprojection_heatmap_mse needs image_resize_dims.height and .width')]);
       const f = 2 ** data.downsample_factor;
-      return either.right({ original_image_height: height, original_image_width: width, downsampled_image_height: Math.floor(height / f), downsampled_image_width: Math.floor(width / f) });
+      return either.right({
+        original_image_height: height,
+        original_image_width: width,
+        downsampled_image_height: Math.floor(height / f),
+        downsampled_image_width: Math.floor(width / f),
+      });
     },
   },
   pipeline: (p) => [

@@ -1,5 +1,5 @@
-import * as t from 'io-ts';
-import { finite, Epsilon, inRange, strict } from '../config/codecs.js';
+import type * as t from 'io-ts';
+import { Epsilon, finite, inRange, strict } from '../config/codecs.js';
 
 /** log_weight alone (heatmap, multiview supervised losses: no epsilon, as the reference). */
 export const WeightOnly = strict('loss parameters', { log_weight: finite }, { log_weight: 0 });

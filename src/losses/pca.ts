@@ -1,10 +1,10 @@
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
-import { defineLoss } from './define.js';
+import type * as t from 'io-ts';
 import { finite, inRange, nullable, oneOf, strict } from '../config/codecs.js';
 import { issue } from '../config/issues.js';
 import { ComponentsToKeepCodec, IndexList, MatchesCodec } from '../pca/codecs.js';
 import { expandFlatMatches } from '../pca/format.js';
+import { defineLoss } from './define.js';
 
 /** The reference PCALoss constructor's parameters and defaults (spec §2). */
 export const PcaParams = strict(
@@ -47,7 +47,9 @@ export const pcaSingleview = defineLoss<typeof PcaParams, 'keypoints_pred'>({
     replace: true,
     read: (data, path) =>
       (data.view_names?.length ?? 0) > 1
-        ? either.left([issue(path, 'pca_singleview is not implemented for multiview data (data.view_names has several views), as in the reference: use pca_multiview')])
+        ? either.left([
+            issue(path, 'pca_singleview is not implemented for multiview data (data.view_names has several views), as in the reference: use pca_multiview'),
+          ])
         : either.right({ columns_for_singleview_pca: data.columns_for_singleview_pca ?? null }),
   },
   pipeline: (p) => [
@@ -70,14 +72,20 @@ export const pcaMultiview = defineLoss<typeof PcaParams, 'keypoints_pred'>({
   name: 'pca_multiview',
   doc: 'consistency of each keypoint across views: distance to a 3-component PCA of the views’ labels',
   params: PcaParams,
-  example: { mirrored_column_matches: [[0, 1], [2, 3]] },
+  example: {
+    mirrored_column_matches: [
+      [0, 1],
+      [2, 3],
+    ],
+  },
   needsLabels: true,
   fromData: {
     keys: { mirrored_column_matches: 'mirrored_column_matches' },
     replace: true,
     read: (data) => {
       const m = data.mirrored_column_matches;
-      if (!m || m.length === 0) return either.left([issue('data.mirrored_column_matches', 'pca_multiview needs mirrored_column_matches (one list of keypoint indices per view)')]);
+      if (!m || m.length === 0)
+        return either.left([issue('data.mirrored_column_matches', 'pca_multiview needs mirrored_column_matches (one list of keypoint indices per view)')]);
       if (!m.every((v) => typeof v === 'number')) return either.right({ mirrored_column_matches: m });
       if (!data.num_keypoints) return either.left([issue('data.num_keypoints', 'needed to expand a flat mirrored_column_matches over data.view_names')]);
       return either.right({ mirrored_column_matches: expandFlatMatches(m as number[], data.view_names?.length ?? 0, data.num_keypoints) });

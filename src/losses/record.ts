@@ -1,19 +1,24 @@
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { issue, type PoselossIssue } from '../config/issues.js';
+import * as t from 'io-ts';
+import type { Camera } from '../config/calibration.js';
 import { finite, oneOf, strict } from '../config/codecs.js';
+import { issue, type PoselossIssue } from '../config/issues.js';
 import { report } from '../config/reporter.js';
 import type { Loss } from '../pipeline/loss.js';
 import type { Labels, StepSpec } from '../pipeline/step.js';
 import { buildPipeline } from './build.js';
-import type { Camera } from '../config/calibration.js';
 import type { FactoryName, LossDef } from './define.js';
 
 /** A loss written in a config: `losses.<name>: { log_weight, pipeline: [...], anneal?, factory? }`. */
 export const ComposedLoss = strict(
   'composed loss',
-  { log_weight: finite, pipeline: t.array(t.UnknownRecord, 'a list of steps'), anneal: t.boolean, factory: oneOf(['supervised', 'unsupervised'] as const, 'factory') },
+  {
+    log_weight: finite,
+    pipeline: t.array(t.UnknownRecord, 'a list of steps'),
+    anneal: t.boolean,
+    factory: oneOf(['supervised', 'unsupervised'] as const, 'factory'),
+  },
   { log_weight: 0, anneal: true, factory: 'unsupervised' },
 );
 

@@ -1,14 +1,14 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
+import type { Camera } from '../config/calibration.js';
+import { suggestion } from '../config/closest.js';
 import type { InputOfCodec } from '../config/codecs.js';
 import { issue, PoselossError, type PoselossIssue } from '../config/issues.js';
 import type { Loss } from '../pipeline/loss.js';
 import type { Labels } from '../pipeline/step.js';
-import { buildRecord, declaredRecord } from './record.js';
 import type { LossDef } from './define.js';
-import { builtinLosses, type BuiltinLossName } from './index.js';
-import { suggestion } from '../config/closest.js';
-import type { Camera } from '../config/calibration.js';
+import { type BuiltinLossName, builtinLosses } from './index.js';
+import { buildRecord, declaredRecord } from './record.js';
 
 const registry = new Map<string, LossDef>(Object.entries(builtinLosses) as [string, LossDef][]);
 

@@ -1,13 +1,13 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
+import type { Camera } from '../config/calibration.js';
 import type { PoselossIssue } from '../config/issues.js';
-import type { Loss } from '../pipeline/loss.js';
-import type { Labels } from '../pipeline/step.js';
 import { decodeConfig, type LpConfig } from '../config/lightningPose.js';
 import type { LossRecord } from '../losses/record.js';
-import { wireLosses } from './wiring.js';
+import type { Loss } from '../pipeline/loss.js';
+import type { Labels } from '../pipeline/step.js';
 import { buildMember } from './factory.js';
-import type { Camera } from '../config/calibration.js';
+import { wireLosses } from './wiring.js';
 
 /** One loss as `check`/`explain` see it: built, or (fitted losses without labels) parameters checked only. */
 export interface CheckedLoss {
@@ -30,7 +30,10 @@ export interface CheckReport {
  * build every selected loss's record; a loss fitted from data (PCA) is built when labels are
  * given, else only its parameters are checked. Every issue is reported, not just the first.
  */
-export const checkConfig = (raw: unknown, opts: { labels?: Labels; cameras?: readonly Camera[]; annealExempt?: readonly string[] } = {}): Either<PoselossIssue[], CheckReport> => {
+export const checkConfig = (
+  raw: unknown,
+  opts: { labels?: Labels; cameras?: readonly Camera[]; annealExempt?: readonly string[] } = {},
+): Either<PoselossIssue[], CheckReport> => {
   const cfg = decodeConfig(raw);
   if (either.isLeft(cfg)) return cfg;
   const { wiring, issues } = wireLosses(cfg.right);

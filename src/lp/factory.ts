@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { PoselossError, type PoselossIssue } from '../config/issues.js';
-import { stageName, type Inputs, type Stage } from '../pipeline/inputs.js';
-import type { LogEntry, Loss } from '../pipeline/loss.js';
-import type { Labels } from '../pipeline/step.js';
 import type { Camera } from '../config/calibration.js';
+import { PoselossError, type PoselossIssue } from '../config/issues.js';
 import { decodeConfig, type LpConfig } from '../config/lightningPose.js';
 import { builtinLosses } from '../losses/index.js';
 import { buildRecord, type LossRecord } from '../losses/record.js';
-import { wireLosses, type Wired } from './wiring.js';
+import { type Inputs, type Stage, stageName } from '../pipeline/inputs.js';
+import type { LogEntry, Loss } from '../pipeline/loss.js';
+import type { Labels } from '../pipeline/step.js';
+import { type Wired, wireLosses } from './wiring.js';
 
 export { ComposedLoss } from '../losses/record.js';
 
@@ -69,7 +69,9 @@ export interface FactoryOptions {
 
 /** A factory member from a loss record: its one build, annealed as its record says. */
 export const buildMember = (r: LossRecord, opts: FactoryOptions): Either<PoselossIssue[], FactoryMember> =>
-  either.map((loss: Loss) => ({ name: r.name, loss, annealed: r.annealed && !(opts.annealExempt ?? []).includes(r.name) }))(buildRecord(r, { labels: opts.labels, cameras: opts.cameras }));
+  either.map((loss: Loss) => ({ name: r.name, loss, annealed: r.annealed && !(opts.annealExempt ?? []).includes(r.name) }))(
+    buildRecord(r, { labels: opts.labels, cameras: opts.cameras }),
+  );
 
 export interface Factories {
   readonly supervised: LossFactory;
@@ -89,7 +91,7 @@ export const buildLossFactories = (config: unknown, opts: FactoryOptions = {}): 
   const build = (records: readonly Wired[]) =>
     records.flatMap((r) => {
       const m = either.flatMap(r, (rec: LossRecord) => buildMember(rec, opts));
-      if (either.isLeft(m)) return errs.push(...m.left), [];
+      if (either.isLeft(m)) return (errs.push(...m.left), []);
       return [m.right];
     });
   const supervised = build(wiring.supervised);

@@ -1,11 +1,11 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
+import { suggestion } from '../config/closest.js';
 import { issue, type PoselossIssue } from '../config/issues.js';
 import type { LpConfig } from '../config/lightningPose.js';
-import { suggestion } from '../config/closest.js';
-import { getLossDef, lossNames } from '../losses/registry.js';
-import { composedRecord, declaredRecord, type LossRecord } from '../losses/record.js';
 import type { LossDef } from '../losses/define.js';
+import { composedRecord, declaredRecord, type LossRecord } from '../losses/record.js';
+import { getLossDef, lossNames } from '../losses/registry.js';
 import { decodeStep } from '../steps/registry.js';
 
 /** A selected loss: its record, or the issues that kept it from one (kept in place, so issues come in the factories' order). */
@@ -48,12 +48,24 @@ const dataIssues = (cfg: LpConfig): PoselossIssue[] => {
   const m = cfg.data.mirrored_column_matches;
   if (m && m.length > 0) {
     if (isNumberList(m)) {
-      if (views <= 1) out.push(issue('data.mirrored_column_matches', 'a flat list of indices needs data.view_names with 2 or more views; for a mirrored setup give one list per view'));
+      if (views <= 1)
+        out.push(
+          issue(
+            'data.mirrored_column_matches',
+            'a flat list of indices needs data.view_names with 2 or more views; for a mirrored setup give one list per view',
+          ),
+        );
       m.forEach((c, i) => range(`data.mirrored_column_matches[${i}]`, c));
     } else {
       const lists = m as number[][];
       lists.forEach((l, v) => {
-        if (l.length !== lists[0].length) out.push(issue(`data.mirrored_column_matches[${v}]`, `lists ${l.length} keypoints, but view 0 lists ${lists[0].length}: every view matches the same keypoints`));
+        if (l.length !== lists[0].length)
+          out.push(
+            issue(
+              `data.mirrored_column_matches[${v}]`,
+              `lists ${l.length} keypoints, but view 0 lists ${lists[0].length}: every view matches the same keypoints`,
+            ),
+          );
         l.forEach((c, j) => range(`data.mirrored_column_matches[${v}][${j}]`, c));
       });
     }
@@ -138,7 +150,8 @@ export const wireLosses = (cfg: LpConfig): { wiring: Wiring; issues: PoselossIss
   const selected = new Set([...(cfg.model.losses_to_use ?? []), ...supervisedNames.slice(1)]);
   for (const [name, block] of Object.entries(blocks)) {
     const def = isComposed(block) ? undefined : getLossDef(name);
-    if (!isComposed(block) && !def) errs.push(issue(`losses.${name}`, `unknown loss '${name}'${suggestion(name, lossNames())}; a loss of your own needs a pipeline: list`));
+    if (!isComposed(block) && !def)
+      errs.push(issue(`losses.${name}`, `unknown loss '${name}'${suggestion(name, lossNames())}; a loss of your own needs a pipeline: list`));
     errs.push(...epsilonIssues(name, block, cfg.data.num_keypoints), ...(def ? blockIssues(def, block, `losses.${name}`) : []));
     // a selected loss is checked when its record is made; an unselected block is checked here, as data
     if (!selected.has(name)) errs.push(...unselectedIssues(cfg, name, block));
@@ -149,16 +162,25 @@ export const wireLosses = (cfg: LpConfig): { wiring: Wiring; issues: PoselossIss
   const unsupervised: Wired[] = [];
   const add = (r: Wired, to?: Wired[]) => (to ?? (either.isRight(r) && r.right.factory === 'supervised' ? supervised : unsupervised)).push(r);
   supervisedNames.forEach((name, i) =>
-    add(i === 0 ? recordFor(cfg, name, { log_weight: 0 }, model_type === 'regression' ? 'model.model_type' : 'model.heatmap_loss_type') : recordFor(cfg, name, blocks[name], `losses.${name}`), supervised),
+    add(
+      i === 0
+        ? recordFor(cfg, name, { log_weight: 0 }, model_type === 'regression' ? 'model.model_type' : 'model.heatmap_loss_type')
+        : recordFor(cfg, name, blocks[name], `losses.${name}`),
+      supervised,
+    ),
   );
   const first = new Map<string, number>();
   (cfg.model.losses_to_use ?? []).forEach((name, i) => {
     // the reference builds a dict of losses: a repeat would count once there and once per repeat here, so it is an error
-    if (first.has(name)) return void errs.push(issue(`model.losses_to_use[${i}]`, `'${name}' is listed again (first at [${first.get(name)}]): each loss counts once; remove the repeat`));
+    if (first.has(name))
+      return void errs.push(
+        issue(`model.losses_to_use[${i}]`, `'${name}' is listed again (first at [${first.get(name)}]): each loss counts once; remove the repeat`),
+      );
     first.set(name, i);
     if (!known.includes(name)) return void errs.push(issue(`model.losses_to_use[${i}]`, `unknown loss '${name}'${suggestion(name, known)}`));
     const block = blocks[name];
-    if (block === undefined) return void errs.push(issue(`losses.${name}`, `missing: model.losses_to_use selects '${name}', so losses needs a '${name}' block with its parameters`));
+    if (block === undefined)
+      return void errs.push(issue(`losses.${name}`, `missing: model.losses_to_use selects '${name}', so losses needs a '${name}' block with its parameters`));
     add(recordFor(cfg, name, block, `losses.${name}`));
   });
   return { wiring: { supervised, unsupervised }, issues: errs };

@@ -16,7 +16,13 @@ const num = (v: number): string => {
  * pieces of about `rowsPerChunk` rows, so a file of millions of frames is written without
  * ever holding its whole text (a JS string cannot exceed ~512 MB).
  */
-export function* metricCsvChunks(index: readonly string[], keypoints: readonly string[], values: ArrayLike<number>, set?: readonly string[], rowsPerChunk = 4096): Generator<string> {
+export function* metricCsvChunks(
+  index: readonly string[],
+  keypoints: readonly string[],
+  values: ArrayLike<number>,
+  set?: readonly string[],
+  rowsPerChunk = 4096,
+): Generator<string> {
   const k = keypoints.length;
   yield ['', ...keypoints, ...(set ? ['set'] : [])].map(cell).join(',') + '\n';
   const row: string[] = new Array(k + 1 + (set ? 1 : 0));

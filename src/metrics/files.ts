@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
+import { formatIssue, formatIssues } from '../config/issues.js';
 import type { LpConfig } from '../config/lightningPose.js';
 import { report } from '../config/reporter.js';
-import { formatIssue, formatIssues } from '../config/issues.js';
-import { PcaParams } from '../losses/pca.js';
+import { type PoseTable, selectKeypoints } from '../io/index.js';
 import { TemporalParams } from '../losses/params.js';
-import { selectKeypoints, type PoseTable } from '../io/index.js';
+import { PcaParams } from '../losses/pca.js';
 import { firstDuplicate, pixelError64, temporalNorm64 } from './float64.js';
-import { fitPcaMetric, pcaReprojectionErrorMetric, type PcaMetric, type PcaView } from './pca.js';
-import { keypointStats, type KeypointStats } from './stats.js';
+import { fitPcaMetric, type PcaMetric, type PcaView, pcaReprojectionErrorMetric } from './pca.js';
+import { type KeypointStats, keypointStats } from './stats.js';
 
 /** The metrics of a predictions file, named as the reference's output files `<stem>_<name>.csv`. */
 export type MetricName = 'pixel_error' | 'temporal_norm' | 'pca_singleview_error' | 'pca_multiview_error' | 'reprojection_error' | 'temporal_norm_3d';
@@ -21,7 +21,11 @@ export const METRIC_FILES: Readonly<Record<MetricName, { suffix: string; title: 
   pca_singleview_error: { suffix: '_pca_singleview_error.csv', title: 'PCA singleview: distance to the subspace of labeled poses' },
   pca_multiview_error: { suffix: '_pca_multiview_error.csv', title: 'PCA multiview: inconsistency between views' },
   reprojection_error: { suffix: '_reprojection_error.csv', title: 'reprojection error: distance to the reprojected all-view triangulation' },
-  temporal_norm_3d: { suffix: '_temporal_norm_3d.csv', title: '3-D temporal norm: distance the triangulated point moved since the previous frame', unit: 'calibration units' },
+  temporal_norm_3d: {
+    suffix: '_temporal_norm_3d.csv',
+    title: '3-D temporal norm: distance the triangulated point moved since the previous frame',
+    unit: 'calibration units',
+  },
 };
 
 /** One metric of one file: (frames, keypoints) in pixels, NaN where undefined. */
@@ -82,7 +86,7 @@ export const setupMetrics = (cfg: LpConfig, labels: PoseTable | null): Either<st
   const block = (view: PcaView): PcaParams | null => {
     const path = `losses.pca_${view}`;
     const b = PcaParams.decode(cfg.losses[`pca_${view}`] ?? {});
-    if (either.isLeft(b)) return errs.push(...report(b.left, path).map(formatIssue)), null;
+    if (either.isLeft(b)) return (errs.push(...report(b.left, path).map(formatIssue)), null);
     return b.right;
   };
   const columns = cfg.data.columns_for_singleview_pca;
@@ -93,16 +97,29 @@ export const setupMetrics = (cfg: LpConfig, labels: PoseTable | null): Either<st
         view: 'singleview',
         block: b,
         path: 'losses.pca_singleview',
-        params: { components_to_keep: b.components_to_keep, empirical_epsilon_percentile: b.empirical_epsilon_percentile, columns_for_singleview_pca: columns, centering_method: b.centering_method },
+        params: {
+          components_to_keep: b.components_to_keep,
+          empirical_epsilon_percentile: b.empirical_epsilon_percentile,
+          columns_for_singleview_pca: columns,
+          centering_method: b.centering_method,
+        },
       });
   }
   const matches = cfg.data.mirrored_column_matches;
   if (nonEmpty(matches)) {
     if (!Array.isArray(matches![0]))
-      errs.push('data.mirrored_column_matches: a flat list (one view’s indices, for multiview datasets) cannot be applied to one predictions file; give one list of keypoint indices per view');
+      errs.push(
+        'data.mirrored_column_matches: a flat list (one view’s indices, for multiview datasets) cannot be applied to one predictions file; give one list of keypoint indices per view',
+      );
     else {
       const b = block('multiview');
-      if (b) pca.push({ view: 'multiview', block: b, path: 'losses.pca_multiview', params: { empirical_epsilon_percentile: b.empirical_epsilon_percentile, mirrored_column_matches: matches } });
+      if (b)
+        pca.push({
+          view: 'multiview',
+          block: b,
+          path: 'losses.pca_multiview',
+          params: { empirical_epsilon_percentile: b.empirical_epsilon_percentile, mirrored_column_matches: matches },
+        });
     }
   }
   if (pca.length > 0 && !labels)
@@ -133,7 +150,10 @@ export const matchKeypoints = (cfg: LpConfig, preds: PoseTable, labels: PoseTabl
     if (notInPreds.length || notInCfg.length)
       return either.left(
         `${preds.file}: its keypoints do not match data.keypoint_names of the config: ` +
-          [notInPreds.length ? `${quoted(notInPreds)} in the config but not in the predictions` : '', notInCfg.length ? `${quoted(notInCfg)} in the predictions but not in the config` : '']
+          [
+            notInPreds.length ? `${quoted(notInPreds)} in the config but not in the predictions` : '',
+            notInCfg.length ? `${quoted(notInCfg)} in the predictions but not in the config` : '',
+          ]
             .filter(Boolean)
             .join('; ') +
           `. Config: ${list(names)}; predictions: ${list(preds.keypoints)}`,
@@ -143,7 +163,8 @@ export const matchKeypoints = (cfg: LpConfig, preds: PoseTable, labels: PoseTabl
   const missing = preds.keypoints.filter((n) => !labels.keypoints.includes(n));
   if (missing.length)
     return either.left(
-      `${labels.file}: the labels have no keypoint(s) ${quoted(missing)} of the predictions ${preds.file}. ` + `Predictions: ${list(preds.keypoints)}; labels: ${list(labels.keypoints)}`,
+      `${labels.file}: the labels have no keypoint(s) ${quoted(missing)} of the predictions ${preds.file}. ` +
+        `Predictions: ${list(preds.keypoints)}; labels: ${list(labels.keypoints)}`,
     );
   return selectKeypoints(labels, preds.keypoints);
 };
@@ -180,7 +201,14 @@ const stemOf = (file: string): string => {
 };
 
 /** A metric table (rows × cols) summarised. */
-const result = (name: MetricName, values: Float64Array, rows: number, cols: number, epsilon: number | readonly number[] | null, epsilonSource: string | null): MetricResult => ({
+const result = (
+  name: MetricName,
+  values: Float64Array,
+  rows: number,
+  cols: number,
+  epsilon: number | readonly number[] | null,
+  epsilonSource: string | null,
+): MetricResult => ({
   name,
   values,
   epsilon,
@@ -233,7 +261,10 @@ export const computeFileMetrics = (setup: MetricsSetup, preds: PoseTable): Eithe
   const warnings: string[] = [];
   if (kind === 'video') {
     const d = firstDuplicate(preds.index);
-    if (d) warnings.push(`${preds.file}: frame rows ${d.first + 1} and ${d.second + 1} have the same index "${d.value}"; the temporal norm is computed in file order as given`);
+    if (d)
+      warnings.push(
+        `${preds.file}: frame rows ${d.first + 1} and ${d.second + 1} have the same index "${d.value}"; the temporal norm is computed in file order as given`,
+      );
     const eps = setup.temporalEpsilon;
     if (Array.isArray(eps) && eps.length !== k)
       return either.left(`losses.temporal.epsilon: expected a number or ${k} numbers (one per keypoint of ${preds.file}), got ${eps.length}`);
@@ -248,13 +279,27 @@ export const computeFileMetrics = (setup: MetricsSetup, preds: PoseTable): Eithe
       setup.pca.forEach((p, i) => {
         const fit = fits[i];
         const eps = p.block.epsilon ?? fit.epsilon * p.block.empirical_epsilon_multiplier;
-        const source = p.block.epsilon !== null ? `${p.path}.epsilon` : `fitted: ${p.block.empirical_epsilon_percentile}th percentile of the labels' errors${p.block.empirical_epsilon_multiplier !== 1 ? ` × ${p.block.empirical_epsilon_multiplier}` : ''}`;
+        const source =
+          p.block.epsilon !== null
+            ? `${p.path}.epsilon`
+            : `fitted: ${p.block.empirical_epsilon_percentile}th percentile of the labels' errors${p.block.empirical_epsilon_multiplier !== 1 ? ` × ${p.block.empirical_epsilon_multiplier}` : ''}`;
         const name = p.view === 'singleview' ? 'pca_singleview_error' : 'pca_multiview_error';
-        metrics.push(result(name, fromTensor(pcaReprojectionErrorMetric(pred, fit)), n, k, Number.isFinite(eps) ? eps : null, Number.isFinite(eps) ? source : null));
+        metrics.push(
+          result(name, fromTensor(pcaReprojectionErrorMetric(pred, fit)), n, k, Number.isFinite(eps) ? eps : null, Number.isFinite(eps) ? source : null),
+        );
       });
     } finally {
       pred.dispose();
     }
   }
-  return either.right({ file: preds.file, stem: stemOf(preds.file), keypoints: preds.keypoints, index: preds.index, ...(preds.set ? { set: preds.set } : {}), kind, metrics, warnings });
+  return either.right({
+    file: preds.file,
+    stem: stemOf(preds.file),
+    keypoints: preds.keypoints,
+    index: preds.index,
+    ...(preds.set ? { set: preds.set } : {}),
+    kind,
+    metrics,
+    warnings,
+  });
 };

@@ -1,14 +1,14 @@
-export { pixelError } from './pixelError.js';
-export { temporalNorm } from './temporalNorm.js';
+export { metricCsv } from './csv.js';
 export {
   fitPcaMetric,
   fitPcaMetricOrThrow,
-  pcaReprojectionErrorMetric,
-  pcaSingleviewReprojectionError,
-  pcaMultiviewReprojectionError,
   type PcaMetric,
   type PcaMetricParams,
   type PcaView,
+  pcaMultiviewReprojectionError,
+  pcaReprojectionErrorMetric,
+  pcaSingleviewReprojectionError,
 } from './pca.js';
-export { keypointStats, type KeypointStats } from './stats.js';
-export { metricCsv } from './csv.js';
+export { pixelError } from './pixelError.js';
+export { type KeypointStats, keypointStats } from './stats.js';
+export { temporalNorm } from './temporalNorm.js';

@@ -3,13 +3,13 @@ import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import type { Camera } from '../config/calibration.js';
 import { cameraTensors, disposeCameras } from '../geometry/cameraTensors.js';
-import { undistortXY } from '../geometry/undistort.js';
-import { triangulateXY } from '../geometry/triangulate.js';
 import { projectXYZ } from '../geometry/project.js';
 import { reprojectionErrorXY } from '../geometry/reprojection.js';
-import { selectKeypoints, type PoseTable } from '../io/index.js';
-import { keypointStats } from './stats.js';
+import { triangulateXY } from '../geometry/triangulate.js';
+import { undistortXY } from '../geometry/undistort.js';
+import { type PoseTable, selectKeypoints } from '../io/index.js';
 import type { FileMetrics } from './files.js';
+import { keypointStats } from './stats.js';
 
 /**
  * Predictions with a likelihood below this count as missing (anipose's triangulation
@@ -41,9 +41,15 @@ const stemOf = (file: string): string => file.replace(/^.*[\\/]/, '').replace(/\
  * otherwise each camera name must occur in exactly one file name (`fly4_Cam-A.rng0.csv` → Cam-A).
  * Returns the tables in camera order.
  */
-export const matchViews = (tables: readonly PoseTable[], cameras: readonly Camera[], views: readonly string[] | null, source: string): Either<string[], PoseTable[]> => {
+export const matchViews = (
+  tables: readonly PoseTable[],
+  cameras: readonly Camera[],
+  views: readonly string[] | null,
+  source: string,
+): Either<string[], PoseTable[]> => {
   const names = cameras.map((c) => c.name);
-  if (tables.length !== cameras.length) return either.left([`${tables.length} predictions file(s), but ${source} has ${cameras.length} cameras [${names.join(', ')}]: give one file per camera`]);
+  if (tables.length !== cameras.length)
+    return either.left([`${tables.length} predictions file(s), but ${source} has ${cameras.length} cameras [${names.join(', ')}]: give one file per camera`]);
   if (views) {
     const errs: string[] = [];
     if (views.length !== tables.length) errs.push(`--views names ${views.length} view(s) [${views.join(', ')}] for ${tables.length} predictions files`);
@@ -69,12 +75,17 @@ export const matchViews = (tables: readonly PoseTable[], cameras: readonly Camer
  * pixel distance to that view's prediction; plus the 3-D temporal norm. Likelihood below
  * `threshold` or a NaN coordinate = missing.
  */
-export const multiviewMetrics = (tables: readonly PoseTable[], cameras: readonly Camera[], threshold = DEFAULT_LIKELIHOOD_THRESHOLD): Either<string[], MultiviewMetrics> => {
+export const multiviewMetrics = (
+  tables: readonly PoseTable[],
+  cameras: readonly Camera[],
+  threshold = DEFAULT_LIKELIHOOD_THRESHOLD,
+): Either<string[], MultiviewMetrics> => {
   const first = tables[0];
   const keypoints = first.keypoints;
   const errs: string[] = [];
   const sel = tables.map((t) => {
-    if (t.xy.rows !== first.xy.rows) errs.push(`${t.file}: ${t.xy.rows} frames, but ${first.file} has ${first.xy.rows}: the views must be synchronised (one row per frame in every file)`);
+    if (t.xy.rows !== first.xy.rows)
+      errs.push(`${t.file}: ${t.xy.rows} frames, but ${first.file} has ${first.xy.rows}: the views must be synchronised (one row per frame in every file)`);
     const s = selectKeypoints(t, keypoints);
     if (either.isLeft(s)) errs.push(s.left);
     return either.isRight(s) ? s.right : t;
@@ -127,18 +138,23 @@ export const multiviewMetrics = (tables: readonly PoseTable[], cameras: readonly
     for (let v = 0; v < V; v++) if (perView[v][i] === perView[v][i]) (s += perView[v][i]), c++;
     meanError[i] = c ? s / c : NaN;
     ncams[i] = c;
-    if (i >= K) moved[i] = Math.hypot(points3d[3 * i] - points3d[3 * (i - K)], points3d[3 * i + 1] - points3d[3 * (i - K) + 1], points3d[3 * i + 2] - points3d[3 * (i - K) + 2]);
+    if (i >= K)
+      moved[i] = Math.hypot(
+        points3d[3 * i] - points3d[3 * (i - K)],
+        points3d[3 * i + 1] - points3d[3 * (i - K) + 1],
+        points3d[3 * i + 2] - points3d[3 * (i - K) + 2],
+      );
   }
   const metricFile = (file: string, stem: string, name: 'reprojection_error' | 'temporal_norm_3d', values32: Float32Array): FileMetrics => {
     const values = Float64Array.from(values32);
     return {
-    file,
-    stem,
-    keypoints,
-    index: first.index,
-    kind: 'video',
-    warnings: [],
-    metrics: [{ name, values, epsilon: null, epsilonSource: null, stats: keypointStats(values, N, K, null) }],
+      file,
+      stem,
+      keypoints,
+      index: first.index,
+      kind: 'video',
+      warnings: [],
+      metrics: [{ name, values, epsilon: null, epsilonSource: null, stats: keypointStats(values, N, K, null) }],
     };
   };
   return either.right({

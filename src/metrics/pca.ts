@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
 import { issue, LossInputError, PoselossError, type PoselossIssue } from '../config/issues.js';
+import type { PcaFit } from '../pca/types.js';
 import { INPUT_KINDS } from '../pipeline/keys.js';
 import type { BuiltCompute, Labels, StepSpec } from '../pipeline/step.js';
 import { applyCompute } from '../steps/evaluate.js';
 import { buildStep } from '../steps/registry.js';
-import type { PcaFit } from '../pca/types.js';
 
 export type PcaView = 'singleview' | 'multiview';
 
@@ -56,9 +56,16 @@ export const fitPcaMetric = (view: PcaView, labels: Labels, params: PcaMetricPar
   };
   const m = params.mirrored_column_matches;
   if (view === 'multiview' && Array.isArray(m) && m.length > 0 && !Array.isArray(m[0]))
-    return either.left([issue(`${path}.mirrored_column_matches`, 'a flat list of indices (one view’s, for multiview datasets) must first be expanded over the views (pca.expandFlatMatches): give one list of keypoint indices per view')]);
+    return either.left([
+      issue(
+        `${path}.mirrored_column_matches`,
+        'a flat list of indices (one view’s, for multiview datasets) must first be expanded over the views (pca.expandFlatMatches): give one list of keypoint indices per view',
+      ),
+    ]);
   if (labels.cols % 2 !== 0 || labels.data.length !== labels.rows * labels.cols)
-    return either.left([issue(path, `labels must be (frames, 2K) with x, y per keypoint; got ${labels.rows}×${labels.cols} with ${labels.data.length} values`)]);
+    return either.left([
+      issue(path, `labels must be (frames, 2K) with x, y per keypoint; got ${labels.rows}×${labels.cols} with ${labels.data.length} values`),
+    ]);
   const built = buildStep(spec, { kinds: INPUT_KINDS, labels, path, loss: path });
   if (either.isLeft(built)) return built;
   const step = built.right;
@@ -96,16 +103,31 @@ export const pcaReprojectionErrorMetric = (pred: tf.Tensor, m: PcaMetric): tf.Te
   const flat = pred.rank === 3 ? pred.reshape([n, pred.shape[1]! * pred.shape[2]!]) : pred;
   try {
     if (flat.rank !== 2 || flat.shape[1] !== 2 * m.keypoints)
-      throw new LossInputError(`pca_${m.view}_reprojection_error: predictions (${pred.shape.join(',')}) must be (N, ${m.keypoints}, 2) or (N, ${2 * m.keypoints}): the PCA was fitted on ${m.keypoints} keypoints`);
+      throw new LossInputError(
+        `pca_${m.view}_reprojection_error: predictions (${pred.shape.join(',')}) must be (N, ${m.keypoints}, 2) or (N, ${2 * m.keypoints}): the PCA was fitted on ${m.keypoints} keypoints`,
+      );
     if (n === 0) return tf.zeros([0, m.keypoints]);
     const err = applyCompute(m.step, [flat]);
     try {
       return tf.tidy(() => {
         // multiview rows are (frame, matched keypoint): (N·K_m, V) → (N, K_m, V) → (N, V, K_m) → (N, V·K_m)
-        const cols = m.view === 'multiview' ? err.reshape([n, err.shape[0] / n, err.shape[1]!]).transpose([0, 2, 1]).reshape([n, -1]) : err;
+        const cols =
+          m.view === 'multiview'
+            ? err
+                .reshape([n, err.shape[0] / n, err.shape[1]!])
+                .transpose([0, 2, 1])
+                .reshape([n, -1])
+            : err;
         const nanCol = cols.shape[1]!;
         const padded = tf.concat([cols, tf.fill([n, 1], NaN)], 1);
-        return tf.gather(padded, tf.tensor1d(m.columnOf.map((c) => (c === -1 ? nanCol : c)), 'int32'), 1);
+        return tf.gather(
+          padded,
+          tf.tensor1d(
+            m.columnOf.map((c) => (c === -1 ? nanCol : c)),
+            'int32',
+          ),
+          1,
+        );
       });
     } finally {
       err.dispose();

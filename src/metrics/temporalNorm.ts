@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { LossInputError } from '../config/issues.js';
-import { buildCompute, applyCompute } from '../steps/evaluate.js';
+import { applyCompute, buildCompute } from '../steps/evaluate.js';
 
 const step = buildCompute({ compute: 'temporal_norm', of: 'keypoints_pred' }, {}, 'temporal_norm');
 

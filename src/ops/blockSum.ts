@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 
 /** Elements a backend Sum adds in one float32 run; blocks' sums are added the same way, stage by stage. */
 export const SUM_BLOCK = 64;

@@ -17,7 +17,9 @@ export const medianLastAxis: (x: tf.Tensor) => tf.Tensor = tf.customGrad(((x: tf
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, l, h] = saved;
       const share = (m: tf.Tensor) => m.toFloat().div(m.toFloat().sum(-1, true));
-      const w = share(xs.equal(l)).add(share(xs.equal(h))).mul(0.5);
+      const w = share(xs.equal(l))
+        .add(share(xs.equal(h)))
+        .mul(0.5);
       return w.mul(dy.expandDims(-1));
     },
   };

@@ -4,7 +4,12 @@ import * as tf from '@tensorflow/tfjs';
 const scaledNorm = (x: tf.Tensor, axis: number): tf.Tensor => {
   const m = x.abs().max(axis, true);
   const scale = tf.where(m.greater(0), m, tf.onesLike(m));
-  return x.div(scale).square().sum(axis).sqrt().mul(scale.squeeze([axis]));
+  return x
+    .div(scale)
+    .square()
+    .sum(axis)
+    .sqrt()
+    .mul(scale.squeeze([axis]));
 };
 
 /**

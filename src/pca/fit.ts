@@ -38,10 +38,7 @@ const infiniteEntry = (x: Matrix64): string | null => {
  * the fit rows and their `percentile`-th nanpercentile (the empirical epsilon, NaN when every
  * formatted row has a NaN; see `requireFiniteEpsilon`).
  */
-export function fitKeypointPca(
-  labels: Matrix64,
-  opts: { format: PcaFormat; componentsToKeep: ComponentsToKeep; percentile: number },
-): Either<string, PcaFit> {
+export function fitKeypointPca(labels: Matrix64, opts: { format: PcaFormat; componentsToKeep: ComponentsToKeep; percentile: number }): Either<string, PcaFit> {
   const mp = matrixProblem(labels, 'the PCA fit data');
   if (mp) return either.left(mp);
   const inf = infiniteEntry(labels);

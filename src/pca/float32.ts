@@ -3,8 +3,9 @@
  * golden vectors are sensitive to it (the nanmean that becomes the PCA mean). Values are held in
  * Float64Array but every stored intermediate is rounded to float32 (`Math.fround`).
  */
-import type { Matrix64 } from './types.js';
+
 import { nanMeanColumns } from './nanStats.js';
+import type { Matrix64 } from './types.js';
 
 /** Rounds to the nearest float32 (alias of Math.fround). */
 export const f32 = Math.fround;

@@ -4,8 +4,7 @@ import { matrixProblem } from './matrix.js';
 import type { Centering, Matrix64, PcaFormat } from './types.js';
 
 /** The config key that holds a format's keypoint indices, for messages. */
-export const formatKey = (fmt: PcaFormat): string =>
-  fmt.kind === 'singleview' ? 'columns_for_singleview_pca' : 'mirrored_column_matches';
+export const formatKey = (fmt: PcaFormat): string => (fmt.kind === 'singleview' ? 'columns_for_singleview_pca' : 'mirrored_column_matches');
 
 /**
  * `[[v·keypointsPerView + i for i in flat] for v in views]`: a flat list of matched keypoints of
@@ -154,7 +153,5 @@ export function formatForPca(x: Matrix64, fmt: PcaFormat): Either<string, Matrix
   }
   const fp = formatProblem(fmt, x.cols / 2);
   if (fp) return either.left(fp);
-  return either.right(
-    fmt.kind === 'singleview' ? formatSingleview(x, fmt.columns, fmt.centering) : formatMultiview(x, fmt.matches),
-  );
+  return either.right(fmt.kind === 'singleview' ? formatSingleview(x, fmt.columns, fmt.centering) : formatMultiview(x, fmt.matches));
 }

@@ -10,8 +10,7 @@ export const matrix64 = (rows: number, cols: number, data?: Float64Array): Matri
 };
 
 /** Rows [start, end) of `m`, copied. */
-export const sliceRows = (m: Matrix64, start: number, end: number): Matrix64 =>
-  matrix64(end - start, m.cols, m.data.slice(start * m.cols, end * m.cols));
+export const sliceRows = (m: Matrix64, start: number, end: number): Matrix64 => matrix64(end - start, m.cols, m.data.slice(start * m.cols, end * m.cols));
 
 /** Why `m` is not a well-formed matrix, or null when it is. */
 export const matrixProblem = (m: Matrix64, name: string): string | null => {

@@ -75,12 +75,7 @@ export function reproject(x: Matrix64, mean: Float64Array, kept: Matrix64, preci
  * makes that row's errors all NaN. Throws a RangeError when the shapes disagree. `precision`
  * defaults to the reference's float32 arithmetic.
  */
-export function reprojectionError(
-  x: Matrix64,
-  mean: Float64Array,
-  kept: Matrix64,
-  precision: Precision = 'float32',
-): Matrix64 {
+export function reprojectionError(x: Matrix64, mean: Float64Array, kept: Matrix64, precision: Precision = 'float32'): Matrix64 {
   const r = reproject(x, mean, kept, precision);
   const rnd = precision === 'float32' ? Math.fround : (v: number) => v;
   const half = x.cols / 2;

@@ -1,11 +1,11 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { issue, type PoselossIssue } from '../config/issues.js';
-import { INPUT_KINDS, type KeyKind } from './keys.js';
-import { activeFused, checkInputs, planOf, run, type KernelMatcher } from './interpret.js';
-import { weightOf, type Loss } from './loss.js';
-import type { BuildContext, BuiltCompute, BuiltStep, Labels, PipelineSoFar, StepSpec } from './step.js';
 import type { Camera } from '../config/calibration.js';
+import { issue, type PoselossIssue } from '../config/issues.js';
+import { activeFused, checkInputs, type KernelMatcher, planOf, run } from './interpret.js';
+import { INPUT_KINDS, type KeyKind } from './keys.js';
+import { type Loss, weightOf } from './loss.js';
+import type { BuildContext, BuiltCompute, BuiltStep, Labels, PipelineSoFar, StepSpec } from './step.js';
 
 /** Find, decode and build one step of a pipeline (the step registry, src/steps/registry.ts). */
 export type StepBuilder = (spec: StepSpec, ctx: BuildContext, sofar: PipelineSoFar) => Either<PoselossIssue[], BuiltStep>;
@@ -33,7 +33,8 @@ const validate = (steps: readonly (BuiltStep | undefined)[], path: string, loss:
   const at = (i: number) => `${path}.pipeline[${i}]`;
   const computes = steps.flatMap((s, i) => (s?.phase === 'compute' ? [i] : []));
   const reduces = steps.flatMap((s, i) => (s?.phase === 'reduce' ? [i] : []));
-  if (computes.length === 0) errs.push(issue(`${path}.pipeline`, `${loss} has no compute step: add one, e.g. { compute: squared_error, of: [keypoints_targ, keypoints_pred] }`));
+  if (computes.length === 0)
+    errs.push(issue(`${path}.pipeline`, `${loss} has no compute step: add one, e.g. { compute: squared_error, of: [keypoints_targ, keypoints_pred] }`));
   if (computes.length > 1) errs.push(issue(at(computes[1]), `a second compute step; a pipeline has exactly one`));
   if (reduces.length === 0) errs.push(issue(`${path}.pipeline`, `${loss} has no reduce step: end it with { reduce: mean }`));
   else if (reduces.length > 1 || reduces[0] !== steps.length - 1) errs.push(issue(at(reduces[0]), `reduce must be the last step`));
@@ -43,8 +44,7 @@ const validate = (steps: readonly (BuiltStep | undefined)[], path: string, loss:
     if (s.phase === 'rectify' && i < computes[0]) errs.push(issue(at(i), `rectify comes after the compute step`));
     if (s.phase === 'transform' && i > computes[0]) errs.push(issue(at(i), `transform ${s.name} comes before the compute step that reads '${s.as}'`));
     if (s.phase === 'mask') {
-      if (!compute.layout.perKeypoint && !compute.layout.elementwise)
-        errs.push(issue(at(i), `${compute.name} takes no masks`));
+      if (!compute.layout.perKeypoint && !compute.layout.elementwise) errs.push(issue(at(i), `${compute.name} takes no masks`));
       else if (s.mustBeRead && !compute.of.includes(s.of))
         errs.push(issue(at(i), `mask ${s.name} of '${s.of}', but ${compute.name} reads ${compute.of.map((k) => `'${k}'`).join(', ')}`));
       else if (s.needsPairs && !compute.layout.temporal)
@@ -59,7 +59,13 @@ const validate = (steps: readonly (BuiltStep | undefined)[], path: string, loss:
  * (fitting from labels where the step needs it), check the pipeline's structure, and
  * return the loss function. Every problem found is reported, not just the first.
  */
-export const buildPipelineWith = (deps: PipelineDeps, name: string, logWeight: number, pipeline: readonly StepSpec[], opts: BuildOptions = {}): Either<PoselossIssue[], Loss> => {
+export const buildPipelineWith = (
+  deps: PipelineDeps,
+  name: string,
+  logWeight: number,
+  pipeline: readonly StepSpec[],
+  opts: BuildOptions = {},
+): Either<PoselossIssue[], Loss> => {
   const path = opts.path ?? name;
   const errs: PoselossIssue[] = [];
   if (!Number.isFinite(logWeight)) errs.push(issue(`${path}.log_weight`, `expected a finite number, got ${logWeight}`));
@@ -68,7 +74,14 @@ export const buildPipelineWith = (deps: PipelineDeps, name: string, logWeight: n
   let compute: BuiltCompute | undefined;
   pipeline.forEach((spec, i) => {
     const stepPath = `${path}.pipeline[${i}]`;
-    const ctx: BuildContext = { kinds, labels: opts.labels, cameras: opts.cameras, path: stepPath, loss: name, fused: opts.fused !== false && deps.matchKernel !== null };
+    const ctx: BuildContext = {
+      kinds,
+      labels: opts.labels,
+      cameras: opts.cameras,
+      path: stepPath,
+      loss: name,
+      fused: opts.fused !== false && deps.matchKernel !== null,
+    };
     const b = deps.buildStep(spec, ctx, { compute });
     if (either.isLeft(b)) return void (errs.push(...b.left), built.push(undefined));
     if (b.right.phase === 'transform') kinds[b.right.as] = b.right.kind;

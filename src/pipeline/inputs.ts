@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 
-export { INPUT_KEYS, PREDICTION_KEYS, isInputKey, type InputKey } from './keys.js';
+export { INPUT_KEYS, type InputKey, isInputKey, PREDICTION_KEYS } from './keys.js';
+
 import type { InputKey } from './keys.js';
 
 /**

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import '../ops/zeroGradients.js';
-import { reluKeepNaN } from '../ops/relu.js';
-import { keepValid } from '../ops/select.js';
-import { safeSum } from '../ops/safeSum.js';
+import { LossInputError, shapeStr } from '../config/issues.js';
 import { guardInput, markLoss, type NaNGuard } from '../ops/nanGradient.js';
 import { recordingGradients } from '../ops/recording.js';
-import { LossInputError, shapeStr } from '../config/issues.js';
-import { axesOf, expectedRank, gridShape, INPUT_DTYPE, isPredictionKey, keypointCount, KIND_TABLE, type KeyKind } from './keys.js';
+import { reluKeepNaN } from '../ops/relu.js';
+import { safeSum } from '../ops/safeSum.js';
+import { keepValid } from '../ops/select.js';
 import type { Inputs, Stage } from './inputs.js';
 import { stageName } from './inputs.js';
+import { axesOf, expectedRank, gridShape, INPUT_DTYPE, isPredictionKey, type KeyKind, KIND_TABLE, keypointCount } from './keys.js';
 import type { LossResult } from './loss.js';
 import type { BuiltCompute, BuiltMask, BuiltRectify, BuiltReduce, BuiltStep, BuiltTransform } from './step.js';
 
@@ -68,7 +68,20 @@ export const planOf = (
   for (const k of required) optional.delete(k);
   const differentiable = new Set([...required, ...optional].filter(isPredictionKey));
   for (const t of transforms) if (differentiable.has(t.of)) differentiable.add(t.as);
-  const plan: Plan = { name, weight, transforms, masks, compute, rectify, reduce, kinds, required: [...required], optional: [...optional], differentiable, fused: null };
+  const plan: Plan = {
+    name,
+    weight,
+    transforms,
+    masks,
+    compute,
+    rectify,
+    reduce,
+    kinds,
+    required: [...required],
+    optional: [...optional],
+    differentiable,
+    fused: null,
+  };
   return match ? { ...plan, fused: match(plan) } : plan;
 };
 
@@ -99,7 +112,8 @@ export const checkInputs = (p: Plan, inputs: Inputs<string, string>): Map<string
     if (rank !== null && x!.rank !== rank) fail(`${key} ${shapeStr(x!.shape)}: expected rank ${rank}`);
     const { inner, packed } = KIND_TABLE[kind];
     const kAxis = x!.rank - 1 - inner;
-    if (packed > 1 && (x!.shape[kAxis] as number) % packed !== 0) fail(`${key} ${shapeStr(x!.shape)}: expected an even number of columns (x, y per keypoint), got ${x!.shape[kAxis]}`);
+    if (packed > 1 && (x!.shape[kAxis] as number) % packed !== 0)
+      fail(`${key} ${shapeStr(x!.shape)}: expected an even number of columns (x, y per keypoint), got ${x!.shape[kAxis]}`);
     // one rule for every path: a zero-size axis other than the batch is rejected here, before any
     // tensor is made; a batch of 0 frames is an empty reduction (D1: 0, zero gradients; see `run`)
     const zero = x!.shape.indexOf(0, 1);
@@ -112,14 +126,18 @@ export const checkInputs = (p: Plan, inputs: Inputs<string, string>): Map<string
   if (least && most && least[1][0] !== most[1][0])
     fail(`${least[0]} ${shapeStr(least[1])}: ${least[1][0]} frames, but ${most[0]} ${shapeStr(most[1])} has ${most[1][0]} (every input needs the same batch)`);
   for (const t of p.transforms) {
-    const msg = t.check(shapes.get(t.of)!, t.with?.map((k) => shapes.get(k)));
+    const msg = t.check(
+      shapes.get(t.of)!,
+      t.with?.map((k) => shapes.get(k)),
+    );
     if (msg) fail(msg);
     shapes.set(t.as, t.outShape(shapes.get(t.of)!));
   }
   const computeShapes = p.compute.of.map((k) => shapes.get(k)!);
   let msg = p.compute.check(computeShapes);
   // name what the caller passed, not only the tensor a transform made from it
-  for (const t of p.transforms) msg = msg?.replace(`${t.as} ${shapeStr(shapes.get(t.as)!)}`, `${t.of} ${shapeStr(shapes.get(t.of)!)} (as ${t.as} ${shapeStr(shapes.get(t.as)!)})`) ?? null;
+  for (const t of p.transforms)
+    msg = msg?.replace(`${t.as} ${shapeStr(shapes.get(t.as)!)}`, `${t.of} ${shapeStr(shapes.get(t.of)!)} (as ${t.as} ${shapeStr(shapes.get(t.as)!)})`) ?? null;
   if (msg) fail(msg);
   const grids = p.compute.of.map((k) => shapeStr(gridShape(p.kinds[k], shapes.get(k)!)));
   for (const m of p.masks) {
@@ -136,7 +154,8 @@ export const checkInputs = (p: Plan, inputs: Inputs<string, string>): Map<string
     if (typeof r.epsilon !== 'number') {
       const key = p.compute.of[p.compute.of.length - 1];
       const k = keypointCount(p.kinds[key], shapes.get(key)!);
-      if (r.epsilon.length !== k) fail(`epsilon has ${r.epsilon.length} values (one per keypoint), but ${key} ${shapeStr(shapes.get(key)!)} has ${k} keypoints`);
+      if (r.epsilon.length !== k)
+        fail(`epsilon has ${r.epsilon.length} values (one per keypoint), but ${key} ${shapeStr(shapes.get(key)!)} has ${k} keypoints`);
     }
   }
   return shapes;
@@ -160,7 +179,15 @@ export const run = (p: Plan, inputs: Inputs<string, string>, stage: Stage): Loss
     // the non-finite rule on the tfjs-ops path: a non-finite loss gives an all-NaN gradient (the kernels do it from their value)
     const guard: NaNGuard | null = !fused && recordingGradients() ? {} : null;
     if (guard) for (const k of p.differentiable) if (env.has(k)) env.set(k, guardInput(env.get(k)!, guard));
-    if (!fused?.consumesTransforms) for (const t of p.transforms) env.set(t.as, t.apply(env.get(t.of)!, t.with?.map((k) => env.get(k))));
+    if (!fused?.consumesTransforms)
+      for (const t of p.transforms)
+        env.set(
+          t.as,
+          t.apply(
+            env.get(t.of)!,
+            t.with?.map((k) => env.get(k)),
+          ),
+        );
 
     const loss = fused ? fused.run(env) : guard ? (markLoss(reference(p, env), guard) as tf.Scalar) : reference(p, env);
     reportOutsideDomain(p, loss);
@@ -217,32 +244,32 @@ const reportOutsideDomain = (p: Plan, loss: tf.Scalar): void => {
 
 /** The tfjs-ops interpretation of a plan (differentiable by autodiff); fused kernels are checked against it. */
 const reference = (p: Plan, env: ReadonlyMap<string, tf.Tensor>): tf.Scalar => {
-    const { layout } = p.compute;
-    const drops: tf.Tensor[] = [];
-    const zeros: tf.Tensor[] = [];
-    for (const m of p.masks) {
-      const x = env.get(m.of);
-      if (!x) continue;
-      const w = m.weight(x);
-      const kind = p.kinds[m.of];
-      const lifted = m.level === 'element' && layout.elementwise ? w : layout.liftKeypoint(m.level === 'element' ? layout.elementToKeypoint(w, kind) : w, kind);
-      (m.mode === 'drop' ? drops : zeros).push(lifted);
-    }
-    const drop = product(drops);
-    const valid = product(drop && zeros.length ? [drop, ...zeros] : drops.length ? drops : zeros);
+  const { layout } = p.compute;
+  const drops: tf.Tensor[] = [];
+  const zeros: tf.Tensor[] = [];
+  for (const m of p.masks) {
+    const x = env.get(m.of);
+    if (!x) continue;
+    const w = m.weight(x);
+    const kind = p.kinds[m.of];
+    const lifted = m.level === 'element' && layout.elementwise ? w : layout.liftKeypoint(m.level === 'element' ? layout.elementToKeypoint(w, kind) : w, kind);
+    (m.mode === 'drop' ? drops : zeros).push(lifted);
+  }
+  const drop = product(drops);
+  const valid = product(drop && zeros.length ? [drop, ...zeros] : drops.length ? drops : zeros);
 
-    const xs = p.compute.of.map((k) => {
-      const x = env.get(k)!;
-      if (!valid) return x;
-      const used = layout.feeds(valid, p.kinds[k], x.shape);
-      return keepValid(used, x);
-    });
-    let v = p.compute.apply(xs);
-    for (const r of p.rectify) {
-      const eps = typeof r.epsilon === 'number' ? tf.scalar(r.epsilon) : layout.keypointVector(tf.tensor1d([...r.epsilon]));
-      v = reluKeepNaN(v.sub(eps));
-    }
-    if (valid) v = keepValid(valid, v);
-    const count = drop && drop.size > 0 ? safeSum(drop).mul(v.size / drop.size) : tf.scalar(drop ? 0 : v.size);
-    return p.reduce.reduce(v, count) as tf.Scalar;
+  const xs = p.compute.of.map((k) => {
+    const x = env.get(k)!;
+    if (!valid) return x;
+    const used = layout.feeds(valid, p.kinds[k], x.shape);
+    return keepValid(used, x);
+  });
+  let v = p.compute.apply(xs);
+  for (const r of p.rectify) {
+    const eps = typeof r.epsilon === 'number' ? tf.scalar(r.epsilon) : layout.keypointVector(tf.tensor1d([...r.epsilon]));
+    v = reluKeepNaN(v.sub(eps));
+  }
+  if (valid) v = keepValid(valid, v);
+  const count = drop && drop.size > 0 ? safeSum(drop).mul(v.size / drop.size) : tf.scalar(drop ? 0 : v.size);
+  return p.reduce.reduce(v, count) as tf.Scalar;
 };

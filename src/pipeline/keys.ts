@@ -45,7 +45,7 @@ export const INPUT_KEYS = Object.keys(INPUT_TABLE) as InputKey[];
 /** Input keys that hold predictions: a loss's gradient is taken with respect to these. */
 export const PREDICTION_KEYS: readonly InputKey[] = INPUT_KEYS.filter((k) => INPUT_TABLE[k].prediction);
 
-export const isInputKey = (k: string): k is InputKey => Object.prototype.hasOwnProperty.call(INPUT_TABLE, k);
+export const isInputKey = (k: string): k is InputKey => Object.hasOwn(INPUT_TABLE, k);
 
 /** Whether `key` is an input key holding a prediction. */
 export const isPredictionKey = (k: string): boolean => isInputKey(k) && INPUT_TABLE[k].prediction;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { KIND_TABLE, keypointCount, unpackedInner, unpackedShape, type KeyKind } from './keys.js';
+import { type KeyKind, KIND_TABLE, keypointCount, unpackedInner, unpackedShape } from './keys.js';
 
 /**
  * How a compute step's output is indexed relative to its inputs. Masks are computed on the
@@ -30,7 +30,10 @@ export interface Layout {
 /** (B, K) → (B, 2K): each keypoint's weight on both of its coordinates. */
 export const repeatCoords = (w: tf.Tensor): tf.Tensor => {
   const [b, k] = w.shape as number[];
-  return w.reshape([b, k, 1]).tile([1, 1, 2]).reshape([b, 2 * k]);
+  return w
+    .reshape([b, k, 1])
+    .tile([1, 1, 2])
+    .reshape([b, 2 * k]);
 };
 
 /** Element weights → keypoint weights: a keypoint is valid iff all its values (coordinates, pixels) are. */
@@ -44,7 +47,13 @@ export const allOf = (w: tf.Tensor, kind: KeyKind): tf.Tensor => {
 /** A keypoint-grid weight → broadcastable to an input tensor of that kind (each keypoint's weight on all its values). */
 const gridToInput = (w: tf.Tensor, kind: KeyKind): tf.Tensor => {
   const { inner, packed } = KIND_TABLE[kind];
-  const spread = packed > 1 ? w.expandDims(-1).tile([...w.shape.map(() => 1), packed]).reshape([...w.shape.slice(0, -1), w.shape[w.rank - 1] * packed]) : w;
+  const spread =
+    packed > 1
+      ? w
+          .expandDims(-1)
+          .tile([...w.shape.map(() => 1), packed])
+          .reshape([...w.shape.slice(0, -1), w.shape[w.rank - 1] * packed])
+      : w;
   return inner === 0 ? spread : spread.reshape([...spread.shape, ...new Array<number>(inner).fill(1)]);
 };
 

@@ -1,7 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Inputs, Stage } from './inputs.js';
-import type { BuiltStep, Fitted } from './step.js';
-import type { StepSpec } from './step.js';
+import type { BuiltStep, Fitted, StepSpec } from './step.js';
 
 /** One named scalar, as the reference's log dicts: `{stage}_{name}_loss`, `{name}_weight`. */
 export interface LogEntry {

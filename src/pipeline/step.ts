@@ -1,12 +1,12 @@
 import type * as tf from '@tensorflow/tfjs';
-import type * as t from 'io-ts';
 import type { Either } from 'fp-ts/Either';
+import type * as t from 'io-ts';
+import type { Camera } from '../config/calibration.js';
+import type { Epsilon } from '../config/codecs.js';
 import type { PoselossIssue } from '../config/issues.js';
+import type { PcaFit } from '../pca/types.js';
 import type { KeyKind } from './keys.js';
 import type { Layout } from './layout.js';
-import type { Epsilon } from '../config/codecs.js';
-import type { PcaFit } from '../pca/types.js';
-import type { Camera } from '../config/calibration.js';
 
 export const PHASES = ['transform', 'mask', 'compute', 'rectify', 'reduce'] as const;
 export type Phase = (typeof PHASES)[number];

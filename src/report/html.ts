@@ -1,8 +1,8 @@
-import { METRIC_FILES, type FileMetrics, type MetricResult } from '../metrics/files.js';
+import { type FileMetrics, METRIC_FILES, type MetricResult } from '../metrics/files.js';
 import type { KeypointStats } from '../metrics/stats.js';
 import { thinByMax } from './downsample.js';
 import { histograms } from './histogram.js';
-import { fmt, renderPage, type Block, type Chart, type Page, type Section, type Table } from './page.js';
+import { type Block, type Chart, fmt, type Page, renderPage, type Section, type Table } from './page.js';
 
 export { fmt } from './page.js';
 
@@ -30,10 +30,19 @@ const statsBlocks = (keypoints: readonly string[], stats: readonly KeypointStats
       .filter(([s]) => s.frames > 0)
       .map(([s, k]) => ({
         label: keypoints[k],
-        cells: [String(s.frames), fmt(s.median), fmt(s.p95), fmt(s.max), fmt(s.epsilon), { text: pct(s.overEpsilon), tone: s.overEpsilon !== null && s.overEpsilon > 0.05 ? 'warn' : undefined }],
+        cells: [
+          String(s.frames),
+          fmt(s.median),
+          fmt(s.p95),
+          fmt(s.max),
+          fmt(s.epsilon),
+          { text: pct(s.overEpsilon), tone: s.overEpsilon !== null && s.overEpsilon > 0.05 ? 'warn' : undefined },
+        ],
       })),
   };
-  return unused.length ? [table, { kind: 'text', muted: true, parts: [`no value (not used by this metric, or NaN in every frame): ${unused.join(', ')}`] }] : [table];
+  return unused.length
+    ? [table, { kind: 'text', muted: true, parts: [`no value (not used by this metric, or NaN in every frame): ${unused.join(', ')}`] }]
+    : [table];
 };
 
 /** The keypoints with at least one value (a PCA metric leaves the keypoints it does not use empty). */
@@ -97,7 +106,10 @@ export function metricsPage(input: ReportInput): Page {
       ]),
     }),
   );
-  const when = (input.generatedAt ?? new Date()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const when = (input.generatedAt ?? new Date())
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
   return {
     title: 'poseloss metrics',
     notes: [

@@ -1,23 +1,23 @@
-export { renderReport, metricsPage, type ReportInput } from './html.js';
+export { uplotAssets } from './assets.js';
+export { type Thinned, thinByMax } from './downsample.js';
+export { type Histogram, histograms } from './histogram.js';
+export { metricsPage, type ReportInput, renderReport } from './html.js';
 export {
-  renderPage,
+  type Block,
+  type Cell,
+  type Chart,
+  type Colour,
   esc,
   fmt,
-  type Page,
-  type Section,
-  type Block,
-  type Chart,
-  type TimeChart,
   type HistogramChart,
+  type Image,
+  type Inline,
+  type Mark,
+  type Page,
+  renderPage,
+  type Section,
   type Series,
-  type Colour,
   type Table,
   type TableRow,
-  type Cell,
-  type Inline,
-  type Image,
-  type Mark,
+  type TimeChart,
 } from './page.js';
-export { thinByMax, type Thinned } from './downsample.js';
-export { histograms, type Histogram } from './histogram.js';
-export { uplotAssets } from './assets.js';

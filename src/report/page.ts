@@ -199,7 +199,8 @@ const tableHtml = (t: Table): string => {
 const MARK = 4;
 
 const imageHtml = (im: Image): string => {
-  if (!/^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]*$/.test(im.src)) throw new Error(`report image "${im.caption}": not a base64 image data URL (the page must stay self-contained)`);
+  if (!/^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]*$/.test(im.src))
+    throw new Error(`report image "${im.caption}": not a base64 image data URL (the page must stay self-contained)`);
   const scale = im.scale ?? 1;
   const [w, h] = [Math.round(im.width * scale), Math.round(im.height * scale)];
   const r = MARK / scale;
@@ -317,7 +318,11 @@ const SCRIPT = `
 `;
 
 /** JSON safe inside a <script> element. */
-const scriptJson = (u: unknown): string => JSON.stringify(u).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const scriptJson = (u: unknown): string =>
+  JSON.stringify(u)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 /**
  * A script's text safe inside a <script> element. The string literal "undefined" (uPlot
@@ -351,7 +356,8 @@ export function renderPage(page: Page): string {
     }
   };
   const sections = page.sections.map(
-    (s, i) => `<section class="card" id="s${i}"><h2>${esc(s.title)}</h2>${s.sub ? `<p class="sub">${esc(s.sub)}</p>` : ''}${s.blocks.map(block).join('\n')}</section>`,
+    (s, i) =>
+      `<section class="card" id="s${i}"><h2>${esc(s.title)}</h2>${s.sub ? `<p class="sub">${esc(s.sub)}</p>` : ''}${s.blocks.map(block).join('\n')}</section>`,
   );
   const nav = page.nav
     ? `<nav><ul>${page.sections.map((s, i) => `<li><a href="#s${i}">${esc(s.title)}</a>${s.navNote ? ` <span class="sub">(${esc(s.navNote)})</span>` : ''}</li>`).join('')}</ul></nav>`

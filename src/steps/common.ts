@@ -1,11 +1,11 @@
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { suggestion } from '../config/closest.js';
+import { oneOf, strict } from '../config/codecs.js';
 import { issue, type PoselossIssue } from '../config/issues.js';
 import type { KeyKind } from '../pipeline/keys.js';
 import type { BuildContext } from '../pipeline/step.js';
-import { suggestion } from '../config/closest.js';
-import { oneOf, strict } from '../config/codecs.js';
 
 export const Mode = oneOf(['drop', 'zero'] as const, 'mode');
 export type Mode = t.TypeOf<typeof Mode>;

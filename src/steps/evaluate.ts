@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import { PoselossError, LossInputError } from '../config/issues.js';
+import { LossInputError, PoselossError } from '../config/issues.js';
 import type { KeyKind } from '../pipeline/keys.js';
 import { INPUT_KINDS } from '../pipeline/keys.js';
 import type { BuiltCompute, StepSpec } from '../pipeline/step.js';

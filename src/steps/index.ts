@@ -1,18 +1,18 @@
 import type { AnyStepDef } from '../pipeline/step.js';
-import { nanTargets, nanKeypoints } from './mask/nan.js';
+import { absoluteError, huber, smoothL1, squaredError } from './compute/elementwise.js';
+import { euclidean3d } from './compute/euclidean3d.js';
+import { expr } from './compute/expr.js';
+import { heatmapJs, heatmapKl, heatmapMse } from './compute/heatmap.js';
+import { euclidean, rmsError } from './compute/keypointDistance.js';
+import { pcaReprojection } from './compute/pcaReprojection.js';
+import { temporalHeatmapKl, temporalHeatmapMse, temporalNorm } from './compute/temporal.js';
 import { emptyHeatmaps } from './mask/emptyHeatmaps.js';
 import { lowConfidence, lowConfidencePairs } from './mask/lowConfidence.js';
-import { squaredError, absoluteError, huber, smoothL1 } from './compute/elementwise.js';
-import { euclidean, rmsError } from './compute/keypointDistance.js';
-import { heatmapMse, heatmapKl, heatmapJs } from './compute/heatmap.js';
-import { temporalNorm, temporalHeatmapMse, temporalHeatmapKl } from './compute/temporal.js';
-import { euclidean3d } from './compute/euclidean3d.js';
-import { pcaReprojection } from './compute/pcaReprojection.js';
-import { expr } from './compute/expr.js';
-import { gaussianHeatmaps } from './transform/gaussianHeatmaps.js';
-import { reprojectViews } from './transform/reprojectViews.js';
+import { nanKeypoints, nanTargets } from './mask/nan.js';
 import { epsilon } from './rectify/epsilon.js';
 import { mean, sum } from './reduce/reduce.js';
+import { gaussianHeatmaps } from './transform/gaussianHeatmaps.js';
+import { reprojectViews } from './transform/reprojectViews.js';
 
 /** The built-in vocabulary; built-in losses and YAML pipelines use the same steps. */
 export const builtinSteps: readonly AnyStepDef[] = [

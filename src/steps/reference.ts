@@ -3,8 +3,9 @@
  * formulas used by several families, and fast-check generators (fast-check is handed in by
  * the tests; nothing here runs in the library).
  */
+
+import { INPUT_KEYS, INPUT_TABLE, type InputKey, isInputKey, type KeyKind } from '../pipeline/keys.js';
 import type { Arbitrary, CaseDims, CaseOptions, FastCheck, Plain, StepCase, StepSpec } from '../pipeline/step.js';
-import { INPUT_KEYS, INPUT_TABLE, isInputKey, type InputKey, type KeyKind } from '../pipeline/keys.js';
 
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -14,7 +15,11 @@ export const plain = (shape: readonly number[], data: ArrayLike<number>): Plain 
 };
 
 /** Float64 output of `f` at every index of `shape`. */
-export const tabulate = (shape: readonly number[], f: (i: number) => number): Plain => plain(shape, Float64Array.from({ length: sizeOf(shape) }, (_, i) => f(i)));
+export const tabulate = (shape: readonly number[], f: (i: number) => number): Plain =>
+  plain(
+    shape,
+    Float64Array.from({ length: sizeOf(shape) }, (_, i) => f(i)),
+  );
 
 export const relu = (x: number): number => (x > 0 ? x : 0);
 
@@ -59,7 +64,12 @@ export interface Dims {
 }
 
 export const dimsArb = (fc: FastCheck, o: { minB?: number; maxB?: number } = {}): Arbitrary<Dims> =>
-  fc.record({ B: fc.integer({ min: o.minB ?? 1, max: o.maxB ?? 5 }), K: fc.integer({ min: 1, max: 4 }), H: fc.integer({ min: 1, max: 6 }), W: fc.integer({ min: 1, max: 6 }) });
+  fc.record({
+    B: fc.integer({ min: o.minB ?? 1, max: o.maxB ?? 5 }),
+    K: fc.integer({ min: 1, max: 4 }),
+    H: fc.integer({ min: 1, max: 6 }),
+    W: fc.integer({ min: 1, max: 6 }),
+  });
 
 /** A finite value in [lo, hi]; magnitudes below 1e-12 become 0 (denormals only tell float32 from float64). */
 export const num = (fc: FastCheck, lo: number, hi: number): Arbitrary<number> =>
@@ -68,10 +78,13 @@ export const num = (fc: FastCheck, lo: number, hi: number): Arbitrary<number> =>
 /** Float32 values of `shape` from `value`; NaN with probability about `nan`. */
 export const arrayArb = (fc: FastCheck, shape: readonly number[], value: Arbitrary<number>, nan = 0): Arbitrary<Plain> =>
   fc
-    .array(nan > 0 ? fc.oneof({ weight: Math.round(100 * nan), arbitrary: fc.constant(NaN) }, { weight: Math.round(100 * (1 - nan)), arbitrary: value }) : value, {
-      minLength: sizeOf(shape),
-      maxLength: sizeOf(shape),
-    })
+    .array(
+      nan > 0 ? fc.oneof({ weight: Math.round(100 * nan), arbitrary: fc.constant(NaN) }, { weight: Math.round(100 * (1 - nan)), arbitrary: value }) : value,
+      {
+        minLength: sizeOf(shape),
+        maxLength: sizeOf(shape),
+      },
+    )
     .map((xs) => plain(shape, Float32Array.from(xs)));
 
 /** Confidences in [0, 1], the ends and round values over-represented, the odd NaN. */
@@ -117,7 +130,11 @@ export const keysOf = (kinds: readonly KeyKind[], prediction?: boolean): InputKe
 
 /** [target, prediction] key pairs of these kinds whose axes agree (same-shape computes). */
 export const sameShapePairs = (kinds: readonly KeyKind[]): [InputKey, InputKey][] =>
-  keysOf(kinds, false).flatMap((t) => keysOf(kinds, true).filter((p) => INPUT_TABLE[p].axes.join() === INPUT_TABLE[t].axes.join()).map((p): [InputKey, InputKey] => [t, p]));
+  keysOf(kinds, false).flatMap((t) =>
+    keysOf(kinds, true)
+      .filter((p) => INPUT_TABLE[p].axes.join() === INPUT_TABLE[t].axes.join())
+      .map((p): [InputKey, InputKey] => [t, p]),
+  );
 
 /**
  * Where each element of a key's tensor sits on its keypoint grid (the axes up to the keypoint
@@ -153,8 +170,18 @@ export const casesOf = (
   });
 
 /** A compute reading a [target, prediction] pair of equal shapes, with its own parameters. */
-export const pairCases = (fc: FastCheck, compute: string, kinds: readonly KeyKind[], params: Arbitrary<Record<string, unknown>> = fc.constant({}), opts: CaseOptions = {}): Arbitrary<StepCase> =>
-  casesOf(fc, opts, specArb(fc, opts, fc.constantFrom(...sameShapePairs(kinds)), (of) => params.map((ps) => ({ compute, of, ...ps }))));
+export const pairCases = (
+  fc: FastCheck,
+  compute: string,
+  kinds: readonly KeyKind[],
+  params: Arbitrary<Record<string, unknown>> = fc.constant({}),
+  opts: CaseOptions = {},
+): Arbitrary<StepCase> =>
+  casesOf(
+    fc,
+    opts,
+    specArb(fc, opts, fc.constantFrom(...sameShapePairs(kinds)), (of) => params.map((ps) => ({ compute, of, ...ps }))),
+  );
 
 /** A mask on one key of these kinds (values from `values`), with a random mode and its own parameters. */
 export const maskCases = (
@@ -168,7 +195,12 @@ export const maskCases = (
   casesOf(
     fc,
     opts,
-    specArb(fc, opts, fc.constantFrom(...keysOf(kinds)).map((k) => [k]), ([of]) => fc.tuple(fc.constantFrom('drop', 'zero'), params).map(([mode, ps]) => ({ mask, of, mode, ...ps }))),
+    specArb(
+      fc,
+      opts,
+      fc.constantFrom(...keysOf(kinds)).map((k) => [k]),
+      ([of]) => fc.tuple(fc.constantFrom('drop', 'zero'), params).map(([mode, ps]) => ({ mask, of, mode, ...ps })),
+    ),
     values,
   );
 

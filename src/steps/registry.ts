@@ -1,9 +1,9 @@
 import { either } from 'fp-ts';
 import type { Either } from 'fp-ts/Either';
-import { issue, type PoselossIssue } from '../config/issues.js';
-import { PHASES, type AnyStepDef, type BuildContext, type BuiltStep, type Phase, type PipelineSoFar, type StepSpec } from '../pipeline/step.js';
-import { report } from '../config/reporter.js';
 import { suggestion } from '../config/closest.js';
+import { issue, type PoselossIssue } from '../config/issues.js';
+import { report } from '../config/reporter.js';
+import { type AnyStepDef, type BuildContext, type BuiltStep, PHASES, type Phase, type PipelineSoFar, type StepSpec } from '../pipeline/step.js';
 
 import { builtinSteps } from './index.js';
 
@@ -27,8 +27,7 @@ export const registerStep = (def: AnyStepDef, opts: RegisterOptions = {}): void 
   registry.set(key, def);
 };
 
-export const stepNames = (phase: Phase): string[] =>
-  [...registry.values()].filter((d) => d.phase === phase).map((d) => d.name);
+export const stepNames = (phase: Phase): string[] => [...registry.values()].filter((d) => d.phase === phase).map((d) => d.name);
 
 export const allSteps = (): AnyStepDef[] => [...registry.values()];
 
@@ -39,7 +38,12 @@ export const findStep = (spec: StepSpec, path: string): Either<PoselossIssue[], 
   const phases = PHASES.filter((p) => p in spec);
   if (phases.length !== 1)
     return either.left([
-      issue(path, phases.length === 0 ? `a step needs one of the keys ${PHASES.join(', ')}; got ${Object.keys(spec).join(', ') || 'none'}` : `a step has exactly one phase key, got ${phases.join(' and ')}`),
+      issue(
+        path,
+        phases.length === 0
+          ? `a step needs one of the keys ${PHASES.join(', ')}; got ${Object.keys(spec).join(', ') || 'none'}`
+          : `a step has exactly one phase key, got ${phases.join(' and ')}`,
+      ),
     ]);
   const phase = phases[0];
   const name = spec[phase];

@@ -76,14 +76,25 @@ export const compareShape = (what: string, actual: readonly number[], expected: 
   actual.length === expected.length && actual.every((d, i) => d === expected[i]) ? null : `${what}: expected shape [${expected}], got [${actual}]`;
 
 /** Rows compared up to a sign flip of the whole row (PCA components). */
-export const compareRowsUpToSign = (what: string, actual: ArrayLike<number>, expected: readonly (number | null)[], cols: number, atol: number): string | null => {
+export const compareRowsUpToSign = (
+  what: string,
+  actual: ArrayLike<number>,
+  expected: readonly (number | null)[],
+  cols: number,
+  atol: number,
+): string | null => {
   if (actual.length !== expected.length) return `${what}: expected ${expected.length} values, got ${actual.length}`;
   const tol = { rtol: 0, atol };
   for (let r = 0; r * cols < expected.length; r++) {
     const row = Array.from({ length: cols }, (_, j) => actual[r * cols + j]);
     const exp = expected.slice(r * cols, (r + 1) * cols);
     const plus = compareArray(`${what} row ${r}`, row, exp, tol);
-    const minus = compareArray(`${what} row ${r} (negated)`, row.map((v) => -v), exp, tol);
+    const minus = compareArray(
+      `${what} row ${r} (negated)`,
+      row.map((v) => -v),
+      exp,
+      tol,
+    );
     if (plus && minus) return plus;
   }
   return null;
@@ -132,8 +143,17 @@ export const compareComponents = (
   for (const g of eigenGroups(eigenvalues, largest)) {
     const m =
       g.length === 1
-        ? compareRowsUpToSign(`${what} row ${g[0]}:`, Array.from({ length: cols }, (_, j) => actual[g[0] * cols + j]), exp.slice(g[0] * cols, (g[0] + 1) * cols), cols, atol)
-        : compareArray(`${what} rows ${g.join(', ')} (equal eigenvalues, as a subspace)`, projector(actual, g, cols), Array.from(projector(exp, g, cols)), { rtol: 0, atol });
+        ? compareRowsUpToSign(
+            `${what} row ${g[0]}:`,
+            Array.from({ length: cols }, (_, j) => actual[g[0] * cols + j]),
+            exp.slice(g[0] * cols, (g[0] + 1) * cols),
+            cols,
+            atol,
+          )
+        : compareArray(`${what} rows ${g.join(', ')} (equal eigenvalues, as a subspace)`, projector(actual, g, cols), Array.from(projector(exp, g, cols)), {
+            rtol: 0,
+            atol,
+          });
     if (m) return m;
   }
   return null;

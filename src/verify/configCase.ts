@@ -1,12 +1,12 @@
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import { formatIssues } from '../config/issues.js';
 import { readYaml } from '../config/yaml.js';
 import { checkConfig } from '../lp/check.js';
 import { effectiveExpected, type GoldenCase } from './format.js';
-import { checkLoss, fail, inputTensors, labelsOf, pass, type Outcome } from './lossCase.js';
+import { checkLoss, fail, inputTensors, labelsOf, type Outcome, pass } from './lossCase.js';
 
 /** The project root: config files named by cases are relative to it. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -18,9 +18,11 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
  */
 export const runConfigFileCase = (c: GoldenCase): Outcome => {
   const p = c.params as { config_file?: unknown; loss_name?: unknown };
-  if (typeof p.config_file !== 'string' || typeof p.loss_name !== 'string') return fail(`params: expected { config_file: string, loss_name: string }, got ${JSON.stringify(c.params)}`);
+  if (typeof p.config_file !== 'string' || typeof p.loss_name !== 'string')
+    return fail(`params: expected { config_file: string, loss_name: string }, got ${JSON.stringify(c.params)}`);
   const file = path.resolve(PROJECT_ROOT, p.config_file);
-  if (path.isAbsolute(p.config_file) || path.relative(PROJECT_ROOT, file).startsWith('..')) return fail(`params.config_file: '${p.config_file}' is not inside the project (${PROJECT_ROOT})`);
+  if (path.isAbsolute(p.config_file) || path.relative(PROJECT_ROOT, file).startsWith('..'))
+    return fail(`params.config_file: '${p.config_file}' is not inside the project (${PROJECT_ROOT})`);
   const raw = readYaml(file);
   if (either.isLeft(raw)) return fail(formatIssues(raw.left));
   const labels = labelsOf(c);

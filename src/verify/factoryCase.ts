@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import { buildLossFactories } from '../lp/factory.js';
 import { formatIssues } from '../config/issues.js';
-import { effectiveExpected, isJsonTensor, values, type GoldenCase, type JsonTensor } from './format.js';
-import { compareValue, compareArray } from './compare.js';
-import { compareGrads, compareLogs, fail, inputTensors, labelsOf, pass, tolOf, type Outcome } from './lossCase.js';
+import { buildLossFactories } from '../lp/factory.js';
+import { compareArray, compareValue } from './compare.js';
+import { effectiveExpected, type GoldenCase, isJsonTensor, type JsonTensor, values } from './format.js';
+import { compareGrads, compareLogs, fail, inputTensors, labelsOf, type Outcome, pass, tolOf } from './lossCase.js';
 
 type Expected = {
   loss?: number | null;
@@ -54,7 +54,15 @@ export const runFactoryCase = (c: GoldenCase): Outcome => {
     }
     const r = factory(inputs, c.stage, p.anneal_weight);
     try {
-      const m = (exp.loss !== undefined ? compareValue('loss', r.total.dataSync()[0], exp.loss, tol.value) : null) ?? (exp.logs ? compareLogs(r.logs.map((l) => ({ name: l.name, value: l.value.dataSync()[0] })), exp.logs, tol.value) : null);
+      const m =
+        (exp.loss !== undefined ? compareValue('loss', r.total.dataSync()[0], exp.loss, tol.value) : null) ??
+        (exp.logs
+          ? compareLogs(
+              r.logs.map((l) => ({ name: l.name, value: l.value.dataSync()[0] })),
+              exp.logs,
+              tol.value,
+            )
+          : null);
       if (m) return fail(m);
     } finally {
       tf.dispose([r.total, ...r.logs.map((l) => l.value)]);

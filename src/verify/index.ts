@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RESERVED_KEYS } from '../config/yaml.js';
-import type { GoldenCase } from './format.js';
-import { runLossCase, fail, type Outcome } from './lossCase.js';
-import { runMetricCase } from './metricCase.js';
-import { runFactoryCase } from './factoryCase.js';
-import { runMultiviewCase } from './multiviewCase.js';
 import { runConfigFileCase } from './configCase.js';
+import { runFactoryCase } from './factoryCase.js';
+import type { GoldenCase } from './format.js';
+import { fail, type Outcome, runLossCase } from './lossCase.js';
+import { runMetricCase } from './metricCase.js';
+import { runMultiviewCase } from './multiviewCase.js';
 
 export interface CaseResult {
   readonly name: string;
@@ -56,8 +56,7 @@ export const readCase = (file: string): GoldenCase => {
     if (RESERVED_KEYS.has(key)) throw new Error(`${file}: '${key}' is a reserved name and cannot be used as a key`);
     return value;
   }) as GoldenCase;
-  for (const k of ['case', 'loss', 'inputs', 'expected'] as const)
-    if (c[k] === undefined) throw new Error(`${file}: not a reference vector (no '${k}' field)`);
+  for (const k of ['case', 'loss', 'inputs', 'expected'] as const) if (c[k] === undefined) throw new Error(`${file}: not a reference vector (no '${k}' field)`);
   return c;
 };
 

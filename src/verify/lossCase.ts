@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import { createLoss } from '../losses/registry.js';
 import { formatIssues } from '../config/issues.js';
+import { createLoss } from '../losses/registry.js';
+import { PREDICTION_KEYS } from '../pipeline/inputs.js';
 import type { Loss } from '../pipeline/loss.js';
 import type { Labels } from '../pipeline/step.js';
-import { PREDICTION_KEYS } from '../pipeline/inputs.js';
-import { effectiveExpected, isJsonTensor, toTensor, values, type GoldenCase, type JsonTensor } from './format.js';
-import { caseTol, compareArray, compareShape, compareValue, type CaseTol, type Tol } from './compare.js';
+import { type CaseTol, caseTol, compareArray, compareShape, compareValue, type Tol } from './compare.js';
+import { effectiveExpected, type GoldenCase, isJsonTensor, type JsonTensor, toTensor, values } from './format.js';
 import { comparePca } from './pca.js';
 
 export type Outcome = { ok: true } | { ok: false; message: string };
@@ -20,7 +20,11 @@ export const labelsOf = (c: GoldenCase): Labels | undefined => {
 };
 
 export const inputTensors = (c: GoldenCase): Record<string, tf.Tensor> =>
-  Object.fromEntries(Object.entries(c.inputs).filter(([k]) => k !== 'fit_keypoints').map(([k, v]) => [k, toTensor(v)]));
+  Object.fromEntries(
+    Object.entries(c.inputs)
+      .filter(([k]) => k !== 'fit_keypoints')
+      .map(([k, v]) => [k, toTensor(v)]),
+  );
 
 /** The case's tolerances: scale-aware where it is fitted on `fit_keypoints` (see `caseTol`). */
 export const tolOf = (c: GoldenCase): CaseTol => caseTol(c.inputs.fit_keypoints?.data);
@@ -60,7 +64,9 @@ export const compareGrads = (
   const keys = Object.keys(expected);
   for (const k of keys) if (!inputs[k]) return `grads: expected a gradient for '${k}', which is not among the inputs`;
   const read = keys.filter((k) => reads.has(k));
-  const gs = read.length ? tf.grads((...xs: tf.Tensor[]) => total({ ...inputs, ...Object.fromEntries(read.map((k, i) => [k, xs[i]])) }))(read.map((k) => inputs[k])) : [];
+  const gs = read.length
+    ? tf.grads((...xs: tf.Tensor[]) => total({ ...inputs, ...Object.fromEntries(read.map((k, i) => [k, xs[i]])) }))(read.map((k) => inputs[k]))
+    : [];
   try {
     for (const k of keys) {
       const i = read.indexOf(k);
@@ -86,7 +92,11 @@ export const checkLoss = (loss: Loss, c: GoldenCase, exp: Expected, inputs: Reco
       if (m) return m;
     }
     if (exp.logs) {
-      const m = compareLogs(r.logs.map((l) => ({ name: l.name, value: l.value.dataSync()[0] })), exp.logs, tol.value);
+      const m = compareLogs(
+        r.logs.map((l) => ({ name: l.name, value: l.value.dataSync()[0] })),
+        exp.logs,
+        tol.value,
+      );
       if (m) return m;
     }
   } finally {

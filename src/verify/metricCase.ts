@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import { pixelError, temporalNorm, fitPcaMetric, pcaReprojectionErrorMetric, type PcaView } from '../metrics/index.js';
 import { formatIssues } from '../config/issues.js';
-import { effectiveExpected, type GoldenCase, type JsonTensor } from './format.js';
+import { fitPcaMetric, type PcaView, pcaReprojectionErrorMetric, pixelError, temporalNorm } from '../metrics/index.js';
 import { compareArray, compareShape } from './compare.js';
-import { fail, inputTensors, labelsOf, pass, tolOf, type Outcome } from './lossCase.js';
+import { effectiveExpected, type GoldenCase, type JsonTensor } from './format.js';
+import { fail, inputTensors, labelsOf, type Outcome, pass, tolOf } from './lossCase.js';
 
 type MetricFn = (c: GoldenCase, ins: Record<string, tf.Tensor>) => tf.Tensor;
 

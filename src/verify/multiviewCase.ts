@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import { CameraSection, type Camera } from '../config/calibration.js';
+import { type Camera, CameraSection } from '../config/calibration.js';
+import { formatIssues } from '../config/issues.js';
+import { report } from '../config/reporter.js';
 import { cameraPairs, cameraTensors, disposeCameras } from '../geometry/cameraTensors.js';
 import { multiviewGeometry } from '../geometry/multiview.js';
 import { rodrigues } from '../geometry/rotation.js';
-import { report } from '../config/reporter.js';
-import { formatIssues } from '../config/issues.js';
-import { toTensor, type GoldenCase, type JsonTensor } from './format.js';
 import { compareArray, compareShape } from './compare.js';
-import { fail, pass, type Outcome } from './lossCase.js';
+import { type GoldenCase, type JsonTensor, toTensor } from './format.js';
+import { fail, type Outcome, pass } from './lossCase.js';
 
 /** Tolerances of ../shared/golden/multiview/README.md (absolute; NaN patterns must match exactly). */
 const ATOL = {
@@ -42,7 +42,7 @@ const casesCameras = (c: GoldenCase): Camera[] => {
 
 /** A `geometry:multiview` case: undistort, triangulate (all views, pairs, median of pairs), reproject, errors — each compared with its README tolerance. */
 export const runMultiviewCase = (c: GoldenCase): Outcome => {
-  let cams;
+  let cams: ReturnType<typeof cameraTensors>;
   try {
     cams = cameraTensors(casesCameras(c));
   } catch (e) {

@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/program.js';
 
@@ -35,9 +35,18 @@ const poseloss = async (argv: string[]): Promise<Outcome> => {
   const out: string[] = [];
   const err: string[] = [];
   let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CASE_MS} ms: poseloss ${argv.join(' ')}`)), CASE_MS)));
+  const limit = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CASE_MS} ms: poseloss ${argv.join(' ')}`)), CASE_MS)),
+  );
   try {
-    const code = await Promise.race([main(argv, (l) => out.push(l), (l) => err.push(l)), limit]);
+    const code = await Promise.race([
+      main(
+        argv,
+        (l) => out.push(l),
+        (l) => err.push(l),
+      ),
+      limit,
+    ]);
     return { code, out, err };
   } finally {
     clearTimeout(timer);
@@ -57,7 +66,10 @@ const expectCleanFailure = (r: Outcome, inputs: readonly string[], what: string)
   expect(text, what).not.toMatch(STACK);
   const errors = r.err.filter((l) => l.startsWith('error: '));
   expect(errors.length, `${what}: ${text}`).toBeGreaterThan(0);
-  expect(inputs.some((i) => text.includes(i)), `${what}: '${text}' names none of ${inputs.join(', ')}`).toBe(true);
+  expect(
+    inputs.some((i) => text.includes(i)),
+    `${what}: '${text}' names none of ${inputs.join(', ')}`,
+  ).toBe(true);
   for (const e of errors) expect(e.length, e).toBeLessThan(2000);
 };
 
@@ -65,8 +77,45 @@ const noStaging = (dir: string) => expect(fs.readdirSync(dir).filter((n) => n.st
 
 // ---- configs ----------------------------------------------------------------------------
 
-const BAD_VALUES = ['', '~', '.nan', '-.inf', '1e400', '[1, .nan, 3]', '{a: 1}', '"x"', '-1', '0', '1.5', '1e20', '*nowhere', '!!binary AAAA', '"\\0"', 'true', '0x10', '[[[[[[]]]]]]', '[-1, 1.5, 1e20, 7]', '&a [*a]', '{__proto__: 1}'];
-const INSERTS = ['__proto__: 1', 'constructor: {}', '  prototype: []', '\tx: 1', 'losses: {}', '<<: *nowhere', 'x: &d {a: 1}\ny:\n  <<: *d', '- - - x', '? [a]\n: 1', '"unterminated: 1', 'a: b: c', '%YAML 9.9', '---\nb: 2', '[' .repeat(200)];
+const BAD_VALUES = [
+  '',
+  '~',
+  '.nan',
+  '-.inf',
+  '1e400',
+  '[1, .nan, 3]',
+  '{a: 1}',
+  '"x"',
+  '-1',
+  '0',
+  '1.5',
+  '1e20',
+  '*nowhere',
+  '!!binary AAAA',
+  '"\\0"',
+  'true',
+  '0x10',
+  '[[[[[[]]]]]]',
+  '[-1, 1.5, 1e20, 7]',
+  '&a [*a]',
+  '{__proto__: 1}',
+];
+const INSERTS = [
+  '__proto__: 1',
+  'constructor: {}',
+  '  prototype: []',
+  '\tx: 1',
+  'losses: {}',
+  '<<: *nowhere',
+  'x: &d {a: 1}\ny:\n  <<: *d',
+  '- - - x',
+  '? [a]\n: 1',
+  '"unterminated: 1',
+  'a: b: c',
+  '%YAML 9.9',
+  '---\nb: 2',
+  '['.repeat(200),
+];
 
 type Mutation = (lines: string[]) => string[];
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
@@ -82,7 +131,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   }),
   fc.nat().map((at) => (ls: string[]) => (ls.length ? [...ls.slice(0, (at % ls.length) + 1), ls[at % ls.length], ...ls.slice((at % ls.length) + 1)] : ls)),
   fc.nat().map((at) => (ls: string[]) => ls.slice(0, at % (ls.length + 1))),
-  fc.tuple(fc.nat(), fc.string({ unit: 'binary', maxLength: 8 })).map(([at, junk]) => (ls: string[]) => ls.map((l, i) => (i === at % Math.max(1, ls.length) ? l + junk : l))),
+  fc.tuple(fc.nat(), fc.string({ unit: 'binary', maxLength: 8 })).map(
+    ([at, junk]) =>
+      (ls: string[]) =>
+        ls.map((l, i) => (i === at % Math.max(1, ls.length) ? l + junk : l)),
+  ),
 );
 
 const CONFIG_BASE = fs.readFileSync(path.join(FIXTURES, 'config_temporal_pca.yaml'), 'utf8').split('\n');
@@ -109,7 +162,8 @@ describe('adversarial configs: check and explain', () => {
 
 // ---- pose CSVs through metrics -------------------------------------------------------------
 
-const METRICS_CONFIG = 'data:\n  keypoint_names: [nose, ear]\n  columns_for_singleview_pca: [0, 1]\nlosses:\n  temporal: { epsilon: 5.0 }\n  pca_singleview: { components_to_keep: 2, epsilon: null }\n';
+const METRICS_CONFIG =
+  'data:\n  keypoint_names: [nose, ear]\n  columns_for_singleview_pca: [0, 1]\nlosses:\n  temporal: { epsilon: 5.0 }\n  pca_singleview: { components_to_keep: 2, epsilon: null }\n';
 const header = (set: boolean, lik = true) => {
   const coords = lik ? ['x', 'y', 'likelihood'] : ['x', 'y'];
   return [
@@ -118,11 +172,44 @@ const header = (set: boolean, lik = true) => {
     ['coords', ...coords, ...coords, ...(set ? [''] : [])],
   ].map((r) => r.join(','));
 };
-const LABELS = [...header(false, false), ...Array.from({ length: 12 }, (_, f) => `img${f}.png,${10 + f},${20 + ((f * 7) % 5)},${30 + ((f * 3) % 4)},${40 + f * 2}`)].join('\n') + '\n';
+const LABELS =
+  [...header(false, false), ...Array.from({ length: 12 }, (_, f) => `img${f}.png,${10 + f},${20 + ((f * 7) % 5)},${30 + ((f * 3) % 4)},${40 + f * 2}`)].join(
+    '\n',
+  ) + '\n';
 const VIDEO = [...header(false), ...Array.from({ length: 8 }, (_, f) => `${f},${10 + f},20.5,0.9,30,${40 + f},0.8`)];
 const LABELED = [...header(true), ...Array.from({ length: 6 }, (_, f) => `img${f}.png,${11 + f},21,0.9,31,${41 + f * 2},0.8,train`)];
 
-const CELLS = ['', 'nan', '-nan', 'NA', 'N/A', 'null', 'None', '#N/A', '<NA>', 'inf', '-Infinity', '1e400', '-1e309', '1e30', 'abc', '0x1f', '1,5', '"3"', '"a,b"', '\0', '\uFFFD', ' 7 ', '1e-400', '+.5', '-0', '9'.repeat(400), 'img0.png', 'set', 'x'];
+const CELLS = [
+  '',
+  'nan',
+  '-nan',
+  'NA',
+  'N/A',
+  'null',
+  'None',
+  '#N/A',
+  '<NA>',
+  'inf',
+  '-Infinity',
+  '1e400',
+  '-1e309',
+  '1e30',
+  'abc',
+  '0x1f',
+  '1,5',
+  '"3"',
+  '"a,b"',
+  '\0',
+  '\uFFFD',
+  ' 7 ',
+  '1e-400',
+  '+.5',
+  '-0',
+  '9'.repeat(400),
+  'img0.png',
+  'set',
+  'x',
+];
 type CsvMutation = (rows: string[]) => string[];
 const csvMutation: fc.Arbitrary<CsvMutation> = fc.oneof(
   fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(...CELLS)).map(([r, c, v]) => (rows: string[]) => {
@@ -137,7 +224,13 @@ const csvMutation: fc.Arbitrary<CsvMutation> = fc.oneof(
   fc.nat().map((r) => (rows: string[]) => [...rows.slice(0, r % rows.length), '', ...rows.slice(r % rows.length)]),
   fc.constant((rows: string[]) => rows.map((x) => `${x}\r`)),
   fc.constant((rows: string[]) => ['\uFEFF' + rows[0], ...rows.slice(1)]),
-  fc.nat().map((n) => (rows: string[]) => rows.join('\n').slice(0, n % (rows.join('\n').length + 1)).split('\n')),
+  fc.nat().map(
+    (n) => (rows: string[]) =>
+      rows
+        .join('\n')
+        .slice(0, n % (rows.join('\n').length + 1))
+        .split('\n'),
+  ),
 );
 
 describe('adversarial pose CSVs: metrics', () => {
@@ -161,13 +254,19 @@ describe('adversarial pose CSVs: metrics', () => {
           expect(written).toContain('report.html');
           for (const f of written.filter((n) => n.endsWith('.csv'))) {
             const rows = parse(fs.readFileSync(path.join(out, f), 'utf8')) as string[][];
-            expect(rows.every((r) => r.length === rows[0].length), f).toBe(true);
+            expect(
+              rows.every((r) => r.length === rows[0].length),
+              f,
+            ).toBe(true);
             // values: empty (NaN) or a number; the PCA metrics run in float32 as the reference's do (spec §13), so
             // coordinates beyond ~1e19 overflow there to inf, written as pandas writes it
             const ok = (c: string) => c === '' || Number.isFinite(Number(c)) || (f.includes('_pca_') && c === 'inf');
             const header = rows[0];
             const valueCols = header.map((h, i) => i).filter((i) => i > 0 && header[i] !== 'set');
-            expect(rows.slice(1).every((r) => valueCols.every((i) => ok(r[i]))), f).toBe(true);
+            expect(
+              rows.slice(1).every((r) => valueCols.every((i) => ok(r[i]))),
+              f,
+            ).toBe(true);
           }
         } else {
           expectCleanFailure(r, [p('p.csv'), p('l.csv'), p('c.yaml'), 'losses.', 'data.'], `${which}: ${JSON.stringify(mutated)}`);
@@ -188,8 +287,38 @@ describe('adversarial argument lists', () => {
   fs.writeFileSync(p('c.yaml'), METRICS_CONFIG);
   fs.writeFileSync(p('l.csv'), LABELS);
   fs.writeFileSync(p('v.csv'), VIDEO.join('\n') + '\n');
-  const values = [p('c.yaml'), p('l.csv'), p('v.csv'), p('missing.csv'), dir, '/proc/self/x', '/dev/zero', '/dev/null', '', '-', '--', 'constructor', '__proto__', 'x=y', p('new=out')];
-  const options = ['--config', '--labels', '--preds', '--out', '--steps', '--seed', '--quick', '--fast', '-x', '--config=', `--out=${p('o=1')}`, '--preds=--out', '--debug'];
+  const values = [
+    p('c.yaml'),
+    p('l.csv'),
+    p('v.csv'),
+    p('missing.csv'),
+    dir,
+    '/proc/self/x',
+    '/dev/zero',
+    '/dev/null',
+    '',
+    '-',
+    '--',
+    'constructor',
+    '__proto__',
+    'x=y',
+    p('new=out'),
+  ];
+  const options = [
+    '--config',
+    '--labels',
+    '--preds',
+    '--out',
+    '--steps',
+    '--seed',
+    '--quick',
+    '--fast',
+    '-x',
+    '--config=',
+    `--out=${p('o=1')}`,
+    '--preds=--out',
+    '--debug',
+  ];
   const token = fc.oneof(fc.constantFrom(...values), fc.constantFrom(...options));
   const codes = new Set<number>();
 
@@ -201,7 +330,11 @@ describe('adversarial argument lists', () => {
         expect(text, `${cmd} ${argv.join(' ')}`).not.toMatch(STACK);
         expect(cmd === 'verify' ? [0, 1, 2] : [0, 2], `${cmd} ${argv.join(' ')}: ${text}`).toContain(r.code);
         if (r.code === 2) expect(r.out).toEqual([]);
-        if (r.code === 2) expect(r.err.some((l) => l.startsWith('error: ')), text).toBe(true);
+        if (r.code === 2)
+          expect(
+            r.err.some((l) => l.startsWith('error: ')),
+            text,
+          ).toBe(true);
         codes.add(r.code);
       }),
       { numRuns: 80 * SCALE },

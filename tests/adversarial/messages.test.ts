@@ -14,7 +14,13 @@ const check = (name: string, text: string): string[] => {
   const file = path.join(dir, name);
   fs.writeFileSync(file, text);
   const lines: string[] = [];
-  expect(checkCommand([file], (l) => lines.push(l), (l) => lines.push(l))).toBe(2);
+  expect(
+    checkCommand(
+      [file],
+      (l) => lines.push(l),
+      (l) => lines.push(l),
+    ),
+  ).toBe(2);
   return lines;
 };
 

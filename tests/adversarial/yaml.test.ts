@@ -1,7 +1,7 @@
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { MAX_YAML_BYTES, MAX_YAML_DEPTH, parseYaml } from '../../src/config/yaml.js';
 import { formatIssue } from '../../src/config/issues.js';
+import { MAX_YAML_BYTES, MAX_YAML_DEPTH, parseYaml } from '../../src/config/yaml.js';
 
 /** The messages of a Left (one per issue), or the value. */
 const parse = (text: unknown): { errors: string[] } | { value: unknown } => {
@@ -49,7 +49,12 @@ describe('parseYaml: always a value or a Left naming the file, never a throw or 
     const many = parse(`a: &x 1\nb: [${Array.from({ length: 10_000 }, () => '*x').join(', ')}]\n`);
     expect('value' in many && (many.value as { b: number[] }).b.length).toBe(10_000);
     const levels = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(',')}]`,
+      );
     expect(errors(levels.join('\n') + '\n')[0]).toMatch(/^c\.yaml: invalid YAML: /);
     expect(errors('a: *nowhere\n')[0]).toMatch(/^c\.yaml: invalid YAML: /);
   });

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -12,12 +12,28 @@ interface Report {
 
 /** What `npm run bench -- --quick --json` prints (timings are not asserted: they belong to the bench). */
 describe('npm run bench -- --quick --json', () => {
-  const report = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/run.ts'), '--quick', '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Report;
+  const report = JSON.parse(
+    execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/run.ts'), '--quick', '--json'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  ) as Report;
 
   it('runs every workload of the issue, fwd and fwd+bwd, and names them <loss>/<shape>/<mode>', () => {
     const names = report.rows.map((r) => r.workload);
     for (const loss of ['heatmap_mse', 'heatmap_kl', 'heatmap_js']) expect(names).toContain(`${loss}/16x17x64x64/fwd+bwd`);
-    for (const w of ['heatmap_mse/8x17x96x96', 'heatmap_kl/8x17x96x96', 'temporal/256x34', 'temporal/2048x34', 'temporal_heatmap_mse/16x17x64x64', 'temporal_heatmap_kl/16x17x64x64', 'pca_singleview/256x34', 'pca_multiview/256x34', 'regression/256x34'])
+    for (const w of [
+      'heatmap_mse/8x17x96x96',
+      'heatmap_kl/8x17x96x96',
+      'temporal/256x34',
+      'temporal/2048x34',
+      'temporal_heatmap_mse/16x17x64x64',
+      'temporal_heatmap_kl/16x17x64x64',
+      'pca_singleview/256x34',
+      'pca_multiview/256x34',
+      'regression/256x34',
+    ])
       for (const mode of ['fwd', 'fwd+bwd']) expect(names).toContain(`${w}/${mode}`);
     expect(names).toContain('factory/default/fwd+bwd');
     for (const n of names) expect(n).toMatch(/^([a-z_]+\/[0-9x]+|factory\/default)\/(fwd|fwd\+bwd)$/);

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODES, leakLoops } from '../../bench/leaks.js';
+import { leakLoops, MODES } from '../../bench/leaks.js';
 import { lossNames } from '../../src/losses/registry.js';
 
 const CALLS = 5;
@@ -21,6 +21,7 @@ describe(`leak loops, short form (${CALLS} calls per loop)`, () => {
     const rows = leakLoops(CALLS);
     // every registered loss × (fused, tfjs ops) + the factory, each in every mode
     expect(rows.length).toBe((lossNames().length * 2 + 1) * MODES.length);
-    for (const r of rows) expect({ subject: r.subject, mode: r.mode, tensors: r.tensors, bytes: r.bytes }).toEqual({ subject: r.subject, mode: r.mode, tensors: 0, bytes: 0 });
+    for (const r of rows)
+      expect({ subject: r.subject, mode: r.mode, tensors: r.tensors, bytes: r.bytes }).toEqual({ subject: r.subject, mode: r.mode, tensors: 0, bytes: 0 });
   });
 });

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
 import { GOLDEN, hasShared, warnIfNoShared } from '../shared.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -57,7 +57,11 @@ describe('poseloss CLI', () => {
   });
 
   it('POSELOSS_BACKEND=cpu is honoured and printed', () => {
-    const r = spawnSync(process.execPath, [path.join(root, 'bin', 'poseloss.js'), 'example'], { cwd: root, encoding: 'utf8', env: { ...process.env, POSELOSS_BACKEND: 'cpu' } });
+    const r = spawnSync(process.execPath, [path.join(root, 'bin', 'poseloss.js'), 'example'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, POSELOSS_BACKEND: 'cpu' },
+    });
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('backend: cpu (forced by POSELOSS_BACKEND=cpu)');
   });

@@ -11,7 +11,11 @@ const run = (yaml: string, files: Record<string, string> = {}) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poseloss-mvcfg-'));
   for (const [n, t] of Object.entries({ 'c.yaml': yaml, ...files })) fs.writeFileSync(path.join(dir, n), t);
   const out: string[] = [];
-  const code = checkCommand([path.join(dir, 'c.yaml')], (l) => out.push(l), (l) => out.push(l));
+  const code = checkCommand(
+    [path.join(dir, 'c.yaml')],
+    (l) => out.push(l),
+    (l) => out.push(l),
+  );
   return { code, text: out.join('\n') };
 };
 
@@ -27,11 +31,15 @@ describe('the multi-camera losses from a config (data.camera_params_file)', () =
   it('without a calibration: the error says what to set', () => {
     const r = run(LOSSES);
     expect(r.code).toBe(2);
-    expect(r.text).toContain("losses.cycle_reprojection.pipeline[0]: reproject_views needs the rig's calibration (2 or more cameras): set data.camera_params_file");
+    expect(r.text).toContain(
+      "losses.cycle_reprojection.pipeline[0]: reproject_views needs the rig's calibration (2 or more cameras): set data.camera_params_file",
+    );
   });
 
   it('a bad calibration or view name: the error names the setting, the file, the section and key', () => {
-    const bad = run(`data:\n  camera_params_file: calib.toml\n${LOSSES}`, { 'calib.toml': CALIB.replace('distortions = [0.0, 0.0, 0.0, 0.0, 0.0]\nrotation = [0.0, 0.3', 'distortions = [0.0, 0.0]\nrotation = [0.0, 0.3') });
+    const bad = run(`data:\n  camera_params_file: calib.toml\n${LOSSES}`, {
+      'calib.toml': CALIB.replace('distortions = [0.0, 0.0, 0.0, 0.0, 0.0]\nrotation = [0.0, 0.3', 'distortions = [0.0, 0.0]\nrotation = [0.0, 0.3'),
+    });
     expect(bad.code).toBe(2);
     expect(bad.text).toMatch(/data\.camera_params_file: .*calib\.toml \[cam_0\]\.distortions: expected 5 numbers \[k1, k2, p1, p2, k3\], got a list of 2/);
     const views = run(`data:\n  camera_params_file: calib.toml\n  view_names: [A, C]\n${LOSSES}`, { 'calib.toml': CALIB });

@@ -63,7 +63,10 @@ const startUntil = (args: string[], ready: RegExp, nodeArgs: string[] = tsx) =>
   });
 
 describe('interrupted runs leave nothing behind', () => {
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`${sig} while outputs are staged: staging removed, exit ${code}, a message`, async () => {
       const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'poseloss-signal-'));
       const dir = path.join(parent, 'out');

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, main, version } from '../../src/cli/program.js';
 import { parseArgs } from '../../src/cli/args.js';
 import { UserError } from '../../src/cli/errors.js';
+import { COMMANDS, main, version } from '../../src/cli/program.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -12,18 +12,25 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const run = async (...argv: string[]) => {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
+  const code = await main(
+    argv,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 };
 
 describe('poseloss command table and help', () => {
-  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])('%s is an unknown command (no prototype lookup): exit 2, message and usage on stderr', async (name) => {
-    const r = await run(name);
-    expect(r.code).toBe(2);
-    expect(r.out).toBe('');
-    expect(r.err.split('\n')[0]).toBe(`poseloss: unknown command '${name}'`);
-    expect(r.err).toContain('usage:');
-  });
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])(
+    '%s is an unknown command (no prototype lookup): exit 2, message and usage on stderr',
+    async (name) => {
+      const r = await run(name);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err.split('\n')[0]).toBe(`poseloss: unknown command '${name}'`);
+      expect(r.err).toContain('usage:');
+    },
+  );
 
   it('--version prints the package version on stdout', async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };

@@ -15,9 +15,10 @@
  * `invalidFor` gives values a codec rejects: a fixed pool of wrong types and out-of-range
  * numbers filtered through the codec itself.
  */
-import * as t from 'io-ts';
+
 import fc from 'fast-check';
 import { either } from 'fp-ts';
+import * as t from 'io-ts';
 
 export type AnyCodec = t.Type<any, any, unknown>;
 
@@ -84,7 +85,13 @@ const LEAVES: readonly [RegExp, (m: RegExpMatchArray) => fc.Arbitrary<unknown>][
   [/^a keypoint index \(integer ≥ 0\)$/, () => fc.nat(16)],
   [
     /^an integer ≥ 1, a fraction in \(0, 1\], or null \(keep all\)$/,
-    () => fc.oneof(fc.integer({ min: 1, max: 10 }), num(0.01, 0.99), fc.constant(null), num(0.01, 1).map((f) => ({ fraction: f }))),
+    () =>
+      fc.oneof(
+        fc.integer({ min: 1, max: 10 }),
+        num(0.01, 0.99),
+        fc.constant(null),
+        num(0.01, 1).map((f) => ({ fraction: f })),
+      ),
   ],
   // oneOf: "<what> 'a' | 'b' | ..."
   [/^[^']*?('[^']*'(?: \| '[^']*')*)$/, (m) => fc.constantFrom(...[...m[1].matchAll(/'([^']*)'/g)].map((x) => x[1]))],

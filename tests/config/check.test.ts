@@ -34,7 +34,7 @@ describe('config_default.yaml (the reference defaults, reproduced as a fixture)'
       'supervised heatmap_mse',
       '  log_weight 0 → weight 1/(2·exp(log_weight)) = 0.500000, not annealed',
       '  reads: heatmaps_targ, heatmaps_pred; gradients to: heatmaps_pred',
-      '  runs as: fused kernel \'heatmap\' (one SIMD WebAssembly pass, closed-form gradients) on the cpu and wasm backends',
+      "  runs as: fused kernel 'heatmap' (one SIMD WebAssembly pass, closed-form gradients) on the cpu and wasm backends",
       '  pipeline:',
       '    - { mask: empty_heatmaps, of: heatmaps_targ }',
       '    - { compute: heatmap_mse, of: [heatmaps_targ, heatmaps_pred] }',
@@ -44,13 +44,25 @@ describe('config_default.yaml (the reference defaults, reproduced as a fixture)'
 
   it('with every unsupervised loss switched on, each block is checked (PCA parameters only, without labels)', () => {
     const text = editYaml(readFixture('config_default.yaml'), [
-      [['model', 'losses_to_use'], ['pca_multiview', 'pca_singleview', 'temporal']],
-      [['data', 'mirrored_column_matches'], [[0, 1, 2], [3, 4, 5]]],
+      [
+        ['model', 'losses_to_use'],
+        ['pca_multiview', 'pca_singleview', 'temporal'],
+      ],
+      [
+        ['data', 'mirrored_column_matches'],
+        [
+          [0, 1, 2],
+          [3, 4, 5],
+        ],
+      ],
     ]);
     const r = cli('check', [writeTemp('default_all_losses.yaml', text)]);
     expect(r.code).toBe(0);
     expect(r.lines[0]).toBe('ok: 4 losses');
-    expect(r.lines.filter((l) => l.includes('[fitted from labels: pass --labels to fit it]')).map((l) => l.trim().split(/\s+/)[1])).toEqual(['pca_multiview', 'pca_singleview']);
+    expect(r.lines.filter((l) => l.includes('[fitted from labels: pass --labels to fit it]')).map((l) => l.trim().split(/\s+/)[1])).toEqual([
+      'pca_multiview',
+      'pca_singleview',
+    ]);
     expect(r.lines.find((l) => l.includes(' temporal '))).toMatch(/unsupervised temporal\s+log_weight 11$/);
   });
 
@@ -63,14 +75,49 @@ describe('config_default.yaml (the reference defaults, reproduced as a fixture)'
 
   /** The reference's default file, each with one mistake edited in: rejected at that path. */
   const edits: [string, [(string | number)[], unknown][], string[]][] = [
-    ['a misspelt temporal key', [[['model', 'losses_to_use'], ['temporal']], [['losses', 'temporal', 'epsilom'], 3]], ["losses.temporal.epsilom: unknown key 'epsilom' (did you mean 'epsilon'?)"]],
-    ['a misspelt loss name', [[['model', 'losses_to_use'], ['pca_singleview', 'temporl']]], ["model.losses_to_use[1]: unknown loss 'temporl' (did you mean 'temporal'?)"]],
+    [
+      'a misspelt temporal key',
+      [
+        [['model', 'losses_to_use'], ['temporal']],
+        [['losses', 'temporal', 'epsilom'], 3],
+      ],
+      ["losses.temporal.epsilom: unknown key 'epsilom' (did you mean 'epsilon'?)"],
+    ],
+    [
+      'a misspelt loss name',
+      [
+        [
+          ['model', 'losses_to_use'],
+          ['pca_singleview', 'temporl'],
+        ],
+      ],
+      ["model.losses_to_use[1]: unknown loss 'temporl' (did you mean 'temporal'?)"],
+    ],
     ['an unknown heatmap loss type', [[['model', 'heatmap_loss_type'], 'mes']], ["model.heatmap_loss_type: unknown 'mes' (did you mean 'mse'?)"]],
-    ['an out-of-range prob_threshold', [[['model', 'losses_to_use'], ['temporal']], [['losses', 'temporal', 'prob_threshold'], 5]], ['losses.temporal.prob_threshold: expected a number in [0, 1], got 5']],
+    [
+      'an out-of-range prob_threshold',
+      [
+        [['model', 'losses_to_use'], ['temporal']],
+        [['losses', 'temporal', 'prob_threshold'], 5],
+      ],
+      ['losses.temporal.prob_threshold: expected a number in [0, 1], got 5'],
+    ],
     ['a string downsample_factor', [[['data', 'downsample_factor'], 'two']], ["data.downsample_factor: expected a positive integer, got 'two'"]],
-    ['a negative anneal increase', [[['callbacks', 'anneal_weight', 'increase_factor'], -0.01]], ['callbacks.anneal_weight.increase_factor: expected a number ≥ 0, got -0.01']],
-    ['a misspelt anneal key', [[['callbacks', 'anneal_weight', 'final_value'], 1]], ["callbacks.anneal_weight.final_value: unknown key 'final_value' (did you mean 'final_val'?)"]],
-    ['pca_multiview without mirrored_column_matches', [[['model', 'losses_to_use'], ['pca_multiview']]], ['data.mirrored_column_matches: pca_multiview needs mirrored_column_matches (one list of keypoint indices per view)']],
+    [
+      'a negative anneal increase',
+      [[['callbacks', 'anneal_weight', 'increase_factor'], -0.01]],
+      ['callbacks.anneal_weight.increase_factor: expected a number ≥ 0, got -0.01'],
+    ],
+    [
+      'a misspelt anneal key',
+      [[['callbacks', 'anneal_weight', 'final_value'], 1]],
+      ["callbacks.anneal_weight.final_value: unknown key 'final_value' (did you mean 'final_val'?)"],
+    ],
+    [
+      'pca_multiview without mirrored_column_matches',
+      [[['model', 'losses_to_use'], ['pca_multiview']]],
+      ['data.mirrored_column_matches: pca_multiview needs mirrored_column_matches (one list of keypoint indices per view)'],
+    ],
   ];
   it.each(edits)('rejects the default with %s', (what, e, messages) => {
     const file = writeTemp(`default_${what.replace(/\W+/g, '_')}.yaml`, editYaml(readFixture('config_default.yaml'), e));
@@ -109,7 +156,7 @@ describe('accepted variants', () => {
     const eps = Number(block[3].replace('  epsilon: ', ''));
     expect(eps).toBeGreaterThan(0);
     expect(eps.toPrecision(6)).toBe(Number(fitted![2]).toPrecision(6));
-    expect(block[5]).toBe('  runs as: fused kernel \'pcaReprojection\' (one SIMD WebAssembly pass, closed-form gradients) on the cpu and wasm backends');
+    expect(block[5]).toBe("  runs as: fused kernel 'pcaReprojection' (one SIMD WebAssembly pass, closed-form gradients) on the cpu and wasm backends");
     expect(block.slice(6)).toEqual([
       '  pipeline:',
       // each step with the loss parameters that reach it
@@ -144,11 +191,20 @@ describe('broken variants: exit 2, every message at its path', () => {
         "model.losses_to_use[3]: 'temporal' is listed again (first at [0]): each loss counts once; remove the repeat",
       ],
     ],
-    ['composed_no_compute', ['losses.paw_huber.pipeline: paw_huber has no compute step: add one, e.g. { compute: squared_error, of: [keypoints_targ, keypoints_pred] }']],
+    [
+      'composed_no_compute',
+      ['losses.paw_huber.pipeline: paw_huber has no compute step: add one, e.g. { compute: squared_error, of: [keypoints_targ, keypoints_pred] }'],
+    ],
     ['composed_two_computes', ['losses.paw_huber.pipeline[2]: a second compute step; a pipeline has exactly one']],
     ['composed_reduce_not_last', ['losses.paw_huber.pipeline[2]: reduce must be the last step']],
-    ['composed_mask_unread_key', ["losses.paw_huber.pipeline[0]: mask nan_keypoints of 'keypoints_pred_augmented', but huber reads 'keypoints_targ', 'keypoints_pred'"]],
-    ['composed_pairs_non_temporal', ['losses.paw_huber.pipeline[0]: low_confidence_pairs masks frame pairs; huber is not a temporal compute (use low_confidence)']],
+    [
+      'composed_mask_unread_key',
+      ["losses.paw_huber.pipeline[0]: mask nan_keypoints of 'keypoints_pred_augmented', but huber reads 'keypoints_targ', 'keypoints_pred'"],
+    ],
+    [
+      'composed_pairs_non_temporal',
+      ['losses.paw_huber.pipeline[0]: low_confidence_pairs masks frame pairs; huber is not a temporal compute (use low_confidence)'],
+    ],
     ['composed_unknown_step', ["losses.paw_huber.pipeline[1].compute: unknown compute step 'hubber' (did you mean 'huber'?)"]],
     [
       'several_errors',
@@ -163,7 +219,10 @@ describe('broken variants: exit 2, every message at its path', () => {
   ];
 
   it('has a fixture for every case and a case for every fixture', () => {
-    const files = fs.readdirSync(fixture('broken')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
+    const files = fs
+      .readdirSync(fixture('broken'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.replace(/\.yaml$/, ''));
     const skipped = ['errors_across_stages', 'unselected_block_typo']; // their own tests below
     expect([...cases.map(([f]) => f), ...skipped].sort()).toEqual(files.sort());
   });
@@ -266,7 +325,12 @@ describe.skipIf(!hasMirrorMouse)('the mirror-mouse example (../shared/data/mirro
   });
 
   it('with every unsupervised loss switched on: the multiview PCA is fitted too (2 views → 4 columns, 3 kept)', () => {
-    const text = editYaml(fs.readFileSync(config, 'utf8'), [[['model', 'losses_to_use'], ['pca_multiview', 'pca_singleview', 'temporal']]]);
+    const text = editYaml(fs.readFileSync(config, 'utf8'), [
+      [
+        ['model', 'losses_to_use'],
+        ['pca_multiview', 'pca_singleview', 'temporal'],
+      ],
+    ]);
     const r = cli('explain', [writeTemp('mirror_mouse_all.yaml', text), '--labels', labels]);
     expect(r.code).toBe(0);
     expect(r.lines.filter((l) => /^(supervised|unsupervised) /.test(l))).toEqual([
@@ -283,7 +347,10 @@ describe.skipIf(!hasMirrorMouse)('the mirror-mouse example (../shared/data/mirro
   it('rejects the mirror-mouse config with an epsilon list of the wrong length', () => {
     const text = editYaml(fs.readFileSync(config, 'utf8'), [
       [['model', 'losses_to_use'], ['temporal']],
-      [['losses', 'temporal', 'epsilon'], [20, 20]],
+      [
+        ['losses', 'temporal', 'epsilon'],
+        [20, 20],
+      ],
     ]);
     const file = writeTemp('mirror_mouse_eps.yaml', text);
     const r = cli('check', [file, '--labels', labels]);

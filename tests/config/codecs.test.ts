@@ -9,22 +9,23 @@
  * - a mutation (wrong type, unknown key, out-of-range value) always gives ≥ 1 issue whose
  *   path starts with the mutated path, and nothing ever throws.
  */
-import * as t from 'io-ts';
+
 import fc from 'fast-check';
 import { either } from 'fp-ts';
-import * as YAML from 'yaml';
+import * as t from 'io-ts';
 import { describe, expect, it } from 'vitest';
-import { allSteps } from '../../src/steps/registry.js';
-import { getLossDef, lossNames } from '../../src/losses/registry.js';
-import { buildLossFactories, ComposedLoss } from '../../src/lp/factory.js';
-import { checkConfig } from '../../src/lp/check.js';
+import * as YAML from 'yaml';
+import { formatIssues, type PoselossIssue } from '../../src/config/issues.js';
 import { AnnealParams, decodeConfig } from '../../src/config/lightningPose.js';
 import { report } from '../../src/config/reporter.js';
 import { parseYaml } from '../../src/config/yaml.js';
-import { formatIssues, type PoselossIssue } from '../../src/config/issues.js';
+import { getLossDef, lossNames } from '../../src/losses/registry.js';
+import { checkConfig } from '../../src/lp/check.js';
+import { buildLossFactories, ComposedLoss } from '../../src/lp/factory.js';
 import type { StepDef } from '../../src/pipeline/step.js';
+import { allSteps } from '../../src/steps/registry.js';
 import { FC, real } from '../property/fastCheck.js';
-import { arbitraryFromCodec, invalidFor, OUT_OF_RANGE, rejects, strictShape, type AnyCodec } from './arbitraryFromCodec.js';
+import { type AnyCodec, arbitraryFromCodec, invalidFor, OUT_OF_RANGE, rejects, strictShape } from './arbitraryFromCodec.js';
 
 const stepDef = (phase: string, name: string): StepDef => {
   const d = allSteps().find((s) => s.phase === phase && s.name === name);
@@ -81,19 +82,24 @@ describe('arbitraries derived from the codecs', () => {
           const r = codec.decode({ ...(v as object), [k]: bad });
           expect(either.isLeft(r)).toBe(true);
           const issues = report(either.isLeft(r) ? r.left : [], 'p');
-          expect(issues.some((i) => i.path === `p.${k}` || i.path.startsWith(`p.${k}.`) || i.path.startsWith(`p.${k}[`)), fmt(issues)).toBe(true);
+          expect(
+            issues.some((i) => i.path === `p.${k}` || i.path.startsWith(`p.${k}.`) || i.path.startsWith(`p.${k}[`)),
+            fmt(issues),
+          ).toBe(true);
         }),
         { numRuns: 40 },
       );
     });
 
-    it("an unknown key: an issue at that key naming it (and the closest known key when there is one)", () => {
+    it('an unknown key: an issue at that key naming it (and the closest known key when there is one)', () => {
       const key = fc.stringMatching(/^[a-z][a-z_]{0,10}$/).filter((k) => !s.keys.includes(k));
       fc.assert(
         fc.property(arbitraryFromCodec(codec), key, (v, k) => {
           const r = codec.decode({ ...(v as object), [k]: 1 });
           const issues = either.isLeft(r) ? report(r.left, 'p') : [];
-          expect(issues.find((i) => i.path === `p.${k}`)?.message, fmt(issues)).toMatch(new RegExp(`^unknown key '${k}' \\((did you mean '[a-z_]+'\\?|known: .*)\\)$`));
+          expect(issues.find((i) => i.path === `p.${k}`)?.message, fmt(issues)).toMatch(
+            new RegExp(`^unknown key '${k}' \\((did you mean '[a-z_]+'\\?|known: .*)\\)$`),
+          );
         }),
         { numRuns: 30 },
       );
@@ -133,13 +139,59 @@ interface Template {
 const FLAT = ['keypoints_targ', 'keypoints_pred'];
 const MAPS = ['heatmaps_targ', 'heatmaps_pred'];
 const TEMPLATES: readonly Template[] = [
-  { computes: ['squared_error', 'absolute_error', 'huber', 'smooth_l1'], of: FLAT, masks: [['nan_targets', 'keypoints_targ'], ['nan_keypoints', 'keypoints_targ'], ['low_confidence', 'confidences']] },
-  { computes: ['squared_error', 'absolute_error', 'huber', 'smooth_l1'], of: MAPS, masks: [['empty_heatmaps', 'heatmaps_targ'], ['nan_keypoints', 'heatmaps_targ'], ['low_confidence', 'confidences']] },
-  { computes: ['euclidean', 'rms_error'], of: FLAT, masks: [['nan_keypoints', 'keypoints_targ'], ['nan_targets', 'keypoints_targ'], ['low_confidence', 'confidences']] },
-  { computes: ['heatmap_mse', 'heatmap_kl', 'heatmap_js'], of: MAPS, masks: [['empty_heatmaps', 'heatmaps_targ'], ['low_confidence', 'confidences']] },
-  { computes: ['temporal_norm'], of: 'keypoints_pred', masks: [['low_confidence_pairs', 'confidences'], ['low_confidence', 'confidences'], ['nan_keypoints', 'keypoints_pred']] },
+  {
+    computes: ['squared_error', 'absolute_error', 'huber', 'smooth_l1'],
+    of: FLAT,
+    masks: [
+      ['nan_targets', 'keypoints_targ'],
+      ['nan_keypoints', 'keypoints_targ'],
+      ['low_confidence', 'confidences'],
+    ],
+  },
+  {
+    computes: ['squared_error', 'absolute_error', 'huber', 'smooth_l1'],
+    of: MAPS,
+    masks: [
+      ['empty_heatmaps', 'heatmaps_targ'],
+      ['nan_keypoints', 'heatmaps_targ'],
+      ['low_confidence', 'confidences'],
+    ],
+  },
+  {
+    computes: ['euclidean', 'rms_error'],
+    of: FLAT,
+    masks: [
+      ['nan_keypoints', 'keypoints_targ'],
+      ['nan_targets', 'keypoints_targ'],
+      ['low_confidence', 'confidences'],
+    ],
+  },
+  {
+    computes: ['heatmap_mse', 'heatmap_kl', 'heatmap_js'],
+    of: MAPS,
+    masks: [
+      ['empty_heatmaps', 'heatmaps_targ'],
+      ['low_confidence', 'confidences'],
+    ],
+  },
+  {
+    computes: ['temporal_norm'],
+    of: 'keypoints_pred',
+    masks: [
+      ['low_confidence_pairs', 'confidences'],
+      ['low_confidence', 'confidences'],
+      ['nan_keypoints', 'keypoints_pred'],
+    ],
+  },
   { computes: ['temporal_heatmap_mse', 'temporal_heatmap_kl'], of: 'heatmaps_pred', masks: [['low_confidence_pairs', 'confidences']] },
-  { computes: ['euclidean_3d'], of: ['keypoints_targ_3d', 'keypoints_pred_3d'], masks: [['nan_keypoints', 'keypoints_targ_3d'], ['nan_keypoints', 'keypoints_pred_3d']] },
+  {
+    computes: ['euclidean_3d'],
+    of: ['keypoints_targ_3d', 'keypoints_pred_3d'],
+    masks: [
+      ['nan_keypoints', 'keypoints_targ_3d'],
+      ['nan_keypoints', 'keypoints_pred_3d'],
+    ],
+  },
   { computes: ['heatmap_mse'], of: ['heatmaps_targ', 'heatmaps_reprojected'], masks: [['empty_heatmaps', 'heatmaps_targ']], transform: true },
 ];
 
@@ -150,9 +202,13 @@ const pipelineArb = (k: number) =>
       .record({
         compute: fc.constantFrom(...tp.computes).chain((c) => stepArb('compute', c, { of: tp.of })),
         masks: fc.subarray([...tp.masks]).chain((ms) => allOf(ms.map(([m, of]) => stepArb('mask', m, { of })))),
-        transform: tp.transform ? stepArb('transform', 'gaussian_heatmaps', { of: 'keypoints_pred_2d_reprojected', as: 'heatmaps_reprojected' }).map((s) => [s]) : fc.constant([]),
+        transform: tp.transform
+          ? stepArb('transform', 'gaussian_heatmaps', { of: 'keypoints_pred_2d_reprojected', as: 'heatmaps_reprojected' }).map((s) => [s])
+          : fc.constant([]),
         rectify: fc.option(
-          stepArb('rectify', 'epsilon').chain((s) => fc.oneof(num(-5, 20), fc.array(num(0, 20), { minLength: k, maxLength: k })).map((epsilon) => ({ ...s, epsilon }))),
+          stepArb('rectify', 'epsilon').chain((s) =>
+            fc.oneof(num(-5, 20), fc.array(num(0, 20), { minLength: k, maxLength: k })).map((epsilon) => ({ ...s, epsilon })),
+          ),
           { nil: undefined },
         ),
         reduce: fc.constantFrom('mean', 'sum').chain((r) => stepArb('reduce', r)),
@@ -182,8 +238,7 @@ const builtinBlock = (name: string, k: number) =>
     return block;
   });
 
-const composedBlock = (k: number) =>
-  arbitraryFromCodec(ComposedLoss).chain((b) => pipelineArb(k).map((pipeline) => ({ ...(b as object), pipeline })));
+const composedBlock = (k: number) => arbitraryFromCodec(ComposedLoss).chain((b) => pipelineArb(k).map((pipeline) => ({ ...(b as object), pipeline })));
 
 interface Generated {
   readonly k: number;
@@ -199,7 +254,13 @@ const configArb = (opts: { numKeypointsAlways?: boolean } = {}): fc.Arbitrary<Ge
         composed: fc.subarray(COMPOSED_NAMES).chain((ns) => allOf(ns.map((n) => composedBlock(k).map((b): [string, unknown] => [n, b])))),
         numKeypoints: opts.numKeypointsAlways ? fc.constant(k) : fc.constantFrom(k, k, null),
         names: fc.option(fc.constant(Array.from({ length: k }, (_, i) => `kp${i}`)), { nil: undefined }),
-        columns: fc.option(fc.subarray(Array.from({ length: k }, (_, i) => i), { minLength: 1 }), { nil: undefined }),
+        columns: fc.option(
+          fc.subarray(
+            Array.from({ length: k }, (_, i) => i),
+            { minLength: 1 },
+          ),
+          { nil: undefined },
+        ),
         matches: fc.option(
           fc.integer({ min: 1, max: k }).chain((m) => fc.tuple(...[0, 1].map(() => fc.array(fc.nat(k - 1), { minLength: m, maxLength: m })))),
           { nil: null },
@@ -253,7 +314,10 @@ describe('valid configs (generated from the codecs plus context) always decode, 
   it('as plain data and through YAML', () => {
     fc.assert(
       fc.property(configArb(), ({ config, needsLabels }) => {
-        for (const [how, raw] of [['data', config], ['yaml', throughYaml(config)]] as const) {
+        for (const [how, raw] of [
+          ['data', config],
+          ['yaml', throughYaml(config)],
+        ] as const) {
           const d = decodeConfig(raw);
           if (either.isLeft(d)) expect.fail(`${how}: ${fmt(d.left)}`);
           const c = checkConfig(raw, { cameras: RIG });
@@ -264,7 +328,9 @@ describe('valid configs (generated from the codecs plus context) always decode, 
           const supNames = [sup, ...config.model.losses_to_use.filter(toSup)];
           const unsupNames = config.model.losses_to_use.filter((n: string) => !toSup(n));
           expect(c.right.losses.map((l) => l.record.name)).toEqual([...supNames, ...unsupNames]);
-          expect(c.right.losses.filter((l) => l.unfitted).map((l) => l.record.name)).toEqual(config.model.losses_to_use.filter((n: string) => getLossDef(n)?.needsLabels));
+          expect(c.right.losses.filter((l) => l.unfitted).map((l) => l.record.name)).toEqual(
+            config.model.losses_to_use.filter((n: string) => getLossDef(n)?.needsLabels),
+          );
           if (!needsLabels) {
             const b = buildLossFactories(raw, { cameras: RIG });
             if (either.isLeft(b)) expect.fail(`${how}: ${fmt(b.left)}`);
@@ -306,9 +372,12 @@ const mutationsOf = (g: Generated, randomKey: string): Mutation[] => {
   const out: Mutation[] = [];
   const { config, k } = g;
   const classify = (v: unknown): Mutation['kind'] => (OUT_OF_RANGE.includes(v) ? 'out of range' : 'wrong type');
-  const at = (segs: Seg[], values: readonly unknown[], kind?: Mutation['kind']) => values.forEach((value) => out.push({ path: show(segs), segs, value, kind: kind ?? classify(value) }));
+  const at = (segs: Seg[], values: readonly unknown[], kind?: Mutation['kind']) =>
+    values.forEach((value) => out.push({ path: show(segs), segs, value, kind: kind ?? classify(value) }));
   const unknownKey = (segs: Seg[], known: readonly string[]) =>
-    [...UNKNOWN_KEYS, randomKey].filter((key) => !known.includes(key)).forEach((key) => out.push({ path: show([...segs, key]), segs: [...segs, key], value: 1, kind: 'unknown key' }));
+    [...UNKNOWN_KEYS, randomKey]
+      .filter((key) => !known.includes(key))
+      .forEach((key) => out.push({ path: show([...segs, key]), segs: [...segs, key], value: 1, kind: 'unknown key' }));
   /** A strict object: each key (bad values from the pools, through the key's codec), and an unknown key. */
   const strictAt = (segs: Seg[], codec: AnyCodec, skip: readonly string[] = []) => {
     const s = strictShape(codec)!;
@@ -362,7 +431,10 @@ describe('mutated configs: ≥ 1 issue whose path starts with the mutated path; 
       fc.property(mutatedArb, ({ g, m }) => {
         seen.add(m.kind);
         const mutated = setAt(g.config, m.segs, m.value);
-        for (const [how, raw] of [['data', mutated], ['yaml', throughYaml(mutated)]] as const) {
+        for (const [how, raw] of [
+          ['data', mutated],
+          ['yaml', throughYaml(mutated)],
+        ] as const) {
           const r = checkConfig(raw);
           if (either.isRight(r)) expect.fail(`${how}: ${m.kind} ${m.path} = ${JSON.stringify(m.value)} was accepted`);
           expect(
@@ -398,8 +470,11 @@ describe('mutated configs: ≥ 1 issue whose path starts with the mutated path; 
 
 describe('PCA blocks: keys that belong to data: are rejected, not silently replaced', () => {
   it('losses.pca_singleview.columns_for_singleview_pca is rejected, not silently replaced', () => {
-    const r = checkConfig({ data: { num_keypoints: 6 }, model: { losses_to_use: ['pca_singleview'] }, losses: { pca_singleview: { columns_for_singleview_pca: 'abc' } } });
+    const r = checkConfig({
+      data: { num_keypoints: 6 },
+      model: { losses_to_use: ['pca_singleview'] },
+      losses: { pca_singleview: { columns_for_singleview_pca: 'abc' } },
+    });
     expect(either.isLeft(r) && r.left.some((i) => i.path.startsWith('losses.pca_singleview.columns_for_singleview_pca'))).toBe(true);
   });
-
 });

@@ -8,13 +8,13 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { buildLossFactories } from '../../src/lp/factory.js';
-import { createLossOrThrow } from '../../src/losses/registry.js';
-import { parseYaml, readYaml } from '../../src/config/yaml.js';
 import { formatIssues } from '../../src/config/issues.js';
-import { weightOf, type Loss } from '../../src/pipeline/loss.js';
-import { cli, expectClose, fixture, tensorsOf, type PlainInputs } from './helpers.js';
+import { parseYaml, readYaml } from '../../src/config/yaml.js';
+import { createLossOrThrow } from '../../src/losses/registry.js';
+import { buildLossFactories } from '../../src/lp/factory.js';
+import { type Loss, weightOf } from '../../src/pipeline/loss.js';
 import { unsupervisedStep } from './fixtures/unsupervisedStep.js';
+import { cli, expectClose, fixture, type PlainInputs, tensorsOf } from './helpers.js';
 
 /** The unsupervised members of a YAML config, by name. */
 const composedFrom = (yamlText: string): Record<string, Loss> => {
@@ -36,8 +36,13 @@ const fromFixture = (): Record<string, Loss> => {
 // ---------------------------------------------------------------------------------------
 // Random inputs with NaNs
 
-const f32 = (n: number, lo: number, hi: number) => fc.float32Array({ minLength: n, maxLength: n, min: Math.fround(lo), max: Math.fround(hi), noNaN: true, noDefaultInfinity: true });
-const flags = (n: number, rate: number) => fc.array(fc.double({ min: 0, max: 1, noNaN: true }).map((u) => u < rate), { minLength: n, maxLength: n });
+const f32 = (n: number, lo: number, hi: number) =>
+  fc.float32Array({ minLength: n, maxLength: n, min: Math.fround(lo), max: Math.fround(hi), noNaN: true, noDefaultInfinity: true });
+const flags = (n: number, rate: number) =>
+  fc.array(
+    fc.double({ min: 0, max: 1, noNaN: true }).map((u) => u < rate),
+    { minLength: n, maxLength: n },
+  );
 
 const batchArb = fc.record({ B: fc.integer({ min: 1, max: 5 }), K: fc.integer({ min: 1, max: 5 }), H: fc.integer({ min: 2, max: 5 }) }).chain(({ B, K, H }) =>
   fc
@@ -134,8 +139,16 @@ describe('YAML-composed == built-in (values and gradients, random inputs with Na
       .filter((i) => i.keypoints_pred.shape[0] >= 2)
       .chain((inputs) => {
         const k = inputs.confidences.shape[1];
-        const eps = fc.oneof(fc.double({ min: 0, max: 30, noNaN: true }), fc.array(fc.double({ min: 0, max: 30, noNaN: true }), { minLength: k, maxLength: k }));
-        return fc.record({ inputs: fc.constant(inputs), epsilon: eps, below: fc.double({ min: 0, max: 1, noNaN: true }), logWeight: fc.double({ min: -5, max: 12, noNaN: true }) });
+        const eps = fc.oneof(
+          fc.double({ min: 0, max: 30, noNaN: true }),
+          fc.array(fc.double({ min: 0, max: 30, noNaN: true }), { minLength: k, maxLength: k }),
+        );
+        return fc.record({
+          inputs: fc.constant(inputs),
+          epsilon: eps,
+          below: fc.double({ min: 0, max: 1, noNaN: true }),
+          logWeight: fc.double({ min: -5, max: 12, noNaN: true }),
+        });
       });
     fc.assert(
       fc.property(caseArb, ({ inputs, epsilon, below, logWeight }) => {
@@ -164,7 +177,15 @@ describe('YAML-composed == built-in (values and gradients, random inputs with Na
 
   it('temporal without confidences: the built-in’s optional mask is skipped, as a composed loss without the mask', () => {
     const composed = composedFrom(
-      ['model: { losses_to_use: [smooth] }', 'losses:', '  smooth:', '    pipeline:', '      - { compute: temporal_norm, of: keypoints_pred }', '      - { rectify: epsilon, epsilon: 2.5 }', '      - { reduce: mean }'].join('\n'),
+      [
+        'model: { losses_to_use: [smooth] }',
+        'losses:',
+        '  smooth:',
+        '    pipeline:',
+        '      - { compute: temporal_norm, of: keypoints_pred }',
+        '      - { rectify: epsilon, epsilon: 2.5 }',
+        '      - { reduce: mean }',
+      ].join('\n'),
     ).smooth;
     const builtin = createLossOrThrow('temporal', { epsilon: 2.5, prob_threshold: 0.5 });
     fc.assert(
@@ -191,7 +212,9 @@ describe('a user-registered step (log_cosh, its own io-ts codec) from YAML', () 
     const file = fixture('paw_logcosh.yaml');
     const before = cli('check', [file]);
     expect(before.code).toBe(2);
-    expect(before.lines[1]).toMatch(/^error: losses\.paw_logcosh\.pipeline\[1\]\.compute: unknown compute step 'log_cosh' \(known: squared_error, .*, pca_reprojection\)$/);
+    expect(before.lines[1]).toMatch(
+      /^error: losses\.paw_logcosh\.pipeline\[1\]\.compute: unknown compute step 'log_cosh' \(known: squared_error, .*, pca_reprojection\)$/,
+    );
 
     await import('./fixtures/logCosh.js'); // registers log_cosh
 
@@ -205,8 +228,12 @@ describe('a user-registered step (log_cosh, its own io-ts codec) from YAML', () 
     // its codec's errors come with paths like any built-in step's
     const bad = composedFromIssues('{ compute: log_cosh, of: [keypoints_targ, keypoints_pred], scale: -1 }');
     expect(bad).toEqual(['losses.l.pipeline[0].scale: expected a positive number, got -1']);
-    expect(composedFromIssues('{ compute: log_cosh, of: [keypoints_targ, heatmaps_pred] }')).toEqual(["losses.l.pipeline[0].of: log_cosh reads keypoints (B, 2K); 'heatmaps_pred' is not such an input"]);
-    expect(composedFromIssues('{ compute: log_cosh, of: keypoints_targ }')).toEqual(["losses.l.pipeline[0].of: expected two input keys (target, prediction), got 'keypoints_targ'"]);
+    expect(composedFromIssues('{ compute: log_cosh, of: [keypoints_targ, heatmaps_pred] }')).toEqual([
+      "losses.l.pipeline[0].of: log_cosh reads keypoints (B, 2K); 'heatmaps_pred' is not such an input",
+    ]);
+    expect(composedFromIssues('{ compute: log_cosh, of: keypoints_targ }')).toEqual([
+      "losses.l.pipeline[0].of: expected two input keys (target, prediction), got 'keypoints_targ'",
+    ]);
 
     const raw = readYaml(file);
     if (either.isLeft(raw)) throw new Error(formatIssues(raw.left));
@@ -235,7 +262,10 @@ describe('a user-registered step (log_cosh, its own io-ts codec) from YAML', () 
 
 /** The issues of a one-step composed pipeline (with a compute), as formatted lines. */
 const composedFromIssues = (step: string): string[] => {
-  const raw = parseYaml(['model: { losses_to_use: [l] }', 'losses:', '  l:', '    pipeline:', `      - ${step}`, '      - { reduce: mean }'].join('\n'), 'x.yaml');
+  const raw = parseYaml(
+    ['model: { losses_to_use: [l] }', 'losses:', '  l:', '    pipeline:', `      - ${step}`, '      - { reduce: mean }'].join('\n'),
+    'x.yaml',
+  );
   if (either.isLeft(raw)) throw new Error(formatIssues(raw.left));
   const built = buildLossFactories(raw.right);
   return either.isLeft(built) ? built.left.map((i) => `${i.path}: ${i.message}`) : [];
@@ -256,9 +286,11 @@ describe('the guide’s example: paw_huber.yaml used from TypeScript (fixtures/u
   const huber = (d: number, delta: number) => (Math.abs(d) <= delta ? 0.5 * d * d : delta * (Math.abs(d) - 0.5 * delta));
 
   it('total = anneal · (w_temporal · temporal + w_paw_huber · paw_huber), from plain JS; three logs per loss; no tensor left behind', () => {
-    const caseArb = fc.record({ B: fc.integer({ min: 2, max: 4 }), epoch: fc.integer({ min: 0, max: 150 }) }).chain(({ B, epoch }) =>
-      fc.record({ B: fc.constant(B), epoch: fc.constant(epoch), targ: f32(B * 34, 0, 200), nan: flags(B * 34, 0.15), noise: f32(B * 34, -12, 12) }),
-    );
+    const caseArb = fc
+      .record({ B: fc.integer({ min: 2, max: 4 }), epoch: fc.integer({ min: 0, max: 150 }) })
+      .chain(({ B, epoch }) =>
+        fc.record({ B: fc.constant(B), epoch: fc.constant(epoch), targ: f32(B * 34, 0, 200), nan: flags(B * 34, 0.15), noise: f32(B * 34, -12, 12) }),
+      );
     fc.assert(
       fc.property(caseArb, ({ B, epoch, targ, nan, noise }) => {
         const K = 17;
@@ -273,7 +305,8 @@ describe('the guide’s example: paw_huber.yaml used from TypeScript (fixtures/u
           // temporal: mean over (B−1)·K of relu(‖Δ‖ − 20), no confidences given
           let temporal = 0;
           for (let b = 0; b + 1 < B; b++)
-            for (let k = 0; k < K; k++) temporal += Math.max(Math.hypot(p[(b + 1) * 34 + 2 * k] - p[b * 34 + 2 * k], p[(b + 1) * 34 + 2 * k + 1] - p[b * 34 + 2 * k + 1]) - 20, 0);
+            for (let k = 0; k < K; k++)
+              temporal += Math.max(Math.hypot(p[(b + 1) * 34 + 2 * k] - p[b * 34 + 2 * k], p[(b + 1) * 34 + 2 * k + 1] - p[b * 34 + 2 * k + 1]) - 20, 0);
           temporal /= (B - 1) * K;
           // paw_huber: labeled keypoints only, huber δ 5, relu(· − 1), mean over their coordinates
           let sum = 0;
@@ -285,7 +318,14 @@ describe('the guide’s example: paw_huber.yaml used from TypeScript (fixtures/u
             }
           const paw = count ? sum / count : 0;
           const logs = r.logs.map((l) => ({ name: l.name, value: l.value.dataSync()[0] }));
-          expect(logs.map((l) => l.name)).toEqual(['train_temporal_loss', 'temporal_weight', 'train_temporal_loss_weighted', 'train_paw_huber_loss', 'paw_huber_weight', 'train_paw_huber_loss_weighted']);
+          expect(logs.map((l) => l.name)).toEqual([
+            'train_temporal_loss',
+            'temporal_weight',
+            'train_temporal_loss_weighted',
+            'train_paw_huber_loss',
+            'paw_huber_weight',
+            'train_paw_huber_loss_weighted',
+          ]);
           expectClose(logs[0].value, temporal, 'temporal', 1e-4, 1e-4);
           expectClose(logs[3].value, paw, 'paw_huber', 1e-4, 1e-4);
           const total = r.anneal * (weightOf(11) * temporal + weightOf(2) * paw);

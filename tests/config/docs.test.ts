@@ -9,14 +9,15 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { allSteps } from '../../src/steps/registry.js';
 import { vocabularyProblems } from './docsTable.js';
-import { cli, editYaml, fixture, readFixture, ROOT, removeTemp, writeTemp } from './helpers.js';
+import { cli, editYaml, fixture, ROOT, readFixture, removeTemp, writeTemp } from './helpers.js';
 
 afterAll(removeTemp);
 
 const DOC = path.join(ROOT, 'docs', 'composing-losses.md');
 const doc = fs.readFileSync(DOC, 'utf8');
 
-const asInDoc = (ts: string) => ts.replaceAll("'../../../src/index.js'", "'poseloss'").replaceAll("'../../../src/node.js'", "'poseloss/node'").replaceAll("'../../../src/", "'poseloss/src/");
+const asInDoc = (ts: string) =>
+  ts.replaceAll("'../../../src/index.js'", "'poseloss'").replaceAll("'../../../src/node.js'", "'poseloss/node'").replaceAll("'../../../src/", "'poseloss/src/");
 
 describe('docs/composing-losses.md', () => {
   it('the vocabulary table lists every registered step, in its phase, with every parameter of its codec', () => {

@@ -6,7 +6,8 @@ import type { AnyStepDef } from '../../src/pipeline/step.js';
 import { strictShape } from './arbitraryFromCodec.js';
 
 /** Rows of the vocabulary table: step name → phase and parameters cell. */
-const tableOf = (doc: string) => new Map([...doc.matchAll(/^\| (\w+) \| `(\w+)` \| (.*?) \| (.*?) \|$/gm)].map((m) => [m[2], { phase: m[1], params: m[3] }] as const));
+const tableOf = (doc: string) =>
+  new Map([...doc.matchAll(/^\| (\w+) \| `(\w+)` \| (.*?) \| (.*?) \|$/gm)].map((m) => [m[2], { phase: m[1], params: m[3] }] as const));
 
 /** What the table gets wrong about these steps (empty when it describes them all, and nothing else). */
 export const vocabularyProblems = (doc: string, steps: readonly AnyStepDef[]): string[] => {
@@ -21,7 +22,8 @@ export const vocabularyProblems = (doc: string, steps: readonly AnyStepDef[]): s
     if (row.phase !== s.phase) problems.push(`${s.name}: listed as ${row.phase}, registered as ${s.phase}`);
     const keys = strictShape(s.codec)?.keys ?? [];
     for (const key of keys.filter((k) => k !== s.phase)) if (!row.params.includes(`\`${key}\``)) problems.push(`${s.name}: parameter ${key} is not listed`);
-    for (const [, key] of row.params.matchAll(/`(\w+)`/g)) if (!keys.includes(key)) problems.push(`${s.name}: the table lists '${key}', which the codec does not know`);
+    for (const [, key] of row.params.matchAll(/`(\w+)`/g))
+      if (!keys.includes(key)) problems.push(`${s.name}: the table lists '${key}', which the codec does not know`);
   }
   const names = new Set(steps.map((s) => s.name));
   for (const name of table.keys()) if (!names.has(name)) problems.push(`the table lists ${name}, which is not registered`);

@@ -12,15 +12,15 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
+import { formatIssues } from '../../src/config/issues.js';
+import { AnnealParams, annealWeight } from '../../src/config/lightningPose.js';
 import { composedRecord, declaredRecord } from '../../src/losses/record.js';
 import { getLossDef } from '../../src/losses/registry.js';
-import { buildMember, buildLossFactories, DEFAULT_ANNEAL_EXEMPT, makeFactory, type FactoryMember, type LossFactory } from '../../src/lp/factory.js';
-import { annealWeight, AnnealParams } from '../../src/config/lightningPose.js';
-import { formatIssues } from '../../src/config/issues.js';
-import { weightOf } from '../../src/pipeline/loss.js';
+import { buildLossFactories, buildMember, DEFAULT_ANNEAL_EXEMPT, type FactoryMember, type LossFactory, makeFactory } from '../../src/lp/factory.js';
 import type { Stage } from '../../src/pipeline/inputs.js';
+import { weightOf } from '../../src/pipeline/loss.js';
 import { GOLDEN, hasShared, warnIfNoShared } from '../shared.js';
-import { close, expectClose, tensorsOf, type PlainInputs } from './helpers.js';
+import { close, expectClose, type PlainInputs, tensorsOf } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------
 // Random inputs every candidate loss can read
@@ -28,8 +28,13 @@ import { close, expectClose, tensorsOf, type PlainInputs } from './helpers.js';
 const dims = fc.record({ B: fc.integer({ min: 2, max: 5 }), K: fc.integer({ min: 1, max: 4 }), H: fc.integer({ min: 2, max: 4 }) });
 type Dims = { B: number; K: number; H: number };
 
-const floats = (n: number, min: number, max: number) => fc.float32Array({ minLength: n, maxLength: n, min: Math.fround(min), max: Math.fround(max), noNaN: true, noDefaultInfinity: true });
-const mask = (n: number, rate: number) => fc.array(fc.double({ min: 0, max: 1, noNaN: true }).map((u) => u < rate), { minLength: n, maxLength: n });
+const floats = (n: number, min: number, max: number) =>
+  fc.float32Array({ minLength: n, maxLength: n, min: Math.fround(min), max: Math.fround(max), noNaN: true, noDefaultInfinity: true });
+const mask = (n: number, rate: number) =>
+  fc.array(
+    fc.double({ min: 0, max: 1, noNaN: true }).map((u) => u < rate),
+    { minLength: n, maxLength: n },
+  );
 
 /** keypoints_targ with NaN (unlabeled) coordinates, keypoints_pred, confidences, heatmaps with some empty target maps. */
 const inputsArb = (d: Dims): fc.Arbitrary<PlainInputs> =>
@@ -74,7 +79,10 @@ const CANDIDATES: readonly Candidate[] = [
     params: (lw, d) =>
       fc.record({
         log_weight: fc.constant(lw),
-        epsilon: fc.oneof(fc.double({ min: 0, max: 20, noNaN: true }), fc.array(fc.double({ min: 0, max: 20, noNaN: true }), { minLength: d.K, maxLength: d.K })),
+        epsilon: fc.oneof(
+          fc.double({ min: 0, max: 20, noNaN: true }),
+          fc.array(fc.double({ min: 0, max: 20, noNaN: true }), { minLength: d.K, maxLength: d.K }),
+        ),
         prob_threshold: fc.double({ min: 0, max: 1, noNaN: true }),
       }),
   },
@@ -88,12 +96,14 @@ const CANDIDATES: readonly Candidate[] = [
       fc.record({
         log_weight: fc.constant(lw),
         anneal: fc.boolean(),
-        pipeline: fc.tuple(fc.double({ min: 0.1, max: 10, noNaN: true }), fc.double({ min: 0, max: 3, noNaN: true })).map(([delta, eps]) => [
-          { mask: 'nan_keypoints', of: 'keypoints_targ' },
-          { compute: 'huber', of: ['keypoints_targ', 'keypoints_pred'], delta },
-          { rectify: 'epsilon', epsilon: eps },
-          { reduce: 'mean' },
-        ]),
+        pipeline: fc
+          .tuple(fc.double({ min: 0.1, max: 10, noNaN: true }), fc.double({ min: 0, max: 3, noNaN: true }))
+          .map(([delta, eps]) => [
+            { mask: 'nan_keypoints', of: 'keypoints_targ' },
+            { compute: 'huber', of: ['keypoints_targ', 'keypoints_pred'], delta },
+            { rectify: 'epsilon', epsilon: eps },
+            { reduce: 'mean' },
+          ]),
       }),
   },
   {
@@ -212,11 +222,14 @@ describe('factory total = Σ anneal_i · weight_i · loss_i', () => {
 
   it('the heatmap losses are exempt by name; a composed loss with anneal: false too; anneal 0 leaves only those', () => {
     fc.assert(
-      fc.property(dims.chain((d) => fc.record({ inputs: inputsArb(d), specs: membersArb(d) })), ({ inputs, specs }) => {
-        const members = build(specs);
-        expect(members.map((m) => m.annealed)).toEqual(specs.map((s) => factorOf(s, 0.5) === 0.5));
-        checkFactory(specs, members, inputs, 'train', 0);
-      }),
+      fc.property(
+        dims.chain((d) => fc.record({ inputs: inputsArb(d), specs: membersArb(d) })),
+        ({ inputs, specs }) => {
+          const members = build(specs);
+          expect(members.map((m) => m.annealed)).toEqual(specs.map((s) => factorOf(s, 0.5) === 0.5));
+          checkFactory(specs, members, inputs, 'train', 0);
+        },
+      ),
       { numRuns: 20 },
     );
   });
@@ -274,9 +287,16 @@ describe('factory total = Σ anneal_i · weight_i · loss_i', () => {
   });
 
   it('a NaN from any loss makes the total NaN (unmasked NaN prediction in temporal)', () => {
-    const members = build([{ name: 'heatmap_mse', composed: false, params: { log_weight: 0 } }, { name: 'temporal', composed: false, params: { log_weight: 1 } }]);
+    const members = build([
+      { name: 'heatmap_mse', composed: false, params: { log_weight: 0 } },
+      { name: 'temporal', composed: false, params: { log_weight: 1 } },
+    ]);
     const ts = {
-      keypoints_pred: tf.tensor2d([[0, 0], [NaN, 1], [2, 2]]),
+      keypoints_pred: tf.tensor2d([
+        [0, 0],
+        [NaN, 1],
+        [2, 2],
+      ]),
       heatmaps_targ: tf.ones([3, 1, 2, 2]),
       heatmaps_pred: tf.zeros([3, 1, 2, 2]),
     };
@@ -305,7 +325,9 @@ describe('no tensor outlives a factory call', () => {
             // input; an empty factory's 0 reads none, and torch's backward would refuse it too)
             const keys = [...new Set(f.members.flatMap((m) => m.loss.predictions))];
             if (keys.length > 0) {
-              const g = tf.grads((...xs: tf.Tensor[]) => f({ ...ts, ...Object.fromEntries(keys.map((k, i) => [k, xs[i]])) }, stage, anneal).total)(keys.map((k) => ts[k]));
+              const g = tf.grads((...xs: tf.Tensor[]) => f({ ...ts, ...Object.fromEntries(keys.map((k, i) => [k, xs[i]])) }, stage, anneal).total)(
+                keys.map((k) => ts[k]),
+              );
               tf.dispose(g);
               expect(tf.memory().numTensors).toBe(before);
             }
@@ -383,7 +405,12 @@ describe('annealWeight (callbacks.anneal_weight) follows the reference AnnealWei
 // Golden: the reference's factory vectors
 
 warnIfNoShared('golden factory vectors');
-const factoryFiles = hasShared ? fs.readdirSync(GOLDEN).filter((f) => f.startsWith('factory_') && f.endsWith('.json')).sort() : [];
+const factoryFiles = hasShared
+  ? fs
+      .readdirSync(GOLDEN)
+      .filter((f) => f.startsWith('factory_') && f.endsWith('.json'))
+      .sort()
+  : [];
 
 type JsonTensor = { shape: number[]; data: (number | null)[] };
 interface FactoryCase {
@@ -422,7 +449,11 @@ describe.skipIf(!hasShared)('golden factory vectors (../shared/golden/factory_*.
       expectClose(m.loss.weight, inst.weight, `${name} weight`, 1e-6);
       if (typeof inst.epsilon === 'number') expectClose(m.loss.epsilon as number, inst.epsilon, `${name} epsilon`, 1e-4);
     }
-    const plain = Object.fromEntries(Object.entries(c.inputs).filter(([k]) => k !== 'fit_keypoints').map(([k, t]) => [k, { shape: t.shape, data: f32(t) }]));
+    const plain = Object.fromEntries(
+      Object.entries(c.inputs)
+        .filter(([k]) => k !== 'fit_keypoints')
+        .map(([k, t]) => [k, { shape: t.shape, data: f32(t) }]),
+    );
     const ts = tensorsOf(plain);
     try {
       const got = callFactory(factory, ts, c.stage, c.params.anneal_weight);

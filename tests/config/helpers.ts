@@ -7,8 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import * as YAML from 'yaml';
 import { expect } from 'vitest';
+import * as YAML from 'yaml';
 import { checkCommand } from '../../src/cli/check.js';
 import { explainCommand } from '../../src/cli/explain.js';
 

@@ -4,11 +4,12 @@
  * `data.image_resize_dims` and `data.downsample_factor`; both multiview supervised losses are
  * added only when their log_weight is given.
  */
-import { describe, expect, it } from 'vitest';
+
 import { either } from 'fp-ts';
-import { buildLossFactories } from '../../src/lp/factory.js';
-import { checkConfig } from '../../src/lp/check.js';
+import { describe, expect, it } from 'vitest';
 import { formatIssues } from '../../src/config/issues.js';
+import { checkConfig } from '../../src/lp/check.js';
+import { buildLossFactories } from '../../src/lp/factory.js';
 
 const config = (losses: Record<string, unknown>, data: Record<string, unknown> = {}, model_type = 'heatmap_multiview_transformer') => ({
   model: { model_type, heatmap_loss_type: 'mse', losses_to_use: [] },
@@ -28,7 +29,12 @@ describe('multiview supervised losses as the reference wires them', () => {
       [2, 64, 96],
       [3, 32, 48],
     ]) {
-      const f = factories(config({ supervised_pairwise_projections: { log_weight: 1.5 }, supervised_reprojection_heatmap_mse: { log_weight: 0.25 } }, { downsample_factor: factor }));
+      const f = factories(
+        config(
+          { supervised_pairwise_projections: { log_weight: 1.5 }, supervised_reprojection_heatmap_mse: { log_weight: 0.25 } },
+          { downsample_factor: factor },
+        ),
+      );
       expect(f.supervised.names).toEqual(['heatmap_mse', 'supervised_pairwise_projections', 'supervised_reprojection_heatmap_mse']);
       const reproj = f.supervised.members[2].loss;
       expect(reproj.logWeight).toBe(0.25);
@@ -38,8 +44,13 @@ describe('multiview supervised losses as the reference wires them', () => {
   });
 
   it('a loss is added only when its log_weight is given (absent, null or no block: left out)', () => {
-    expect(factories(config({ supervised_reprojection_heatmap_mse: { log_weight: null }, supervised_pairwise_projections: {} })).supervised.names).toEqual(['heatmap_mse']);
-    expect(factories(config({ supervised_pairwise_projections: { log_weight: 0 } })).supervised.names).toEqual(['heatmap_mse', 'supervised_pairwise_projections']);
+    expect(factories(config({ supervised_reprojection_heatmap_mse: { log_weight: null }, supervised_pairwise_projections: {} })).supervised.names).toEqual([
+      'heatmap_mse',
+    ]);
+    expect(factories(config({ supervised_pairwise_projections: { log_weight: 0 } })).supervised.names).toEqual([
+      'heatmap_mse',
+      'supervised_pairwise_projections',
+    ]);
     expect(factories(config({})).supervised.names).toEqual(['heatmap_mse']);
   });
 
@@ -53,6 +64,8 @@ describe('multiview supervised losses as the reference wires them', () => {
 
   it('a selected reprojection loss without data.image_resize_dims is an error naming it', () => {
     const r = checkConfig(config({ supervised_reprojection_heatmap_mse: { log_weight: 1 } }, { image_resize_dims: undefined }));
-    expect(either.isLeft(r) && formatIssues(r.left)).toBe('data.image_resize_dims: supervised_reprojection_heatmap_mse needs image_resize_dims.height and .width');
+    expect(either.isLeft(r) && formatIssues(r.left)).toBe(
+      'data.image_resize_dims: supervised_reprojection_heatmap_mse needs image_resize_dims.height and .width',
+    );
   });
 });

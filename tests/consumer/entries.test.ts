@@ -12,7 +12,15 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 
 describe('the root entry (src/index.ts)', () => {
   it('bundles for the browser with no Node built-in, and its code reads process only through backend/env.ts', async () => {
-    const out = await build({ entryPoints: [path.join(root, 'src', 'index.ts')], bundle: true, write: false, platform: 'browser', format: 'esm', metafile: true, logLevel: 'silent' });
+    const out = await build({
+      entryPoints: [path.join(root, 'src', 'index.ts')],
+      bundle: true,
+      write: false,
+      platform: 'browser',
+      format: 'esm',
+      metafile: true,
+      logLevel: 'silent',
+    });
     expect(out.errors).toEqual([]);
     expect(Object.keys(out.metafile.inputs).filter((f) => f.startsWith('node:'))).toEqual([]);
     // esbuild marks each module's code with a `// <path>` line: our modules are those under src/

@@ -1,12 +1,12 @@
-import { execFile, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFile, type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import * as tf from '@tensorflow/tfjs';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as poseloss from '../../src/index.js';
 import { hasChromium, launchChromium, warnIfNoChromium } from '../chromium.js';
@@ -44,8 +44,7 @@ type RunCases = (tfjs: typeof tf, lib: typeof poseloss) => Promise<CaseResult[]>
 
 /** Children get no npm_* variables of the `npm test` around us (they would steer the nested npm). */
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
-const sh = (cmd: string, args: string[], cwd: string): SpawnSyncReturns<string> =>
-  spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 });
+const sh = (cmd: string, args: string[], cwd: string): SpawnSyncReturns<string> => spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 });
 const ok = (r: SpawnSyncReturns<string>, what: string): string => {
   if (r.status !== 0) throw new Error(`${what} exited ${r.status}:\n${r.stderr}\n${r.stdout}`.slice(0, 4000));
   return r.stdout;
@@ -56,8 +55,11 @@ const RESOLUTIONS = ['nodenext', 'bundler'] as const;
 let typecheck: Record<(typeof RESOLUTIONS)[number], Promise<{ status: number; stdout: string }>>;
 const tsc = (tsconfig: string) =>
   new Promise<{ status: number; stdout: string }>((resolve) =>
-    execFile(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', tsconfig], { cwd: project, env, maxBuffer: 64 << 20 }, (err, stdout) =>
-      resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
+    execFile(
+      process.execPath,
+      [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', tsconfig],
+      { cwd: project, env, maxBuffer: 64 << 20 },
+      (err, stdout) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
     ),
   );
 
@@ -67,7 +69,13 @@ const tsc = (tsconfig: string) =>
  */
 const writeExamples = (dir: string): number => {
   fs.mkdirSync(dir, { recursive: true });
-  const docs = ['README.md', ...fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const docs = [
+    'README.md',
+    ...fs
+      .readdirSync(path.join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
   let count = 0;
   for (const doc of docs) {
     const blocks: { ext: string; code: string }[] = [];
@@ -90,7 +98,10 @@ let expected: CaseResult[];
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'poseloss-consumer-'));
-  const packed = JSON.parse(ok(sh('npm', ['pack', '--json', '--pack-destination', tmp], root), 'npm pack')) as { filename: string; files: { path: string }[] }[];
+  const packed = JSON.parse(ok(sh('npm', ['pack', '--json', '--pack-destination', tmp], root), 'npm pack')) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
   files = packed[0]!.files.map((f) => f.path).sort();
   project = path.join(tmp, 'project');
   fs.cpSync(fixture, project, { recursive: true });
@@ -98,7 +109,19 @@ beforeAll(async () => {
   const deps = { ...pkg.dependencies, ...pkg.devDependencies };
   const pin = (name: string) => `${name}@${deps[name]}`;
   ok(
-    sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(tmp, packed[0]!.filename), ...Object.keys(pkg.peerDependencies).map(pin), pin('fp-ts')], project),
+    sh(
+      'npm',
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        path.join(tmp, packed[0]!.filename),
+        ...Object.keys(pkg.peerDependencies).map(pin),
+        pin('fp-ts'),
+      ],
+      project,
+    ),
     'npm install (the tarball)',
   );
   typecheck = { nodenext: tsc('tsconfig.nodenext.json'), bundler: tsc('tsconfig.bundler.json') };
@@ -161,15 +184,23 @@ describe('a Node consumer of the installed tarball', () => {
     expect(r.stderr).not.toContain('already registered');
   });
 
-  it.each(RESOLUTIONS)('(c) tsc, strict consumer and every README/docs example, moduleResolution %s: no error in our .d.ts, the consumer or an example; every @ts-expect-error used', async (resolution) => {
-    expect(examples).toBeGreaterThanOrEqual(4);
-    const r = await typecheck[resolution];
-    const errors = [...r.stdout.matchAll(/^(\S[^(\n]*)\(\d+,\d+\): error (TS\d+): (.*)$/gm)].map(([, file, code, msg]) => ({ file: file!, code: code!, msg: msg! }));
-    // tfjs-layers' own declarations fail under skipLibCheck: false (2 errors, without poseloss too): upstream
-    const ours = errors.filter((e) => !e.file.startsWith('node_modules/@tensorflow/'));
-    expect(ours, r.stdout).toEqual([]);
-    if (errors.length === 0) expect(r.status).toBe(0);
-  }, 120_000);
+  it.each(RESOLUTIONS)(
+    '(c) tsc, strict consumer and every README/docs example, moduleResolution %s: no error in our .d.ts, the consumer or an example; every @ts-expect-error used',
+    async (resolution) => {
+      expect(examples).toBeGreaterThanOrEqual(4);
+      const r = await typecheck[resolution];
+      const errors = [...r.stdout.matchAll(/^(\S[^(\n]*)\(\d+,\d+\): error (TS\d+): (.*)$/gm)].map(([, file, code, msg]) => ({
+        file: file!,
+        code: code!,
+        msg: msg!,
+      }));
+      // tfjs-layers' own declarations fail under skipLibCheck: false (2 errors, without poseloss too): upstream
+      const ours = errors.filter((e) => !e.file.startsWith('node_modules/@tensorflow/'));
+      expect(ours, r.stdout).toEqual([]);
+      if (errors.length === 0) expect(r.status).toBe(0);
+    },
+    120_000,
+  );
 
   it('(d) npx poseloss --version and npx poseloss example run the compiled command', () => {
     expect(ok(sh('npx', ['poseloss', '--version'], project), 'npx poseloss --version').trim()).toBe(pkg.version);
@@ -181,14 +212,21 @@ describe('a Node consumer of the installed tarball', () => {
 describe.skipIf(!hasChromium)('a browser page: the tarball bundled by esbuild (default browser settings)', () => {
   it('(e) computes the same values and gradients in headless Chromium, on wasm with the fused kernels, without a process global', async () => {
     const www = path.join(tmp, 'www');
-    const bundle = await build({ entryPoints: [path.join(project, 'browser.js')], bundle: true, outfile: path.join(www, 'bundle.js'), absWorkingDir: project, logLevel: 'silent' });
+    const bundle = await build({
+      entryPoints: [path.join(project, 'browser.js')],
+      bundle: true,
+      outfile: path.join(www, 'bundle.js'),
+      absWorkingDir: project,
+      logLevel: 'silent',
+    });
     expect(bundle.errors).toEqual([]);
     fs.writeFileSync(path.join(www, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script src="bundle.js"></script>\n');
     // tfjs-backend-wasm's own binaries, where the page tells initBackend they are (wasmPaths: '/wasm/')
     const wasmDir = path.join(project, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
     const server = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-      const file = url === '/' ? path.join(www, 'index.html') : url.startsWith('/wasm/') ? path.join(wasmDir, path.basename(url)) : path.join(www, path.basename(url));
+      const file =
+        url === '/' ? path.join(www, 'index.html') : url.startsWith('/wasm/') ? path.join(wasmDir, path.basename(url)) : path.join(www, path.basename(url));
       const type = file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('.js') ? 'text/javascript' : 'text/html';
       fs.readFile(file, (err, data) => (err ? res.writeHead(404).end() : res.writeHead(200, { 'content-type': type }).end(data)));
     });
@@ -203,7 +241,12 @@ describe.skipIf(!hasChromium)('a browser page: the tarball bundled by esbuild (d
       page.on('request', (r) => void requests.push(new URL(r.url()).pathname));
       await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
       await page.waitForFunction(() => (globalThis as { poselossResult?: unknown }).poselossResult !== undefined, null, { timeout: 60_000 });
-      const out = (await page.evaluate(() => (globalThis as { poselossResult?: unknown }).poselossResult)) as { error?: string; backend: string; hasProcess: boolean; results: CaseResult[] };
+      const out = (await page.evaluate(() => (globalThis as { poselossResult?: unknown }).poselossResult)) as {
+        error?: string;
+        backend: string;
+        hasProcess: boolean;
+        results: CaseResult[];
+      };
       expect(out.error).toBeUndefined();
       expect(errors).toEqual([]);
       expect(out.backend).toBe('wasm');

@@ -1,13 +1,16 @@
-import { describe, expect, it } from 'vitest';
 import { either } from 'fp-ts';
-import { makeDemoData, labelsOf, disturbedFrames, DEFAULT_DATA } from '../../src/demo/dataset.js';
-import { K, POSE_DIM } from '../../src/demo/pose.js';
+import { describe, expect, it } from 'vitest';
 import { readDemoConfig } from '../../src/demo/config.js';
+import { DEFAULT_DATA, disturbedFrames, labelsOf, makeDemoData } from '../../src/demo/dataset.js';
+import { K, POSE_DIM } from '../../src/demo/pose.js';
 import { fitKeypointPca } from '../../src/pca/index.js';
 
 const small = { ...DEFAULT_DATA, trainFrames: 300, testFrames: 60 };
 const allPca = (data: Float64Array, rows: number, f = 0.99) =>
-  fitKeypointPca({ data, rows, cols: 2 * K }, { format: { kind: 'singleview', columns: null, centering: null }, componentsToKeep: { kind: 'fraction', f }, percentile: 99 });
+  fitKeypointPca(
+    { data, rows, cols: 2 * K },
+    { format: { kind: 'singleview', columns: null, centering: null }, componentsToKeep: { kind: 'fraction', f }, percentile: 99 },
+  );
 
 describe('demo dataset', () => {
   it('is deterministic by seed', () => {
@@ -69,7 +72,8 @@ describe('demo dataset', () => {
     let max = 0;
     const kp = d.train.keypoints;
     for (let t = 1; t < d.train.frames; t++)
-      for (let k = 0; k < K; k++) max = Math.max(max, Math.hypot(kp[t * 2 * K + 2 * k] - kp[(t - 1) * 2 * K + 2 * k], kp[t * 2 * K + 2 * k + 1] - kp[(t - 1) * 2 * K + 2 * k + 1]));
+      for (let k = 0; k < K; k++)
+        max = Math.max(max, Math.hypot(kp[t * 2 * K + 2 * k] - kp[(t - 1) * 2 * K + 2 * k], kp[t * 2 * K + 2 * k + 1] - kp[(t - 1) * 2 * K + 2 * k + 1]));
     expect(max).toBeGreaterThan(0.5);
     expect(max).toBeLessThan(eps);
   });

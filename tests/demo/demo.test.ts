@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { either } from 'fp-ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoCommand } from '../../src/cli/demo.js';
 import { readPoseCsv } from '../../src/io/index.js';
-import { either } from 'fp-ts';
 
 /** `poseloss demo --quick`, end to end through the CLI entry point, once for the whole file. */
 
@@ -20,7 +20,7 @@ interface Results {
 }
 
 let dir: string;
-let lines: string[] = [];
+const lines: string[] = [];
 let code: number;
 let results: Results;
 
@@ -40,7 +40,14 @@ describe('poseloss demo --quick', () => {
     const text = lines.join('\n');
     expect(text).toMatch(/^backend: \w+/m);
     expect(text).toMatch(/supervised\s+semi-supervised\s+truth/);
-    for (const row of ['pixel error, mean (px)', 'pixel error, median (px)', 'pixel error, 95th percentile (px)', 'frames with a keypoint > 5 px off (%)', 'temporal norm, mean (px/frame)', 'PCA error, mean (px)'])
+    for (const row of [
+      'pixel error, mean (px)',
+      'pixel error, median (px)',
+      'pixel error, 95th percentile (px)',
+      'frames with a keypoint > 5 px off (%)',
+      'temporal norm, mean (px/frame)',
+      'PCA error, mean (px)',
+    ])
       expect(lines.filter((l) => l.includes(row)).length, row).toBe(2); // held-out video and unlabeled frames
     const meanRow = lines.find((l) => l.includes('pixel error, mean (px)'))!;
     expect(meanRow.match(/\d+\.\d+/g)).toHaveLength(2);
@@ -67,7 +74,8 @@ describe('poseloss demo --quick', () => {
   it('produces finite predictions and metrics', () => {
     for (const r of results.runs) {
       expect(r.finitePredictions, r.key).toBe(true);
-      for (const k of ['meanError', 'medianError', 'p95Error', 'framesOver', 'meanTemporalNorm', 'meanPcaError']) expect(Number.isFinite(r.heldout[k]), `${r.key} ${k}`).toBe(true);
+      for (const k of ['meanError', 'medianError', 'p95Error', 'framesOver', 'meanTemporalNorm', 'meanPcaError'])
+        expect(Number.isFinite(r.heldout[k]), `${r.key} ${k}`).toBe(true);
     }
   });
 
@@ -96,7 +104,14 @@ describe('poseloss demo arguments', () => {
   it('rejects bad values and unknown options with exit 2 and the usage', async () => {
     for (const argv of [['--steps', '0'], ['--seed', 'x'], ['--fast'], ['extra']]) {
       const out: string[] = [];
-      expect(await demoCommand(argv, (l) => out.push(l), (l) => out.push(l)), argv.join(' ')).toBe(2);
+      expect(
+        await demoCommand(
+          argv,
+          (l) => out.push(l),
+          (l) => out.push(l),
+        ),
+        argv.join(' '),
+      ).toBe(2);
       expect(out.join('\n')).toContain('usage: poseloss demo');
     }
   });

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeDemoData, labelsOf, DEFAULT_DATA, type DemoData } from '../../src/demo/dataset.js';
-import { readDemoConfig, demoFactories, type DemoConfig } from '../../src/demo/config.js';
+import { type DemoConfig, demoFactories, readDemoConfig } from '../../src/demo/config.js';
+import { DEFAULT_DATA, type DemoData, labelsOf, makeDemoData } from '../../src/demo/dataset.js';
 import { createModel, DEFAULT_MODEL, type HeatmapModel } from '../../src/demo/model.js';
-import { train, framesTensor } from '../../src/demo/train.js';
 import { heatmapRenderer } from '../../src/demo/targets.js';
+import { framesTensor, train } from '../../src/demo/train.js';
 import type { Factories } from '../../src/lp/factory.js';
 
 /**
@@ -25,7 +25,16 @@ beforeAll(async () => {
   model = createModel({ ...DEFAULT_MODEL, keypoints: data.keypoints, seed: 3 });
   // a few supervised steps so the maps are peaked enough to pass the temporal loss's confidence threshold
   const sup = demoFactories(cfg, labelsOf(data.train, data.labeled)).supervised;
-  await train(data, model, { name: 'warm-up', factories: sup, steps: 40, batchSize: 8, clipLength: 16, learningRate: cfg.learningRate, anneal: () => 1, seed: 3 });
+  await train(data, model, {
+    name: 'warm-up',
+    factories: sup,
+    steps: 40,
+    batchSize: 8,
+    clipLength: 16,
+    learningRate: cfg.learningRate,
+    anneal: () => 1,
+    seed: 3,
+  });
 }, 120_000);
 
 afterAll(() => model.dispose());
@@ -39,7 +48,12 @@ const gradNorms = (term: string): number[] =>
     // for the unsupervised losses, so the keypoints jump further than temporal's epsilon
     const lab = tf.gather(video, data.labeled.slice(0, 8));
     const clip = tf.gather(video, [0, 120, 1, 121, 2, 122, 3, 123]);
-    const targ = heatmapRenderer(data.size, data.size / 4)(tf.tensor3d(Float32Array.from(data.labeled.slice(0, 8).flatMap((f) => Array.from(data.train.keypoints.subarray(f * 2 * K, (f + 1) * 2 * K)))), [8, K, 2]));
+    const targ = heatmapRenderer(
+      data.size,
+      data.size / 4,
+    )(
+      tf.tensor3d(Float32Array.from(data.labeled.slice(0, 8).flatMap((f) => Array.from(data.train.keypoints.subarray(f * 2 * K, (f + 1) * 2 * K)))), [8, K, 2]),
+    );
     const { grads } = tf.variableGrads(() => {
       const p = model.predict(lab);
       const q = model.predict(clip);

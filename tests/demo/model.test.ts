@@ -1,19 +1,28 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { conv3x3 } from '../../src/demo/conv.js';
+import { createModel, DEFAULT_MODEL } from '../../src/demo/model.js';
 import { softArgmax } from '../../src/demo/softArgmax.js';
 import { heatmapRenderer } from '../../src/demo/targets.js';
-import { createModel, DEFAULT_MODEL } from '../../src/demo/model.js';
 
 /** The model's pieces: the trainable convolution's gradients, soft-argmax, memory. */
 
 /** Reference convolution from differentiable ops only (pad, slice, concat, matMul). */
 const im2colConv = (x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D => {
   const [b, h, wd, c] = x.shape;
-  const p = x.pad([[0, 0], [1, 1], [1, 1], [0, 0]]);
+  const p = x.pad([
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ]);
   const parts: tf.Tensor[] = [];
   for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) parts.push(p.slice([0, dy, dx, 0], [b, h, wd, c]));
-  return tf.concat(parts, 3).reshape([b * h * wd, 9 * c]).matMul(w.reshape([9 * c, w.shape[3]])).reshape([b, h, wd, w.shape[3]]);
+  return tf
+    .concat(parts, 3)
+    .reshape([b * h * wd, 9 * c])
+    .matMul(w.reshape([9 * c, w.shape[3]]))
+    .reshape([b, h, wd, w.shape[3]]);
 };
 
 const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => a.sub(b).abs().max().dataSync()[0]);
@@ -25,7 +34,12 @@ describe('conv3x3', () => {
       const w = tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
       const up = tf.randomNormal([2, 6, 5, 4], 0, 1, 'float32', 3);
       expect(maxAbsDiff(conv3x3(x, w), im2colConv(x, w))).toBeLessThan(1e-4);
-      const f = (conv: typeof conv3x3) => tf.grads((a: tf.Tensor, b: tf.Tensor) => conv(a as tf.Tensor4D, b as tf.Tensor4D).mul(up).sum());
+      const f = (conv: typeof conv3x3) =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          conv(a as tf.Tensor4D, b as tf.Tensor4D)
+            .mul(up)
+            .sum(),
+        );
       const [dx1, dw1] = f(conv3x3)([x, w]);
       const [dx2, dw2] = f(im2colConv)([x, w]);
       expect(maxAbsDiff(dx1, dx2)).toBeLessThan(1e-4);
@@ -43,7 +57,12 @@ describe('conv3x3', () => {
 describe('softArgmax', () => {
   it("recovers keypoints from the log of the reference's target heatmaps, confidence = the map's maximum", () => {
     tf.tidy(() => {
-      const kp = tf.tensor3d([[[20.3, 31.7], [40, 12.5]]]); // (1, K=2, 2) in 64 px frames
+      const kp = tf.tensor3d([
+        [
+          [20.3, 31.7],
+          [40, 12.5],
+        ],
+      ]); // (1, K=2, 2) in 64 px frames
       const target = heatmapRenderer(64, 16)(kp);
       const d = softArgmax(target.add(1e-12).log() as tf.Tensor4D, { height: 64, width: 64 });
       expect(maxAbsDiff(d.keypoints, kp.reshape([1, 4]))).toBeLessThan(0.05);

@@ -1,18 +1,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { hasChromium, launchChromium, openReportPage, warnIfNoChromium } from '../chromium.js';
-import { reportHtml, type ReportInput, type ReportRun } from '../../src/demo/report.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VideoMetrics } from '../../src/demo/evaluate.js';
-import type { StepRecord } from '../../src/demo/train.js';
+import { type ReportInput, type ReportRun, reportHtml } from '../../src/demo/report.js';
 import type { Table } from '../../src/demo/table.js';
+import type { StepRecord } from '../../src/demo/train.js';
+import { hasChromium, launchChromium, openReportPage, warnIfNoChromium } from '../chromium.js';
 
 /** The demo's report.html from small fake run results (no training), checked as text and in headless Chromium. */
 
 warnIfNoChromium('demo report');
-
 
 const NAMES = ['nose', 'ear', 'paw', 'tail'];
 const K = NAMES.length;
@@ -29,7 +28,13 @@ const truth = Float64Array.from({ length: FRAMES * K * 2 }, (_, i) => {
 const run = (label: string, color: string, noise: number, terms: readonly string[]): ReportRun => {
   const keypoints = truth.map((v, i) => v + noise * Math.sin(i * 1.7));
   const pixelError = Float64Array.from({ length: FRAMES * K }, (_, i) => Math.hypot(keypoints[2 * i] - truth[2 * i], keypoints[2 * i + 1] - truth[2 * i + 1]));
-  const metrics: VideoMetrics = { frames: FRAMES, keypoints: K, pixelError, temporalNorm: new Float64Array(FRAMES * K).fill(0.1), pcaError: new Float64Array(FRAMES * K).fill(0.2) };
+  const metrics: VideoMetrics = {
+    frames: FRAMES,
+    keypoints: K,
+    pixelError,
+    temporalNorm: new Float64Array(FRAMES * K).fill(0.1),
+    pcaError: new Float64Array(FRAMES * K).fill(0.2),
+  };
   const history: StepRecord[] = Array.from({ length: STEPS }, (_, step) => ({
     step,
     anneal: Math.min(1, step / 10),
@@ -95,7 +100,13 @@ describe('demo report.html', () => {
     expect(html).not.toMatch(/url\((?!data:)/i);
     expect(html).toContain('id="poseloss-data"');
     expect(html).toContain('<h2>Loss curves</h2>');
-    for (const t of ['heatmap_mse (unweighted, smoothed)', 'temporal (unweighted, smoothed)', 'pca_singleview (unweighted, smoothed)', 'mean keypoint error per frame']) expect(html).toContain(t);
+    for (const t of [
+      'heatmap_mse (unweighted, smoothed)',
+      'temporal (unweighted, smoothed)',
+      'pca_singleview (unweighted, smoothed)',
+      'mean keypoint error per frame',
+    ])
+      expect(html).toContain(t);
     expect(html.match(/<img src="data:image\/png;base64,/g)).toHaveLength(4);
     expect(html).not.toMatch(/NaN|undefined/);
     expect(html.match(/<table class="stats">/g)).toHaveLength(1);
@@ -125,7 +136,12 @@ describe.skipIf(!hasChromium)('demo report.html in headless Chromium', () => {
         return { decoded: img.complete && img.naturalWidth, shown: img.getBoundingClientRect().width, marks: f.querySelectorAll('svg circle, svg path').length, caption: f.querySelector('figcaption').textContent };
       });
       return { plots: Number(document.body.getAttribute('data-plots')), canvases, images, tables: document.querySelectorAll('table.stats tbody tr').length };
-    })()`)) as { plots: number; canvases: { w: number; inked: number }[]; images: { decoded: number; shown: number; marks: number; caption: string }[]; tables: number };
+    })()`)) as {
+      plots: number;
+      canvases: { w: number; inked: number }[];
+      images: { decoded: number; shown: number; marks: number; caption: string }[];
+      tables: number;
+    };
     await page.screenshot({ path: path.join(path.dirname(file), 'report.png'), fullPage: true });
     await page.close();
     expect(errors).toEqual([]);

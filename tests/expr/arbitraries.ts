@@ -29,7 +29,9 @@ export const validExpr = (depth = 4): fc.Arbitrary<string> => {
       { depthSize: 'small', withCrossShrink: true },
       leaf,
       fc.tuple(fc.constantFrom(...UNARY), tie('e')).map(([f, a]) => (f === 'neg' ? `-(${a})` : `${f}(${a})`)),
-      fc.tuple(fc.constantFrom(...BINARY), tie('e'), tie('e')).map(([op, a, b]) => (op === 'min' || op === 'max' ? `${op}(${a}, ${b})` : `(${a}) ${op} (${b})`)),
+      fc
+        .tuple(fc.constantFrom(...BINARY), tie('e'), tie('e'))
+        .map(([op, a, b]) => (op === 'min' || op === 'max' ? `${op}(${a}, ${b})` : `(${a}) ${op} (${b})`)),
       fc.tuple(tie('c'), tie('e'), tie('e')).map(([c, a, b]) => `where(${c}, ${a}, ${b})`),
       fc.tuple(fc.constantFrom('sum', 'mean', 'max', 'norm'), tie('e')).map(([f, a]) => `${f}(x + (${a}), keypoints)`),
       tie('e').map((a) => `topk_mean(x * (${a}), keypoints, 2)`),
@@ -54,29 +56,31 @@ export interface Broken {
 const nameStarts = (src: string, name: string): number[] => [...src.matchAll(new RegExp(`\\b${name}\\b(?!\\s*\\()`, 'g'))].map((m) => m.index!);
 
 export const brokenExpr: fc.Arbitrary<Broken> = fc.tuple(validExpr(3), fc.nat(), fc.constantFrom('$', '#', '@', '?')).chain(([src, at, bad]) =>
-  fc.constantFrom<Broken[]>(
-    [
-      // a stray character between tokens (not inside `!=`): reported exactly there
-      (() => {
-        const gaps = [0, ...[...src].flatMap((c, j) => (' (,'.includes(c) ? [j + 1] : [])), src.length];
-        const i = gaps[at % gaps.length];
-        return { source: src.slice(0, i) + bad + src.slice(i), column: i + 1, kind: 'character' };
-      })(),
-      // an unknown name (misspelled input) at the first input's place
-      ...['x', 'y', 'z'].flatMap((n) => {
-        const starts = nameStarts(src, n);
-        return starts.length ? [{ source: src.slice(0, starts[0]) + `${n}q` + src.slice(starts[0] + 1), column: starts[0] + 1, kind: 'name' }] : [];
-      }),
-      // an unknown function
-      { source: `lgo(${src})`, column: 1, kind: 'function' },
-      // an operator with nothing after it
-      { source: `${src} *`, column: src.length + 3, kind: 'truncated' },
-      // an unclosed parenthesis
-      { source: `(${src}`, column: src.length + 2, kind: 'unclosed' },
-      // a reduction over an axis the value lacks
-      { source: `sum(z + 1, keypoints)`, column: 12, kind: 'axis' },
-      // a condition where a number belongs
-      { source: `(${src}) + (x < 1)`, kind: 'type' },
-    ].filter((b) => b.kind !== 'function' || !ALL_FUNCTION_NAMES.includes('lgo')),
-  ).chain((xs) => fc.constantFrom(...xs)),
+  fc
+    .constantFrom<Broken[]>(
+      [
+        // a stray character between tokens (not inside `!=`): reported exactly there
+        (() => {
+          const gaps = [0, ...[...src].flatMap((c, j) => (' (,'.includes(c) ? [j + 1] : [])), src.length];
+          const i = gaps[at % gaps.length];
+          return { source: src.slice(0, i) + bad + src.slice(i), column: i + 1, kind: 'character' };
+        })(),
+        // an unknown name (misspelled input) at the first input's place
+        ...['x', 'y', 'z'].flatMap((n) => {
+          const starts = nameStarts(src, n);
+          return starts.length ? [{ source: src.slice(0, starts[0]) + `${n}q` + src.slice(starts[0] + 1), column: starts[0] + 1, kind: 'name' }] : [];
+        }),
+        // an unknown function
+        { source: `lgo(${src})`, column: 1, kind: 'function' },
+        // an operator with nothing after it
+        { source: `${src} *`, column: src.length + 3, kind: 'truncated' },
+        // an unclosed parenthesis
+        { source: `(${src}`, column: src.length + 2, kind: 'unclosed' },
+        // a reduction over an axis the value lacks
+        { source: `sum(z + 1, keypoints)`, column: 12, kind: 'axis' },
+        // a condition where a number belongs
+        { source: `(${src}) + (x < 1)`, kind: 'type' },
+      ].filter((b) => b.kind !== 'function' || !ALL_FUNCTION_NAMES.includes('lgo')),
+    )
+    .chain((xs) => fc.constantFrom(...xs)),
 );

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { bindSizes, compileExpr, evalJs, evalTf, type Compiled, type ExprSource, type JsValue } from '../../src/expr/index.js';
-import { B, ENV, INPUTS, K, brokenExpr, validExpr } from './arbitraries.js';
+import { bindSizes, type Compiled, compileExpr, type ExprSource, evalJs, evalTf, type JsValue } from '../../src/expr/index.js';
+import { B, brokenExpr, ENV, INPUTS, K, validExpr } from './arbitraries.js';
 
 const shapes: Record<string, number[]> = { x: [B, K], y: [K], z: [B] };
 
@@ -20,7 +20,9 @@ const js = (c: Compiled, ins: Record<string, Float64Array>): JsValue => {
 
 const tfValue = (c: Compiled, ins: Record<string, Float64Array>): Float32Array => {
   const sizes = bindSizes(c, INPUTS, shapes) as Record<string, number>;
-  return tf.tidy(() => evalTf(c, Object.fromEntries(Object.entries(ins).map(([k, v]) => [k, tf.tensor(Float32Array.from(v), shapes[k])])), sizes).dataSync() as Float32Array);
+  return tf.tidy(
+    () => evalTf(c, Object.fromEntries(Object.entries(ins).map(([k, v]) => [k, tf.tensor(Float32Array.from(v), shapes[k])])), sizes).dataSync() as Float32Array,
+  );
 };
 
 /** d(sum of value)/d(input) on tfjs. */
@@ -28,7 +30,9 @@ const tfGrad = (c: Compiled, ins: Record<string, Float64Array>, wrt: string): Fl
   const sizes = bindSizes(c, INPUTS, shapes) as Record<string, number>;
   return tf.tidy(() => {
     const ts = Object.fromEntries(Object.entries(ins).map(([k, v]) => [k, tf.tensor(Float32Array.from(v), shapes[k])]));
-    return tf.grad((v: tf.Tensor) => evalTf(c, { ...ts, [wrt]: v }, sizes).sum())(ts[wrt]).dataSync() as Float32Array;
+    return tf
+      .grad((v: tf.Tensor) => evalTf(c, { ...ts, [wrt]: v }, sizes).sum())(ts[wrt])
+      .dataSync() as Float32Array;
   });
 };
 
@@ -44,7 +48,10 @@ const point = fc.record(
     Object.entries(shapes).map(([k, s], a) => [
       k,
       fc
-        .array(fc.tuple(fc.double({ min: 0.3, max: 2, noNaN: true }), fc.boolean()), { minLength: s.reduce((a, b) => a * b, 1), maxLength: s.reduce((a, b) => a * b, 1) })
+        .array(fc.tuple(fc.double({ min: 0.3, max: 2, noNaN: true }), fc.boolean()), {
+          minLength: s.reduce((a, b) => a * b, 1),
+          maxLength: s.reduce((a, b) => a * b, 1),
+        })
         .map((xs) => Float64Array.from(xs, ([v, neg], i) => Math.fround((neg ? -1 : 1) * (v + 0.0137 * (i * 3 + a))))),
     ]),
   ) as Record<string, fc.Arbitrary<Float64Array>>,
@@ -146,7 +153,12 @@ describe('expressions: checks with exact messages', () => {
       ['C', 'omega * (1 - log(1 + omega / epsilon))'],
     ]);
     expect(c.constants.C.data[0]).toBe(10 * (1 - Math.log(1 + 10 / 2)));
-    expect(issues('x', [['a', 'b + 1'], ['b', '2 * a']])[0].message).toBe("'a' is defined in terms of itself: a → b → a");
+    expect(
+      issues('x', [
+        ['a', 'b + 1'],
+        ['b', '2 * a'],
+      ])[0].message,
+    ).toBe("'a' is defined in terms of itself: a → b → a");
   });
 
   it('name both axes lists when lengths cannot broadcast', () => {
@@ -167,7 +179,13 @@ describe('expressions: gradients at kinks and zeros', () => {
   const grad1 = (value: string, at: number[]) => {
     const c = compileExpr({ defs: [], value }, { axes: ENV.axes, inputs: { x: ['keypoints'] } });
     if (either.isLeft(c)) throw new Error(JSON.stringify(c.left));
-    return Array.from(tf.tidy(() => tf.grad((v: tf.Tensor) => evalTf(c.right, { x: v }, { keypoints: at.length }).sum())(tf.tensor1d(at)).dataSync()));
+    return Array.from(
+      tf.tidy(() =>
+        tf
+          .grad((v: tf.Tensor) => evalTf(c.right, { x: v }, { keypoints: at.length }).sum())(tf.tensor1d(at))
+          .dataSync(),
+      ),
+    );
   };
   it('abs, sqrt and norm have derivative 0 at 0', () => {
     expect(grad1('abs(x)', [0, -2, 3])).toEqual([0, -1, 1]);

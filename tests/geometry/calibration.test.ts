@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { parseCalibration, selectViews, type CameraGroup } from '../../src/config/calibration.js';
-import { readCalibration } from '../../src/io/calibration.js';
+import { type CameraGroup, parseCalibration, selectViews } from '../../src/config/calibration.js';
 import { formatIssues } from '../../src/config/issues.js';
+import { readCalibration } from '../../src/io/calibration.js';
 import { hasShared, SHARED, warnIfNoShared } from '../shared.js';
 
 const section = (n: number, name: string, over: Record<string, string> = {}): string => {
@@ -57,12 +57,18 @@ describe('calibration.toml (anipose layout)', () => {
     expect(errorsOf(rig(section(0, 'A', { matrix: '[[1.0, 0.0, 2.0], [0.0, 1.0]]' })))).toBe(
       'rig/calibration.toml [cam_0].matrix: expected a 3×3 matrix [[fx, 0, cx], [0, fy, cy], [0, 0, 1]], got 2 rows of [3, 2]',
     );
-    expect(errorsOf(rig(section(0, 'A', { distortions: '[0.1, 0.0, 0.0, 0.0]' })))).toContain('[cam_0].distortions: expected 5 numbers [k1, k2, p1, p2, k3], got a list of 4');
+    expect(errorsOf(rig(section(0, 'A', { distortions: '[0.1, 0.0, 0.0, 0.0]' })))).toContain(
+      '[cam_0].distortions: expected 5 numbers [k1, k2, p1, p2, k3], got a list of 4',
+    );
   });
 
   it('rejects non-finite numbers (TOML nan/inf) with their position', () => {
-    expect(errorsOf(rig(section(0, 'A', { rotation: '[0.0, nan, 0.0]' })))).toBe('rig/calibration.toml [cam_0].rotation: expected a finite number at [1], got NaN');
-    expect(errorsOf(rig(section(0, 'A', { matrix: '[[1.0, 0.0, 2.0], [0.0, 1.0, inf], [0.0, 0.0, 1.0]]' })))).toContain('[cam_0].matrix: expected a finite number at [1][2], got Infinity');
+    expect(errorsOf(rig(section(0, 'A', { rotation: '[0.0, nan, 0.0]' })))).toBe(
+      'rig/calibration.toml [cam_0].rotation: expected a finite number at [1], got NaN',
+    );
+    expect(errorsOf(rig(section(0, 'A', { matrix: '[[1.0, 0.0, 2.0], [0.0, 1.0, inf], [0.0, 0.0, 1.0]]' })))).toContain(
+      '[cam_0].matrix: expected a finite number at [1][2], got Infinity',
+    );
     expect(errorsOf(rig(section(0, 'A', { matrix: '[[-1.0, 0.0, 2.0], [0.0, 1.0, 1.0], [0.0, 0.0, 1.0]]' })))).toContain('expected positive focal lengths');
   });
 
@@ -70,7 +76,7 @@ describe('calibration.toml (anipose layout)', () => {
     const e = errorsOf(rig(section(0, 'A', { fishey: 'true', size: '[1]' }), section(1, 'B', { fisheye: 'true' })));
     expect(e).toContain("[cam_0].fishey: unknown key 'fishey' (did you mean 'fisheye'?)");
     expect(e).toContain('[cam_0].size: expected 2 numbers [width, height], got a list of 1');
-    expect(e).toContain("[cam_1].fisheye: fisheye cameras are not supported");
+    expect(e).toContain('[cam_1].fisheye: fisheye cameras are not supported');
   });
 
   it('rejects duplicate camera names, empty files and invalid TOML (with line and column)', () => {
@@ -85,7 +91,7 @@ describe('calibration.toml (anipose layout)', () => {
     expect(either.isRight(s) && s.right.cameras.map((c) => c.name)).toEqual(['C', 'A', 'B']);
     const bad = selectViews(g, ['A', 'D'], 'data.view_names');
     expect(either.isLeft(bad) && formatIssues(bad.left)).toBe(
-      'data.view_names: 2 views [A, D], but rig/calibration.toml has 3 cameras [A, B, C]\ndata.view_names[1]: no camera named \'D\' in rig/calibration.toml (cameras: A, B, C)',
+      "data.view_names: 2 views [A, D], but rig/calibration.toml has 3 cameras [A, B, C]\ndata.view_names[1]: no camera named 'D' in rig/calibration.toml (cameras: A, B, C)",
     );
   });
 

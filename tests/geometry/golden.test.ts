@@ -1,9 +1,9 @@
-import * as path from 'node:path';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type Camera, CameraSection } from '../../src/config/calibration.js';
+import { medianOfPairsRef, type Point2, pairwiseRef, projectRef, reprojectionErrorRef, triangulateRef, undistortRef } from '../../src/geometry/reference.js';
 import { caseFiles, readCase, verifyFile } from '../../src/verify/index.js';
-import { CameraSection, type Camera } from '../../src/config/calibration.js';
-import { medianOfPairsRef, pairwiseRef, projectRef, reprojectionErrorRef, triangulateRef, undistortRef, type Point2 } from '../../src/geometry/reference.js';
 import { GOLDEN, hasShared, warnIfNoShared } from '../shared.js';
 
 const DIR = path.join(GOLDEN, 'multiview');

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { createLoss, createLossOrThrow, formatIssues } from '../../src/index.js';
 import type { Camera } from '../../src/config/calibration.js';
-import { medianOfPairsRef, pairwiseRef, projectRef, triangulateRef, undistortRef, type Point2, type Point3 } from '../../src/geometry/reference.js';
+import { medianOfPairsRef, type Point2, type Point3, pairwiseRef, projectRef, triangulateRef, undistortRef } from '../../src/geometry/reference.js';
+import { createLoss, createLossOrThrow, formatIssues } from '../../src/index.js';
 import { expectAllFinite, runs } from '../property/arbitraries.js';
 import { observe, pointArb, rigArb } from './rig.js';
 
@@ -34,7 +34,9 @@ const predictions = (b: Batch): Float64Array => {
   const V = b.cams.length;
   const obs = observe(b.cams, b.points, b.noise, b.drop); // (V, B*K, 2)
   const out = new Float64Array(b.B * V * b.K * 2);
-  for (let f = 0; f < b.B; f++) for (let v = 0; v < V; v++) for (let k = 0; k < b.K; k++) for (let c = 0; c < 2; c++) out[((f * V + v) * b.K + k) * 2 + c] = obs[(v * b.B * b.K + f * b.K + k) * 2 + c];
+  for (let f = 0; f < b.B; f++)
+    for (let v = 0; v < V; v++)
+      for (let k = 0; k < b.K; k++) for (let c = 0; c < 2; c++) out[((f * V + v) * b.K + k) * 2 + c] = obs[(v * b.B * b.K + f * b.K + k) * 2 + c];
   return out;
 };
 
@@ -84,7 +86,9 @@ describe.each(NAMES)('%s', (name) => {
         expect(tf.memory().numTensors).toBe(before);
         const want = lossRef(name, b, Float64Array.from(pred, Math.fround), 0.05);
         if (!(Math.abs(got - want) <= 2e-3 * Math.max(1, want))) expect.fail(`loss ${got}, float64 reference ${want}`);
-        const g = tf.grad((p: tf.Tensor) => loss({ ...ins, keypoints_pred_views: p }).loss)(ins.keypoints_pred_views).dataSync();
+        const g = tf
+          .grad((p: tf.Tensor) => loss({ ...ins, keypoints_pred_views: p }).loss)(ins.keypoints_pred_views)
+          .dataSync();
         expectAllFinite(g, 'gradient');
         for (let i = 0; i < b.conf.length; i++)
           if (Number.isNaN(pred[2 * i]) || b.conf[i] < 0.05) expect([g[2 * i], g[2 * i + 1]], `gradient at excluded view entry ${i}`).toEqual([0, 0]);
@@ -98,15 +102,29 @@ describe.each(NAMES)('%s', (name) => {
     fc.assert(
       fc.property(batchArb, fc.nat(), (b0, pick) => {
         // noise bounded away from 0: at exact agreement every distance sits at its kink (autodiff's subgradient 0)
-        const b = { ...b0, noise: b0.noise.map((n, j) => n + (j % 3 === 0 ? 2 : -1.5)), drop: b0.drop.map(() => false), conf: b0.conf.map(() => 1), epsilon: 0 };
+        const b = {
+          ...b0,
+          noise: b0.noise.map((n, j) => n + (j % 3 === 0 ? 2 : -1.5)),
+          drop: b0.drop.map(() => false),
+          conf: b0.conf.map(() => 1),
+          epsilon: 0,
+        };
         const loss = createLossOrThrow(name, {}, { cameras: b.cams });
         const pred = predictions(b);
         const ins = inputs(b, pred);
-        const g = tf.grad((p: tf.Tensor) => loss({ ...ins, keypoints_pred_views: p }).loss)(ins.keypoints_pred_views).dataSync();
+        const g = tf
+          .grad((p: tf.Tensor) => loss({ ...ins, keypoints_pred_views: p }).loss)(ins.keypoints_pred_views)
+          .dataSync();
         tf.dispose([ins.keypoints_pred_views, ins.confidences_views]);
         const i = pick % pred.length;
         const h = 1e-3;
-        const at = (d: number) => lossRef(name, b, Float64Array.from(pred, (v, j) => Math.fround(v) + (j === i ? d : 0)), 0.05);
+        const at = (d: number) =>
+          lossRef(
+            name,
+            b,
+            Float64Array.from(pred, (v, j) => Math.fround(v) + (j === i ? d : 0)),
+            0.05,
+          );
         const fd = (at(h) - at(-h)) / (2 * h);
         // the median of pairs is piecewise: skip a probe that crosses a switch of the middle pair
         if (name === 'cycle_reprojection' && Math.abs(at(h) - 2 * at(0) + at(-h)) > 1e-3 * Math.abs(at(h) - at(-h)) + 1e-9) return;
@@ -118,36 +136,51 @@ describe.each(NAMES)('%s', (name) => {
 
   it('is invariant to the order of the views (cameras permuted with them)', () => {
     fc.assert(
-      fc.property(batchArb.chain((b) => fc.record({ b: fc.constant(b), perm: fc.shuffledSubarray([...b.cams.keys()], { minLength: b.cams.length, maxLength: b.cams.length }) })), ({ b, perm }) => {
-        const V = b.cams.length;
-        const pred = predictions(b);
-        const permute = <T>(a: ArrayLike<T>, width: number): T[] => {
-          const out: T[] = [];
-          for (let f = 0; f < b.B; f++) for (const v of perm) for (let j = 0; j < b.K * width; j++) out.push(a[(f * V + v) * b.K * width + j]);
-          return out;
-        };
-        const value = (bb: Batch, p: ArrayLike<number>, cams: Camera[]) => {
-          const ins = inputs(bb, p);
-          const r = createLossOrThrow(name, { epsilon: b.epsilon }, { cameras: cams })(ins);
-          const v = r.loss.dataSync()[0];
-          tf.dispose([r.loss, r.weight, r.weighted, ins.keypoints_pred_views, ins.confidences_views]);
-          return v;
-        };
-        const a = value(b, pred, b.cams);
-        const c = value({ ...b, conf: permute(b.conf, 1) }, permute(pred, 2), perm.map((v) => b.cams[v]));
-        expect(Math.abs(a - c)).toBeLessThanOrEqual(1e-3 * Math.max(1, a));
-      }),
+      fc.property(
+        batchArb.chain((b) =>
+          fc.record({ b: fc.constant(b), perm: fc.shuffledSubarray([...b.cams.keys()], { minLength: b.cams.length, maxLength: b.cams.length }) }),
+        ),
+        ({ b, perm }) => {
+          const V = b.cams.length;
+          const pred = predictions(b);
+          const permute = <T>(a: ArrayLike<T>, width: number): T[] => {
+            const out: T[] = [];
+            for (let f = 0; f < b.B; f++) for (const v of perm) for (let j = 0; j < b.K * width; j++) out.push(a[(f * V + v) * b.K * width + j]);
+            return out;
+          };
+          const value = (bb: Batch, p: ArrayLike<number>, cams: Camera[]) => {
+            const ins = inputs(bb, p);
+            const r = createLossOrThrow(name, { epsilon: b.epsilon }, { cameras: cams })(ins);
+            const v = r.loss.dataSync()[0];
+            tf.dispose([r.loss, r.weight, r.weighted, ins.keypoints_pred_views, ins.confidences_views]);
+            return v;
+          };
+          const a = value(b, pred, b.cams);
+          const c = value(
+            { ...b, conf: permute(b.conf, 1) },
+            permute(pred, 2),
+            perm.map((v) => b.cams[v]),
+          );
+          expect(Math.abs(a - c)).toBeLessThanOrEqual(1e-3 * Math.max(1, a));
+        },
+      ),
       runs(15),
     );
   });
 
   it('says what is missing: no calibration, a view count that does not match it, mismatched confidences', () => {
     const none = createLoss(name, {});
-    expect(either.isLeft(none) && formatIssues(none.left)).toMatch(new RegExp(`^${name}.pipeline\\[0\\]: reproject_views needs the rig's calibration .*data\\.camera_params_file`));
+    expect(either.isLeft(none) && formatIssues(none.left)).toMatch(
+      new RegExp(`^${name}.pipeline\\[0\\]: reproject_views needs the rig's calibration .*data\\.camera_params_file`),
+    );
     const cams = fc.sample(rigArb({ minV: 3, maxV: 3 }), { numRuns: 1, seed: 5 })[0];
     const loss = createLossOrThrow(name, {}, { cameras: cams });
-    expect(() => loss({ keypoints_pred_views: tf.zeros([2, 2, 4, 2]) } as never)).toThrow(/expected \(B, V, K, 2\) with V = 3 \(the calibration's cameras: cam0, cam1, cam2\)/);
-    expect(() => loss({ keypoints_pred_views: tf.zeros([2, 3, 4, 2]), confidences_views: tf.ones([2, 3, 5]) })).toThrow(/confidences_views \(2,3,5\) does not match keypoints_pred_views \(2,3,4,2\)/);
+    expect(() => loss({ keypoints_pred_views: tf.zeros([2, 2, 4, 2]) } as never)).toThrow(
+      /expected \(B, V, K, 2\) with V = 3 \(the calibration's cameras: cam0, cam1, cam2\)/,
+    );
+    expect(() => loss({ keypoints_pred_views: tf.zeros([2, 3, 4, 2]), confidences_views: tf.ones([2, 3, 5]) })).toThrow(
+      /confidences_views \(2,3,5\) does not match keypoints_pred_views \(2,3,4,2\)/,
+    );
     expect(() => loss({ keypoints_pred_views: tf.zeros([2, 3, 4]) } as never)).toThrow(/keypoints_pred_views \(2,3,4\): expected rank 4/);
   });
 });

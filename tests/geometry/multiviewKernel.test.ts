@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { buildPipeline } from '../../src/losses/build.js';
-import { createLossOrThrow, formatIssues } from '../../src/index.js';
 import type { Camera } from '../../src/config/calibration.js';
+import { createLossOrThrow, formatIssues } from '../../src/index.js';
+import { buildPipeline } from '../../src/losses/build.js';
 import type { StepSpec } from '../../src/pipeline/step.js';
 import { close, runs } from '../property/arbitraries.js';
 import { observe, pointArb, rigArb } from './rig.js';
@@ -41,8 +41,13 @@ const caseArb = rigArb({ minV: 2, maxV: 4 }).chain((cams) =>
       K: fc.constant(K),
       points: fc.array(pointArb, { minLength: B * K, maxLength: B * K }),
       // bounded away from 0: at exact agreement a distance sits at the norm's kink (float32 and float64 see different sides)
-      noise: fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 2 * n, maxLength: 2 * n }).map((ns) => ns.map((x, j) => x + (j % 3 === 0 ? 2 : -1.5))),
-      drop: fc.array(fc.integer({ min: 0, max: 5 }).map((d) => d === 0), { minLength: n, maxLength: n }),
+      noise: fc
+        .array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 2 * n, maxLength: 2 * n })
+        .map((ns) => ns.map((x, j) => x + (j % 3 === 0 ? 2 : -1.5))),
+      drop: fc.array(
+        fc.integer({ min: 0, max: 5 }).map((d) => d === 0),
+        { minLength: n, maxLength: n },
+      ),
       conf: fc.array(fc.oneof(fc.constant(0.01), fc.constant(NaN), fc.double({ min: 0.2, max: 1, noNaN: true })), { minLength: n, maxLength: n }),
       epsilon: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 2, noNaN: true })),
       perKeypoint: fc.boolean(),
@@ -53,11 +58,20 @@ const caseArb = rigArb({ minV: 2, maxV: 4 }).chain((cams) =>
 );
 
 /** (B, V, K, 2) from observations laid out (V, B·K, 2). */
-const predictions = (c: { cams: Camera[]; B: number; K: number; points: (readonly [number, number, number])[]; noise: number[]; drop: boolean[] }): Float32Array => {
+const predictions = (c: {
+  cams: Camera[];
+  B: number;
+  K: number;
+  points: (readonly [number, number, number])[];
+  noise: number[];
+  drop: boolean[];
+}): Float32Array => {
   const V = c.cams.length;
   const obs = observe(c.cams, c.points, c.noise, c.drop);
   const out = new Float32Array(c.B * V * c.K * 2);
-  for (let f = 0; f < c.B; f++) for (let v = 0; v < V; v++) for (let k = 0; k < c.K; k++) for (let j = 0; j < 2; j++) out[((f * V + v) * c.K + k) * 2 + j] = obs[(v * c.B * c.K + f * c.K + k) * 2 + j];
+  for (let f = 0; f < c.B; f++)
+    for (let v = 0; v < V; v++)
+      for (let k = 0; k < c.K; k++) for (let j = 0; j < 2; j++) out[((f * V + v) * c.K + k) * 2 + j] = obs[(v * c.B * c.K + f * c.K + k) * 2 + j];
   return out;
 };
 

@@ -2,14 +2,23 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Camera } from '../../src/config/calibration.js';
-import { cameraTensors, disposeCameras, type CameraTensors } from '../../src/geometry/cameraTensors.js';
-import { undistort } from '../../src/geometry/undistort.js';
-import { project } from '../../src/geometry/project.js';
-import { triangulate } from '../../src/geometry/triangulate.js';
-import { medianOfPairs, triangulatePairs } from '../../src/geometry/pairwise.js';
-import { reprojectionError } from '../../src/geometry/reprojection.js';
+import { type CameraTensors, cameraTensors, disposeCameras } from '../../src/geometry/cameraTensors.js';
 import { multiviewGeometry } from '../../src/geometry/multiview.js';
-import { medianOfPairsRef, nanMedianRef, pairwiseRef, projectRef, triangulateRef, undistortRef, type Point2, type Point3 } from '../../src/geometry/reference.js';
+import { medianOfPairs, triangulatePairs } from '../../src/geometry/pairwise.js';
+import { project } from '../../src/geometry/project.js';
+import {
+  medianOfPairsRef,
+  nanMedianRef,
+  type Point2,
+  type Point3,
+  pairwiseRef,
+  projectRef,
+  triangulateRef,
+  undistortRef,
+} from '../../src/geometry/reference.js';
+import { reprojectionError } from '../../src/geometry/reprojection.js';
+import { triangulate } from '../../src/geometry/triangulate.js';
+import { undistort } from '../../src/geometry/undistort.js';
 import { nanMedian } from '../../src/ops/nanMedian.js';
 import { nanMedianSmall } from '../../src/ops/nanMedianSmall.js';
 import { expectAllClose, expectAllFinite, runs } from '../property/arbitraries.js';
@@ -39,7 +48,8 @@ const withCams = <T>(cams: readonly Camera[], f: (c: CameraTensors) => T): T => 
   }
 };
 
-const at = (a: Float64Array | Float32Array, i: number): Point2 | null => (Number.isFinite(a[2 * i]) && Number.isFinite(a[2 * i + 1]) ? [a[2 * i], a[2 * i + 1]] : null);
+const at = (a: Float64Array | Float32Array, i: number): Point2 | null =>
+  Number.isFinite(a[2 * i]) && Number.isFinite(a[2 * i + 1]) ? [a[2 * i], a[2 * i + 1]] : null;
 
 /** Per point n, the views' 2-D entries of a flattened (V, N, 2) array. */
 const viewsOf = (a: Float64Array | Float32Array, V: number, N: number, n: number) => Array.from({ length: V }, (_, v) => at(a, v * N + n));
@@ -64,7 +74,9 @@ describe('geometry against the float64 references', () => {
         const obs = observe(cams, points, noise, drop);
         withCams(cams, (ct) => {
           const und = tf.tidy(() => undistort(tf.tensor3d(Float32Array.from(obs), [V, N, 2]), ct).dataSync());
-          const want = Array.from({ length: V * N }, (_, i) => at(obs, i)).flatMap((p, i) => (p ? undistortRef([Math.fround(p[0]), Math.fround(p[1])], cams[Math.floor(i / N)]) : [NaN, NaN]));
+          const want = Array.from({ length: V * N }, (_, i) => at(obs, i)).flatMap((p, i) =>
+            p ? undistortRef([Math.fround(p[0]), Math.fround(p[1])], cams[Math.floor(i / N)]) : [NaN, NaN],
+          );
           expectAllClose(und, want, 'undistorted', 0, 2e-7);
           const proj = tf.tidy(() => project(tf.tensor2d(points.flat(), [N, 3]), ct).dataSync());
           const wantP = cams.flatMap((c) => points.flatMap((X) => projectRef(X, c)));
@@ -80,18 +92,42 @@ describe('geometry against the float64 references', () => {
       fc.property(caseArb({ noise: 2, drop: true }), ({ cams, points, noise, drop, weights }) => {
         const V = cams.length;
         const N = points.length;
-        const und = Array.from({ length: V * N }, (_, i) => at(observe(cams, points, noise, drop), i)).flatMap((p, i) => (p ? undistortRef(p, cams[Math.floor(i / N)]) : [NaN, NaN]));
+        const und = Array.from({ length: V * N }, (_, i) => at(observe(cams, points, noise, drop), i)).flatMap((p, i) =>
+          p ? undistortRef(p, cams[Math.floor(i / N)]) : [NaN, NaN],
+        );
         const x = Float64Array.from(und);
         withCams(cams, (ct) => {
           const nt = () => tf.tensor3d(Float32Array.from(x), [V, N, 2]);
           const all = tf.tidy(() => triangulate(nt(), ct).dataSync());
-          expectPoints(all, points.map((_, n) => triangulateRef(viewsOf(x, V, N, n), cams)), 2e-4, 'points3d');
+          expectPoints(
+            all,
+            points.map((_, n) => triangulateRef(viewsOf(x, V, N, n), cams)),
+            2e-4,
+            'points3d',
+          );
           const w = tf.tidy(() => triangulate(nt(), ct, tf.tensor2d(weights, [V, N])).dataSync());
-          expectPoints(w, points.map((_, n) => triangulateRef(viewsOf(x, V, N, n), cams, cams.map((_, v) => weights[v * N + n]))), 2e-4, 'weighted points3d');
+          expectPoints(
+            w,
+            points.map((_, n) =>
+              triangulateRef(
+                viewsOf(x, V, N, n),
+                cams,
+                cams.map((_, v) => weights[v * N + n]),
+              ),
+            ),
+            2e-4,
+            'weighted points3d',
+          );
           const pw = tf.tidy(() => triangulatePairs(nt(), ct).dataSync());
           const wantPairs = points.map((_, n) => pairwiseRef(viewsOf(x, V, N, n), cams));
           const P = (V * (V - 1)) / 2;
-          for (let p = 0; p < P; p++) expectPoints(pw.subarray(p * N * 3, (p + 1) * N * 3), wantPairs.map((ps) => ps[p]), 2e-4, `pair ${p}`);
+          for (let p = 0; p < P; p++)
+            expectPoints(
+              pw.subarray(p * N * 3, (p + 1) * N * 3),
+              wantPairs.map((ps) => ps[p]),
+              2e-4,
+              `pair ${p}`,
+            );
           const med = tf.tidy(() => medianOfPairs(triangulatePairs(nt(), ct)).dataSync());
           expectPoints(med, wantPairs.map(medianOfPairsRef), 2e-4, 'median of pairs');
         });
@@ -105,21 +141,40 @@ describe('geometry against the float64 references', () => {
     ['nanMedianSmall', nanMedianSmall],
   ] as const)('%s is numpy nanmedian; its gradient (½ or 1 on the middle finite values) sums to 1', (_name, nanMedian) => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }).chain((n) => fc.array(fc.array(fc.oneof(fc.constant(NaN), fc.integer({ min: -3, max: 3 }), fc.double({ min: -5, max: 5, noNaN: true })), { minLength: n, maxLength: n }), { minLength: 1, maxLength: 4 })), (rows) => {
-        const x = tf.tensor2d(rows.flat(), [rows.length, rows[0].length]);
-        const m = tf.tidy(() => nanMedian(x, 1).dataSync());
-        const g = tf.tidy(() => tf.grad((a: tf.Tensor) => nanMedian(a, 1).where(tf.isFinite(nanMedian(a, 1)), tf.zerosLike(nanMedian(a, 1))).sum())(x).dataSync());
-        x.dispose();
-        rows.forEach((r, i) => {
-          const want = nanMedianRef(r.map(Math.fround));
-          if (Number.isNaN(want)) expect(Number.isNaN(m[i])).toBe(true);
-          else expect(m[i]).toBeCloseTo(want, 5);
-          const s = Array.from(g.subarray(i * r.length, (i + 1) * r.length));
-          expectAllFinite(s, 'gradient');
-          expect(s.reduce((a, b) => a + b, 0)).toBeCloseTo(Number.isNaN(want) ? 0 : 1, 6);
-          r.forEach((v, j) => Number.isNaN(v) && expect(s[j]).toBe(0));
-        });
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 6 }).chain((n) =>
+          fc.array(
+            fc.array(fc.oneof(fc.constant(NaN), fc.integer({ min: -3, max: 3 }), fc.double({ min: -5, max: 5, noNaN: true })), {
+              minLength: n,
+              maxLength: n,
+            }),
+            { minLength: 1, maxLength: 4 },
+          ),
+        ),
+        (rows) => {
+          const x = tf.tensor2d(rows.flat(), [rows.length, rows[0].length]);
+          const m = tf.tidy(() => nanMedian(x, 1).dataSync());
+          const g = tf.tidy(() =>
+            tf
+              .grad((a: tf.Tensor) =>
+                nanMedian(a, 1)
+                  .where(tf.isFinite(nanMedian(a, 1)), tf.zerosLike(nanMedian(a, 1)))
+                  .sum(),
+              )(x)
+              .dataSync(),
+          );
+          x.dispose();
+          rows.forEach((r, i) => {
+            const want = nanMedianRef(r.map(Math.fround));
+            if (Number.isNaN(want)) expect(Number.isNaN(m[i])).toBe(true);
+            else expect(m[i]).toBeCloseTo(want, 5);
+            const s = Array.from(g.subarray(i * r.length, (i + 1) * r.length));
+            expectAllFinite(s, 'gradient');
+            expect(s.reduce((a, b) => a + b, 0)).toBeCloseTo(Number.isNaN(want) ? 0 : 1, 6);
+            r.forEach((v, j) => Number.isNaN(v) && expect(s[j]).toBe(0));
+          });
+        },
+      ),
       runs(60),
     );
   });
@@ -132,7 +187,17 @@ describe('geometry properties', () => {
         const V = cams.length;
         const N = points.length;
         const obs = observe(cams, points);
-        points.forEach((X, n) => expectPoints(triangulateRef(viewsOf(obs, V, N, n).map((p, v) => undistortRef(p!, cams[v])), cams) as Point3 as never, [X], 1e-9, 'float64 reference'));
+        points.forEach((X, n) =>
+          expectPoints(
+            triangulateRef(
+              viewsOf(obs, V, N, n).map((p, v) => undistortRef(p!, cams[v])),
+              cams,
+            ) as Point3 as never,
+            [X],
+            1e-9,
+            'float64 reference',
+          ),
+        );
         withCams(cams, (ct) => {
           const g = multiviewGeometry(tf.tensor3d(Float32Array.from(obs), [V, N, 2]), ct);
           expectPoints(g.points3d.dataSync(), points, 2e-4, 'points3d');
@@ -181,7 +246,10 @@ describe('geometry properties', () => {
         const obs = observe(cams, points.slice(0, 1), noise);
         const coord = pick % (2 * V);
         const ref = (o: Float64Array) => {
-          const X = triangulateRef(Array.from({ length: V }, (_, v) => undistortRef([o[2 * v], o[2 * v + 1]], cams[v])), cams)!;
+          const X = triangulateRef(
+            Array.from({ length: V }, (_, v) => undistortRef([o[2 * v], o[2 * v + 1]], cams[v])),
+            cams,
+          )!;
           return X[0] + 2 * X[1] - X[2];
         };
         const h = 1e-3;
@@ -191,8 +259,15 @@ describe('geometry properties', () => {
         minus[coord] -= h;
         const fd = (ref(plus) - ref(minus)) / (2 * h);
         const g = withCams(cams, (ct) =>
-          tf.tidy(() =>
-            tf.grad((o: tf.Tensor) => triangulate(undistort(o, ct), ct).mul(tf.tensor1d([1, 2, -1])).sum())(tf.tensor3d(Float32Array.from(obs), [V, 1, 2])).dataSync()[coord],
+          tf.tidy(
+            () =>
+              tf
+                .grad((o: tf.Tensor) =>
+                  triangulate(undistort(o, ct), ct)
+                    .mul(tf.tensor1d([1, 2, -1]))
+                    .sum(),
+                )(tf.tensor3d(Float32Array.from(obs), [V, 1, 2]))
+                .dataSync()[coord],
           ),
         );
         if (!(Math.abs(g - fd) <= 2e-3 * Math.abs(fd) + 2e-6)) expect.fail(`d/du[${coord}]: autodiff ${g}, central differences ${fd}`);
@@ -203,24 +278,38 @@ describe('geometry properties', () => {
 
   it('is invariant to the order of the views', () => {
     fc.assert(
-      fc.property(caseArb({ noise: 2, drop: true }).chain((c) => fc.record({ c: fc.constant(c), perm: fc.shuffledSubarray([...c.cams.keys()], { minLength: c.cams.length, maxLength: c.cams.length }) })), ({ c, perm }) => {
-        const V = c.cams.length;
-        const N = c.points.length;
-        const obs = observe(c.cams, c.points, c.noise, c.drop);
-        const permuted = Float64Array.from(perm.flatMap((v) => Array.from(obs.subarray(v * N * 2, (v + 1) * N * 2))));
-        const run = (cams: Camera[], o: Float64Array) =>
-          withCams(cams, (ct) => {
-            const g = multiviewGeometry(tf.tensor3d(Float32Array.from(o), [V, N, 2]), ct);
-            const out = { X: g.points3d.dataSync(), med: g.pairwiseMedian.dataSync(), err: g.reprojectionError.dataSync() };
-            tf.dispose(Object.values(g as unknown as Record<string, tf.Tensor>));
-            return out;
-          });
-        const a = run(c.cams, obs);
-        const b = run(perm.map((v) => c.cams[v]), permuted);
-        expectAllClose(b.X, a.X, 'points3d', 1e-4, 2e-4);
-        expectAllClose(b.med, a.med, 'median of pairs', 1e-4, 2e-4);
-        expectAllClose(b.err, perm.flatMap((v) => Array.from(a.err.subarray(v * N, (v + 1) * N))), 'reprojection errors', 1e-3, 0.02);
-      }),
+      fc.property(
+        caseArb({ noise: 2, drop: true }).chain((c) =>
+          fc.record({ c: fc.constant(c), perm: fc.shuffledSubarray([...c.cams.keys()], { minLength: c.cams.length, maxLength: c.cams.length }) }),
+        ),
+        ({ c, perm }) => {
+          const V = c.cams.length;
+          const N = c.points.length;
+          const obs = observe(c.cams, c.points, c.noise, c.drop);
+          const permuted = Float64Array.from(perm.flatMap((v) => Array.from(obs.subarray(v * N * 2, (v + 1) * N * 2))));
+          const run = (cams: Camera[], o: Float64Array) =>
+            withCams(cams, (ct) => {
+              const g = multiviewGeometry(tf.tensor3d(Float32Array.from(o), [V, N, 2]), ct);
+              const out = { X: g.points3d.dataSync(), med: g.pairwiseMedian.dataSync(), err: g.reprojectionError.dataSync() };
+              tf.dispose(Object.values(g as unknown as Record<string, tf.Tensor>));
+              return out;
+            });
+          const a = run(c.cams, obs);
+          const b = run(
+            perm.map((v) => c.cams[v]),
+            permuted,
+          );
+          expectAllClose(b.X, a.X, 'points3d', 1e-4, 2e-4);
+          expectAllClose(b.med, a.med, 'median of pairs', 1e-4, 2e-4);
+          expectAllClose(
+            b.err,
+            perm.flatMap((v) => Array.from(a.err.subarray(v * N, (v + 1) * N))),
+            'reprojection errors',
+            1e-3,
+            0.02,
+          );
+        },
+      ),
       runs(20),
     );
   });
@@ -228,7 +317,15 @@ describe('geometry properties', () => {
   it('leaks no tensors', () => {
     const cams = fc.sample(rigArb({ minV: 3, maxV: 3 }), { numRuns: 1, seed: 1 })[0];
     withCams(cams, (ct) => {
-      const obs = tf.tensor3d(Float32Array.from(observe(cams, [[0, 0, 0], [0.5, -0.2, 0.1]])), [3, 2, 2]);
+      const obs = tf.tensor3d(
+        Float32Array.from(
+          observe(cams, [
+            [0, 0, 0],
+            [0.5, -0.2, 0.1],
+          ]),
+        ),
+        [3, 2, 2],
+      );
       tf.dispose(Object.values(multiviewGeometry(obs, ct) as unknown as Record<string, tf.Tensor>)); // first call: the pair and views-last layouts of the cameras, kept with them
       const before = tf.memory().numTensors;
       const g = multiviewGeometry(obs, ct);

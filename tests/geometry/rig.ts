@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Camera } from '../../src/config/calibration.js';
-import { projectRef, type Point3 } from '../../src/geometry/reference.js';
+import { type Point3, projectRef } from '../../src/geometry/reference.js';
 
 /**
  * A random rig looking at the origin: rotations up to ~0.7 rad, depth 6–12, focal 800–3000 px,
@@ -9,7 +9,11 @@ import { projectRef, type Point3 } from '../../src/geometry/reference.js';
 export const cameraArb = (distortion = true): fc.Arbitrary<Camera> =>
   fc
     .record({
-      rot: fc.tuple(fc.double({ min: -0.4, max: 0.4, noNaN: true }), fc.double({ min: -0.4, max: 0.4, noNaN: true }), fc.double({ min: -0.4, max: 0.4, noNaN: true })),
+      rot: fc.tuple(
+        fc.double({ min: -0.4, max: 0.4, noNaN: true }),
+        fc.double({ min: -0.4, max: 0.4, noNaN: true }),
+        fc.double({ min: -0.4, max: 0.4, noNaN: true }),
+      ),
       tx: fc.double({ min: -0.5, max: 0.5, noNaN: true }),
       ty: fc.double({ min: -0.5, max: 0.5, noNaN: true }),
       depth: fc.double({ min: 6, max: 12, noNaN: true }),
@@ -22,7 +26,11 @@ export const cameraArb = (distortion = true): fc.Arbitrary<Camera> =>
     .map(({ rot, tx, ty, depth, f, aspect, k1, k2, p }) => ({
       name: 'cam',
       size: [1000, 800] as const,
-      matrix: [[f, 0, 500], [0, f * aspect, 400], [0, 0, 1]],
+      matrix: [
+        [f, 0, 500],
+        [0, f * aspect, 400],
+        [0, 0, 1],
+      ],
       distortions: distortion ? [k1, k2, p[0], p[1], 0] : [0, 0, 0, 0, 0],
       rotation: [...rot],
       translation: [tx, ty, depth],
@@ -41,7 +49,11 @@ export const rigArb = (o: { minV?: number; maxV?: number; distortion?: boolean }
     }),
   );
 
-export const pointArb: fc.Arbitrary<Point3> = fc.tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }));
+export const pointArb: fc.Arbitrary<Point3> = fc.tuple(
+  fc.double({ min: -1, max: 1, noNaN: true }),
+  fc.double({ min: -1, max: 1, noNaN: true }),
+  fc.double({ min: -1, max: 1, noNaN: true }),
+);
 
 /** Flattened (V, N, 2) observations of `points` in every camera, plus uniform noise in ±noise px; null entries (missing) where `drop` says. */
 export const observe = (cams: readonly Camera[], points: readonly Point3[], noise: readonly number[] = [], drop: readonly boolean[] = []): Float64Array => {

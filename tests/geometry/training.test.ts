@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type Point3, projectRef } from '../../src/geometry/reference.js';
 import { createLossOrThrow } from '../../src/index.js';
-import { projectRef, type Point3 } from '../../src/geometry/reference.js';
 import { rigArb } from './rig.js';
 
 /**
@@ -27,7 +27,12 @@ const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.
 /** Frames of the body (a rigid 4-point shape, randomly placed and turned) seen by every view: truth and noisy detections, (N, V, K, 2). */
 const frames = (n: number, seed: number) => {
   const r = rng(seed);
-  const shape: Point3[] = [[0, 0, 0], [0.4, 0, 0], [0, 0.3, 0], [0, 0, 0.35]];
+  const shape: Point3[] = [
+    [0, 0, 0],
+    [0.4, 0, 0],
+    [0, 0.3, 0],
+    [0, 0, 0.35],
+  ];
   const truth = new Float32Array(n * V * K * 2);
   const noisy = new Float32Array(n * V * K * 2);
   for (let f = 0; f < n; f++) {
@@ -68,7 +73,9 @@ describe.each(['cycle_reprojection', 'triangulation_residual'])('training with %
     const opt = tf.train.adam(0.1);
     for (let step = 0; step < 80; step++) opt.minimize(() => unsup({ keypoints_pred_views: model(unlabeled.noisy) } as never).loss as tf.Scalar);
     const after = measure();
-    console.log(`${name}: held-out reprojection error ${before.reproj.toFixed(3)} → ${after.reproj.toFixed(3)} px; error to the truth ${before.truthErr.toFixed(3)} → ${after.truthErr.toFixed(3)} px`);
+    console.log(
+      `${name}: held-out reprojection error ${before.reproj.toFixed(3)} → ${after.reproj.toFixed(3)} px; error to the truth ${before.truthErr.toFixed(3)} → ${after.truthErr.toFixed(3)} px`,
+    );
     expect(after.reproj).toBeLessThan(0.5 * before.reproj);
     expect(after.truthErr).toBeLessThan(0.9 * before.truthErr);
     tf.dispose([offset, unlabeled.truth, unlabeled.noisy, heldOut.truth, heldOut.noisy]);

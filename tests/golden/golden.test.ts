@@ -1,12 +1,17 @@
-import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { GOLDEN, hasShared, warnIfNoShared } from '../shared.js';
+import { describe, expect, it } from 'vitest';
 import { readCase, runCase } from '../../src/verify/index.js';
+import { GOLDEN, hasShared, warnIfNoShared } from '../shared.js';
 
 warnIfNoShared('golden vectors');
 
-const files = hasShared ? fs.readdirSync(GOLDEN).filter((f) => f.endsWith('.json')).sort() : [];
+const files = hasShared
+  ? fs
+      .readdirSync(GOLDEN)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+  : [];
 
 /** Every reference vector through the same code as `poseloss verify`. */
 describe.skipIf(!hasShared)('reference vectors (../shared/golden)', () => {

@@ -1,14 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { either } from 'fp-ts';
-import { GOLDEN, hasShared, warnIfNoShared } from '../shared.js';
-import { readCase, runCase } from '../../src/verify/index.js';
-import { PROJECT_ROOT } from '../../src/verify/configCase.js';
+import { describe, expect, it } from 'vitest';
+import { formatIssues } from '../../src/config/issues.js';
 import { readYaml } from '../../src/config/yaml.js';
 import { checkConfig } from '../../src/lp/check.js';
-import { formatIssues } from '../../src/config/issues.js';
+import { PROJECT_ROOT } from '../../src/verify/configCase.js';
+import { readCase, runCase } from '../../src/verify/index.js';
+import { GOLDEN, hasShared, warnIfNoShared } from '../shared.js';
 
 warnIfNoShared('MMPose vectors');
 
@@ -25,14 +25,22 @@ describe('examples/losses/mmpose', () => {
       if (either.isLeft(r)) expect.fail(`${n}.yaml: ${formatIssues(r.left)}`);
       const l = either.isRight(r) ? r.right.losses.find((x) => x.record.name === n) : undefined;
       expect(l?.loss, n).toBeDefined();
-      expect(l!.loss!.steps.some((s) => s.phase === 'compute' && s.name === 'expr'), n).toBe(true);
+      expect(
+        l!.loss!.steps.some((s) => s.phase === 'compute' && s.name === 'expr'),
+        n,
+      ).toBe(true);
     }
   });
 });
 
 /** Every MMPose vector through `poseloss verify`'s code (a `config_file` case). */
 describe.skipIf(!hasShared)('MMPose vectors (../shared/golden/mmpose)', () => {
-  const files = hasShared ? fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort() : [];
+  const files = hasShared
+    ? fs
+        .readdirSync(DIR)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+    : [];
   it('finds 3 vectors per loss', () => expect(files.length).toBe(3 * NAMES.length));
   for (const f of files)
     it(f.replace(/\.json$/, ''), () => {

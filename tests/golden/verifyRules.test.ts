@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { caseTol, compareComponents, eigenGroups, ulpF32 } from '../../src/verify/compare.js';
-import { runCase } from '../../src/verify/index.js';
 import type { GoldenCase, JsonTensor } from '../../src/verify/format.js';
+import { runCase } from '../../src/verify/index.js';
 
 const t = (shape: number[], data: (number | null)[]): JsonTensor => ({ shape, data });
 
 /** A factory case over a small config, with only the expectations a test names. */
-const factoryCase = (config: unknown, factory: 'supervised' | 'unsupervised', inputs: Record<string, JsonTensor>, expected: Record<string, unknown>): GoldenCase => ({
+const factoryCase = (
+  config: unknown,
+  factory: 'supervised' | 'unsupervised',
+  inputs: Record<string, JsonTensor>,
+  expected: Record<string, unknown>,
+): GoldenCase => ({
   case: 'synthetic',
   loss: 'factory',
   params: { config, factory, anneal_weight: 1 },

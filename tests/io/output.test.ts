@@ -102,7 +102,11 @@ describe('progress lines for logs', () => {
   it('at most one line per period, the first after one period', () => {
     let t = 0;
     const lines: string[] = [];
-    const p = periodic((l) => lines.push(l), 10_000, () => t);
+    const p = periodic(
+      (l) => lines.push(l),
+      10_000,
+      () => t,
+    );
     for (t = 0; t <= 35_000; t += 1000) p.tick(() => `at ${t}`);
     expect(lines).toEqual(['at 10000', 'at 20000', 'at 30000']);
   });

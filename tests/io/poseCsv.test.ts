@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { either } from 'fp-ts';
 import fc from 'fast-check';
+import { either } from 'fp-ts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseNumberCell, parsePoseCsv, readPoseCsv, selectKeypoints, type PoseTable } from '../../src/io/index.js';
+import { type PoseTable, parseNumberCell, parsePoseCsv, readPoseCsv, selectKeypoints } from '../../src/io/index.js';
 
 const right = <A>(e: either.Either<string, A>): A => {
   if (either.isLeft(e)) throw new Error(e.left);
@@ -199,9 +199,9 @@ describe('errors name the file and the place', () => {
     expect(leftOf(parsePoseCsv('scorer,a,a\nimg0.png,1,2\nimg1.png,3,4\n', 'nohead.csv'))).toMatch(
       /^nohead\.csv, line 2: expected three header rows .*found "img0\.png" where "bodyparts" belongs/,
     );
-    expect(
-      leftOf(parsePoseCsv('scorer,a,a\nindividuals,m1,m1\nbodyparts,k,k\ncoords,x,y\n', 'maDLC.csv')),
-    ).toMatch(/^maDLC\.csv, line 2: .*multi-animal files are not supported/);
+    expect(leftOf(parsePoseCsv('scorer,a,a\nindividuals,m1,m1\nbodyparts,k,k\ncoords,x,y\n', 'maDLC.csv'))).toMatch(
+      /^maDLC\.csv, line 2: .*multi-animal files are not supported/,
+    );
     expect(leftOf(parsePoseCsv('', 'empty.csv'))).toMatch(/^empty\.csv: expected three header rows/);
   });
 
@@ -212,9 +212,7 @@ describe('errors name the file and the place', () => {
 
   it('a keypoint with only a likelihood', () => {
     const text = 'scorer,a,a,a\nbodyparts,nose,nose,tail\ncoords,x,y,likelihood\n0,1,2,0.5\n';
-    expect(leftOf(parsePoseCsv(text, 'lik.csv'))).toBe(
-      'lik.csv, header: keypoint "tail" has only a likelihood column (column 4) and no x/y columns',
-    );
+    expect(leftOf(parsePoseCsv(text, 'lik.csv'))).toBe('lik.csv, header: keypoint "tail" has only a likelihood column (column 4) and no x/y columns');
   });
 
   it('a keypoint with x but no y (and y but no x)', () => {
@@ -231,12 +229,8 @@ describe('errors name the file and the place', () => {
     expect(leftOf(parsePoseCsv('scorer,a,a\nbodyparts,k,k\ncoords,x,y\n0,1\n', 'ragged.csv'))).toBe(
       'ragged.csv, line 4: the row has 2 cells but the header has 3',
     );
-    expect(leftOf(parsePoseCsv('scorer,a,a\nbodyparts,k,\ncoords,x,y\n0,1,2\n', 'noname.csv'))).toMatch(
-      /^noname\.csv, line 2, column 3: empty bodypart name/,
-    );
-    expect(leftOf(parsePoseCsv('scorer,a,a\nbodyparts,k,k\ncoords,x,y\n0,"1,2\n', 'quote.csv'))).toMatch(
-      /^quote\.csv: not a readable CSV file: .*[Qq]uote/,
-    );
+    expect(leftOf(parsePoseCsv('scorer,a,a\nbodyparts,k,\ncoords,x,y\n0,1,2\n', 'noname.csv'))).toMatch(/^noname\.csv, line 2, column 3: empty bodypart name/);
+    expect(leftOf(parsePoseCsv('scorer,a,a\nbodyparts,k,k\ncoords,x,y\n0,"1,2\n', 'quote.csv'))).toMatch(/^quote\.csv: not a readable CSV file: .*[Qq]uote/);
   });
 
   it('selectKeypoints lists the missing names, the requested names and the file’s names', () => {

@@ -31,32 +31,66 @@ const expectFailure = async (argv: string[], out: string, message: RegExp) => {
 describe('poseloss metrics: bad input is a clear error, nothing half-written', () => {
   it('a file without the three header rows names the file and line', async () => {
     const s = setup({ 'c.yaml': CONFIG, 'p.csv': 'bodyparts,nose,nose\ncoords,x,y\n0,1,2\n1,2,3\n' });
-    await expectFailure(['--config', s.p('c.yaml'), '--preds', s.p('p.csv'), '--out', s.out], s.out, /p\.csv, line 1: expected three header rows .*found "bodyparts" where "scorer" belongs/);
+    await expectFailure(
+      ['--config', s.p('c.yaml'), '--preds', s.p('p.csv'), '--out', s.out],
+      s.out,
+      /p\.csv, line 1: expected three header rows .*found "bodyparts" where "scorer" belongs/,
+    );
   });
 
   it('a non-numeric cell names the file, line, column and keypoint', async () => {
     const rows = video(4);
     rows[2][4] = 'oops';
     const s = setup({ 'c.yaml': CONFIG, 'p.csv': poseCsv(KP, rows) });
-    await expectFailure(['--config', s.p('c.yaml'), '--preds', s.p('p.csv'), '--out', s.out], s.out, /p\.csv, line 6, column 5 \(ear x\): "oops" is not a number/);
+    await expectFailure(
+      ['--config', s.p('c.yaml'), '--preds', s.p('p.csv'), '--out', s.out],
+      s.out,
+      /p\.csv, line 6, column 5 \(ear x\): "oops" is not a number/,
+    );
   });
 
   it('a likelihood-only keypoint', async () => {
     const text = 'scorer,t,t,t,t\nbodyparts,nose,nose,nose,tail\ncoords,x,y,likelihood,likelihood\n0,1,2,0.5,0.5\n1,1,2,0.5,0.5\n';
     const s = setup({ 'c.yaml': 'data: {}\n', 'p.csv': text });
-    await expectFailure(['--config', s.p('c.yaml'), '--preds', s.p('p.csv'), '--out', s.out], s.out, /p\.csv, header: keypoint "tail" has only a likelihood column \(column 5\) and no x\/y columns/);
+    await expectFailure(
+      ['--config', s.p('c.yaml'), '--preds', s.p('p.csv'), '--out', s.out],
+      s.out,
+      /p\.csv, header: keypoint "tail" has only a likelihood column \(column 5\) and no x\/y columns/,
+    );
   });
 
   it('fewer than 2 frames for the temporal norm', async () => {
     const s = setup({ 'c.yaml': CONFIG, 'p.csv': poseCsv(KP, video(1)) });
-    await expectFailure(['--config', s.p('c.yaml'), '--preds', s.p('p.csv'), '--out', s.out], s.out, /p\.csv: the temporal norm needs at least 2 frames, the file has 1/);
+    await expectFailure(
+      ['--config', s.p('c.yaml'), '--preds', s.p('p.csv'), '--out', s.out],
+      s.out,
+      /p\.csv: the temporal norm needs at least 2 frames, the file has 1/,
+    );
   });
 
   it('a labels file whose index does not match the predictions of labeled frames', async () => {
-    const labels = poseCsv(KP, [['img0.png', 1, 2, 3, 4], ['img1.png', 1, 2, 3, 4]], { likelihood: false });
-    const preds = poseCsv(KP, [['img0.png', 1, 2, 0.9, 3, 4, 0.9], ['img7.png', 1, 2, 0.9, 3, 4, 0.9]], { set: ['train', 'val'] });
+    const labels = poseCsv(
+      KP,
+      [
+        ['img0.png', 1, 2, 3, 4],
+        ['img1.png', 1, 2, 3, 4],
+      ],
+      { likelihood: false },
+    );
+    const preds = poseCsv(
+      KP,
+      [
+        ['img0.png', 1, 2, 0.9, 3, 4, 0.9],
+        ['img7.png', 1, 2, 0.9, 3, 4, 0.9],
+      ],
+      { set: ['train', 'val'] },
+    );
     const s = setup({ 'c.yaml': CONFIG, 'l.csv': labels, 'p.csv': preds });
-    await expectFailure(['--config', s.p('c.yaml'), '--labels', s.p('l.csv'), '--preds', s.p('p.csv'), '--out', s.out], s.out, /p\.csv, frame row 2: index "img7\.png" is not in the labels .*l\.csv/);
+    await expectFailure(
+      ['--config', s.p('c.yaml'), '--labels', s.p('l.csv'), '--preds', s.p('p.csv'), '--out', s.out],
+      s.out,
+      /p\.csv, frame row 2: index "img7\.png" is not in the labels .*l\.csv/,
+    );
   });
 
   it('a keypoint name missing anywhere lists the names on both sides', async () => {
@@ -94,9 +128,21 @@ describe('poseloss metrics: bad input is a clear error, nothing half-written', (
   });
 
   it('PCA asked for without --labels, a config error with its path, a missing option', async () => {
-    const s = setup({ 'c.yaml': 'data:\n  mirrored_column_matches: [[0], [1]]\n', 'p.csv': poseCsv(KP, video(3)), 'bad.yaml': 'losses:\n  pca_singleview: { components_to_kep: 3 }\ndata:\n  columns_for_singleview_pca: [0, 1]\n' });
-    await expectFailure(['--config', s.p('c.yaml'), '--preds', s.p('p.csv'), '--out', s.out], s.out, /data\.mirrored_column_matches: the PCA metrics are fitted on labeled frames: pass the labels file/);
-    await expectFailure(['--config', s.p('bad.yaml'), '--labels', s.p('p.csv'), '--preds', s.p('p.csv'), '--out', s.out], s.out, /losses\.pca_singleview\.components_to_kep: unknown key 'components_to_kep'/);
+    const s = setup({
+      'c.yaml': 'data:\n  mirrored_column_matches: [[0], [1]]\n',
+      'p.csv': poseCsv(KP, video(3)),
+      'bad.yaml': 'losses:\n  pca_singleview: { components_to_kep: 3 }\ndata:\n  columns_for_singleview_pca: [0, 1]\n',
+    });
+    await expectFailure(
+      ['--config', s.p('c.yaml'), '--preds', s.p('p.csv'), '--out', s.out],
+      s.out,
+      /data\.mirrored_column_matches: the PCA metrics are fitted on labeled frames: pass the labels file/,
+    );
+    await expectFailure(
+      ['--config', s.p('bad.yaml'), '--labels', s.p('p.csv'), '--preds', s.p('p.csv'), '--out', s.out],
+      s.out,
+      /losses\.pca_singleview\.components_to_kep: unknown key 'components_to_kep'/,
+    );
     const r = await runMetrics('--config', s.p('c.yaml'), '--out', s.out);
     expect(r.code).toBe(2);
     expect(r.err.join('\n')).toMatch(/--preds P\.csv is required[\s\S]*usage: poseloss metrics/);
@@ -108,23 +154,44 @@ describe('poseloss metrics: bad input is a clear error, nothing half-written', (
     fs.mkdirSync(s.p('b'));
     fs.writeFileSync(s.p('a/v.csv'), poseCsv(KP, video(3)));
     fs.writeFileSync(s.p('b/v.csv'), poseCsv(KP, video(3)));
-    await expectFailure(['--config', s.p('c.yaml'), '--preds', s.p('a/v.csv'), '--preds', s.p('b/v.csv'), '--out', s.out], s.out, /b\/v\.csv: its outputs \(v_\*\.csv\) would overwrite those of .*a\/v\.csv/);
+    await expectFailure(
+      ['--config', s.p('c.yaml'), '--preds', s.p('a/v.csv'), '--preds', s.p('b/v.csv'), '--out', s.out],
+      s.out,
+      /b\/v\.csv: its outputs \(v_\*\.csv\) would overwrite those of .*a\/v\.csv/,
+    );
   });
 });
 
 describe('poseloss metrics on small files', () => {
   it('labeled-frame predictions: pixel error matched by index (any order), set column kept; zero on identical files', async () => {
-    const labelRows = [['img0.png', 1, 2, 3, 4], ['img1.png', 5, 6, 7, 8], ['img2.png', 9, 10, '', '']];
+    const labelRows = [
+      ['img0.png', 1, 2, 3, 4],
+      ['img1.png', 5, 6, 7, 8],
+      ['img2.png', 9, 10, '', ''],
+    ];
     const labels = poseCsv(KP, labelRows, { likelihood: false });
     // the predictions hold the labels' frames in another order, one keypoint moved by (3, 4)
-    const preds = poseCsv(KP, [['img2.png', 9, 10, 0.9, 1, 1, 0.9], ['img0.png', 4, 6, 0.9, 3, 4, 0.9]], { set: ['val', 'train'] });
-    const same = poseCsv(KP, labelRows.map((r) => [r[0], r[1], r[2], 0.9, r[3], r[4], 0.9]), { set: ['train', 'train', 'val'] });
+    const preds = poseCsv(
+      KP,
+      [
+        ['img2.png', 9, 10, 0.9, 1, 1, 0.9],
+        ['img0.png', 4, 6, 0.9, 3, 4, 0.9],
+      ],
+      { set: ['val', 'train'] },
+    );
+    const same = poseCsv(
+      KP,
+      labelRows.map((r) => [r[0], r[1], r[2], 0.9, r[3], r[4], 0.9]),
+      { set: ['train', 'train', 'val'] },
+    );
     const s = setup({ 'c.yaml': CONFIG, 'l.csv': labels, 'p.csv': preds, 'same.csv': same });
     const r = await runMetrics('--config', s.p('c.yaml'), '--labels', s.p('l.csv'), '--preds', s.p('p.csv'), '--preds', s.p('same.csv'), '--out', s.out);
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     expect(fs.readFileSync(path.join(s.out, 'p_pixel_error.csv'), 'utf8')).toBe(',nose,ear,set\nimg2.png,0.0,,val\nimg0.png,5.0,0.0,train\n');
-    expect(fs.readFileSync(path.join(s.out, 'same_pixel_error.csv'), 'utf8')).toBe(',nose,ear,set\nimg0.png,0.0,0.0,train\nimg1.png,0.0,0.0,train\nimg2.png,0.0,,val\n');
+    expect(fs.readFileSync(path.join(s.out, 'same_pixel_error.csv'), 'utf8')).toBe(
+      ',nose,ear,set\nimg0.png,0.0,0.0,train\nimg1.png,0.0,0.0,train\nimg2.png,0.0,,val\n',
+    );
     expect(fs.readdirSync(s.out).sort()).toEqual(['p_pixel_error.csv', 'report.html', 'same_pixel_error.csv']);
     expect(r.out.join('\n')).toContain('pixel_error (px)');
   });
@@ -149,13 +216,37 @@ describe('each PCA metric reads its own losses block', () => {
     const { decodeConfig } = await import('../../src/config/lightningPose.js');
     const { parsePoseCsv } = await import('../../src/io/index.js');
     // a pose family plus independent wiggles in every coordinate, so no PCA reprojects it exactly
-    const frame = (t: number): number[] => [100 + 10 * Math.sin(t) + Math.sin(5.1 * t), 50 + 3 * Math.cos(t * 1.7) + Math.cos(7.3 * t), 120 + 10 * Math.sin(t) + Math.sin(9.7 * t), 52 + 3 * Math.cos(t * 1.7) + Math.sin(3.9 * t)];
-    const labels = parsePoseCsv(poseCsv(KP, Array.from({ length: 40 }, (_, f) => [`img${f}.png`, ...frame(f)]), { likelihood: false }), 'labels.csv');
-    const preds = parsePoseCsv(poseCsv(KP, Array.from({ length: 30 }, (_, f) => { const p = frame(f * 0.37 + 0.1); return [f, p[0], p[1], 0.9, p[2], p[3], 0.9]; })), 'video.csv');
+    const frame = (t: number): number[] => [
+      100 + 10 * Math.sin(t) + Math.sin(5.1 * t),
+      50 + 3 * Math.cos(t * 1.7) + Math.cos(7.3 * t),
+      120 + 10 * Math.sin(t) + Math.sin(9.7 * t),
+      52 + 3 * Math.cos(t * 1.7) + Math.sin(3.9 * t),
+    ];
+    const labels = parsePoseCsv(
+      poseCsv(
+        KP,
+        Array.from({ length: 40 }, (_, f) => [`img${f}.png`, ...frame(f)]),
+        { likelihood: false },
+      ),
+      'labels.csv',
+    );
+    const preds = parsePoseCsv(
+      poseCsv(
+        KP,
+        Array.from({ length: 30 }, (_, f) => {
+          const p = frame(f * 0.37 + 0.1);
+          return [f, p[0], p[1], 0.9, p[2], p[3], 0.9];
+        }),
+      ),
+      'video.csv',
+    );
     if (labels._tag === 'Left' || preds._tag === 'Left') throw new Error('fixture');
     const cfg = decodeConfig({
       data: { keypoint_names: KP, columns_for_singleview_pca: [0, 1], mirrored_column_matches: [[0], [1]] },
-      losses: { pca_singleview: { components_to_keep: 1, empirical_epsilon_percentile: 99, centering_method: 'mean' }, pca_multiview: { empirical_epsilon_percentile: 50 } },
+      losses: {
+        pca_singleview: { components_to_keep: 1, empirical_epsilon_percentile: 99, centering_method: 'mean' },
+        pca_multiview: { empirical_epsilon_percentile: 50 },
+      },
     });
     if (cfg._tag === 'Left') throw new Error(JSON.stringify(cfg.left));
     const setup = setupMetrics(cfg.right, labels.right);

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { poseCsv, readMetricCsv, runMetrics, tmpDir } from './helpers.js';
 import { histograms } from '../../src/report/histogram.js';
+import { poseCsv, readMetricCsv, runMetrics, tmpDir } from './helpers.js';
 
 const KP = ['nose', 'ear'];
 const CONFIG = 'data:\n  keypoint_names: [nose, ear]\nlosses:\n  temporal: { epsilon: 5.0 }\n';
@@ -15,7 +15,14 @@ const files = (named: Record<string, string>) => {
 
 describe('poseloss metrics: numbers as the reference computes them (float64)', () => {
   it('a coordinate of 1e30: the temporal norm is ~1e30, not Infinity (float32 overflowed)', async () => {
-    const s = files({ 'c.yaml': CONFIG, 'p.csv': poseCsv(KP, [[0, 0, 0, 0.9, 1, 1, 0.9], [1, 1e30, 0, 0.9, 1, 1, 0.9], [2, 1e30, 3e30, 0.9, 1, 1, 0.9]]) });
+    const s = files({
+      'c.yaml': CONFIG,
+      'p.csv': poseCsv(KP, [
+        [0, 0, 0, 0.9, 1, 1, 0.9],
+        [1, 1e30, 0, 0.9, 1, 1, 0.9],
+        [2, 1e30, 3e30, 0.9, 1, 1, 0.9],
+      ]),
+    });
     const r = await runMetrics('--config', s.p('c.yaml'), '--preds', s.p('p.csv'), '--out', s.p('out'));
     expect(r.code).toBe(0);
     const t = readMetricCsv(s.p('out/p_temporal_norm.csv'));
@@ -26,7 +33,13 @@ describe('poseloss metrics: numbers as the reference computes them (float64)', (
 
   it('1e400 or inf in a predictions file: an error naming the line and column, nothing written', async () => {
     for (const cell of ['1e400', '-inf']) {
-      const s = files({ 'c.yaml': CONFIG, 'p.csv': poseCsv(KP, [[0, 0, 0, 0.9, 1, 1, 0.9], [1, 2, cell, 0.9, 1, 1, 0.9]]) });
+      const s = files({
+        'c.yaml': CONFIG,
+        'p.csv': poseCsv(KP, [
+          [0, 0, 0, 0.9, 1, 1, 0.9],
+          [1, 2, cell, 0.9, 1, 1, 0.9],
+        ]),
+      });
       const r = await runMetrics('--config', s.p('c.yaml'), '--preds', s.p('p.csv'), '--out', s.p('out'));
       expect(r.code).toBe(2);
       expect(r.err[0]).toMatch(new RegExp(`^error: .*p\\.csv, line 5, column 3 \\(nose y\\): "${cell}" is (too large|infinite)`));
@@ -37,7 +50,14 @@ describe('poseloss metrics: numbers as the reference computes them (float64)', (
 
 describe('poseloss metrics: repeated frame indices', () => {
   it('in a video file: a warning, the metric computed in file order', async () => {
-    const s = files({ 'c.yaml': CONFIG, 'p.csv': poseCsv(KP, [[0, 0, 0, 0.9, 1, 1, 0.9], [1, 3, 4, 0.9, 1, 1, 0.9], [1, 3, 4, 0.9, 1, 1, 0.9]]) });
+    const s = files({
+      'c.yaml': CONFIG,
+      'p.csv': poseCsv(KP, [
+        [0, 0, 0, 0.9, 1, 1, 0.9],
+        [1, 3, 4, 0.9, 1, 1, 0.9],
+        [1, 3, 4, 0.9, 1, 1, 0.9],
+      ]),
+    });
     const r = await runMetrics('--config', s.p('c.yaml'), '--preds', s.p('p.csv'), '--out', s.p('out'));
     expect(r.code).toBe(0);
     expect(r.err).toContain(`warning: ${s.p('p.csv')}: frame rows 2 and 3 have the same index "1"; the temporal norm is computed in file order as given`);
@@ -45,18 +65,37 @@ describe('poseloss metrics: repeated frame indices', () => {
   });
 
   it('in predictions of labeled frames: an error (rows are matched to labels by index)', async () => {
-    const labels = poseCsv(KP, [['img0.png', 1, 2, 3, 4], ['img1.png', 1, 2, 3, 4]], { likelihood: false });
-    const preds = poseCsv(KP, [['img0.png', 1, 2, 0.9, 3, 4, 0.9], ['img0.png', 1, 2, 0.9, 3, 4, 0.9]], { set: ['train', 'train'] });
+    const labels = poseCsv(
+      KP,
+      [
+        ['img0.png', 1, 2, 3, 4],
+        ['img1.png', 1, 2, 3, 4],
+      ],
+      { likelihood: false },
+    );
+    const preds = poseCsv(
+      KP,
+      [
+        ['img0.png', 1, 2, 0.9, 3, 4, 0.9],
+        ['img0.png', 1, 2, 0.9, 3, 4, 0.9],
+      ],
+      { set: ['train', 'train'] },
+    );
     const s = files({ 'c.yaml': CONFIG, 'l.csv': labels, 'p.csv': preds });
     const r = await runMetrics('--config', s.p('c.yaml'), '--labels', s.p('l.csv'), '--preds', s.p('p.csv'), '--out', s.p('out'));
     expect(r.code).toBe(2);
-    expect(r.err[0]).toBe(`error: ${s.p('p.csv')}: frame rows 1 and 2 have the same index "img0.png"; pixel error matches predictions to labels by index, so every predicted frame needs its own index`);
+    expect(r.err[0]).toBe(
+      `error: ${s.p('p.csv')}: frame rows 1 and 2 have the same index "img0.png"; pixel error matches predictions to labels by index, so every predicted frame needs its own index`,
+    );
     expect(fs.existsSync(s.p('out'))).toBe(false);
   });
 });
 
 describe('poseloss metrics: outputs all or nothing', () => {
-  const video = poseCsv(KP, [[0, 0, 0, 0.9, 1, 1, 0.9], [1, 3, 4, 0.9, 1, 1, 0.9]]);
+  const video = poseCsv(KP, [
+    [0, 0, 0, 0.9, 1, 1, 0.9],
+    [1, 3, 4, 0.9, 1, 1, 0.9],
+  ]);
 
   it('an output name taken by a folder: an error before anything moves; earlier outputs stay as they were', async () => {
     const s = files({ 'c.yaml': CONFIG, 'a.csv': video, 'b.csv': video });
@@ -76,7 +115,10 @@ describe('poseloss metrics: outputs all or nothing', () => {
     const t0 = Date.now();
     const r = await runMetrics('--config', s.p('c.yaml'), '--preds', s.p('p.csv'), '--out', '/proc/self/x');
     expect(r.code).toBe(2);
-    expect(r.err).toEqual(['error: --out /proc/self/x: is on a special filesystem (proc), not storage; give a folder on disk', 'nothing written to /proc/self/x']);
+    expect(r.err).toEqual([
+      'error: --out /proc/self/x: is on a special filesystem (proc), not storage; give a folder on disk',
+      'nothing written to /proc/self/x',
+    ]);
     expect(Date.now() - t0).toBeLessThan(5000);
     const f = await runMetrics('--config', s.p('c.yaml'), '--preds', s.p('p.csv'), '--out', s.p('p.csv'));
     expect(f.err[0]).toBe(`error: --out ${s.p('p.csv')}: exists and is not a directory`);

@@ -32,7 +32,11 @@ export interface Run {
 export const runMetrics = async (...argv: string[]): Promise<Run> => {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await metricsCommand(argv, (l) => out.push(l), (l) => err.push(l));
+  const code = await metricsCommand(
+    argv,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
   return { code, out, err };
 };
 

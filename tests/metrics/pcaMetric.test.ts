@@ -3,15 +3,26 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { GOLDEN, hasShared, warnIfNoShared } from '../shared.js';
+import {
+  fitPcaMetric,
+  fitPcaMetricOrThrow,
+  pcaMultiviewReprojectionError,
+  pcaReprojectionErrorMetric,
+  pcaSingleviewReprojectionError,
+} from '../../src/metrics/index.js';
+import type { GoldenCase, JsonTensor } from '../../src/verify/format.js';
 import { readCase, runCase } from '../../src/verify/index.js';
 import { metricKinds } from '../../src/verify/metricCase.js';
-import type { GoldenCase, JsonTensor } from '../../src/verify/format.js';
-import { fitPcaMetric, fitPcaMetricOrThrow, pcaMultiviewReprojectionError, pcaReprojectionErrorMetric, pcaSingleviewReprojectionError } from '../../src/metrics/index.js';
+import { GOLDEN, hasShared, warnIfNoShared } from '../shared.js';
 
 warnIfNoShared('PCA metric cases derived from the golden PCA vectors');
 
-const goldenFiles = hasShared ? fs.readdirSync(GOLDEN).filter((f) => f.endsWith('.json')).sort() : [];
+const goldenFiles = hasShared
+  ? fs
+      .readdirSync(GOLDEN)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+  : [];
 const cases = goldenFiles.map((f) => readCase(path.join(GOLDEN, f)));
 
 /**
@@ -46,11 +57,22 @@ const metricCaseOf = (c: GoldenCase): GoldenCase => {
   };
 };
 
-const pcaCases = cases.filter((c) => (c.loss === 'pca_singleview' || c.loss === 'pca_multiview') && (c.expected.pca as { pred_reprojection_error?: unknown } | undefined)?.pred_reprojection_error);
+const pcaCases = cases.filter(
+  (c) =>
+    (c.loss === 'pca_singleview' || c.loss === 'pca_multiview') &&
+    (c.expected.pca as { pred_reprojection_error?: unknown } | undefined)?.pred_reprojection_error,
+);
 
 describe('PCA metrics as golden cases (poseloss verify)', () => {
   it('both PCA metric kinds are registered', () => {
-    expect(metricKinds()).toEqual(expect.arrayContaining(['metric:pixel_error', 'metric:temporal_norm', 'metric:pca_singleview_reprojection_error', 'metric:pca_multiview_reprojection_error']));
+    expect(metricKinds()).toEqual(
+      expect.arrayContaining([
+        'metric:pixel_error',
+        'metric:temporal_norm',
+        'metric:pca_singleview_reprojection_error',
+        'metric:pca_multiview_reprojection_error',
+      ]),
+    );
   });
 
   it.skipIf(!hasShared)('every metric:* vector in ../shared/golden passes', () => {
@@ -68,10 +90,17 @@ describe('PCA metrics as golden cases (poseloss verify)', () => {
 
   it.skipIf(!hasShared)('a mismatching expectation fails, an expected error passes only when the metric throws', () => {
     const c = metricCaseOf(pcaCases[0]);
-    const wrong = { ...c, expected: { output: { ...(c.expected.output as JsonTensor), data: (c.expected.output as JsonTensor).data.map((v) => (v === null ? null : v + 1)) } } };
+    const wrong = {
+      ...c,
+      expected: { output: { ...(c.expected.output as JsonTensor), data: (c.expected.output as JsonTensor).data.map((v) => (v === null ? null : v + 1)) } },
+    };
     expect(runCase(wrong).ok).toBe(false);
     const tooFew = cases.find((x) => x.case === 'pca_singleview_too_few_samples_error')!;
-    const errCase: GoldenCase = { ...tooFew, loss: 'metric:pca_singleview_reprojection_error', inputs: { ...tooFew.inputs, keypoints_pred: { shape: [4, 5, 2], data: tooFew.inputs.keypoints_pred.data } } };
+    const errCase: GoldenCase = {
+      ...tooFew,
+      loss: 'metric:pca_singleview_reprojection_error',
+      inputs: { ...tooFew.inputs, keypoints_pred: { shape: [4, 5, 2], data: tooFew.inputs.keypoints_pred.data } },
+    };
     expect(runCase(errCase)).toEqual({ ok: true });
     expect(runCase({ ...c, expected: { error: { type: 'ValueError', message: '' } } }).ok).toBe(false);
   });
@@ -107,7 +136,12 @@ describe('PCA metric API', () => {
   });
 
   it('multiview: errors land on the matched keypoints of each view; (N, 2K) input accepted', () => {
-    const m = fitPcaMetricOrThrow('multiview', labels, { mirrored_column_matches: [[0, 1], [2, 3]] });
+    const m = fitPcaMetricOrThrow('multiview', labels, {
+      mirrored_column_matches: [
+        [0, 1],
+        [2, 3],
+      ],
+    });
     const flat = pred.reshape([3, 8]);
     const out = pcaMultiviewReprojectionError(flat, m);
     expect(out.shape).toEqual([3, 4]);

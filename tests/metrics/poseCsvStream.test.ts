@@ -6,7 +6,7 @@ import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
 import { parsePoseCsv, readPoseCsv } from '../../src/io/index.js';
 import { parsePoseCsvStream, readPoseCsvStream } from '../../src/io/poseCsvStream.js';
-import { DATA, PREDS, hasData, tmpDir, warnIfNoData } from './helpers.js';
+import { DATA, hasData, PREDS, tmpDir, warnIfNoData } from './helpers.js';
 
 warnIfNoData('streamed vs synchronous reading of the real pose files');
 
@@ -122,7 +122,15 @@ describe('readPoseCsvStream: the same PoseTable and messages as readPoseCsv', ()
   });
 
   it.skipIf(!hasData)('every real pose file in ../shared/data reads identically', async () => {
-    const files = [path.join(DATA, 'mirror-mouse', 'CollectedData.csv'), ...['mirror-mouse', 'ibl-pupil', 'ibl-paw', 'fly'].flatMap((d) => fs.readdirSync(path.join(PREDS, d)).filter((f) => f.endsWith('.csv')).map((f) => path.join(PREDS, d, f)))];
+    const files = [
+      path.join(DATA, 'mirror-mouse', 'CollectedData.csv'),
+      ...['mirror-mouse', 'ibl-pupil', 'ibl-paw', 'fly'].flatMap((d) =>
+        fs
+          .readdirSync(path.join(PREDS, d))
+          .filter((f) => f.endsWith('.csv'))
+          .map((f) => path.join(PREDS, d, f)),
+      ),
+    ];
     expect(files.length).toBe(11);
     for (const f of files) expect(await readPoseCsvStream(f), f).toEqual(readPoseCsv(f));
   });

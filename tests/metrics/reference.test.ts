@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DATA, PREDS, hasData, readMetricCsv, runMetrics, tmpDir, warnIfNoData, type Run } from './helpers.js';
+import { DATA, hasData, PREDS, type Run, readMetricCsv, runMetrics, tmpDir, warnIfNoData } from './helpers.js';
 
 warnIfNoData('metrics on real predictions vs the reference outputs');
 
@@ -30,7 +30,14 @@ describe.skipIf(!hasData)('poseloss metrics reproduces the reference outputs (..
   beforeAll(async () => {
     for (const [dataset, c] of Object.entries(CONFIGS)) {
       const inputs = [...new Set(refs.filter((r) => r.dataset === dataset).map((r) => path.join(PREDS, dataset, r.input_file)))];
-      const args = ['--config', path.join(PREDS, 'configs', c.config), ...(c.labels ? ['--labels', c.labels] : []), ...inputs.flatMap((p) => ['--preds', p]), '--out', path.join(out, dataset)];
+      const args = [
+        '--config',
+        path.join(PREDS, 'configs', c.config),
+        ...(c.labels ? ['--labels', c.labels] : []),
+        ...inputs.flatMap((p) => ['--preds', p]),
+        '--out',
+        path.join(out, dataset),
+      ];
       runs[dataset] = await runMetrics(...args);
     }
   });
@@ -90,7 +97,10 @@ describe.skipIf(!hasData)('poseloss metrics on the other real predictions', () =
     const dir = tmpDir('others');
     const cfg = path.join(dir, 'config.yaml');
     fs.writeFileSync(cfg, 'data:\n  num_keypoints: 12\nlosses:\n  temporal: { epsilon: 20.0 }\n');
-    const files = [...['A', 'B', 'C'].map((c) => path.join(PREDS, 'fly', `fly4_Cam-${c}.rng0.csv`)), ...['left', 'right'].map((s) => path.join(PREDS, 'ibl-paw', `3f859b5c.${s}.rng0.csv`))];
+    const files = [
+      ...['A', 'B', 'C'].map((c) => path.join(PREDS, 'fly', `fly4_Cam-${c}.rng0.csv`)),
+      ...['left', 'right'].map((s) => path.join(PREDS, 'ibl-paw', `3f859b5c.${s}.rng0.csv`)),
+    ];
     const r = await runMetrics('--config', cfg, ...files.flatMap((f) => ['--preds', f]), '--out', path.join(dir, 'out'));
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);

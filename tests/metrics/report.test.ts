@@ -1,13 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium, openReportPage, warnIfNoChromium } from '../chromium.js';
-import { DATA, PREDS, hasData, poseCsv, runMetrics, tmpDir } from './helpers.js';
+import { DATA, hasData, PREDS, poseCsv, runMetrics, tmpDir } from './helpers.js';
 
 warnIfNoChromium('report');
-
 
 /** A synthetic study: a 5,000-frame video (thinned for drawing) and predictions of labeled frames, with both PCA metrics. */
 const synthetic = (): { argv: string[]; metrics: number } => {
@@ -37,7 +36,10 @@ const synthetic = (): { argv: string[]; metrics: number } => {
       'losses:\n  pca_singleview: { components_to_keep: 2 }\n  pca_multiview: { empirical_epsilon_percentile: 95 }\n  temporal: { epsilon: 5 }\n',
   );
   const p = (n: string) => path.join(dir, n);
-  return { argv: ['--config', p('config.yaml'), '--labels', p('labels.csv'), '--preds', p('video.csv'), '--preds', p('labeled.csv'), '--out', p('out')], metrics: 3 + 3 };
+  return {
+    argv: ['--config', p('config.yaml'), '--labels', p('labels.csv'), '--preds', p('video.csv'), '--preds', p('labeled.csv'), '--out', p('out')],
+    metrics: 3 + 3,
+  };
 };
 
 interface PageCheck {
@@ -105,11 +107,16 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
   it.skipIf(!hasData)('real data (two mirror-mouse videos, temporal norm and both PCA metrics): one chart pair per metric', async () => {
     const dir = tmpDir('report-real');
     const r = await runMetrics(
-      '--config', path.join(PREDS, 'configs', 'mirror-mouse-paws.yaml'),
-      '--labels', path.join(DATA, 'mirror-mouse', 'CollectedData.csv'),
-      '--preds', path.join(PREDS, 'mirror-mouse', '180607_004.rng0.csv'),
-      '--preds', path.join(PREDS, 'mirror-mouse', '180607_004.rng3.csv'),
-      '--out', dir,
+      '--config',
+      path.join(PREDS, 'configs', 'mirror-mouse-paws.yaml'),
+      '--labels',
+      path.join(DATA, 'mirror-mouse', 'CollectedData.csv'),
+      '--preds',
+      path.join(PREDS, 'mirror-mouse', '180607_004.rng0.csv'),
+      '--preds',
+      path.join(PREDS, 'mirror-mouse', '180607_004.rng3.csv'),
+      '--out',
+      dir,
     );
     expect(r.code).toBe(0);
     const c = await openReport(path.join(dir, 'report.html'), path.join(dir, 'report-mirror-mouse.png'));

@@ -1,13 +1,7 @@
 import { expect } from 'vitest';
 
 /** Golden tolerance: |a − e| ≤ atol + rtol·|e|, NaN only matches NaN. Reports the first failure. */
-export const expectClose = (
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  what: string,
-  atol = 1e-6,
-  rtol = 1e-4,
-): void => {
+export const expectClose = (actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, atol = 1e-6, rtol = 1e-4): void => {
   expect(actual.length, `${what}: length`).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i];
@@ -22,13 +16,7 @@ export const expectClose = (
 };
 
 /** Each row of `actual` equals the same row of `expected` or its negation, within atol. */
-export const expectRowsUpToSign = (
-  actual: Float64Array,
-  expected: Float64Array,
-  cols: number,
-  what: string,
-  atol = 1e-4,
-): void => {
+export const expectRowsUpToSign = (actual: Float64Array, expected: Float64Array, cols: number, what: string, atol = 1e-4): void => {
   expect(actual.length, `${what}: length`).toBe(expected.length);
   for (let r = 0; r < expected.length / cols; r++) {
     let same = 0;
@@ -65,18 +53,11 @@ export const expectComponentsMatch = (
     let end = start + 1;
     while (end < n && Math.abs(expectedVariance[end - 1] - expectedVariance[end]) <= floor) end++;
     if (end - start === 1) {
-      expectRowsUpToSign(
-        actual.subarray(start * cols, end * cols),
-        expected.subarray(start * cols, end * cols),
-        cols,
-        `${what} row ${start}`,
-        atol,
-      );
+      expectRowsUpToSign(actual.subarray(start * cols, end * cols), expected.subarray(start * cols, end * cols), cols, `${what} row ${start}`, atol);
     } else {
       const proj = (m: Float64Array): Float64Array => {
         const p = new Float64Array(cols * cols);
-        for (let r = start; r < end; r++)
-          for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) p[i * cols + j] += m[r * cols + i] * m[r * cols + j];
+        for (let r = start; r < end; r++) for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) p[i * cols + j] += m[r * cols + i] * m[r * cols + j];
         return p;
       };
       const pa = proj(actual);

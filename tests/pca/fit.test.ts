@@ -1,13 +1,13 @@
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
 import {
+  type ComponentsToKeep,
   chooseComponentCount,
   fitKeypointPca,
-  reprojectionError,
-  requireFiniteEpsilon,
-  type ComponentsToKeep,
   type Matrix64,
   type PcaFormat,
+  reprojectionError,
+  requireFiniteEpsilon,
 } from '../../src/pca/index.js';
 import { keypointData } from './random.js';
 
@@ -22,9 +22,7 @@ const fit = (x: Matrix64, format: PcaFormat = sv, componentsToKeep: ComponentsTo
 describe('fitKeypointPca errors', () => {
   it('fewer rows than dimensions (NaN rows counted) → Left naming the sizes and the fix', () => {
     const x = keypointData(1, 8, 5);
-    expect(leftOf(fit(x))).toBe(
-      'cannot fit PCA with 8 samples < 10 dimensions: label more frames or drop keypoints from columns_for_singleview_pca',
-    );
+    expect(leftOf(fit(x))).toBe('cannot fit PCA with 8 samples < 10 dimensions: label more frames or drop keypoints from columns_for_singleview_pca');
     const nanRows = keypointData(1, 10, 5);
     nanRows.data.fill(NaN, 0, 40); // four all-NaN frames still count
     expect(either.isRight(fit(nanRows))).toBe(true);
@@ -32,9 +30,17 @@ describe('fitKeypointPca errors', () => {
 
   it('multiview: too few (frame, keypoint) rows and a single view → Left naming mirrored_column_matches', () => {
     const x = keypointData(2, 1, 4); // 1 frame × 2 matched keypoints = 2 rows < 4 dims
-    expect(leftOf(fit(x, { kind: 'multiview', matches: [[0, 1], [2, 3]] }))).toMatch(
-      /^cannot fit PCA with 2 samples < 4 dimensions: .*mirrored_column_matches$/,
-    );
+    expect(
+      leftOf(
+        fit(x, {
+          kind: 'multiview',
+          matches: [
+            [0, 1],
+            [2, 3],
+          ],
+        }),
+      ),
+    ).toMatch(/^cannot fit PCA with 2 samples < 4 dimensions: .*mirrored_column_matches$/);
     const y = keypointData(2, 20, 4);
     expect(leftOf(fit(y, { kind: 'multiview', matches: [[0, 1, 2, 3]] }))).toMatch(/keeps 3 components but its rows have only 2 dimensions/);
   });
@@ -64,13 +70,25 @@ describe('fitKeypointPca results', () => {
     const x = keypointData(4, 30, 3);
     for (const n of [0, 7]) {
       const r = fit(x, sv, { kind: 'count', n });
-      expect(either.isLeft(r) && r.left).toBe(`components_to_keep = ${n} is outside [1, 6]: the PCA has 6 dimensions (one per formatted column); give a count from 1 to 6, or a variance fraction in (0, 1]`);
+      expect(either.isLeft(r) && r.left).toBe(
+        `components_to_keep = ${n} is outside [1, 6]: the PCA has 6 dimensions (one per formatted column); give a count from 1 to 6, or a variance fraction in (0, 1]`,
+      );
     }
   });
 
   it('multiview keeps 3 components whatever componentsToKeep says', () => {
     const x = keypointData(5, 30, 6);
-    const r = fit(x, { kind: 'multiview', matches: [[0, 1, 2], [3, 4, 5]] }, { kind: 'count', n: 1 });
+    const r = fit(
+      x,
+      {
+        kind: 'multiview',
+        matches: [
+          [0, 1, 2],
+          [3, 4, 5],
+        ],
+      },
+      { kind: 'count', n: 1 },
+    );
     if (either.isLeft(r)) throw new Error(r.left);
     expect(r.right.nKept).toBe(3);
     expect([r.right.formattedFit.rows, r.right.formattedFit.cols]).toEqual([90, 4]);
@@ -106,7 +124,15 @@ describe('fitKeypointPca results', () => {
   it('a never-labelled PCA keypoint is a build error (no NaN mean, never a NaN loss later)', () => {
     const x = keypointData(8, 40, 4);
     for (let f = 0; f < 40; f++) x.data.fill(NaN, f * 8 + 4, f * 8 + 8); // keypoints 2 and 3 never labelled
-    const multi = leftOf(fit(x, { kind: 'multiview', matches: [[0, 1], [2, 3]] }));
+    const multi = leftOf(
+      fit(x, {
+        kind: 'multiview',
+        matches: [
+          [0, 1],
+          [2, 3],
+        ],
+      }),
+    );
     expect(multi).toMatch(/PCA column 2 \(x of PCA keypoint 1\) is never labelled in the 80 fit rows/);
     expect(multi).toMatch(/drop that keypoint from mirrored_column_matches/);
     const single = leftOf(fit(x, { kind: 'singleview', columns: [0, 1, 3], centering: null }));

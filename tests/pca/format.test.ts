@@ -1,5 +1,5 @@
-import { either } from 'fp-ts';
 import fc from 'fast-check';
+import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
 import { expandFlatMatches, formatForPca, type Matrix64, type PcaFormat } from '../../src/pca/index.js';
 
@@ -53,7 +53,7 @@ describe('singleview formatting', () => {
     }
   });
 
-  it('with centering, x and y are centred separately: a label with only x missing keeps the frame\'s y values (as the reference)', () => {
+  it("with centering, x and y are centred separately: a label with only x missing keeps the frame's y values (as the reference)", () => {
     // frame 0: keypoint 1 has x = NaN, y = 5; the y's (1, 5, 9) centre to (-4, 0, 4) with mean, median alike
     const x = m(1, 6, [0, 1, NaN, 5, 6, 9]);
     for (const c of ['mean', 'median'] as const) {
@@ -76,9 +76,7 @@ describe('singleview formatting', () => {
     expect(leftOf(formatForPca(x3, sv([])))).toMatch(/columns_for_singleview_pca is empty/);
     expect(leftOf(formatForPca(m(1, 3, [1, 2, 3]), sv(null)))).toMatch(/3 columns; expected 2 per keypoint/);
     expect(leftOf(formatForPca(m(2, 2, [1, 2, 3]), sv(null)))).toMatch(/3 entries but shape \(2, 2\)/);
-    expect(leftOf(formatForPca(x3, { kind: 'singleview', columns: null, centering: 'mode' as never }))).toMatch(
-      /centering_method must be/,
-    );
+    expect(leftOf(formatForPca(x3, { kind: 'singleview', columns: null, centering: 'mode' as never }))).toMatch(/centering_method must be/);
   });
 });
 
@@ -86,7 +84,15 @@ describe('multiview formatting', () => {
   it('rows are (frame, matched keypoint) frame-major, columns x_v0, y_v0, x_v1, y_v1', () => {
     // 2 frames, 4 keypoints: view 0 = [0, 1], view 1 = [2, 3]
     const x = m(2, 8, [0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16, 17]);
-    const f = right(formatForPca(x, { kind: 'multiview', matches: [[0, 1], [2, 3]] }));
+    const f = right(
+      formatForPca(x, {
+        kind: 'multiview',
+        matches: [
+          [0, 1],
+          [2, 3],
+        ],
+      }),
+    );
     expect([f.rows, f.cols]).toEqual([4, 4]);
     expect(Array.from(f.data)).toEqual([0, 1, 4, 5, 2, 3, 6, 7, 10, 11, 14, 15, 12, 13, 16, 17]);
   });
@@ -100,7 +106,11 @@ describe('multiview formatting', () => {
         fc.integer({ min: 1, max: 1000 }),
         (views, km, frames, seed) => {
           const k = views * km + 1;
-          const x = m(frames, 2 * k, Array.from({ length: frames * 2 * k }, (_, i) => (i * seed) % 997));
+          const x = m(
+            frames,
+            2 * k,
+            Array.from({ length: frames * 2 * k }, (_, i) => (i * seed) % 997),
+          );
           const matches = Array.from({ length: views }, (_, v) => Array.from({ length: km }, (_, j) => (v * km + j + seed) % k));
           const f = right(formatForPca(x, { kind: 'multiview', matches }));
           for (let n = 0; n < frames; n++)
@@ -119,9 +129,7 @@ describe('multiview formatting', () => {
     expect(leftOf(formatForPca(x3, { kind: 'multiview', matches: [[0, 1], [2]] }))).toMatch(
       /mirrored_column_matches\[1\] lists 1 keypoints but mirrored_column_matches\[0\] lists 2/,
     );
-    expect(leftOf(formatForPca(x3, { kind: 'multiview', matches: [[0], [7]] }))).toMatch(
-      /mirrored_column_matches\[1\]\[0\] = 7 is outside the 3 keypoints/,
-    );
+    expect(leftOf(formatForPca(x3, { kind: 'multiview', matches: [[0], [7]] }))).toMatch(/mirrored_column_matches\[1\]\[0\] = 7 is outside the 3 keypoints/);
     expect(leftOf(formatForPca(x3, { kind: 'multiview', matches: [] }))).toMatch(/mirrored_column_matches is empty/);
   });
 });

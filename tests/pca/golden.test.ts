@@ -38,9 +38,7 @@ describe.skipIf(!sharedExists)('PCA golden vectors (../shared/golden/pca_*.json)
       const all = new Float64Array([...toArray(p.kept_components), ...toArray(p.discarded_components)]);
       expectComponentsMatch(f.components.data, all, ev, f.components.cols, 'components');
       if (f.nKept > 0 && f.nKept < ev.length) {
-        expect(Math.abs(ev[f.nKept - 1] - ev[f.nKept]), 'kept/discarded cut inside a degenerate cluster').toBeGreaterThan(
-          1e-9 * ev[0],
-        );
+        expect(Math.abs(ev[f.nKept - 1] - ev[f.nKept]), 'kept/discarded cut inside a degenerate cluster').toBeGreaterThan(1e-9 * ev[0]);
       }
       expectClose(f.explainedVariance, toArray(p.explained_variance), 'explained_variance');
       expectClose(f.explainedVarianceRatio, toArray(p.explained_variance_ratio), 'explained_variance_ratio');

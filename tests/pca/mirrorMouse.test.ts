@@ -3,7 +3,7 @@ import path from 'node:path';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
 import { readPoseCsv } from '../../src/io/index.js';
-import { fitKeypointPca, requireFiniteEpsilon, type PcaFit, type PcaFormat } from '../../src/pca/index.js';
+import { fitKeypointPca, type PcaFit, type PcaFormat, requireFiniteEpsilon } from '../../src/pca/index.js';
 import { mirrorMouseDir, sharedExists, warnIfNoShared } from './sharedData.js';
 
 warnIfNoShared('mirror-mouse PCA');
@@ -55,8 +55,7 @@ describe.skipIf(!sharedExists)('mirror-mouse labels (../shared/data/mirror-mouse
     expect(f.formattedFit.cols).toBe(28);
     invariants(f);
     console.log(
-      `mirror-mouse pca_singleview: ${f.nKept} of ${f.components.rows} components kept, ` +
-        `epsilon ${f.epsilonEmpirical} px (raw label coordinates)`,
+      `mirror-mouse pca_singleview: ${f.nKept} of ${f.components.rows} components kept, ` + `epsilon ${f.epsilonEmpirical} px (raw label coordinates)`,
     );
   });
 
@@ -66,8 +65,7 @@ describe.skipIf(!sharedExists)('mirror-mouse labels (../shared/data/mirror-mouse
     expect(f.nKept).toBe(3);
     invariants(f);
     console.log(
-      `mirror-mouse pca_multiview: ${f.nKept} of ${f.components.rows} components kept, ` +
-        `epsilon ${f.epsilonEmpirical} px (raw label coordinates)`,
+      `mirror-mouse pca_multiview: ${f.nKept} of ${f.components.rows} components kept, ` + `epsilon ${f.epsilonEmpirical} px (raw label coordinates)`,
     );
   });
 });

@@ -1,18 +1,18 @@
-import { either } from 'fp-ts';
 import fc from 'fast-check';
+import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
 import {
   chooseComponentCount,
   fitKeypointPca,
-  nanPercentile,
-  pairwiseCovariance,
-  nanMeanColumns,
-  reprojectionError,
   type Matrix64,
+  nanMeanColumns,
+  nanPercentile,
   type PcaFit,
   type Precision,
+  pairwiseCovariance,
+  reprojectionError,
 } from '../../src/pca/index.js';
-import { keypointData, rng, gaussian } from './random.js';
+import { gaussian, keypointData, rng } from './random.js';
 
 const fitOf = (x: Matrix64, n: number | 'all' = 'all'): PcaFit => {
   const r = fitKeypointPca(x, {
@@ -106,8 +106,7 @@ describe('reprojection properties', () => {
           const d = fit.mean.length;
           const j = Math.floor(r() * fit.discarded.rows);
           const base = inSubspace(fit, () => 50 * gaussian(r));
-          const along = (t: number): Float64Array =>
-            Float64Array.from(base, (v, c) => v + t * fit.discarded.data[j * d + c]);
+          const along = (t: number): Float64Array => Float64Array.from(base, (v, c) => v + t * fit.discarded.data[j * d + c]);
           const total = (t: number): number => norm(errOf(fit, along(t), 'float64'));
           const a = total(t1);
           const b = total(t1 + dt);
@@ -216,7 +215,9 @@ describe('choosing the number of components', () => {
     fc.assert(
       fc.property(arbRatio, fc.nat(), (ratio, n) => {
         const c = n % (ratio.length + 1);
-        expect(chooseComponentCount(ratio, { kind: 'count', n: c })).toEqual(c === 0 ? either.left(expect.stringContaining(`outside [1, ${ratio.length}]`)) : either.right(c));
+        expect(chooseComponentCount(ratio, { kind: 'count', n: c })).toEqual(
+          c === 0 ? either.left(expect.stringContaining(`outside [1, ${ratio.length}]`)) : either.right(c),
+        );
         expect(either.isLeft(chooseComponentCount(ratio, { kind: 'count', n: ratio.length + 1 }))).toBe(true);
         expect(chooseComponentCount(ratio, { kind: 'all' })).toEqual(either.right(ratio.length));
         expect(chooseComponentCount(ratio, { kind: 'fraction', f: 1 })).toEqual(either.right(ratio.length));

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ComponentsToKeep, Matrix64, PcaFormat } from '../../src/pca/index.js';
@@ -48,10 +48,7 @@ export const readGolden = (file: string): Golden => JSON.parse(readFileSync(path
  * The PCA settings of a golden PCA case's constructor params (PCALoss defaults: components 0.95,
  * percentile 99, no centering, all columns).
  */
-export const pcaSettings = (
-  loss: string,
-  params: Record<string, unknown>,
-): { format: PcaFormat; componentsToKeep: ComponentsToKeep; percentile: number } => {
+export const pcaSettings = (loss: string, params: Record<string, unknown>): { format: PcaFormat; componentsToKeep: ComponentsToKeep; percentile: number } => {
   const ctk = (params.components_to_keep ?? 0.95) as number;
   // JSON drops the int/float distinction of 1 vs 1.0; no public case uses either.
   const componentsToKeep: ComponentsToKeep = Number.isInteger(ctk) ? { kind: 'count', n: ctk } : { kind: 'fraction', f: ctk };

@@ -9,11 +9,11 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { either } from 'fp-ts';
 import { expect } from 'vitest';
-import { createLossOrThrow } from '../../src/losses/registry.js';
-import { buildPipeline } from '../../src/losses/build.js';
 import { formatIssues } from '../../src/config/issues.js';
-import type { Loss, LossResult } from '../../src/pipeline/loss.js';
+import { buildPipeline } from '../../src/losses/build.js';
+import { createLossOrThrow } from '../../src/losses/registry.js';
 import type { Stage } from '../../src/pipeline/inputs.js';
+import type { Loss, LossResult } from '../../src/pipeline/loss.js';
 import type { StepSpec } from '../../src/pipeline/step.js';
 
 // ---------------------------------------------------------------------------------------
@@ -30,7 +30,11 @@ export const arr = (shape: readonly number[], data: ArrayLike<number>): Arr => {
   if (data.length !== sizeOf(shape)) throw new Error(`arr: ${data.length} values for shape (${shape.join(',')})`);
   return { shape: [...shape], data: Float32Array.from(data) };
 };
-export const filled = (shape: readonly number[], f: (i: number) => number): Arr => arr(shape, Array.from({ length: sizeOf(shape) }, (_, i) => f(i)));
+export const filled = (shape: readonly number[], f: (i: number) => number): Arr =>
+  arr(
+    shape,
+    Array.from({ length: sizeOf(shape) }, (_, i) => f(i)),
+  );
 export const mapArr = (a: Arr, f: (v: number, i: number) => number): Arr => arr(a.shape, Array.from(a.data, f));
 export const withValue = (a: Arr, i: number, v: number): Arr => {
   const data = Float32Array.from(a.data);
@@ -79,8 +83,7 @@ export const permuteKeypoints = (key: string, a: Arr, perm: readonly number[]): 
   return permuteAxis(a, axis, perm, view);
 };
 export const permuteBatch = (a: Arr, perm: readonly number[]): Arr => permuteAxis(a, 0, perm);
-export const mapInputs = (inputs: Inputs, f: (key: string, a: Arr) => Arr): Inputs =>
-  Object.fromEntries(Object.entries(inputs).map(([k, a]) => [k, f(k, a)]));
+export const mapInputs = (inputs: Inputs, f: (key: string, a: Arr) => Arr): Inputs => Object.fromEntries(Object.entries(inputs).map(([k, a]) => [k, f(k, a)]));
 
 /** Keep the rows `idx` of axis 0 (gather). */
 export const takeRows = (a: Arr, idx: readonly number[]): Arr => {
@@ -322,11 +325,15 @@ export const orNaN = (arb: fc.Arbitrary<number>, nan = 1, rest = 4): fc.Arbitrar
 export const values = (n: number, arb: fc.Arbitrary<number>): fc.Arbitrary<Float32Array> =>
   fc.array(arb, { minLength: n, maxLength: n }).map((xs) => Float32Array.from(xs));
 
-export const arrArb = (shape: readonly number[], arb: fc.Arbitrary<number>): fc.Arbitrary<Arr> => values(sizeOf(shape), arb).map((data) => ({ shape: [...shape], data }));
+export const arrArb = (shape: readonly number[], arb: fc.Arbitrary<number>): fc.Arbitrary<Arr> =>
+  values(sizeOf(shape), arb).map((data) => ({ shape: [...shape], data }));
 
 /** A permutation of 0..n−1. */
 export const permutation = (n: number): fc.Arbitrary<number[]> =>
-  fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: n, maxLength: n });
+  fc.shuffledSubarray(
+    Array.from({ length: n }, (_, i) => i),
+    { minLength: n, maxLength: n },
+  );
 
 /** Booleans true with probability about p (coarse). */
 export const flag = (p: number): fc.Arbitrary<boolean> =>
@@ -356,10 +363,17 @@ export const keypointsArb = (B: number, K: number, o: { range?: number; nan?: 'n
   const v = num(-r, r);
   const rate = o.nanRate ?? 0.2;
   if (!o.nan || o.nan === 'none') return arrArb([B, 2 * K], v);
-  if (o.nan === 'coord') return arrArb([B, 2 * K], fc.tuple(flag(rate), v).map(([n, x]) => (n ? NaN : x)));
-  return fc
-    .array(fc.tuple(flag(rate), v, v), { minLength: B * K, maxLength: B * K })
-    .map((ps) => arr([B, 2 * K], ps.flatMap(([n, x, y]) => (n ? [NaN, NaN] : [x, y]))));
+  if (o.nan === 'coord')
+    return arrArb(
+      [B, 2 * K],
+      fc.tuple(flag(rate), v).map(([n, x]) => (n ? NaN : x)),
+    );
+  return fc.array(fc.tuple(flag(rate), v, v), { minLength: B * K, maxLength: B * K }).map((ps) =>
+    arr(
+      [B, 2 * K],
+      ps.flatMap(([n, x, y]) => (n ? [NaN, NaN] : [x, y])),
+    ),
+  );
 };
 
 /**
@@ -367,7 +381,10 @@ export const keypointsArb = (B: number, K: number, o: { range?: number; nan?: 'n
  * the odd NaN (never "below" a threshold, as in the reference's strict `<`).
  */
 export const confidencesArb = (B: number, K: number): fc.Arbitrary<Arr> =>
-  arrArb([B, K], fc.oneof({ weight: 6, arbitrary: num(0, 1) }, { weight: 3, arbitrary: fc.constantFrom(0, 0.05, 0.5, 1) }, { weight: 1, arbitrary: fc.constant(NaN) }));
+  arrArb(
+    [B, K],
+    fc.oneof({ weight: 6, arbitrary: num(0, 1) }, { weight: 3, arbitrary: fc.constantFrom(0, 0.05, 0.5, 1) }, { weight: 1, arbitrary: fc.constant(NaN) }),
+  );
 
 /**
  * A threshold in [0, 1], representable in float32 (thresholds that float32 rounds are the
@@ -478,22 +495,22 @@ export const lossCaseArb = (name: LossName, o: { maxB?: number; minB?: number } 
         ),
       );
     case 'supervised_reprojection_heatmap_mse':
-      return fc.record({ B: fc.integer({ min: o.minB ?? 1, max: o.maxB ?? 6 }), K: fc.integer({ min: 1, max: 5 }), params: reprojectionParamsArb }).chain(({ B, K, params }) => {
-        const hd: Dims = { B, K, H: params.downsampled_image_height, W: params.downsampled_image_width };
-        const xy = fc.tuple(
-          num(-0.2 * params.original_image_width, 1.2 * params.original_image_width),
-          num(-0.2 * params.original_image_height, 1.2 * params.original_image_height),
-        );
-        return fc
-          .record({ targ: heatmapsArb(hd, { empty: 0.3 }), kp: fc.array(xy, { minLength: B * K, maxLength: B * K }) })
-          .map(({ targ, kp }) => ({
+      return fc
+        .record({ B: fc.integer({ min: o.minB ?? 1, max: o.maxB ?? 6 }), K: fc.integer({ min: 1, max: 5 }), params: reprojectionParamsArb })
+        .chain(({ B, K, params }) => {
+          const hd: Dims = { B, K, H: params.downsampled_image_height, W: params.downsampled_image_width };
+          const xy = fc.tuple(
+            num(-0.2 * params.original_image_width, 1.2 * params.original_image_width),
+            num(-0.2 * params.original_image_height, 1.2 * params.original_image_height),
+          );
+          return fc.record({ targ: heatmapsArb(hd, { empty: 0.3 }), kp: fc.array(xy, { minLength: B * K, maxLength: B * K }) }).map(({ targ, kp }) => ({
             name,
             params,
             inputs: { heatmaps_targ: targ, keypoints_pred_2d_reprojected: arr([B, K, 2], kp.flat()) },
             B,
             K,
           }));
-      });
+        });
   }
 };
 

@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
+import { describe, expect, it } from 'vitest';
 import { buildPipeline } from '../../src/losses/build.js';
-import { registerStep } from '../../src/steps/registry.js';
-import { squaredError } from '../../src/steps/compute/elementwise.js';
-import type { BuiltCompute, StepDef, StepSpec } from '../../src/pipeline/step.js';
 import type { Loss } from '../../src/pipeline/loss.js';
+import type { BuiltCompute, StepDef, StepSpec } from '../../src/pipeline/step.js';
+import { squaredError } from '../../src/steps/compute/elementwise.js';
+import { registerStep } from '../../src/steps/registry.js';
 
 const build = (pl: StepSpec[], fused = true): Loss => {
   const r = buildPipeline('user', 0, pl, { fused });
@@ -33,7 +33,15 @@ describe('kernels follow declarations, not names or positions (issue 12)', () =>
         either.map((b) => {
           const c = b as BuiltCompute;
           // the user's own step: its own formula and no fusion declaration
-          return { phase: 'compute', name: c.name, of: c.of, roles: c.roles, layout: c.layout, check: c.check, apply: (xs) => c.apply(xs).mul(3) } satisfies BuiltCompute;
+          return {
+            phase: 'compute',
+            name: c.name,
+            of: c.of,
+            roles: c.roles,
+            layout: c.layout,
+            check: c.check,
+            apply: (xs) => c.apply(xs).mul(3),
+          } satisfies BuiltCompute;
         })(squaredError.build(p, ctx, sofar)),
     };
     expect(() => registerStep(tripled)).toThrow(/compute step 'squared_error' is already registered/);

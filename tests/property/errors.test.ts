@@ -7,15 +7,15 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { createLoss, createLossOrThrow, getLossDef, lossNames } from '../../src/losses/registry.js';
-import { stepNames } from '../../src/steps/registry.js';
+import { formatIssues, LossInputError, PoselossError, type PoselossIssue } from '../../src/config/issues.js';
 import { buildPipeline } from '../../src/losses/build.js';
-import { LossInputError, PoselossError, formatIssues, type PoselossIssue } from '../../src/config/issues.js';
+import { createLoss, createLossOrThrow, getLossDef, lossNames } from '../../src/losses/registry.js';
 import { INPUT_TABLE, isInputKey } from '../../src/pipeline/keys.js';
 import type { Labels, Phase } from '../../src/pipeline/step.js';
-import { TEMPORAL_LOSSES, make, num, runs, type Inputs } from './arbitraries.js';
-import { lossPipeline, pipelineCaseArb, type PipelineCase } from './registryCases.js';
+import { stepNames } from '../../src/steps/registry.js';
 import { arbitraryFromCodec, strictShape } from '../config/arbitraryFromCodec.js';
+import { type Inputs, make, num, runs, TEMPORAL_LOSSES } from './arbitraries.js';
+import { lossPipeline, type PipelineCase, pipelineCaseArb } from './registryCases.js';
 
 const shape = (s: readonly number[]): string => `(${s.join(',')})`;
 
@@ -46,14 +46,20 @@ const issuesOf = (r: either.Either<PoselossIssue[], unknown>): PoselossIssue[] =
 /** Levenshtein distance, written here independently of src/config/closest.ts. */
 const lev = (a: string, b: string): number => {
   const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length][b.length];
 };
 
 /** A one-edit typo of one of `names` that is none of them. */
 const typoArb = (names: readonly string[]): fc.Arbitrary<{ word: string; typo: string }> =>
   fc
-    .record({ word: fc.constantFrom(...names), at: fc.nat(), op: fc.constantFrom('insert', 'delete', 'replace', 'swap'), ch: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz_') })
+    .record({
+      word: fc.constantFrom(...names),
+      at: fc.nat(),
+      op: fc.constantFrom('insert', 'delete', 'replace', 'swap'),
+      ch: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz_'),
+    })
     .map(({ word, at, op, ch }) => {
       const i = at % (word.length + 1);
       const j = Math.min(i, word.length - 1);
@@ -107,7 +113,10 @@ describe('bad inputs', () => {
         expect(e).toBeInstanceOf(LossInputError);
         expect(e.message.startsWith(`${name}: `), e.message).toBe(true);
         expect(e.message, e.message).toContain(`${key} ${shape(shapes[key])}`);
-        expect(keys.some((k) => k !== key && e.message.includes(`${k} ${shape(shapes[k])}`)), e.message).toBe(true);
+        expect(
+          keys.some((k) => k !== key && e.message.includes(`${k} ${shape(shapes[k])}`)),
+          e.message,
+        ).toBe(true);
       }),
       runs(40),
     );
@@ -144,16 +153,27 @@ describe('bad inputs', () => {
 
   it('an odd number of keypoint columns (2K) is named with key and shape', () => {
     fc.assert(
-      fc.property(fc.constantFrom('regression', 'rmse', 'temporal'), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 5 }), fc.boolean(), (name, B, k, onTarget) => {
-        const odd = [B, 2 * k + 1];
-        const even = [B, 2 * k + 2];
-        const shapes: Record<string, number[]> = name === 'temporal' ? { keypoints_pred: odd } : onTarget ? { keypoints_targ: odd, keypoints_pred: even } : { keypoints_targ: even, keypoints_pred: odd };
-        const key = name === 'temporal' || !onTarget ? 'keypoints_pred' : 'keypoints_targ';
-        const e = callError(make(name), shapes);
-        expect(e).toBeInstanceOf(LossInputError);
-        expect(e.message).toContain(`${name}: ${key} ${shape(odd)}: expected an even number of columns`);
-        expect(e.message).toContain(`got ${2 * k + 1}`);
-      }),
+      fc.property(
+        fc.constantFrom('regression', 'rmse', 'temporal'),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.boolean(),
+        (name, B, k, onTarget) => {
+          const odd = [B, 2 * k + 1];
+          const even = [B, 2 * k + 2];
+          const shapes: Record<string, number[]> =
+            name === 'temporal'
+              ? { keypoints_pred: odd }
+              : onTarget
+                ? { keypoints_targ: odd, keypoints_pred: even }
+                : { keypoints_targ: even, keypoints_pred: odd };
+          const key = name === 'temporal' || !onTarget ? 'keypoints_pred' : 'keypoints_targ';
+          const e = callError(make(name), shapes);
+          expect(e).toBeInstanceOf(LossInputError);
+          expect(e.message).toContain(`${name}: ${key} ${shape(odd)}: expected an even number of columns`);
+          expect(e.message).toContain(`got ${2 * k + 1}`);
+        },
+      ),
       runs(30),
     );
   });
@@ -180,13 +200,22 @@ describe('bad inputs', () => {
 
   it('a per-keypoint epsilon of the wrong length in a user pipeline is caught too', () => {
     fc.assert(
-      fc.property(fc.constantFrom('squared_error', 'huber', 'euclidean', 'rms_error'), fc.integer({ min: 1, max: 5 }), fc.array(num(0, 3), { minLength: 1, maxLength: 8 }), (compute, K, eps) => {
-        fc.pre(eps.length !== K);
-        const r = buildPipeline('custom', 0, [{ compute, of: ['keypoints_targ', 'keypoints_pred'] }, { rectify: 'epsilon', epsilon: eps }, { reduce: 'mean' }]);
-        expect(either.isRight(r)).toBe(true);
-        const e = callError((r as either.Right<ReturnType<typeof make>>).right, { keypoints_targ: [2, 2 * K], keypoints_pred: [2, 2 * K] });
-        expect(e.message).toContain(`custom: epsilon has ${eps.length} values (one per keypoint), but keypoints_pred (2,${2 * K}) has ${K} keypoints`);
-      }),
+      fc.property(
+        fc.constantFrom('squared_error', 'huber', 'euclidean', 'rms_error'),
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(num(0, 3), { minLength: 1, maxLength: 8 }),
+        (compute, K, eps) => {
+          fc.pre(eps.length !== K);
+          const r = buildPipeline('custom', 0, [
+            { compute, of: ['keypoints_targ', 'keypoints_pred'] },
+            { rectify: 'epsilon', epsilon: eps },
+            { reduce: 'mean' },
+          ]);
+          expect(either.isRight(r)).toBe(true);
+          const e = callError((r as either.Right<ReturnType<typeof make>>).right, { keypoints_targ: [2, 2 * K], keypoints_pred: [2, 2 * K] });
+          expect(e.message).toContain(`custom: epsilon has ${eps.length} values (one per keypoint), but keypoints_pred (2,${2 * K}) has ${K} keypoints`);
+        },
+      ),
       runs(25),
     );
   });
@@ -299,7 +328,10 @@ describe('bad configurations', () => {
           const t = issuesOf(createLoss('temporal', { prob_threshold: thr }));
           expect(t).toEqual([{ path: 'temporal.prob_threshold', message: `expected a number in [0, 1], got ${thr}` }]);
           const r = issuesOf(createLoss('supervised_reprojection_heatmap_mse', { ...GEOM, original_image_height: size, downsampled_image_width: frac }));
-          expect(r.map((i) => i.path).sort()).toEqual(['supervised_reprojection_heatmap_mse.downsampled_image_width', 'supervised_reprojection_heatmap_mse.original_image_height']);
+          expect(r.map((i) => i.path).sort()).toEqual([
+            'supervised_reprojection_heatmap_mse.downsampled_image_width',
+            'supervised_reprojection_heatmap_mse.original_image_height',
+          ]);
         },
       ),
       runs(30),
@@ -310,11 +342,18 @@ describe('bad configurations', () => {
     fc.assert(
       fc.property(
         fc.constantFrom('temporal', 'temporal_heatmap_mse', 'regression', 'rmse'),
-        fc.oneof(fc.constant<unknown>('x'), fc.constant<unknown>(NaN), fc.array(num(0, 3), { minLength: 0, maxLength: 4 }).map((xs) => [...xs, NaN] as unknown)),
+        fc.oneof(
+          fc.constant<unknown>('x'),
+          fc.constant<unknown>(NaN),
+          fc.array(num(0, 3), { minLength: 0, maxLength: 4 }).map((xs) => [...xs, NaN] as unknown),
+        ),
         (name, eps) => {
           const issues = issuesOf(createLoss(name as string, { epsilon: eps }));
           expect(issues.length).toBeGreaterThan(0);
-          expect(issues.every((i) => i.path.startsWith(`${name}.epsilon`)), formatIssues(issues)).toBe(true);
+          expect(
+            issues.every((i) => i.path.startsWith(`${name}.epsilon`)),
+            formatIssues(issues),
+          ).toBe(true);
         },
       ),
       runs(30),
@@ -338,7 +377,10 @@ describe('valid parameters decode', () => {
         if (either.isLeft(r)) {
           // decoded parameters may still not fit these labels (an empty column list): then the
           // issue is the PCA fit's, at its pipeline step, never a parameter's
-          expect(r.left.every((i) => i.path.startsWith(`${name}.pipeline[`)), formatIssues(r.left)).toBe(true);
+          expect(
+            r.left.every((i) => i.path.startsWith(`${name}.pipeline[`)),
+            formatIssues(r.left),
+          ).toBe(true);
           return;
         }
         const lw = (params.log_weight as number | undefined) ?? 0;

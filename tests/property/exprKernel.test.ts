@@ -6,34 +6,47 @@
  * cross the kernel's chunks and blocks. A run where too few expressions fuse fails: the test
  * must exercise the kernel.
  */
+
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { compileExpr, evalTf, bindSizes } from '../../src/expr/index.js';
+import { formatIssues } from '../../src/config/issues.js';
+import { readYaml } from '../../src/config/yaml.js';
+import { bindSizes, compileExpr, evalTf } from '../../src/expr/index.js';
 import { evalExprFused, exprRegion } from '../../src/kernels/expr.js';
 import { memoryKernelsAvailable } from '../../src/kernels/memory.js';
-import { ENV, INPUTS, validExpr } from '../expr/arbitraries.js';
-import * as path from 'node:path';
-import { readYaml } from '../../src/config/yaml.js';
-import { formatIssues } from '../../src/config/issues.js';
 import { buildPipeline } from '../../src/losses/build.js';
 import type { Loss } from '../../src/pipeline/loss.js';
 import type { StepSpec } from '../../src/pipeline/step.js';
 import { PROJECT_ROOT } from '../../src/verify/configCase.js';
+import { ENV, INPUTS, validExpr } from '../expr/arbitraries.js';
 
 const reduceMean = (v: tf.Tensor, count: tf.Tensor) => v.sum().div(tf.maximum(count, 1));
 const reduceSum = (v: tf.Tensor) => v.sum();
 
-const close = (a: number, b: number, scale: number) => a === b || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-6 + 1e-5 * scale + 2e-4 * Math.abs(b);
+const close = (a: number, b: number, scale: number) =>
+  a === b || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-6 + 1e-5 * scale + 2e-4 * Math.abs(b);
 
 /** Mostly positive values (logs, roots and powers stay in their domains, so few losses are NaN), some negative. */
 const values = (n: number) =>
-  fc.array(fc.oneof({ weight: 4, arbitrary: fc.double({ min: 0.1, max: 3, noNaN: true }) }, { weight: 1, arbitrary: fc.double({ min: -3, max: -0.1, noNaN: true }) }).map(Math.fround), { minLength: n, maxLength: n });
+  fc.array(
+    fc
+      .oneof({ weight: 4, arbitrary: fc.double({ min: 0.1, max: 3, noNaN: true }) }, { weight: 1, arbitrary: fc.double({ min: -3, max: -0.1, noNaN: true }) })
+      .map(Math.fround),
+    { minLength: n, maxLength: n },
+  );
 
 /** Random expressions, wrapped so that some sum over an inner axis (the partial-reduction path) and some stay elementwise. */
 const cases = fc
-  .record({ src: validExpr(4), wrap: fc.constantFrom('v', 'sum(v, keypoints)', 'mean(v, keypoints)', 'topk_mean(mean(v, keypoints) * z, batch, 1)'), mean: fc.boolean(), B: fc.integer({ min: 2, max: 45 }), K: fc.integer({ min: 3, max: 7 }) })
+  .record({
+    src: validExpr(4),
+    wrap: fc.constantFrom('v', 'sum(v, keypoints)', 'mean(v, keypoints)', 'topk_mean(mean(v, keypoints) * z, batch, 1)'),
+    mean: fc.boolean(),
+    B: fc.integer({ min: 2, max: 45 }),
+    K: fc.integer({ min: 3, max: 7 }),
+  })
   .chain((c) => fc.record({ c: fc.constant(c), x: values(c.B * c.K), y: values(c.K), z: values(c.B) }));
 
 describe('expr kernel equals the tfjs-ops evaluator (random expressions)', () => {
@@ -119,29 +132,50 @@ describe('expr kernel on the MMPose catalogue', () => {
       if (!kernel) continue;
       const heat = fused.reads.includes('heatmaps_pred');
       fc.assert(
-        fc.property(fc.record({ b: fc.integer({ min: 1, max: 3 }), k: fc.integer({ min: 4, max: 7 }), h: fc.integer({ min: 1, max: 19 }), w: fc.integer({ min: 1, max: 9 }), seed: fc.integer() }), ({ b, k, h, w, seed }) => {
-          let s = seed >>> 0;
-          const rnd = (n: number, hi: number) => Float32Array.from({ length: n }, () => ((s = (s * 1664525 + 1013904223) >>> 0), (hi * s) / 2 ** 32));
-          const inputs: Record<string, tf.Tensor> = heat
-            ? { heatmaps_pred: tf.tensor(rnd(b * k * h * w, 1), [b, k, h, w]), heatmaps_targ: tf.tensor(rnd(b * k * h * w, 1), [b, k, h, w]), keypoint_weights: tf.tensor(rnd(b * k, 1), [b, k]) }
-            : { keypoints_pred: tf.tensor(rnd(b * 2 * k, 40), [b, 2 * k]), keypoints_targ: tf.tensor(rnd(b * 2 * k, 40), [b, 2 * k]), keypoint_weights: tf.tensor(rnd(b * k, 1), [b, k]) };
-          const key = heat ? 'heatmaps_pred' : 'keypoints_pred';
-          const run = (l: Loss) =>
-            tf.tidy(() => ({
-              v: l(inputs, 'train').loss.dataSync()[0],
-              g: Array.from(tf.grad((x: tf.Tensor) => l({ ...inputs, [key]: x }, 'train').loss)(inputs[key]).dataSync()),
-            }));
-          try {
-            const before = tf.memory().numTensors;
-            const [a, r] = [run(fused), run(ref)];
-            expect(tf.memory().numTensors, `${name}: tensors left behind`).toBe(before);
-            expect(close(a.v, r.v, 1), `${name}: ${a.v} vs ${r.v}`).toBe(true);
-            const scale = Math.max(1e-6, ...r.g.map(Math.abs));
-            a.g.forEach((v, j) => expect(close(v, r.g[j], scale), `${name} d/d${key}[${j}]: ${v} vs ${r.g[j]}`).toBe(true));
-          } finally {
-            tf.dispose(Object.values(inputs));
-          }
-        }),
+        fc.property(
+          fc.record({
+            b: fc.integer({ min: 1, max: 3 }),
+            k: fc.integer({ min: 4, max: 7 }),
+            h: fc.integer({ min: 1, max: 19 }),
+            w: fc.integer({ min: 1, max: 9 }),
+            seed: fc.integer(),
+          }),
+          ({ b, k, h, w, seed }) => {
+            let s = seed >>> 0;
+            const rnd = (n: number, hi: number) => Float32Array.from({ length: n }, () => ((s = (s * 1664525 + 1013904223) >>> 0), (hi * s) / 2 ** 32));
+            const inputs: Record<string, tf.Tensor> = heat
+              ? {
+                  heatmaps_pred: tf.tensor(rnd(b * k * h * w, 1), [b, k, h, w]),
+                  heatmaps_targ: tf.tensor(rnd(b * k * h * w, 1), [b, k, h, w]),
+                  keypoint_weights: tf.tensor(rnd(b * k, 1), [b, k]),
+                }
+              : {
+                  keypoints_pred: tf.tensor(rnd(b * 2 * k, 40), [b, 2 * k]),
+                  keypoints_targ: tf.tensor(rnd(b * 2 * k, 40), [b, 2 * k]),
+                  keypoint_weights: tf.tensor(rnd(b * k, 1), [b, k]),
+                };
+            const key = heat ? 'heatmaps_pred' : 'keypoints_pred';
+            const run = (l: Loss) =>
+              tf.tidy(() => ({
+                v: l(inputs, 'train').loss.dataSync()[0],
+                g: Array.from(
+                  tf
+                    .grad((x: tf.Tensor) => l({ ...inputs, [key]: x }, 'train').loss)(inputs[key])
+                    .dataSync(),
+                ),
+              }));
+            try {
+              const before = tf.memory().numTensors;
+              const [a, r] = [run(fused), run(ref)];
+              expect(tf.memory().numTensors, `${name}: tensors left behind`).toBe(before);
+              expect(close(a.v, r.v, 1), `${name}: ${a.v} vs ${r.v}`).toBe(true);
+              const scale = Math.max(1e-6, ...r.g.map(Math.abs));
+              a.g.forEach((v, j) => expect(close(v, r.g[j], scale), `${name} d/d${key}[${j}]: ${v} vs ${r.g[j]}`).toBe(true));
+            } finally {
+              tf.dispose(Object.values(inputs));
+            }
+          },
+        ),
         { numRuns: 15 },
       );
     }
@@ -153,10 +187,23 @@ describe('expr kernel: a non-finite loss has a NaN gradient in every entry, as o
     const [fused, ref] = [catalogueLoss(name, true), catalogueLoss(name, false)];
     const [b, k, h, w] = [2, 5, 3, 4];
     const p = Float32Array.from({ length: b * k * h * w }, (_, i) => (i === 7 ? NaN : Math.sin(i) * 0.5 + 0.5));
-    const inputs = { heatmaps_pred: tf.tensor(p, [b, k, h, w]), heatmaps_targ: tf.tensor(p.map((v) => v / 2 || 0.25), [b, k, h, w]), keypoint_weights: tf.ones([b, k]) };
+    const inputs = {
+      heatmaps_pred: tf.tensor(p, [b, k, h, w]),
+      heatmaps_targ: tf.tensor(
+        p.map((v) => v / 2 || 0.25),
+        [b, k, h, w],
+      ),
+      keypoint_weights: tf.ones([b, k]),
+    };
     try {
       for (const l of [fused, ref]) {
-        const g = tf.tidy(() => Array.from(tf.grad((x: tf.Tensor) => l({ ...inputs, heatmaps_pred: x }, 'train').loss)(inputs.heatmaps_pred).dataSync()));
+        const g = tf.tidy(() =>
+          Array.from(
+            tf
+              .grad((x: tf.Tensor) => l({ ...inputs, heatmaps_pred: x }, 'train').loss)(inputs.heatmaps_pred)
+              .dataSync(),
+          ),
+        );
         expect(g.every(Number.isNaN), `${name} (${l.kernel ?? 'tfjs ops'})`).toBe(true);
       }
     } finally {

@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import { createLossOrThrow } from '../../src/losses/registry.js';
+import * as fc from 'fast-check';
+import { either } from 'fp-ts';
+import { describe, expect, it } from 'vitest';
 import { buildPipeline } from '../../src/losses/build.js';
+import { createLossOrThrow } from '../../src/losses/registry.js';
 import type { Loss } from '../../src/pipeline/loss.js';
 import type { StepSpec } from '../../src/pipeline/step.js';
-import { either } from 'fp-ts';
 
 /** Value and gradients (w.r.t. the loss's prediction keys) as plain arrays. */
 const evaluate = (loss: Loss, inputs: Record<string, tf.Tensor>) => {
@@ -14,13 +14,16 @@ const evaluate = (loss: Loss, inputs: Record<string, tf.Tensor>) => {
   const r = loss(inputs, 'train');
   const value = r.loss.dataSync()[0];
   tf.dispose([r.loss, r.weight, r.weighted]);
-  const gs = tf.grads((...xs: tf.Tensor[]) => loss({ ...inputs, ...Object.fromEntries(keys.map((k, i) => [k, xs[i]])) }, 'train').loss)(keys.map((k) => inputs[k]));
+  const gs = tf.grads((...xs: tf.Tensor[]) => loss({ ...inputs, ...Object.fromEntries(keys.map((k, i) => [k, xs[i]])) }, 'train').loss)(
+    keys.map((k) => inputs[k]),
+  );
   const grads = gs.map((g) => Array.from(g.dataSync()));
   tf.dispose(gs);
   return { value, grads, leaked: tf.memory().numTensors - before };
 };
 
-const close = (a: number, b: number, scale: number, scaleTol = 1e-5) => a === b || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-6 + scaleTol * scale + 2e-4 * Math.abs(b);
+const close = (a: number, b: number, scale: number, scaleTol = 1e-5) =>
+  a === b || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-6 + scaleTol * scale + 2e-4 * Math.abs(b);
 
 /**
  * The fused kernel and the tfjs-ops reference agree on values and gradients, and neither leaks.
@@ -59,18 +62,35 @@ const agreeThenDispose = (fused: Loss, ref: Loss, inputs: Record<string, tf.Tens
   }
 };
 
-const pair = (name: string, params: Record<string, unknown>): [Loss, Loss] => [createLossOrThrow(name, params), createLossOrThrow(name, params, { fused: false })];
+const pair = (name: string, params: Record<string, unknown>): [Loss, Loss] => [
+  createLossOrThrow(name, params),
+  createLossOrThrow(name, params, { fused: false }),
+];
 
-const floats = (n: number, min: number, max: number) => fc.array(fc.float({ min: Math.fround(min), max: Math.fround(max), noNaN: true }), { minLength: n, maxLength: n });
+const floats = (n: number, min: number, max: number) =>
+  fc.array(fc.float({ min: Math.fround(min), max: Math.fround(max), noNaN: true }), { minLength: n, maxLength: n });
 
-const shape4 = fc.record({ b: fc.integer({ min: 1, max: 4 }), k: fc.integer({ min: 1, max: 4 }), h: fc.integer({ min: 1, max: 6 }), w: fc.integer({ min: 1, max: 6 }) });
+const shape4 = fc.record({
+  b: fc.integer({ min: 1, max: 4 }),
+  k: fc.integer({ min: 1, max: 4 }),
+  h: fc.integer({ min: 1, max: 6 }),
+  w: fc.integer({ min: 1, max: 6 }),
+});
 
 describe('fused kernels equal their tfjs-ops reference (values, gradients, no leaks)', () => {
   for (const name of ['heatmap_mse', 'heatmap_kl', 'heatmap_js']) {
     it(`${name}: random maps, empty targets, zero prediction pixels`, () => {
       fc.assert(
         fc.property(
-          shape4.chain((s) => fc.tuple(fc.constant(s), floats(s.b * s.k * s.h * s.w, 0, 1), floats(s.b * s.k * s.h * s.w, 0, 1), fc.array(fc.boolean(), { minLength: s.b * s.k, maxLength: s.b * s.k }), fc.array(fc.boolean(), { minLength: s.b * s.k * s.h * s.w, maxLength: s.b * s.k * s.h * s.w }))),
+          shape4.chain((s) =>
+            fc.tuple(
+              fc.constant(s),
+              floats(s.b * s.k * s.h * s.w, 0, 1),
+              floats(s.b * s.k * s.h * s.w, 0, 1),
+              fc.array(fc.boolean(), { minLength: s.b * s.k, maxLength: s.b * s.k }),
+              fc.array(fc.boolean(), { minLength: s.b * s.k * s.h * s.w, maxLength: s.b * s.k * s.h * s.w }),
+            ),
+          ),
           ([s, t, p, empty, zeroPred]) => {
             const hw = s.h * s.w;
             const targ = t.map((v, i) => (empty[Math.floor(i / hw)] ? 0 : v));
@@ -89,10 +109,17 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
     it(`${name}: random epsilon (scalar or per keypoint), thresholds, NaN predictions at low confidence`, () => {
       fc.assert(
         fc.property(
-          fc.record({ b: fc.integer({ min: 1, max: 5 }), k: fc.integer({ min: 1, max: 4 }), hw: fc.integer({ min: 1, max: 5 }), perKp: fc.boolean(), thr: fc.float({ min: 0, max: Math.fround(0.6), noNaN: true }), seed: fc.integer() }),
+          fc.record({
+            b: fc.integer({ min: 1, max: 5 }),
+            k: fc.integer({ min: 1, max: 4 }),
+            hw: fc.integer({ min: 1, max: 5 }),
+            perKp: fc.boolean(),
+            thr: fc.float({ min: 0, max: Math.fround(0.6), noNaN: true }),
+            seed: fc.integer(),
+          }),
           ({ b, k, hw, perKp, thr, seed }) => {
             let st = seed >>> 0;
-            const rand = () => ((st = (st * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+            const rand = () => (st = (st * 1664525 + 1013904223) >>> 0) / 2 ** 32;
             const heat = name !== 'temporal';
             const conf = Array.from({ length: b * k }, rand);
             const per = heat ? hw * hw : 2;
@@ -127,16 +154,29 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
         }),
         ({ seed, view, centering, columns, epsilon, nanRow }) => {
           let st = seed >>> 0;
-          const rand = () => ((st = (st * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+          const rand = () => (st = (st * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
           const k = 6;
           const basis = Array.from({ length: 3 }, () => Array.from({ length: 2 * k }, () => rand() * 40));
-          const sample = () => { const z = [rand(), rand(), rand()]; return basis[0].map((_, j) => 100 + z.reduce((s, zi, i) => s + zi * basis[i][j], 0) + rand()); };
+          const sample = () => {
+            const z = [rand(), rand(), rand()];
+            return basis[0].map((_, j) => 100 + z.reduce((s, zi, i) => s + zi * basis[i][j], 0) + rand());
+          };
           const labels = Array.from({ length: 40 }, sample).flat();
-          const pred = Array.from({ length: 5 }, sample).flat().map((v) => v + rand() * 6);
+          const pred = Array.from({ length: 5 }, sample)
+            .flat()
+            .map((v) => v + rand() * 6);
           if (nanRow) pred[2 * k + 3] = NaN;
           const params =
             view === 'multiview'
-              ? { log_weight: 0, components_to_keep: 3, epsilon, mirrored_column_matches: [[0, 1, 2], [3, 4, 5]] }
+              ? {
+                  log_weight: 0,
+                  components_to_keep: 3,
+                  epsilon,
+                  mirrored_column_matches: [
+                    [0, 1, 2],
+                    [3, 4, 5],
+                  ],
+                }
               : { log_weight: 0, components_to_keep: 0.9, epsilon, columns_for_singleview_pca: columns, centering_method: centering };
           const opts = { labels: { data: Float64Array.from(labels), rows: 40, cols: 2 * k } };
           const name = `pca_${view}`;
@@ -154,21 +194,33 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
 
   it('regression, rmse, pairwise projections: NaN targets and predictions, 3-D camera pairs', () => {
     fc.assert(
-      fc.property(fc.record({ b: fc.integer({ min: 1, max: 4 }), k: fc.integer({ min: 1, max: 4 }), pairs: fc.integer({ min: 1, max: 3 }), seed: fc.integer(), nanRate: fc.constantFrom(0, 0.2, 1) }), ({ b, k, pairs, seed, nanRate }) => {
-        let st = seed >>> 0;
-        const rand = () => (st = (st * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-        const vals = (n: number, nan: number) => Array.from({ length: n }, () => (rand() < nan ? NaN : rand() * 20 - 10));
-        const flatT = vals(b * 2 * k, nanRate);
-        const flatP = vals(b * 2 * k, 0);
-        for (const name of ['regression', 'rmse']) {
-          const [fused, ref] = pair(name, { log_weight: 0.3 });
-          const inputs = { keypoints_targ: tf.tensor2d(flatT, [b, 2 * k]), keypoints_pred: tf.tensor2d(flatP, [b, 2 * k]) };
+      fc.property(
+        fc.record({
+          b: fc.integer({ min: 1, max: 4 }),
+          k: fc.integer({ min: 1, max: 4 }),
+          pairs: fc.integer({ min: 1, max: 3 }),
+          seed: fc.integer(),
+          nanRate: fc.constantFrom(0, 0.2, 1),
+        }),
+        ({ b, k, pairs, seed, nanRate }) => {
+          let st = seed >>> 0;
+          const rand = () => (st = (st * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+          const vals = (n: number, nan: number) => Array.from({ length: n }, () => (rand() < nan ? NaN : rand() * 20 - 10));
+          const flatT = vals(b * 2 * k, nanRate);
+          const flatP = vals(b * 2 * k, 0);
+          for (const name of ['regression', 'rmse']) {
+            const [fused, ref] = pair(name, { log_weight: 0.3 });
+            const inputs = { keypoints_targ: tf.tensor2d(flatT, [b, 2 * k]), keypoints_pred: tf.tensor2d(flatP, [b, 2 * k]) };
+            agreeThenDispose(fused, ref, inputs);
+          }
+          const [fused, ref] = pair('supervised_pairwise_projections', { log_weight: 0 });
+          const inputs = {
+            keypoints_targ_3d: tf.tensor3d(vals(b * k * 3, nanRate / 2), [b, k, 3]),
+            keypoints_pred_3d: tf.tensor4d(vals(b * pairs * k * 3, nanRate / 3), [b, pairs, k, 3]),
+          };
           agreeThenDispose(fused, ref, inputs);
-        }
-        const [fused, ref] = pair('supervised_pairwise_projections', { log_weight: 0 });
-        const inputs = { keypoints_targ_3d: tf.tensor3d(vals(b * k * 3, nanRate / 2), [b, k, 3]), keypoints_pred_3d: tf.tensor4d(vals(b * pairs * k * 3, nanRate / 3), [b, pairs, k, 3]) };
-        agreeThenDispose(fused, ref, inputs);
-      }),
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -185,8 +237,14 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
     const maskSets: StepSpec[][] = [
       [],
       [{ mask: 'nan_targets', of: 'keypoints_targ', mode: 'zero' }],
-      [{ mask: 'nan_keypoints', of: 'keypoints_targ' }, { mask: 'low_confidence', of: 'confidences', below: 0.4, mode: 'drop' }],
-      [{ mask: 'nan_targets', of: 'keypoints_targ' }, { mask: 'low_confidence', of: 'confidences', below: 0.4 }],
+      [
+        { mask: 'nan_keypoints', of: 'keypoints_targ' },
+        { mask: 'low_confidence', of: 'confidences', below: 0.4, mode: 'drop' },
+      ],
+      [
+        { mask: 'nan_targets', of: 'keypoints_targ' },
+        { mask: 'low_confidence', of: 'confidences', below: 0.4 },
+      ],
     ];
     const t = tf.tensor2d([1, 2, NaN, 4, 5, 6, 7, NaN, 0, 0, 3, 3], [2, 6]);
     const pr = tf.tensor2d([1.5, 2, 9, 4, 2, 6, 0, 1, 0, 0.2, 3, 9], [2, 6]);
@@ -206,9 +264,19 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
 
   it('user pipelines of the same shape fuse too: drop-mode confidence masks, no mask, several masks', () => {
     const pipelines: StepSpec[][] = [
-      [{ compute: 'temporal_norm', of: 'keypoints_pred' }, { mask: 'low_confidence_pairs', of: 'confidences', below: 0.3, mode: 'drop' }, { rectify: 'epsilon', epsilon: 1 }, { reduce: 'mean' }],
+      [
+        { compute: 'temporal_norm', of: 'keypoints_pred' },
+        { mask: 'low_confidence_pairs', of: 'confidences', below: 0.3, mode: 'drop' },
+        { rectify: 'epsilon', epsilon: 1 },
+        { reduce: 'mean' },
+      ],
       [{ compute: 'temporal_norm', of: 'keypoints_pred' }, { reduce: 'mean' }],
-      [{ mask: 'low_confidence', of: 'confidences', below: 0.2, mode: 'zero' }, { mask: 'low_confidence_pairs', of: 'confidences', below: 0.5, mode: 'drop' }, { compute: 'temporal_norm', of: 'keypoints_pred' }, { reduce: 'mean' }],
+      [
+        { mask: 'low_confidence', of: 'confidences', below: 0.2, mode: 'zero' },
+        { mask: 'low_confidence_pairs', of: 'confidences', below: 0.5, mode: 'drop' },
+        { compute: 'temporal_norm', of: 'keypoints_pred' },
+        { reduce: 'mean' },
+      ],
       [{ compute: 'heatmap_kl', of: ['heatmaps_targ', 'heatmaps_pred'] }, { reduce: 'mean' }],
     ];
     const conf = tf.tensor2d([0.9, 0.1, 0.4, 0.6, 0.3, 0.8, 0.7, 0.2, 0.9], [3, 3]);
@@ -224,15 +292,50 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
 
   it('reduce: sum fuses on every kernel and equals the tfjs-ops sum (dropped entries left out, zeroed ones 0)', () => {
     const labels = { data: Float64Array.from({ length: 40 * 6 }, (_, i) => Math.sin(i * 1.7) * 50 + (i % 6) * 10), rows: 40, cols: 6 };
-    const render = { transform: 'gaussian_heatmaps', of: 'keypoints_pred_2d_reprojected', as: 'rendered', image_height: 8, image_width: 8, heatmap_height: 4, heatmap_width: 4 };
+    const render = {
+      transform: 'gaussian_heatmaps',
+      of: 'keypoints_pred_2d_reprojected',
+      as: 'rendered',
+      image_height: 8,
+      image_width: 8,
+      heatmap_height: 4,
+      heatmap_width: 4,
+    };
     const pipelines: [string, StepSpec[]][] = [
       ['heatmap', [{ mask: 'empty_heatmaps', of: 'heatmaps_targ' }, { compute: 'heatmap_mse', of: ['heatmaps_targ', 'heatmaps_pred'] }, { reduce: 'sum' }]],
       ['heatmap', [{ mask: 'empty_heatmaps', of: 'heatmaps_targ' }, { compute: 'heatmap_js', of: ['heatmaps_targ', 'heatmaps_pred'] }, { reduce: 'sum' }]],
-      ['reprojection', [render, { mask: 'empty_heatmaps', of: 'heatmaps_targ' }, { compute: 'heatmap_mse', of: ['heatmaps_targ', 'rendered'] }, { reduce: 'sum' }]],
-      ['temporal', [{ compute: 'temporal_norm', of: 'keypoints_pred' }, { mask: 'low_confidence_pairs', of: 'confidences', below: 0.3, mode: 'drop' }, { rectify: 'epsilon', epsilon: 1 }, { reduce: 'sum' }]],
-      ['temporalHeatmap', [{ compute: 'temporal_heatmap_kl', of: 'heatmaps_pred' }, { mask: 'low_confidence_pairs', of: 'confidences', below: 0.3, mode: 'zero' }, { rectify: 'epsilon', epsilon: 0.01 }, { reduce: 'sum' }]],
+      [
+        'reprojection',
+        [render, { mask: 'empty_heatmaps', of: 'heatmaps_targ' }, { compute: 'heatmap_mse', of: ['heatmaps_targ', 'rendered'] }, { reduce: 'sum' }],
+      ],
+      [
+        'temporal',
+        [
+          { compute: 'temporal_norm', of: 'keypoints_pred' },
+          { mask: 'low_confidence_pairs', of: 'confidences', below: 0.3, mode: 'drop' },
+          { rectify: 'epsilon', epsilon: 1 },
+          { reduce: 'sum' },
+        ],
+      ],
+      [
+        'temporalHeatmap',
+        [
+          { compute: 'temporal_heatmap_kl', of: 'heatmaps_pred' },
+          { mask: 'low_confidence_pairs', of: 'confidences', below: 0.3, mode: 'zero' },
+          { rectify: 'epsilon', epsilon: 0.01 },
+          { reduce: 'sum' },
+        ],
+      ],
       ['keypoints', [{ mask: 'nan_targets', of: 'keypoints_targ' }, { compute: 'squared_error', of: ['keypoints_targ', 'keypoints_pred'] }, { reduce: 'sum' }]],
-      ['keypoints', [{ mask: 'nan_keypoints', of: 'keypoints_targ' }, { compute: 'euclidean', of: ['keypoints_targ', 'keypoints_pred'] }, { rectify: 'epsilon', epsilon: 0.5 }, { reduce: 'sum' }]],
+      [
+        'keypoints',
+        [
+          { mask: 'nan_keypoints', of: 'keypoints_targ' },
+          { compute: 'euclidean', of: ['keypoints_targ', 'keypoints_pred'] },
+          { rectify: 'epsilon', epsilon: 0.5 },
+          { reduce: 'sum' },
+        ],
+      ],
       ['pcaReprojection', [{ compute: 'pca_reprojection', of: 'keypoints_pred', view: 'singleview', components_to_keep: 2 }, { reduce: 'sum' }]],
     ];
     const inputs = () => ({
@@ -253,10 +356,17 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
   it('supervised_reprojection_heatmap_mse: rendered and compared in one pass, gradients to the keypoints (NaN, off-grid, empty targets)', () => {
     fc.assert(
       fc.property(
-        fc.record({ b: fc.integer({ min: 1, max: 3 }), k: fc.integer({ min: 1, max: 4 }), h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 9 }), image: fc.constantFrom(1, 2, 4), seed: fc.integer() }),
+        fc.record({
+          b: fc.integer({ min: 1, max: 3 }),
+          k: fc.integer({ min: 1, max: 4 }),
+          h: fc.integer({ min: 1, max: 9 }),
+          w: fc.integer({ min: 1, max: 9 }),
+          image: fc.constantFrom(1, 2, 4),
+          seed: fc.integer(),
+        }),
         ({ b, k, h, w, image, seed }) => {
           let st = seed >>> 0;
-          const rand = () => ((st = (st * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+          const rand = () => (st = (st * 1664525 + 1013904223) >>> 0) / 2 ** 32;
           const H = h * image;
           const W = w * image;
           // keypoints mostly on the grid; some off it by more than a heatmap pixel, some NaN
@@ -266,7 +376,9 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
             if (r < 0.2) return [rand() * W, -3 * image];
             return [rand() * W, rand() * H];
           }).flat();
-          const targ = Array.from({ length: b * k }, () => (rand() < 0.25 ? new Array(h * w).fill(0) : Array.from({ length: h * w }, () => (rand() < 0.3 ? 0 : rand() / (h * w))))).flat();
+          const targ = Array.from({ length: b * k }, () =>
+            rand() < 0.25 ? new Array(h * w).fill(0) : Array.from({ length: h * w }, () => (rand() < 0.3 ? 0 : rand() / (h * w))),
+          ).flat();
           const params = { log_weight: 0, original_image_height: H, original_image_width: W, downsampled_image_height: h, downsampled_image_width: w };
           const [fused, ref] = pair('supervised_reprojection_heatmap_mse', params);
           expect(fused.kernel).toBe('reprojection');
@@ -295,7 +407,12 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
         const a = [pv, 0.1, 0.2, 0.3, 0.05, 0.15];
         const b = [0, 0.3, 0.2, 0.1, 0.2, 0.4];
         const [fused, ref] = pair('temporal_heatmap_kl', { log_weight: 0 });
-        agreeThenDispose(fused, ref, { heatmaps_pred: tf.tensor4d(first ? [...a, ...b] : [...b, ...a], [2, 1, 2, 3]), confidences: tf.tensor2d([1, 1], [2, 1]) }, true);
+        agreeThenDispose(
+          fused,
+          ref,
+          { heatmaps_pred: tf.tensor4d(first ? [...a, ...b] : [...b, ...a], [2, 1, 2, 3]), confidences: tf.tensor2d([1, 1], [2, 1]) },
+          true,
+        );
       }
   });
 
@@ -312,7 +429,9 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
       rmse: 'keypoints',
       supervised_pairwise_projections: 'keypoints',
     };
-    const params: Record<string, object> = { supervised_reprojection_heatmap_mse: { original_image_height: 256, original_image_width: 256, downsampled_image_height: 64, downsampled_image_width: 64 } };
+    const params: Record<string, object> = {
+      supervised_reprojection_heatmap_mse: { original_image_height: 256, original_image_width: 256, downsampled_image_height: 64, downsampled_image_width: 64 },
+    };
     for (const [name, kernel] of Object.entries(expected)) {
       expect(createLossOrThrow(name, params[name] ?? {}).kernel, name).toBe(kernel);
       expect(createLossOrThrow(name, params[name] ?? {}, { fused: false }).kernel, name).toBeNull();
@@ -322,7 +441,11 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
     // a sum reduction fuses too; a rectified heatmap loss has no kernel and runs as tfjs ops
     const sum = buildPipeline('user', 0, [{ compute: 'heatmap_mse', of: ['heatmaps_targ', 'heatmaps_pred'] }, { reduce: 'sum' }]);
     expect(either.isRight(sum) && sum.right.kernel).toBe('heatmap');
-    const rectified = buildPipeline('user', 0, [{ compute: 'heatmap_mse', of: ['heatmaps_targ', 'heatmaps_pred'] }, { rectify: 'epsilon', epsilon: 0.1 }, { reduce: 'mean' }]);
+    const rectified = buildPipeline('user', 0, [
+      { compute: 'heatmap_mse', of: ['heatmaps_targ', 'heatmaps_pred'] },
+      { rectify: 'epsilon', epsilon: 0.1 },
+      { reduce: 'mean' },
+    ]);
     expect(either.isRight(rectified) && rectified.right.kernel).toBeNull();
   });
 });

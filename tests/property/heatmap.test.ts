@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type Arr,
   arr,
   checkFiniteDifferences,
   dimsArb,
@@ -9,8 +10,8 @@ import {
   expectAllClose,
   expectAllFinite,
   expectAllZero,
-  expectZeroResult,
   expectClose,
+  expectZeroResult,
   gradients,
   heatmapsArb,
   lossCaseArb,
@@ -25,7 +26,6 @@ import {
   runs,
   sizeOf,
   unfused,
-  type Arr,
 } from './arbitraries.js';
 import { heatmapRef, maps } from './reference.js';
 
@@ -41,7 +41,10 @@ const GRAD_ATOL: Record<Name, number> = { heatmap_mse: 1e-6, heatmap_kl: 0, heat
 /** Targets with some empty maps, predictions finite but NaN at the chosen (b, k) maps. */
 const withNaNPredictionsAt = (pred: Arr, which: readonly boolean[]): Arr => {
   const hw = pred.shape[2] * pred.shape[3];
-  return arr(pred.shape, Array.from(pred.data, (v, i) => (which[Math.floor(i / hw)] ? NaN : v)));
+  return arr(
+    pred.shape,
+    Array.from(pred.data, (v, i) => (which[Math.floor(i / hw)] ? NaN : v)),
+  );
 };
 
 describe.each(NAMES)('%s properties', (name) => {
@@ -116,12 +119,22 @@ describe.each(NAMES)('%s properties', (name) => {
         const [, , H, W] = t.shape;
         const keep = emptyMaps(t).flatMap((e, m) => (e ? [] : [m]));
         fc.pre(keep.length > 0);
-        const gather = (a: Arr) => arr([1, keep.length, H, W], keep.flatMap((m) => [...maps(a)[m]]));
+        const gather = (a: Arr) =>
+          arr(
+            [1, keep.length, H, W],
+            keep.flatMap((m) => [...maps(a)[m]]),
+          );
         const sub = { heatmaps_targ: gather(t), heatmaps_pred: gather(p) };
         expectClose(evaluate(loss, lc.inputs).loss, evaluate(loss, sub).loss, 'loss over the valid maps', 1e-5, 1e-7);
         const g = maps(arr(p.shape, gradients(loss, lc.inputs).heatmaps_pred));
         const gs = maps(arr(sub.heatmaps_pred.shape, gradients(loss, sub).heatmaps_pred));
-        expectAllClose(keep.flatMap((m) => [...g[m]]), gs.flatMap((x) => [...x]), 'gradient at valid maps', 1e-4, GRAD_ATOL[name]);
+        expectAllClose(
+          keep.flatMap((m) => [...g[m]]),
+          gs.flatMap((x) => [...x]),
+          'gradient at valid maps',
+          1e-4,
+          GRAD_ATOL[name],
+        );
         emptyMaps(t).forEach((e, m) => e && expectAllZero(g[m], `gradient of empty map ${m}`));
       }),
       runs(30),
@@ -131,9 +144,14 @@ describe.each(NAMES)('%s properties', (name) => {
   it('D1: all target maps empty → exactly 0 with all-zero gradients (even for NaN predictions)', () => {
     fc.assert(
       fc.property(
-        dimsArb().chain((d) => fc.record({ d: fc.constant(d), pred: heatmapsArb(d), nan: fc.array(fc.boolean(), { minLength: d.B * d.K, maxLength: d.B * d.K }) })),
+        dimsArb().chain((d) =>
+          fc.record({ d: fc.constant(d), pred: heatmapsArb(d), nan: fc.array(fc.boolean(), { minLength: d.B * d.K, maxLength: d.B * d.K }) }),
+        ),
         ({ d, pred, nan }) => {
-          const inputs = { heatmaps_targ: arr([d.B, d.K, d.H, d.W], new Float32Array(sizeOf([d.B, d.K, d.H, d.W]))), heatmaps_pred: withNaNPredictionsAt(pred, nan) };
+          const inputs = {
+            heatmaps_targ: arr([d.B, d.K, d.H, d.W], new Float32Array(sizeOf([d.B, d.K, d.H, d.W]))),
+            heatmaps_pred: withNaNPredictionsAt(pred, nan),
+          };
           const r = evaluate(make(name, { log_weight: 1.5 }), inputs);
           expectZeroResult(r);
           expectAllZero(gradients(loss, inputs).heatmaps_pred, 'gradient');
@@ -163,7 +181,10 @@ describe.each(NAMES)('%s properties', (name) => {
 
   it('gradient agrees with central finite differences', () => {
     // KL/JS: predictions bounded away from 0 (unnormalised, as the loss accepts) keep the curvature low
-    const pred = name === 'heatmap_mse' ? (d: Parameters<typeof heatmapsArb>[0]) => heatmapsArb(d) : (d: Parameters<typeof heatmapsArb>[0]) => heatmapsArb(d, { positive: [0.2, 1] });
+    const pred =
+      name === 'heatmap_mse'
+        ? (d: Parameters<typeof heatmapsArb>[0]) => heatmapsArb(d)
+        : (d: Parameters<typeof heatmapsArb>[0]) => heatmapsArb(d, { positive: [0.2, 1] });
     let checked = 0;
     fc.assert(
       fc.property(
@@ -193,11 +214,19 @@ describe.each(NAMES)('%s properties', (name) => {
   it('loss is the same number whatever finite values sit in the predictions of empty maps', () => {
     fc.assert(
       fc.property(
-        lossCaseArb(name).chain((lc) => fc.tuple(fc.constant(lc), fc.array(orNaN(num(-1e3, 1e3)), { minLength: sizeOf(lc.inputs.heatmaps_pred.shape), maxLength: sizeOf(lc.inputs.heatmaps_pred.shape) }))),
+        lossCaseArb(name).chain((lc) =>
+          fc.tuple(
+            fc.constant(lc),
+            fc.array(orNaN(num(-1e3, 1e3)), { minLength: sizeOf(lc.inputs.heatmaps_pred.shape), maxLength: sizeOf(lc.inputs.heatmaps_pred.shape) }),
+          ),
+        ),
         ([lc, junk]) => {
           const empty = emptyMaps(lc.inputs.heatmaps_targ);
           const hw = lc.inputs.heatmaps_pred.shape[2] * lc.inputs.heatmaps_pred.shape[3];
-          const pred = arr(lc.inputs.heatmaps_pred.shape, Array.from(lc.inputs.heatmaps_pred.data, (v, i) => (empty[Math.floor(i / hw)] ? junk[i] : v)));
+          const pred = arr(
+            lc.inputs.heatmaps_pred.shape,
+            Array.from(lc.inputs.heatmaps_pred.data, (v, i) => (empty[Math.floor(i / hw)] ? junk[i] : v)),
+          );
           expect(evaluate(loss, { ...lc.inputs, heatmaps_pred: pred }).loss).toBe(evaluate(loss, lc.inputs).loss);
         },
       ),

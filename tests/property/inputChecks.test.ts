@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LossInputError } from '../../src/config/issues.js';
 import { makeFactory } from '../../src/lp/factory.js';
-import { LOSS_NAMES, evaluate, lossCaseArb, make, runs, tensorsOf, unfused, type AnyLoss, type Inputs } from './arbitraries.js';
+import { type AnyLoss, evaluate, type Inputs, LOSS_NAMES, lossCaseArb, make, runs, tensorsOf, unfused } from './arbitraries.js';
 
 const count = (): number => tf.memory().numTensors;
 const shapeStr = (s: readonly number[]): string => `(${s.join(',')})`;
@@ -30,7 +30,10 @@ const expectRejected = (loss: AnyLoss, ts: Record<string, tf.Tensor>, msg: strin
 };
 
 describe.each(LOSS_NAMES)('%s: inputs the check rejects', (name) => {
-  const params = name === 'supervised_reprojection_heatmap_mse' ? { original_image_height: 16, original_image_width: 16, downsampled_image_height: 4, downsampled_image_width: 4 } : {};
+  const params =
+    name === 'supervised_reprojection_heatmap_mse'
+      ? { original_image_height: 16, original_image_width: 16, downsampled_image_height: 4, downsampled_image_width: 4 }
+      : {};
   const build = (fused: boolean): AnyLoss => (fused ? make(name, params) : unfused(make(name, params)));
 
   it.each([true, false])('dtypes: bool and int32 inputs name loss, key, expected and actual dtype (fused %s)', (fused) => {
@@ -110,7 +113,9 @@ describe('a factory checks every loss before running any', () => {
     const heat = tf.ones([3, 2, 4, 4]).mul(0.1);
     const bad = tf.ones([3, 4], 'int32');
     const n0 = count();
-    expect(() => factory({ heatmaps_targ: heat, heatmaps_pred: heat, keypoints_pred: bad })).toThrow('temporal: keypoints_pred (3,4): expected dtype float32, got int32');
+    expect(() => factory({ heatmaps_targ: heat, heatmaps_pred: heat, keypoints_pred: bad })).toThrow(
+      'temporal: keypoints_pred (3,4): expected dtype float32, got int32',
+    );
     expect(() => tf.grad((x: tf.Tensor) => factory({ heatmaps_targ: heat, heatmaps_pred: x, keypoints_pred: bad }).total)(heat)).toThrow(LossInputError);
     expect(count()).toBe(n0);
     tf.dispose([heat, bad]);

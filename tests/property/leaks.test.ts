@@ -5,16 +5,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { FC, real } from './fastCheck.js';
-import { describe, expect, it } from 'vitest';
 import { either } from 'fp-ts';
-import { createLoss, lossNames } from '../../src/losses/registry.js';
-import { allSteps } from '../../src/steps/registry.js';
-import { formatIssues } from '../../src/config/issues.js';
-import type { Labels, StepSpec } from '../../src/pipeline/step.js';
-import { disposeResult, pipeline, predictionKeys, runs, tensorsOf, type AnyLoss, type Inputs } from './arbitraries.js';
-import { lossPipeline, pipelineCaseArb } from './registryCases.js';
+import { describe, expect, it } from 'vitest';
 import type { Camera } from '../../src/config/calibration.js';
+import { formatIssues } from '../../src/config/issues.js';
+import { createLoss, lossNames } from '../../src/losses/registry.js';
+import type { Labels, StepSpec } from '../../src/pipeline/step.js';
+import { allSteps } from '../../src/steps/registry.js';
+import { type AnyLoss, disposeResult, type Inputs, pipeline, predictionKeys, runs, tensorsOf } from './arbitraries.js';
+import { FC, real } from './fastCheck.js';
+import { lossPipeline, pipelineCaseArb } from './registryCases.js';
 
 const count = (): number => tf.memory().numTensors;
 
@@ -68,9 +68,15 @@ describe('no tensor leaks and pure calls', () => {
     );
   });
 
-  it.each(allSteps().filter((d) => d.phase === 'compute').map((d) => d.name))('pipeline with compute step %s', (compute) => {
+  it.each(
+    allSteps()
+      .filter((d) => d.phase === 'compute')
+      .map((d) => d.name),
+  )('pipeline with compute step %s', (compute) => {
     const def = allSteps().find((d) => d.phase === 'compute' && d.name === compute)!;
-    const reduces = allSteps().filter((d) => d.phase === 'reduce').map((d): StepSpec => ({ reduce: d.name }));
+    const reduces = allSteps()
+      .filter((d) => d.phase === 'reduce')
+      .map((d): StepSpec => ({ reduce: d.name }));
     fc.assert(
       fc.property(real(def.reference!.cases(FC)), fc.constantFrom(...reduces), (c, reduce) => {
         if (c.labels) return; // a fitted step is built by its loss (above)

@@ -6,17 +6,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { FC, real } from './fastCheck.js';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { createLoss } from '../../src/losses/registry.js';
-import { allSteps } from '../../src/steps/registry.js';
+import type { Camera } from '../../src/config/calibration.js';
 import { formatIssues, LossInputError } from '../../src/config/issues.js';
+import { createLoss } from '../../src/losses/registry.js';
 import { INPUT_KEYS } from '../../src/pipeline/keys.js';
 import type { AnyStepDef, Labels, StepSpec } from '../../src/pipeline/step.js';
-import { close, evaluate, expectZeroResult, gradients, pipeline, predictionKeys, runs, tensorsOf, unfused, type AnyLoss, type Inputs } from './arbitraries.js';
+import { allSteps } from '../../src/steps/registry.js';
+import { type AnyLoss, close, evaluate, expectZeroResult, gradients, type Inputs, pipeline, predictionKeys, runs, tensorsOf, unfused } from './arbitraries.js';
+import { FC, real } from './fastCheck.js';
 import { lossPipeline, pipelineCaseArb, referenceOf } from './registryCases.js';
-import type { Camera } from '../../src/config/calibration.js';
 
 const build = (name: string, params: Record<string, unknown>, { labels, cameras }: { labels?: Labels; cameras?: readonly Camera[] }, fused = true): AnyLoss => {
   const r = createLoss(name, params, { labels, cameras, fused });
@@ -33,106 +33,114 @@ const expectSamePaths = (fused: AnyLoss, ops: AnyLoss, inputs: Inputs): void => 
   for (const k of keys) {
     const scale = Math.max(1e-6, ...Array.from(gb[k], Math.abs));
     ga[k].forEach((g, i) => {
-      if (!close(g, gb[k][i], 1e-3, 1e-4 * scale + 1e-6)) expect.fail(`${fused.lossName} (kernel ${fused.kernel}): d/d${k}[${i}] fused ${g}, tfjs ops ${gb[k][i]}`);
+      if (!close(g, gb[k][i], 1e-3, 1e-4 * scale + 1e-6))
+        expect.fail(`${fused.lossName} (kernel ${fused.kernel}): d/d${k}[${i}] fused ${g}, tfjs ops ${gb[k][i]}`);
     });
   }
 };
 
 export const describeLossSuite = (names: readonly string[]): void =>
   describe.each(names)('registered loss %s', (name) => {
-  const { params, specs } = lossPipeline(name);
+    const { params, specs } = lossPipeline(name);
 
-  it('is covered: every step of its pipeline declares a reference and generators', () => {
-    for (const spec of specs) expect(() => referenceOf(spec)).not.toThrow();
-  });
+    it('is covered: every step of its pipeline declares a reference and generators', () => {
+      for (const spec of specs) expect(() => referenceOf(spec)).not.toThrow();
+    });
 
-  it('fused and tfjs-ops paths give equal values and gradients', () => {
-    fc.assert(
-      fc.property(pipelineCaseArb(specs), ({ inputs, ...ctx }) => {
-        expectSamePaths(build(name, params, ctx), build(name, params, ctx, false), inputs);
-      }),
-      runs(15),
-    );
-  });
+    it('fused and tfjs-ops paths give equal values and gradients', () => {
+      fc.assert(
+        fc.property(pipelineCaseArb(specs), ({ inputs, ...ctx }) => {
+          expectSamePaths(build(name, params, ctx), build(name, params, ctx, false), inputs);
+        }),
+        runs(15),
+      );
+    });
 
-  it('a missing key is named with the keys it reads; extra keys are ignored; no tensor is left behind', () => {
-    fc.assert(
-      fc.property(pipelineCaseArb(specs), fc.nat(), ({ inputs, ...ctx }, which) => {
-        const loss = build(name, params, ctx);
-        const required = loss.reads.filter((k: string) => !loss.optional.includes(k));
-        const gone = required[which % required.length];
-        const ts = tensorsOf(inputs);
-        try {
-          const { [gone]: _, ...rest } = ts;
-          expect(() => loss(rest)).toThrow(LossInputError);
-          const message = (() => {
-            try {
-              loss(rest);
-            } catch (e) {
-              return (e as Error).message;
-            }
-          })();
-          expect(message).toContain(`${name}: missing input '${gone}'`);
-          for (const k of required) expect(message).toContain(`'${k}'`);
-          // every input key it does not read, as NaN of a wrong shape, and a key no loss reads
-          const extra = Object.fromEntries([...INPUT_KEYS.filter((k) => !loss.reads.includes(k)), 'not_an_input'].map((k) => [k, tf.fill([1, 1], NaN)]));
-          const before = tf.memory().numTensors;
-          const r = loss({ ...ts, ...extra } as never);
-          const plain = loss(ts);
-          expect(r.loss.dataSync()[0]).toBe(plain.loss.dataSync()[0]);
-          tf.dispose([r.loss, r.weight, r.weighted, plain.loss, plain.weight, plain.weighted]);
-          expect(tf.memory().numTensors, 'tensors left after two calls').toBe(before);
-          tf.dispose(Object.values(extra));
-        } finally {
-          tf.dispose(Object.values(ts));
-        }
-      }),
-      runs(8),
-    );
-  });
-
-  it('a batch of 0 frames is an empty reduction on both paths (D1): exactly 0, zero gradients of the inputs\' empty shapes, no leaks', () => {
-    fc.assert(
-      fc.property(pipelineCaseArb(specs), ({ inputs, ...ctx }) => {
-        const empty: Inputs = Object.fromEntries(Object.entries(inputs).map(([k, a]) => [k, { shape: [0, ...a.shape.slice(1)], data: new Float32Array(0) }]));
-        for (const loss of [build(name, params, ctx), build(name, params, ctx, false)]) {
-          const ts = tensorsOf(empty);
+    it('a missing key is named with the keys it reads; extra keys are ignored; no tensor is left behind', () => {
+      fc.assert(
+        fc.property(pipelineCaseArb(specs), fc.nat(), ({ inputs, ...ctx }, which) => {
+          const loss = build(name, params, ctx);
+          const required = loss.reads.filter((k: string) => !loss.optional.includes(k));
+          const gone = required[which % required.length];
+          const ts = tensorsOf(inputs);
           try {
+            const { [gone]: _, ...rest } = ts;
+            expect(() => loss(rest)).toThrow(LossInputError);
+            const message = (() => {
+              try {
+                loss(rest);
+              } catch (e) {
+                return (e as Error).message;
+              }
+            })();
+            expect(message).toContain(`${name}: missing input '${gone}'`);
+            for (const k of required) expect(message).toContain(`'${k}'`);
+            // every input key it does not read, as NaN of a wrong shape, and a key no loss reads
+            const extra = Object.fromEntries([...INPUT_KEYS.filter((k) => !loss.reads.includes(k)), 'not_an_input'].map((k) => [k, tf.fill([1, 1], NaN)]));
             const before = tf.memory().numTensors;
-            const r = loss(ts);
-            expect(r.loss.dataSync()[0]).toBe(0);
-            expect(r.weighted.dataSync()[0]).toBe(0);
-            tf.dispose([r.loss, r.weight, r.weighted]);
-            const preds = loss.predictions.filter((k) => ts[k] !== undefined);
-            if (preds.length) {
-              const gs = tf.grads((...xs: tf.Tensor[]) => loss({ ...ts, ...Object.fromEntries(preds.map((k, i) => [k, xs[i]])) }).loss)(preds.map((k) => ts[k]!));
-              gs.forEach((g, i) => expect(g.shape).toEqual(ts[preds[i]!]!.shape));
-              tf.dispose(gs);
-            }
-            expect(tf.memory().numTensors).toBe(before);
+            const r = loss({ ...ts, ...extra } as never);
+            const plain = loss(ts);
+            expect(r.loss.dataSync()[0]).toBe(plain.loss.dataSync()[0]);
+            tf.dispose([r.loss, r.weight, r.weighted, plain.loss, plain.weight, plain.weighted]);
+            expect(tf.memory().numTensors, 'tensors left after two calls').toBe(before);
+            tf.dispose(Object.values(extra));
           } finally {
             tf.dispose(Object.values(ts));
           }
-        }
-      }),
-      runs(5),
-    );
+        }),
+        runs(8),
+      );
+    });
+
+    it("a batch of 0 frames is an empty reduction on both paths (D1): exactly 0, zero gradients of the inputs' empty shapes, no leaks", () => {
+      fc.assert(
+        fc.property(pipelineCaseArb(specs), ({ inputs, ...ctx }) => {
+          const empty: Inputs = Object.fromEntries(Object.entries(inputs).map(([k, a]) => [k, { shape: [0, ...a.shape.slice(1)], data: new Float32Array(0) }]));
+          for (const loss of [build(name, params, ctx), build(name, params, ctx, false)]) {
+            const ts = tensorsOf(empty);
+            try {
+              const before = tf.memory().numTensors;
+              const r = loss(ts);
+              expect(r.loss.dataSync()[0]).toBe(0);
+              expect(r.weighted.dataSync()[0]).toBe(0);
+              tf.dispose([r.loss, r.weight, r.weighted]);
+              const preds = loss.predictions.filter((k) => ts[k] !== undefined);
+              if (preds.length) {
+                const gs = tf.grads((...xs: tf.Tensor[]) => loss({ ...ts, ...Object.fromEntries(preds.map((k, i) => [k, xs[i]])) }).loss)(
+                  preds.map((k) => ts[k]!),
+                );
+                gs.forEach((g, i) => expect(g.shape).toEqual(ts[preds[i]!]!.shape));
+                tf.dispose(gs);
+              }
+              expect(tf.memory().numTensors).toBe(before);
+            } finally {
+              tf.dispose(Object.values(ts));
+            }
+          }
+        }),
+        runs(5),
+      );
+    });
   });
-});
 
 /** Each compute step, with its generated parameters, in a pipeline of its own with each reduce step. */
 export const describeComputePipelines = (computes: readonly AnyStepDef[]): void =>
-  describe.each(computes.filter((d) => d.phase === 'compute' && d.reference).map((d) => [d.name, d] as const))('compute step %s in a pipeline', (_name, def) => {
-  const reduces = allSteps().filter((d) => d.phase === 'reduce').map((d): StepSpec => ({ reduce: d.name }));
-  it('fused and tfjs-ops paths give equal values and gradients, for every reduce step', () => {
-    fc.assert(
-      fc.property(real(def.reference!.cases(FC)), fc.constantFrom(...reduces), (c, reduce) => {
-        if (c.labels) return; // a fitted step is built by its loss (above)
-        const loss = pipeline([c.spec, reduce], `custom_${def.name}`);
-        const inputs: Inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, p]) => [k, { shape: [...p.shape], data: Float32Array.from(p.data) }]));
-        expectSamePaths(loss, unfused(loss), inputs);
-      }),
-      runs(15),
-    );
-  });
-});
+  describe.each(computes.filter((d) => d.phase === 'compute' && d.reference).map((d) => [d.name, d] as const))(
+    'compute step %s in a pipeline',
+    (_name, def) => {
+      const reduces = allSteps()
+        .filter((d) => d.phase === 'reduce')
+        .map((d): StepSpec => ({ reduce: d.name }));
+      it('fused and tfjs-ops paths give equal values and gradients, for every reduce step', () => {
+        fc.assert(
+          fc.property(real(def.reference!.cases(FC)), fc.constantFrom(...reduces), (c, reduce) => {
+            if (c.labels) return; // a fitted step is built by its loss (above)
+            const loss = pipeline([c.spec, reduce], `custom_${def.name}`);
+            const inputs: Inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, p]) => [k, { shape: [...p.shape], data: Float32Array.from(p.data) }]));
+            expectSamePaths(loss, unfused(loss), inputs);
+          }),
+          runs(15),
+        );
+      });
+    },
+  );

@@ -5,14 +5,15 @@
  * label of weight 0 stays out of values and gradients when the formula reads it through
  * `where(isnan(t), 0, t)`; no loss leaks a tensor.
  */
+
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import * as path from 'node:path';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { readYaml, parseYaml } from '../../src/config/yaml.js';
-import { checkConfig } from '../../src/lp/check.js';
 import { formatIssues } from '../../src/config/issues.js';
+import { parseYaml, readYaml } from '../../src/config/yaml.js';
+import { checkConfig } from '../../src/lp/check.js';
 import type { Loss } from '../../src/pipeline/loss.js';
 import { PROJECT_ROOT } from '../../src/verify/configCase.js';
 
@@ -63,7 +64,9 @@ const mapBatch: fc.Arbitrary<Maps> = fc
       W: fc.constant(W),
       P: coords(B * K * H * W, 0, 1),
       // some all-zero target channels
-      T: fc.tuple(coords(B * K * H * W, 0, 1), fc.array(fc.boolean(), { minLength: B * K, maxLength: B * K })).map(([v, empty]) => v.map((x, i) => (empty[Math.floor(i / (H * W))] ? 0 : x))),
+      T: fc
+        .tuple(coords(B * K * H * W, 0, 1), fc.array(fc.boolean(), { minLength: B * K, maxLength: B * K }))
+        .map(([v, empty]) => v.map((x, i) => (empty[Math.floor(i / (H * W))] ? 0 : x))),
       w: weights(B * K),
     }),
   );
@@ -87,7 +90,12 @@ const value = (loss: Loss<string>, inputs: Record<string, tf.Tensor>): number =>
   return v;
 };
 const grad = (loss: Loss<string>, inputs: Record<string, tf.Tensor>, key: string): Float32Array =>
-  tf.tidy(() => tf.grad((x: tf.Tensor) => loss({ ...inputs, [key]: x }, 'train').loss)(inputs[key]).dataSync() as Float32Array);
+  tf.tidy(
+    () =>
+      tf
+        .grad((x: tf.Tensor) => loss({ ...inputs, [key]: x }, 'train').loss)(inputs[key])
+        .dataSync() as Float32Array,
+  );
 
 const closeTo = (got: number, want: number, what: string) =>
   expect(Math.abs(got - want), `${what}: ${got} vs ${want}`).toBeLessThanOrEqual(1e-5 + 5e-4 * Math.abs(want));
@@ -115,12 +123,15 @@ const REF_KP: Record<string, (b: Batch) => number> = {
   mpjpe: (b) => sum(range(b.B * b.K).map((i) => b.w[i] * dist(b, i))) / (b.B * b.K),
   oks: (b) => {
     const sig = [0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.072, 0.062].map(f32);
-    const o = range(b.B).map((n) => sum(range(b.K).map((k) => ((b.w[n * b.K + k] / b.K) * Math.exp(-((dist(b, n * b.K + k) / Math.sqrt(b.area[n]) / (2 * sig[k])) ** 2) / 2)))));
+    const o = range(b.B).map((n) =>
+      sum(range(b.K).map((k) => (b.w[n * b.K + k] / b.K) * Math.exp(-((dist(b, n * b.K + k) / Math.sqrt(b.area[n]) / (2 * sig[k])) ** 2) / 2))),
+    );
     return sum(o.map((x) => 1 - x)) / b.B;
   },
   bone: (b) => {
     const parents = [0, 0, 1, 1, 0, 4, 4, 0];
-    const len = (xs: number[], n: number, j: number) => Math.hypot(xs[2 * (n * 8 + j)] - xs[2 * (n * 8 + parents[j])], xs[2 * (n * 8 + j) + 1] - xs[2 * (n * 8 + parents[j]) + 1]);
+    const len = (xs: number[], n: number, j: number) =>
+      Math.hypot(xs[2 * (n * 8 + j)] - xs[2 * (n * 8 + parents[j])], xs[2 * (n * 8 + j) + 1] - xs[2 * (n * 8 + parents[j]) + 1]);
     const bones = range(8).filter((j) => parents[j] !== j);
     return sum(bones.map((j) => Math.abs(sum(range(b.B).map((n) => b.w[n * 8 + j] * (len(b.p, n, j) - len(b.t, n, j)))) / b.B))) / bones.length;
   },
@@ -136,7 +147,19 @@ const REF_MAPS: Record<string, (m: Maps) => number> = {
   ohkm_mse: (m) => {
     const hw = m.H * m.W;
     const per = range(m.B * m.K).map((c) => sum(range(hw).map((j) => (m.w[c] * m.P[c * hw + j] - m.w[c] * m.T[c * hw + j]) ** 2)) / hw);
-    return sum(range(m.B).map((n) => sum(per.slice(n * m.K, (n + 1) * m.K).sort((a, b) => b - a).slice(0, 4)) / 4)) / m.B;
+    return (
+      sum(
+        range(m.B).map(
+          (n) =>
+            sum(
+              per
+                .slice(n * m.K, (n + 1) * m.K)
+                .sort((a, b) => b - a)
+                .slice(0, 4),
+            ) / 4,
+        ),
+      ) / m.B
+    );
   },
   adaptive_wing: (m) => {
     const [alpha, omega, eps, theta] = [2.1, 14, 1, 0.5];
@@ -265,8 +288,23 @@ losses:
 
 describe('memory', () => {
   it('no catalogue loss leaks a tensor (value and gradients)', () => {
-    const b: Batch = { B: 2, K: 8, p: range(32).map((i) => 10 + i), t: range(32).map((i) => 12 + 0.5 * i), w: range(16).map((i) => (i % 3) / 2), area: [900, 2500] };
-    const m: Maps = { B: 2, K: 5, H: 3, W: 4, P: range(120).map((i) => (i % 7) / 7), T: range(120).map((i) => (i % 5) / 5), w: range(10).map((i) => (i % 3) / 2) };
+    const b: Batch = {
+      B: 2,
+      K: 8,
+      p: range(32).map((i) => 10 + i),
+      t: range(32).map((i) => 12 + 0.5 * i),
+      w: range(16).map((i) => (i % 3) / 2),
+      area: [900, 2500],
+    };
+    const m: Maps = {
+      B: 2,
+      K: 5,
+      H: 3,
+      W: 4,
+      P: range(120).map((i) => (i % 7) / 7),
+      T: range(120).map((i) => (i % 5) / 5),
+      w: range(10).map((i) => (i % 3) / 2),
+    };
     for (const name of [...Object.keys(REF_KP), ...Object.keys(REF_MAPS)]) {
       const loss = catalogue(name);
       const isMap = name in REF_MAPS;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type Arr,
   arr,
   arrArb,
   checkFiniteDifferences,
@@ -9,10 +10,11 @@ import {
   expectAllClose,
   expectAllFinite,
   expectAllZero,
-  expectZeroResult,
   expectClose,
+  expectZeroResult,
   gradients,
   heatmapsArb,
+  type Inputs,
   lossCaseArb,
   make,
   mapInputs,
@@ -25,10 +27,8 @@ import {
   permuteKeypoints,
   reprojectionParamsArb,
   runs,
-  type Arr,
-  type Inputs,
 } from './arbitraries.js';
-import { pairwiseRef, renderRef, reprojectionRef, type Geometry } from './reference.js';
+import { type Geometry, pairwiseRef, renderRef, reprojectionRef } from './reference.js';
 
 const PAIRWISE = 'supervised_pairwise_projections';
 const REPROJ = 'supervised_reprojection_heatmap_mse';
@@ -76,7 +76,10 @@ describe(`${PAIRWISE} properties`, () => {
       fc.property(lossCaseArb(PAIRWISE), (lc) => {
         const t = lc.inputs.keypoints_targ_3d;
         const [B, P, K] = lc.inputs.keypoints_pred_3d.shape;
-        const pred = arr([B, P, K, 3], Array.from({ length: B * P * K * 3 }, (_, i) => t.data[Math.floor(i / (P * K * 3)) * K * 3 + (i % (K * 3))]));
+        const pred = arr(
+          [B, P, K, 3],
+          Array.from({ length: B * P * K * 3 }, (_, i) => t.data[Math.floor(i / (P * K * 3)) * K * 3 + (i % (K * 3))]),
+        );
         const inputs = { keypoints_targ_3d: t, keypoints_pred_3d: pred };
         expect(evaluate(loss, inputs).loss).toBe(0);
         expectAllFinite(gradients(loss, inputs).keypoints_pred_3d, 'gradient');
@@ -110,7 +113,9 @@ describe(`${PAIRWISE} properties`, () => {
     fc.assert(
       fc.property(pairwiseArb(), fc.boolean(), (inputs, targSide) => {
         const nan = (a: Arr) => arr(a.shape, new Array(a.data.length).fill(NaN));
-        const ins = targSide ? { ...inputs, keypoints_targ_3d: nan(inputs.keypoints_targ_3d) } : { ...inputs, keypoints_pred_3d: nan(inputs.keypoints_pred_3d) };
+        const ins = targSide
+          ? { ...inputs, keypoints_targ_3d: nan(inputs.keypoints_targ_3d) }
+          : { ...inputs, keypoints_pred_3d: nan(inputs.keypoints_pred_3d) };
         const r = evaluate(make(PAIRWISE, { log_weight: 3 }), ins);
         expectZeroResult(r);
         expectAllZero(gradients(loss, ins).keypoints_pred_3d, 'gradient');
@@ -124,7 +129,9 @@ describe(`${PAIRWISE} properties`, () => {
       fc.property(pairwiseArb({ targNaN: 2, predNaN: 2 }), (inputs) => {
         const g = gradients(loss, inputs).keypoints_pred_3d;
         expectAllFinite(g, 'gradient');
-        invalidEntries(inputs.keypoints_targ_3d, inputs.keypoints_pred_3d).forEach((bad, e) => bad && expectAllZero(g.subarray(3 * e, 3 * e + 3), `gradient of invalid entry ${e}`));
+        invalidEntries(inputs.keypoints_targ_3d, inputs.keypoints_pred_3d).forEach(
+          (bad, e) => bad && expectAllZero(g.subarray(3 * e, 3 * e + 3), `gradient of invalid entry ${e}`),
+        );
       }),
       runs(40),
     );
@@ -152,8 +159,14 @@ const gatherMaps = (inputs: Inputs, keep: readonly number[]): Inputs => {
   const kp = inputs.keypoints_pred_2d_reprojected;
   const hw = t.shape[2] * t.shape[3];
   return {
-    heatmaps_targ: arr([1, keep.length, t.shape[2], t.shape[3]], keep.flatMap((m) => [...t.data.subarray(m * hw, (m + 1) * hw)])),
-    keypoints_pred_2d_reprojected: arr([1, keep.length, 2], keep.flatMap((m) => [kp.data[2 * m], kp.data[2 * m + 1]])),
+    heatmaps_targ: arr(
+      [1, keep.length, t.shape[2], t.shape[3]],
+      keep.flatMap((m) => [...t.data.subarray(m * hw, (m + 1) * hw)]),
+    ),
+    keypoints_pred_2d_reprojected: arr(
+      [1, keep.length, 2],
+      keep.flatMap((m) => [kp.data[2 * m], kp.data[2 * m + 1]]),
+    ),
   };
 };
 
@@ -224,7 +237,13 @@ describe(`${REPROJ} properties`, () => {
         ([lc, nan]) => {
           const t = lc.inputs.heatmaps_targ;
           const kp = lc.inputs.keypoints_pred_2d_reprojected;
-          const inputs = { heatmaps_targ: arr(t.shape, new Array(t.data.length).fill(0)), keypoints_pred_2d_reprojected: arr(kp.shape, Array.from(kp.data, (v, i) => (nan[i] ? NaN : v))) };
+          const inputs = {
+            heatmaps_targ: arr(t.shape, new Array(t.data.length).fill(0)),
+            keypoints_pred_2d_reprojected: arr(
+              kp.shape,
+              Array.from(kp.data, (v, i) => (nan[i] ? NaN : v)),
+            ),
+          };
           const l = make(REPROJ, lc.params);
           const r = evaluate(l, inputs);
           expectZeroResult(r, { logs: false });
@@ -238,10 +257,15 @@ describe(`${REPROJ} properties`, () => {
   it('gradients are finite with NaN and off-image keypoints (they render as zero maps)', () => {
     fc.assert(
       fc.property(
-        lossCaseArb(REPROJ).chain((lc) => fc.tuple(fc.constant(lc), fc.array(fc.constantFrom('keep', 'nan', 'far'), { minLength: 2 * lc.B * lc.K, maxLength: 2 * lc.B * lc.K }))),
+        lossCaseArb(REPROJ).chain((lc) =>
+          fc.tuple(fc.constant(lc), fc.array(fc.constantFrom('keep', 'nan', 'far'), { minLength: 2 * lc.B * lc.K, maxLength: 2 * lc.B * lc.K })),
+        ),
         ([lc, how]) => {
           const kp = lc.inputs.keypoints_pred_2d_reprojected;
-          const moved = arr(kp.shape, Array.from(kp.data, (v, i) => (how[i] === 'nan' ? NaN : how[i] === 'far' ? v + 1e4 : v)));
+          const moved = arr(
+            kp.shape,
+            Array.from(kp.data, (v, i) => (how[i] === 'nan' ? NaN : how[i] === 'far' ? v + 1e4 : v)),
+          );
           const inputs: Inputs = { ...lc.inputs, keypoints_pred_2d_reprojected: moved };
           const l = make(REPROJ, lc.params);
           const r = evaluate(l, inputs);
@@ -250,7 +274,9 @@ describe(`${REPROJ} properties`, () => {
           const g = gradients(l, inputs).keypoints_pred_2d_reprojected;
           expectAllFinite(g, 'gradient');
           // a keypoint with a NaN coordinate renders a constant (zero) map: no gradient
-          for (let m = 0; m < g.length / 2; m++) if (Number.isNaN(moved.data[2 * m]) || Number.isNaN(moved.data[2 * m + 1])) expectAllZero(g.subarray(2 * m, 2 * m + 2), `gradient of NaN keypoint ${m}`);
+          for (let m = 0; m < g.length / 2; m++)
+            if (Number.isNaN(moved.data[2 * m]) || Number.isNaN(moved.data[2 * m + 1]))
+              expectAllZero(g.subarray(2 * m, 2 * m + 2), `gradient of NaN keypoint ${m}`);
         },
       ),
       runs(30),

@@ -8,17 +8,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { either } from 'fp-ts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { wing } from '../config/fixtures/wing.js';
-import { allSteps } from '../../src/steps/registry.js';
-import { lossNames } from '../../src/losses/registry.js';
-import { checkConfig } from '../../src/lp/check.js';
-import { parseYaml } from '../../src/config/yaml.js';
 import { explainCommand } from '../../src/cli/explain.js';
 import { formatIssues } from '../../src/config/issues.js';
-import { removeTemp, ROOT, writeTemp } from '../config/helpers.js';
+import { parseYaml } from '../../src/config/yaml.js';
+import { lossNames } from '../../src/losses/registry.js';
+import { checkConfig } from '../../src/lp/check.js';
+import { allSteps } from '../../src/steps/registry.js';
 import { vocabularyProblems } from '../config/docsTable.js';
-import { describeStepSuite } from './stepSuite.js';
+import { wing } from '../config/fixtures/wing.js';
+import { ROOT, removeTemp, writeTemp } from '../config/helpers.js';
 import { describeComputePipelines, describeLossSuite } from './lossSuite.js';
+import { describeStepSuite } from './stepSuite.js';
 
 afterAll(removeTemp);
 

@@ -9,8 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LOSS_NAMES, close, gradients, lossCaseArb, lossOf, make, predictionKeys, runs, unfused, withValue, type AnyLoss, type Inputs } from './arbitraries.js';
 import { createLossOrThrow } from '../../src/losses/registry.js';
+import { type AnyLoss, close, gradients, type Inputs, LOSS_NAMES, lossCaseArb, lossOf, make, predictionKeys, runs, unfused, withValue } from './arbitraries.js';
 
 const BAD = [NaN, Infinity, -Infinity, 1e30, -1e30];
 
@@ -30,7 +30,10 @@ describe('a non-finite or huge prediction element: fused and tfjs-ops paths agre
         expect(tf.memory().numTensors, 'tensors left by the calls and gradients').toBe(n0);
         if (!Number.isFinite(vf)) {
           for (const k of keys)
-            for (const [path, g] of [['fused', gf[k]], ['tfjs ops', go[k]]] as const)
+            for (const [path, g] of [
+              ['fused', gf[k]],
+              ['tfjs ops', go[k]],
+            ] as const)
               expect(g.every(Number.isNaN), `${path}: loss ${path === 'fused' ? vf : vo}, every ${k} gradient entry NaN`).toBe(true);
           return;
         }
@@ -39,7 +42,8 @@ describe('a non-finite or huge prediction element: fused and tfjs-ops paths agre
           // a finite loss from a ±Infinity element (a rectify clamped its term) leaves that entry's gradient unspecified
           const both = [...gf[k].keys()].filter((i) => Number.isFinite(bad) || (Number.isFinite(gf[k][i]) && Number.isFinite(go[k][i])));
           const scale = Math.max(1e-6, ...both.map((i) => Math.abs(go[k][i])).filter(Number.isFinite));
-          for (const i of both) expect(gf[k][i] === go[k][i] || close(gf[k][i], go[k][i], 1e-3, 1e-4 * scale), `${k}[${i}]: fused ${gf[k][i]}, tfjs ops ${go[k][i]}`).toBe(true);
+          for (const i of both)
+            expect(gf[k][i] === go[k][i] || close(gf[k][i], go[k][i], 1e-3, 1e-4 * scale), `${k}[${i}]: fused ${gf[k][i]}, tfjs ops ${go[k][i]}`).toBe(true);
         }
       }),
       runs(15),
@@ -74,7 +78,14 @@ describe('PCA losses: a huge or non-finite prediction element, fused and tfjs-op
   };
   const params = {
     pca_singleview: { log_weight: 0, components_to_keep: 3, epsilon: 0.5 },
-    pca_multiview: { log_weight: 0, mirrored_column_matches: [[0, 1], [2, 3]], epsilon: 0.5 },
+    pca_multiview: {
+      log_weight: 0,
+      mirrored_column_matches: [
+        [0, 1],
+        [2, 3],
+      ],
+      epsilon: 0.5,
+    },
   } as const;
   it.each(Object.keys(params) as (keyof typeof params)[])('%s', (name) => {
     const build = (fused: boolean) => createLossOrThrow(name, params[name] as never, { labels, fused }) as AnyLoss;

@@ -5,13 +5,13 @@
  * float64 at training sizes. The wasm backend's plain Sum was off by −5e-4 relative at 16×17×64×64 and −1e-2 at 48×17×96×96.
  */
 import * as tf from '@tensorflow/tfjs';
+import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
+import { buildPipeline } from '../../src/losses/build.js';
 import { createLossOrThrow } from '../../src/losses/registry.js';
 import { KL_OFFSET } from '../../src/ops/kl.js';
-import { pipeline, type AnyLoss } from './arbitraries.js';
-import { either } from 'fp-ts';
-import { buildPipeline } from '../../src/losses/build.js';
 import type { StepSpec } from '../../src/pipeline/step.js';
+import { type AnyLoss, pipeline } from './arbitraries.js';
 
 /** Relative error allowed against float64: what the fused kernels meet (they sum float32 blocks of 64 in float64). */
 const RTOL = 2e-6;
@@ -102,8 +102,7 @@ describe(`tfjs-ops sums within ${RTOL} of float64`, () => {
     const p = maps(B * K * H * W, 3);
     const hw = H * W;
     let s = 0;
-    for (let b = 0; b + 1 < B; b++)
-      for (let i = 0; i < K * hw; i++) s += (p[b * K * hw + i] - p[(b + 1) * K * hw + i]) ** 2;
+    for (let b = 0; b + 1 < B; b++) for (let i = 0; i < K * hw; i++) s += (p[b * K * hw + i] - p[(b + 1) * K * hw + i]) ** 2;
     const ref = s / hw / ((B - 1) * K);
     const pt = tf.tensor4d(p, [B, K, H, W]);
     const conf = tf.ones([B, K]);

@@ -5,13 +5,13 @@
  * Each returns the loss and the per-element values with their branch points (`kinks`),
  * which the finite-difference properties use to stay away from non-smooth points.
  */
-import fc from 'fast-check';
-import { FC, real } from './fastCheck.js';
+import type fc from 'fast-check';
 import { either } from 'fp-ts';
-import { allSteps, decodeStep } from '../../src/steps/registry.js';
 import { INPUT_KINDS } from '../../src/pipeline/keys.js';
 import type { AnyStepDef, ComputeReference } from '../../src/pipeline/step.js';
+import { allSteps, decodeStep } from '../../src/steps/registry.js';
 import type { Arr, Inputs, Kinks } from './arbitraries.js';
+import { FC, real } from './fastCheck.js';
 
 export const KL_OFFSET = 1e-10;
 const f32 = Math.fround;
@@ -116,7 +116,15 @@ export interface TemporalRef {
   readonly kinks: [number, number][];
 }
 
-const temporalFrom = (B: number, K: number, value: (t: number, k: number) => number, conf: Arr | undefined, thr: number, eps: number | readonly number[], normKink: boolean): TemporalRef => {
+const temporalFrom = (
+  B: number,
+  K: number,
+  value: (t: number, k: number) => number,
+  conf: Arr | undefined,
+  thr: number,
+  eps: number | readonly number[],
+  normKink: boolean,
+): TemporalRef => {
   let s = 0;
   const values: number[] = [];
   const kinks: [number, number][] = [];
@@ -152,7 +160,13 @@ export const temporalRef = (pred: Arr, conf: Arr | undefined, thr: number, eps: 
 };
 
 /** §4: per-pixel mean of (p[t] − p[t+1])² (mse) or KL(p[t+1] ‖ p[t]) (kl) per map. */
-export const temporalHeatmapRef = (kind: 'temporal_heatmap_mse' | 'temporal_heatmap_kl', pred: Arr, conf: Arr | undefined, thr: number, eps: number | readonly number[]): TemporalRef => {
+export const temporalHeatmapRef = (
+  kind: 'temporal_heatmap_mse' | 'temporal_heatmap_kl',
+  pred: Arr,
+  conf: Arr | undefined,
+  thr: number,
+  eps: number | readonly number[],
+): TemporalRef => {
   const [B, K] = pred.shape;
   const ms = maps(pred);
   return temporalFrom(
@@ -302,7 +316,11 @@ const computeRef = (c: StepConfig, t: Arr, p: Arr) => {
 
 /** Whether a flat compute gives one value per keypoint (a distance) rather than per coordinate. */
 export const perKeypoint = (compute: string): boolean =>
-  computeRef({ compute, params: {}, mask: 'none', epsilon: undefined, reduce: 'sum' }, { shape: [1, 2], data: new Float32Array(2) }, { shape: [1, 2], data: new Float32Array(2) }).out.shape[1] === 1;
+  computeRef(
+    { compute, params: {}, mask: 'none', epsilon: undefined, reduce: 'sum' },
+    { shape: [1, 2], data: new Float32Array(2) },
+    { shape: [1, 2], data: new Float32Array(2) },
+  ).out.shape[1] === 1;
 
 /**
  * The pipeline of `stepSpecs(c)` on keypoints_targ / keypoints_pred (B, 2K), the compute's values
@@ -341,4 +359,7 @@ export const stepRef = (c: StepConfig, inputs: Inputs): { loss: number; kinks: [
   return { loss: c.reduce === 'sum' ? s : mean(s, count), kinks, values };
 };
 
-export const stepKinks = (c: StepConfig): Kinks => (inputs) => stepRef(c, inputs).kinks;
+export const stepKinks =
+  (c: StepConfig): Kinks =>
+  (inputs) =>
+    stepRef(c, inputs).kinks;

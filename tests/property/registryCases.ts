@@ -4,15 +4,15 @@
  * that use these, without a list to extend.
  */
 import fc from 'fast-check';
-import { FC, real } from './fastCheck.js';
 import { either } from 'fp-ts';
-import { getLossDef } from '../../src/losses/registry.js';
-import { decodeStep } from '../../src/steps/registry.js';
-import { formatIssues } from '../../src/config/issues.js';
-import { keyDimsArb } from '../../src/steps/reference.js';
-import type { Labels, PHASES, StepReference, StepSpec } from '../../src/pipeline/step.js';
-import type { Inputs } from './arbitraries.js';
 import type { Camera } from '../../src/config/calibration.js';
+import { formatIssues } from '../../src/config/issues.js';
+import { getLossDef } from '../../src/losses/registry.js';
+import type { Labels, PHASES, StepReference, StepSpec } from '../../src/pipeline/step.js';
+import { keyDimsArb } from '../../src/steps/reference.js';
+import { decodeStep } from '../../src/steps/registry.js';
+import type { Inputs } from './arbitraries.js';
+import { FC, real } from './fastCheck.js';
 
 /** The reference a spec's step declares; throws naming the step when it has none. */
 export const referenceOf = (spec: StepSpec): StepReference<unknown> => {
@@ -47,17 +47,19 @@ const phaseOf = (spec: StepSpec): (typeof PHASES)[number] => (Object.keys(ORDER)
 export const pipelineCaseArb = (specs: readonly StepSpec[], o: { minB?: number; maxB?: number } = {}): fc.Arbitrary<PipelineCase> => {
   const ordered = [...specs].sort((a, b) => ORDER[phaseOf(a)] - ORDER[phaseOf(b)]);
   const fixed = specs.map((spec) => referenceOf(spec).sizes?.(spec) ?? {});
-  return real(keyDimsArb(FC, o)).map((d) => Object.assign({ ...d }, ...fixed)).chain((dims) =>
-    fc.tuple(...ordered.map((spec) => real(referenceOf(spec).cases(FC, { spec, dims })))).map((cases) => {
-      const inputs: Inputs = {};
-      let labels: Labels | undefined;
-      let cameras: readonly Camera[] | undefined;
-      for (const c of cases) {
-        for (const [k, p] of Object.entries(c.inputs)) inputs[k] = { shape: [...p.shape], data: Float32Array.from(p.data) };
-        labels = c.labels ?? labels;
-        cameras = c.cameras ?? cameras;
-      }
-      return { inputs, labels, cameras };
-    }),
-  );
+  return real(keyDimsArb(FC, o))
+    .map((d) => Object.assign({ ...d }, ...fixed))
+    .chain((dims) =>
+      fc.tuple(...ordered.map((spec) => real(referenceOf(spec).cases(FC, { spec, dims })))).map((cases) => {
+        const inputs: Inputs = {};
+        let labels: Labels | undefined;
+        let cameras: readonly Camera[] | undefined;
+        for (const c of cases) {
+          for (const [k, p] of Object.entries(c.inputs)) inputs[k] = { shape: [...p.shape], data: Float32Array.from(p.data) };
+          labels = c.labels ?? labels;
+          cameras = c.cameras ?? cameras;
+        }
+        return { inputs, labels, cameras };
+      }),
+    );
 };

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type Arr,
   arr,
   checkFiniteDifferences,
   dimsArb,
@@ -8,9 +9,10 @@ import {
   expectAllClose,
   expectAllFinite,
   expectAllZero,
-  expectZeroResult,
   expectClose,
+  expectZeroResult,
   gradients,
+  type Inputs,
   keypointsArb,
   lossCaseArb,
   make,
@@ -22,8 +24,6 @@ import {
   permuteCaseKeypoints,
   permuteKeypoints,
   runs,
-  type Arr,
-  type Inputs,
 } from './arbitraries.js';
 import { regressionRef, rmseRef } from './reference.js';
 
@@ -41,10 +41,17 @@ const counts = (name: Name, targ: Arr, i: number): boolean =>
 const maskedNaNCase = (name: Name) =>
   dimsArb().chain((d) =>
     fc
-      .record({ targ: keypointsArb(d.B, d.K, { nan: 'coord', nanRate: 0.3 }), pred: keypointsArb(d.B, d.K), nanPred: fc.array(fc.boolean(), { minLength: 2 * d.B * d.K, maxLength: 2 * d.B * d.K }) })
+      .record({
+        targ: keypointsArb(d.B, d.K, { nan: 'coord', nanRate: 0.3 }),
+        pred: keypointsArb(d.B, d.K),
+        nanPred: fc.array(fc.boolean(), { minLength: 2 * d.B * d.K, maxLength: 2 * d.B * d.K }),
+      })
       .map(({ targ, pred, nanPred }) => ({
         keypoints_targ: targ,
-        keypoints_pred: arr(pred.shape, Array.from(pred.data, (v, i) => (nanPred[i] && !counts(name, targ, i) ? NaN : v))),
+        keypoints_pred: arr(
+          pred.shape,
+          Array.from(pred.data, (v, i) => (nanPred[i] && !counts(name, targ, i) ? NaN : v)),
+        ),
       })),
   );
 
@@ -69,7 +76,10 @@ describe.each(NAMES)('%s properties', (name) => {
     fc.assert(
       fc.property(lossCaseArb(name), (lc) => {
         const { keypoints_targ: t, keypoints_pred: p } = lc.inputs;
-        const same = arr(t.shape, Array.from(t.data, (v, i) => (Number.isNaN(v) ? p.data[i] : v)));
+        const same = arr(
+          t.shape,
+          Array.from(t.data, (v, i) => (Number.isNaN(v) ? p.data[i] : v)),
+        );
         const r = evaluate(loss, { keypoints_targ: t, keypoints_pred: same });
         expect(r.loss).toBe(0);
         expectAllZero(gradients(loss, { keypoints_targ: t, keypoints_pred: same }).keypoints_pred, 'gradient at the minimum');
@@ -172,7 +182,12 @@ describe.each(NAMES)('%s properties', (name) => {
   it('NaN targets may also sit next to ±large finite values without affecting finiteness', () => {
     fc.assert(
       fc.property(
-        dimsArb().chain((d) => fc.record({ t: keypointsArb(d.B, d.K, { nan: 'pair' }), p: fc.array(orNaN(num(-1e4, 1e4), 0, 1), { minLength: 2 * d.B * d.K, maxLength: 2 * d.B * d.K }) })),
+        dimsArb().chain((d) =>
+          fc.record({
+            t: keypointsArb(d.B, d.K, { nan: 'pair' }),
+            p: fc.array(orNaN(num(-1e4, 1e4), 0, 1), { minLength: 2 * d.B * d.K, maxLength: 2 * d.B * d.K }),
+          }),
+        ),
         ({ t, p }) => {
           const inputs = { keypoints_targ: t, keypoints_pred: arr(t.shape, p) };
           expect(Number.isFinite(evaluate(loss, inputs).loss)).toBe(true);

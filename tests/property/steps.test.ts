@@ -19,6 +19,7 @@ import {
   expectClose,
   gradients,
   heatmapsArb,
+  type Inputs,
   keypointsArb,
   mapInputs,
   num,
@@ -28,9 +29,20 @@ import {
   permuteKeypoints,
   pipeline,
   runs,
-  type Inputs,
 } from './arbitraries.js';
-import { epsAt, flatComputes, flatParamsArb, heatmapRef, pairwiseRef, perKeypoint, stepKinks, stepRef, stepSpecs, temporalRef, type StepConfig } from './reference.js';
+import {
+  epsAt,
+  flatComputes,
+  flatParamsArb,
+  heatmapRef,
+  pairwiseRef,
+  perKeypoint,
+  type StepConfig,
+  stepKinks,
+  stepRef,
+  stepSpecs,
+  temporalRef,
+} from './reference.js';
 
 /** Every registered compute step that reads a flat keypoint pair (from the registry). */
 const FLAT_STEPS: readonly string[] = flatComputes();
@@ -42,12 +54,17 @@ interface StepCase {
   readonly K: number;
 }
 
-const configArb = (compute: string, K: number, o: { mask?: StepConfig['mask'][]; epsilon?: 'any' | 'none'; reduce?: StepConfig['reduce'][] } = {}): fc.Arbitrary<StepConfig> =>
+const configArb = (
+  compute: string,
+  K: number,
+  o: { mask?: StepConfig['mask'][]; epsilon?: 'any' | 'none'; reduce?: StepConfig['reduce'][] } = {},
+): fc.Arbitrary<StepConfig> =>
   fc.record({
     compute: fc.constant(compute),
     params: flatParamsArb(compute),
     mask: fc.constantFrom(...(o.mask ?? (['none', 'drop', 'zero'] as const))),
-    epsilon: o.epsilon === 'none' ? fc.constant(undefined) : fc.option(fc.oneof(num(0, 5), fc.array(num(0, 5), { minLength: K, maxLength: K })), { nil: undefined }),
+    epsilon:
+      o.epsilon === 'none' ? fc.constant(undefined) : fc.option(fc.oneof(num(0, 5), fc.array(num(0, 5), { minLength: K, maxLength: K })), { nil: undefined }),
     reduce: fc.constantFrom(...(o.reduce ?? (['mean', 'sum'] as const))),
   });
 
@@ -84,7 +101,13 @@ describe.each(FLAT_STEPS)('compute step %s in a pipeline', (compute) => {
     fc.assert(
       fc.property(stepCaseArb(compute), ({ config, inputs }) => {
         const t = inputs.keypoints_targ;
-        const same = { keypoints_targ: t, keypoints_pred: arr(t.shape, Array.from(t.data, (v, i) => (Number.isNaN(v) ? inputs.keypoints_pred.data[i] : v))) };
+        const same = {
+          keypoints_targ: t,
+          keypoints_pred: arr(
+            t.shape,
+            Array.from(t.data, (v, i) => (Number.isNaN(v) ? inputs.keypoints_pred.data[i] : v)),
+          ),
+        };
         const l = build(config);
         expect(evaluate(l, same).loss).toBe(0);
         const g = gradients(l, same).keypoints_pred;
@@ -135,7 +158,9 @@ describe.each(FLAT_STEPS)('compute step %s in a pipeline', (compute) => {
   it('rectify: non-increasing when a per-keypoint ε is raised at one keypoint', () => {
     fc.assert(
       fc.property(
-        stepCaseArb(compute, { epsilon: 'none' }).chain((c) => fc.tuple(fc.constant(c), fc.array(num(0, 5), { minLength: c.K, maxLength: c.K }), fc.nat(c.K - 1), num(0, 10))),
+        stepCaseArb(compute, { epsilon: 'none' }).chain((c) =>
+          fc.tuple(fc.constant(c), fc.array(num(0, 5), { minLength: c.K, maxLength: c.K }), fc.nat(c.K - 1), num(0, 10)),
+        ),
         ([{ config, inputs }, eps, k, up]) => {
           const raised = eps.map((e, i) => (i === k ? e + up : e));
           expect(evaluate(build({ ...config, epsilon: raised }), inputs).loss).toBeLessThanOrEqual(evaluate(build({ ...config, epsilon: eps }), inputs).loss);
@@ -151,7 +176,10 @@ describe.each(FLAT_STEPS)('compute step %s in a pipeline', (compute) => {
         const t = inputs.keypoints_targ;
         const ins = {
           keypoints_targ: arr(t.shape, new Array(t.data.length).fill(NaN)),
-          keypoints_pred: arr(t.shape, Array.from(inputs.keypoints_pred.data, (v, i) => (nan[i % 60] ? NaN : v))),
+          keypoints_pred: arr(
+            t.shape,
+            Array.from(inputs.keypoints_pred.data, (v, i) => (nan[i % 60] ? NaN : v)),
+          ),
         };
         const r = evaluate(build(config), ins);
         expect(r.loss).toBe(0);
@@ -167,8 +195,15 @@ describe.each(FLAT_STEPS)('compute step %s in a pipeline', (compute) => {
         const l = build(config);
         const t = inputs.keypoints_targ;
         // what a prediction coordinate feeds: its element (elementwise) or its keypoint (distances)
-        const unread = (i: number) => (perKeypoint(compute) ? Number.isNaN(t.data[i - (i % 2)]) || Number.isNaN(t.data[i - (i % 2) + 1]) : Number.isNaN(t.data[i]));
-        const withNaN = { ...inputs, keypoints_pred: arr(t.shape, Array.from(inputs.keypoints_pred.data, (v, i) => (unread(i) ? NaN : v))) };
+        const unread = (i: number) =>
+          perKeypoint(compute) ? Number.isNaN(t.data[i - (i % 2)]) || Number.isNaN(t.data[i - (i % 2) + 1]) : Number.isNaN(t.data[i]);
+        const withNaN = {
+          ...inputs,
+          keypoints_pred: arr(
+            t.shape,
+            Array.from(inputs.keypoints_pred.data, (v, i) => (unread(i) ? NaN : v)),
+          ),
+        };
         expect(evaluate(l, withNaN).loss).toBe(evaluate(l, inputs).loss);
         const g = gradients(l, withNaN).keypoints_pred;
         expectAllFinite(g, 'gradient');
@@ -209,7 +244,10 @@ describe('masks in pipelines', () => {
           const byConf = pipeline([{ mask: 'low_confidence', of: 'confidences', below: thr, mode }, { compute, of }, { reduce: 'mean' }]);
           const byNaN = pipeline([{ mask: 'nan_targets', of: 'keypoints_targ', mode }, { compute, of }, { reduce: 'mean' }]);
           const low = (i: number) => conf.data[Math.floor(i / 2)] < Math.fround(thr);
-          const nanTarg = arr(targ.shape, Array.from(targ.data, (v, i) => (low(i) ? NaN : v)));
+          const nanTarg = arr(
+            targ.shape,
+            Array.from(targ.data, (v, i) => (low(i) ? NaN : v)),
+          );
           const a = evaluate(byConf, { keypoints_targ: targ, keypoints_pred: pred, confidences: conf }).loss;
           const b = evaluate(byNaN, { keypoints_targ: nanTarg, keypoints_pred: pred }).loss;
           expectClose(a, b, 'low_confidence vs nan_targets', 1e-6, 1e-7);
@@ -251,8 +289,18 @@ describe('masks in pipelines', () => {
           expectClose(evaluate(l, { heatmaps_targ: targ, heatmaps_pred: pred }).loss, n ? s / n : 0, 'loss vs plain JS', 1e-5, 1e-7);
           // and heatmap_mse's own step agrees with squared_error × H·W at ε = 0
           if (compute === 'squared_error') {
-            const mse = pipeline([{ mask: 'empty_heatmaps', of: 'heatmaps_targ' }, { compute: 'heatmap_mse', of: ['heatmaps_targ', 'heatmaps_pred'] }, { reduce: 'mean' }]);
-            expectClose(evaluate(mse, { heatmaps_targ: targ, heatmaps_pred: pred }).loss, heatmapRef('heatmap_mse', targ, pred), 'heatmap_mse step', 1e-5, 1e-7);
+            const mse = pipeline([
+              { mask: 'empty_heatmaps', of: 'heatmaps_targ' },
+              { compute: 'heatmap_mse', of: ['heatmaps_targ', 'heatmaps_pred'] },
+              { reduce: 'mean' },
+            ]);
+            expectClose(
+              evaluate(mse, { heatmaps_targ: targ, heatmaps_pred: pred }).loss,
+              heatmapRef('heatmap_mse', targ, pred),
+              'heatmap_mse step',
+              1e-5,
+              1e-7,
+            );
           }
         },
       ),
@@ -265,7 +313,14 @@ describe('temporal and heatmap computes with other mask modes', () => {
   it('temporal_norm with low_confidence_pairs in drop mode: mean over the unmasked pairs only', () => {
     fc.assert(
       fc.property(
-        dimsArb({ minB: 2 }).chain(({ B, K }) => fc.record({ pred: keypointsArb(B, K), conf: confidencesArb(B, K), thr: num(0, 1).map(Math.fround), eps: fc.oneof(num(0, 5), fc.array(num(0, 5), { minLength: K, maxLength: K })) })),
+        dimsArb({ minB: 2 }).chain(({ B, K }) =>
+          fc.record({
+            pred: keypointsArb(B, K),
+            conf: confidencesArb(B, K),
+            thr: num(0, 1).map(Math.fround),
+            eps: fc.oneof(num(0, 5), fc.array(num(0, 5), { minLength: K, maxLength: K })),
+          }),
+        ),
         ({ pred, conf, thr, eps }) => {
           const l = pipeline([
             { compute: 'temporal_norm', of: 'keypoints_pred' },
@@ -305,48 +360,57 @@ describe('temporal and heatmap computes with other mask modes', () => {
   // a drop mask over an empty output (B = 1 for a temporal compute) leaves a count of 0/0: the empty reduction is still 0
   it('temporal pipelines the kernels do not cover, with a batch of one frame → exactly 0 (D1)', () => {
     fc.assert(
-      fc.property(keypointsArb(1, 3), fc.constantFrom('drop' as const, 'zero' as const), fc.constantFrom('mean' as const, 'sum' as const), (pred, mode, reduce) => {
-        const l = pipeline([{ mask: 'nan_targets', of: 'keypoints_pred', mode }, { compute: 'temporal_norm', of: 'keypoints_pred' }, { reduce }]);
-        expect(evaluate(l, { keypoints_pred: pred }).loss).toBe(0);
-      }),
+      fc.property(
+        keypointsArb(1, 3),
+        fc.constantFrom('drop' as const, 'zero' as const),
+        fc.constantFrom('mean' as const, 'sum' as const),
+        (pred, mode, reduce) => {
+          const l = pipeline([{ mask: 'nan_targets', of: 'keypoints_pred', mode }, { compute: 'temporal_norm', of: 'keypoints_pred' }, { reduce }]);
+          expect(evaluate(l, { keypoints_pred: pred }).loss).toBe(0);
+        },
+      ),
       runs(10),
     );
   });
 
-  it.each(['heatmap_mse', 'heatmap_kl', 'heatmap_js'])('%s with empty_heatmaps in zero mode: loss × B·K equals the drop-mode loss × labeled maps', (compute) => {
-    fc.assert(
-      fc.property(
-        dimsArb({ maxH: 5, maxW: 5 }).chain((d) => fc.record({ targ: heatmapsArb(d, { empty: 0.4 }), pred: heatmapsArb(d, { zeros: false }) })),
-        ({ targ, pred }) => {
-          const at = (mode: 'drop' | 'zero') =>
-            evaluate(pipeline([{ mask: 'empty_heatmaps', of: 'heatmaps_targ', mode }, { compute, of: ['heatmaps_targ', 'heatmaps_pred'] }, { reduce: 'mean' }]), {
-              heatmaps_targ: targ,
-              heatmaps_pred: pred,
-            }).loss;
-          const [B, K] = targ.shape;
-          const n = emptyMaps(targ).filter((e) => !e).length;
-          expectClose(at('zero') * B * K, at('drop') * n, 'zero vs drop', 1e-5, 1e-6);
-        },
-      ),
-      runs(20),
-    );
-  });
+  it.each(['heatmap_mse', 'heatmap_kl', 'heatmap_js'])(
+    '%s with empty_heatmaps in zero mode: loss × B·K equals the drop-mode loss × labeled maps',
+    (compute) => {
+      fc.assert(
+        fc.property(
+          dimsArb({ maxH: 5, maxW: 5 }).chain((d) => fc.record({ targ: heatmapsArb(d, { empty: 0.4 }), pred: heatmapsArb(d, { zeros: false }) })),
+          ({ targ, pred }) => {
+            const at = (mode: 'drop' | 'zero') =>
+              evaluate(
+                pipeline([{ mask: 'empty_heatmaps', of: 'heatmaps_targ', mode }, { compute, of: ['heatmaps_targ', 'heatmaps_pred'] }, { reduce: 'mean' }]),
+                {
+                  heatmaps_targ: targ,
+                  heatmaps_pred: pred,
+                },
+              ).loss;
+            const [B, K] = targ.shape;
+            const n = emptyMaps(targ).filter((e) => !e).length;
+            expectClose(at('zero') * B * K, at('drop') * n, 'zero vs drop', 1e-5, 1e-6);
+          },
+        ),
+        runs(20),
+      );
+    },
+  );
 });
 
 describe('compute step euclidean_3d in a pipeline', () => {
-  const arb = fc
-    .record({ B: fc.integer({ min: 1, max: 5 }), P: fc.integer({ min: 1, max: 3 }), K: fc.integer({ min: 1, max: 5 }) })
-    .chain(({ B, P, K }) =>
-      fc.record({
-        inputs: fc.record({
-          keypoints_targ_3d: arrArb([B, K, 3], orNaN(num(-5, 5), 1, 8)),
-          keypoints_pred_3d: arrArb([B, P, K, 3], orNaN(num(-5, 5), 1, 12)),
-        }),
-        eps: fc.oneof(num(0, 4), fc.array(num(0, 4), { minLength: K, maxLength: K })),
-        coords: fc.array(fc.nat(), { minLength: 3, maxLength: 3 }),
-        K: fc.constant(K),
+  const arb = fc.record({ B: fc.integer({ min: 1, max: 5 }), P: fc.integer({ min: 1, max: 3 }), K: fc.integer({ min: 1, max: 5 }) }).chain(({ B, P, K }) =>
+    fc.record({
+      inputs: fc.record({
+        keypoints_targ_3d: arrArb([B, K, 3], orNaN(num(-5, 5), 1, 8)),
+        keypoints_pred_3d: arrArb([B, P, K, 3], orNaN(num(-5, 5), 1, 12)),
       }),
-    );
+      eps: fc.oneof(num(0, 4), fc.array(num(0, 4), { minLength: K, maxLength: K })),
+      coords: fc.array(fc.nat(), { minLength: 3, maxLength: 3 }),
+      K: fc.constant(K),
+    }),
+  );
   const build3d = (eps: number | number[]) =>
     pipeline([
       { mask: 'nan_keypoints', of: 'keypoints_targ_3d' },
@@ -376,7 +440,16 @@ describe('compute step euclidean_3d in a pipeline', () => {
         ([{ inputs, eps }, perm, up]) => {
           const base = evaluate(build3d(eps), inputs).loss;
           const pe = Array.isArray(eps) ? perm.map((i) => eps[i]) : eps;
-          expectClose(evaluate(build3d(pe), mapInputs(inputs, (k, a) => permuteKeypoints(k, a, perm))).loss, base, 'permuted loss', 1e-5, 1e-7);
+          expectClose(
+            evaluate(
+              build3d(pe),
+              mapInputs(inputs, (k, a) => permuteKeypoints(k, a, perm)),
+            ).loss,
+            base,
+            'permuted loss',
+            1e-5,
+            1e-7,
+          );
           const raised = Array.isArray(eps) ? eps.map((e) => e + up) : eps + up;
           expect(evaluate(build3d(raised), inputs).loss).toBeLessThanOrEqual(base);
         },

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type Arr,
   arr,
   checkFiniteDifferences,
   confidencesArb,
@@ -9,11 +10,13 @@ import {
   expectAllClose,
   expectAllFinite,
   expectAllZero,
-  expectZeroResult,
   expectClose,
+  expectZeroResult,
   gradients,
   heatmapsArb,
+  type Inputs,
   keypointsArb,
+  type LossCase,
   lossCaseArb,
   make,
   mapInputs,
@@ -26,11 +29,8 @@ import {
   takeRows,
   thresholdArb,
   unfused,
-  type Arr,
-  type Inputs,
-  type LossCase,
 } from './arbitraries.js';
-import { temporalHeatmapRef, temporalRef, type TemporalRef } from './reference.js';
+import { type TemporalRef, temporalHeatmapRef, temporalRef } from './reference.js';
 
 const NAMES = ['temporal', 'temporal_heatmap_mse', 'temporal_heatmap_kl'] as const;
 type Name = (typeof NAMES)[number];
@@ -52,7 +52,14 @@ const ref = (name: Name, inputs: Inputs, params: Record<string, unknown>): Tempo
 const maxValue = (r: TemporalRef): number => r.values.reduce((m, v) => (Number.isNaN(v) ? m : Math.max(m, v)), -Infinity);
 
 /** Frames in reverse order (every input). */
-const reversed = (inputs: Inputs): Inputs => mapInputs(inputs, (_, a) => permuteAxis(a, 0, Array.from({ length: a.shape[0] }, (_, i) => a.shape[0] - 1 - i)));
+const reversed = (inputs: Inputs): Inputs =>
+  mapInputs(inputs, (_, a) =>
+    permuteAxis(
+      a,
+      0,
+      Array.from({ length: a.shape[0] }, (_, i) => a.shape[0] - 1 - i),
+    ),
+  );
 
 /** All-ones confidences for a case. */
 const ones = (lc: LossCase): Arr => arr([lc.B, lc.K], new Array(lc.B * lc.K).fill(1));
@@ -79,7 +86,10 @@ const maskedNaNCase = (name: Name, d0: Parameters<typeof dimsArb>[0] = {}) =>
   dimsArb({ minB: 2, maxH: 5, maxW: 5, ...d0 }).chain((d) =>
     fc
       .record({
-        pred: name === 'temporal' ? keypointsArb(d.B, d.K, { range: 5 }) : heatmapsArb(d, name === 'temporal_heatmap_kl' ? { positive: [0.2, 2] } : { positive: [0, 3] }),
+        pred:
+          name === 'temporal'
+            ? keypointsArb(d.B, d.K, { range: 5 })
+            : heatmapsArb(d, name === 'temporal_heatmap_kl' ? { positive: [0.2, 2] } : { positive: [0, 3] }),
         conf: confidencesArb(d.B, d.K),
         thr: num(0.01, 1).map(Math.fround),
         eps: fc.oneof(num(0, 1), fc.array(num(0, 1), { minLength: d.K, maxLength: d.K })),
@@ -130,7 +140,13 @@ describe.each(NAMES)('%s properties', (name) => {
           const [l, lp] = [make(name, lc.params), make(name, p.params)];
           expectClose(evaluate(lp, p.inputs).loss, evaluate(l, lc.inputs).loss, 'permuted loss', 1e-5, 1e-7);
           const g = arr(lc.inputs[key].shape, gradients(l, lc.inputs)[key]);
-          expectAllClose(gradients(lp, p.inputs)[key], permuteKeypoints(key, g, perm).data, 'permuted gradient', 1e-4, name === 'temporal_heatmap_kl' ? 0 : 1e-6);
+          expectAllClose(
+            gradients(lp, p.inputs)[key],
+            permuteKeypoints(key, g, perm).data,
+            'permuted gradient',
+            1e-4,
+            name === 'temporal_heatmap_kl' ? 0 : 1e-6,
+          );
         },
       ),
       runs(25),
@@ -168,7 +184,9 @@ describe.each(NAMES)('%s properties', (name) => {
   it('rectify: non-increasing in a per-keypoint ε raised at one keypoint', () => {
     fc.assert(
       fc.property(
-        lossCaseArb(name, MULTI).chain((lc) => fc.tuple(fc.constant(lc), fc.array(num(0, 2), { minLength: lc.K, maxLength: lc.K }), fc.nat(lc.K - 1), num(0, 5))),
+        lossCaseArb(name, MULTI).chain((lc) =>
+          fc.tuple(fc.constant(lc), fc.array(num(0, 2), { minLength: lc.K, maxLength: lc.K }), fc.nat(lc.K - 1), num(0, 5)),
+        ),
         ([lc, eps, k, up]) => {
           const raised = eps.map((e, i) => (i === k ? e + up : e));
           const at = (epsilon: number[]) => evaluate(make(name, { ...lc.params, epsilon }), lc.inputs).loss;
@@ -261,7 +279,10 @@ describe.each(NAMES)('%s properties', (name) => {
           ),
         ),
         ([lc, thr, at]) => {
-          const conf = arr([lc.B, lc.K], at.map((a, i) => (a ? thr : (lc.inputs.confidences?.data[i] ?? 1))));
+          const conf = arr(
+            [lc.B, lc.K],
+            at.map((a, i) => (a ? thr : (lc.inputs.confidences?.data[i] ?? 1))),
+          );
           const inputs = { ...lc.inputs, confidences: conf };
           const params = { ...lc.params, prob_threshold: thr };
           expectClose(evaluate(make(name, params), inputs).loss, ref(name, inputs, params).loss, 'loss vs plain JS', 1e-4, 1e-6);
@@ -285,4 +306,3 @@ describe.each(NAMES)('%s properties', (name) => {
     );
   });
 });
-

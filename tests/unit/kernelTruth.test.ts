@@ -16,7 +16,11 @@ afterAll(async () => {
 describe('loss.kernel', () => {
   it('is the fused kernel on wasm and cpu, null where tfjs ops run, for the same loss object', async () => {
     const loss = createLossOrThrow('temporal', { epsilon: 1 });
-    const keypoints_pred = [[0, 0, 10, 10], [3, 4, 10, 10], [3, 4, 40, 50]];
+    const keypoints_pred = [
+      [0, 0, 10, 10],
+      [3, 4, 10, 10],
+      [3, 4, 40, 50],
+    ];
     const value = () => tf.tidy(() => loss({ keypoints_pred: tf.tensor2d(keypoints_pred) }, 'train').loss.dataSync()[0]!);
 
     expect(tf.getBackend()).toBe('wasm');

@@ -39,7 +39,9 @@ describe('the import graph', () => {
     const up = files.flatMap((f) =>
       graph.get(f)!.flatMap((g) => {
         const [a, b] = [layerOf(f), layerOf(g)];
-        return b.layer > a.layer ? [`${path.relative(SRC, f)} (${a.name}, layer ${a.layer}) imports ${path.relative(SRC, g)} (${b.name}, layer ${b.layer})`] : [];
+        return b.layer > a.layer
+          ? [`${path.relative(SRC, f)} (${a.name}, layer ${a.layer}) imports ${path.relative(SRC, g)} (${b.name}, layer ${b.layer})`]
+          : [];
       }),
     );
     expect(up).toEqual([]);

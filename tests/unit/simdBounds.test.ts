@@ -1,19 +1,19 @@
-import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import { either } from 'fp-ts';
-import { simdKernels } from '../../src/kernels/simd/index.js';
-import type { Heap } from '../../src/kernels/memory.js';
-import type { SimdForward } from '../../src/kernels/fused.js';
-import { heatmapKernel, type HeatmapKind } from '../../src/kernels/heatmap.js';
-import { temporalHeatmapKernel, temporalKernel } from '../../src/kernels/temporal.js';
-import { pcaKernel } from '../../src/kernels/pca.js';
-import { keypointKernel, type KernelMask } from '../../src/kernels/keypoints.js';
-import { reprojectionKernel } from '../../src/kernels/reprojection.js';
-import { exprKernel, exprRegion } from '../../src/kernels/expr.js';
+import { describe, expect, it } from 'vitest';
 import { compileExpr } from '../../src/expr/index.js';
-import { AXIS_ORDER } from '../../src/pipeline/keys.js';
+import { exprKernel, exprRegion } from '../../src/kernels/expr.js';
+import type { SimdForward } from '../../src/kernels/fused.js';
+import { type HeatmapKind, heatmapKernel } from '../../src/kernels/heatmap.js';
+import { type KernelMask, keypointKernel } from '../../src/kernels/keypoints.js';
+import type { Heap } from '../../src/kernels/memory.js';
+import { pcaKernel } from '../../src/kernels/pca.js';
+import { reprojectionKernel } from '../../src/kernels/reprojection.js';
+import { simdKernels } from '../../src/kernels/simd/index.js';
+import { temporalHeatmapKernel, temporalKernel } from '../../src/kernels/temporal.js';
 import { fitKeypointPca } from '../../src/pca/fit.js';
 import type { PcaFormat } from '../../src/pca/types.js';
+import { AXIS_ORDER } from '../../src/pipeline/keys.js';
 
 /**
  * The SIMD kernels write into the tfjs wasm heap, where a stray store would corrupt other
@@ -61,46 +61,80 @@ const floats = (n: number, seed: number, zeroEvery = 0) => {
 describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misaligned inputs)', () => {
   it('heatmap_mse / heatmap_kl / heatmap_js', () => {
     fc.assert(
-      fc.property(fc.constantFrom<HeatmapKind>('heatmap_mse', 'heatmap_kl', 'heatmap_js'), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 23 }), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.integer(), (kind, maps, pixels, masked, grad, mis, seed) => {
-        const { forward, scratchBytes } = heatmapKernel(kind, maps, pixels, masked, seed % 2 === 0);
-        const t = floats(maps * pixels, seed, 3);
-        const v = runGuarded([t, floats(maps * pixels, seed + 1)], grad ? [maps * pixels] : [], scratchBytes, forward, 4 * mis);
-        expect(Number.isFinite(v)).toBe(true);
-      }),
+      fc.property(
+        fc.constantFrom<HeatmapKind>('heatmap_mse', 'heatmap_kl', 'heatmap_js'),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 23 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer(),
+        (kind, maps, pixels, masked, grad, mis, seed) => {
+          const { forward, scratchBytes } = heatmapKernel(kind, maps, pixels, masked, seed % 2 === 0);
+          const t = floats(maps * pixels, seed, 3);
+          const v = runGuarded([t, floats(maps * pixels, seed + 1)], grad ? [maps * pixels] : [], scratchBytes, forward, 4 * mis);
+          expect(Number.isFinite(v)).toBe(true);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('temporal_heatmap_mse / temporal_heatmap_kl', () => {
     fc.assert(
-      fc.property(fc.boolean(), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 19 }), fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.integer(), (kl, frames, k, pixels, grad, mis, seed) => {
-        const eps = Float64Array.from({ length: k }, (_, j) => 0.01 * j);
-        const { forward, scratchBytes } = temporalHeatmapKernel(kl, frames, k, pixels, eps, [{ below: 0.3, mode: 'zero' }], true, seed % 2 === 0);
-        runGuarded([floats(frames * k, seed), floats(frames * k * pixels, seed + 1)], grad ? [frames * k * pixels] : [], scratchBytes, forward, 4 * mis);
-      }),
+      fc.property(
+        fc.boolean(),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 19 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer(),
+        (kl, frames, k, pixels, grad, mis, seed) => {
+          const eps = Float64Array.from({ length: k }, (_, j) => 0.01 * j);
+          const { forward, scratchBytes } = temporalHeatmapKernel(kl, frames, k, pixels, eps, [{ below: 0.3, mode: 'zero' }], true, seed % 2 === 0);
+          runGuarded([floats(frames * k, seed), floats(frames * k * pixels, seed + 1)], grad ? [frames * k * pixels] : [], scratchBytes, forward, 4 * mis);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('reprojection (Gaussian maps rendered at keypoints, compared with targets)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 11 }), fc.integer({ min: 1, max: 11 }), fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.integer(), (maps, h, w, grad, mis, seed) => {
-        const kernel = reprojectionKernel(maps, { height: h, width: w }, { height: 2 * h, width: 2 * w }, 1.25, seed % 2 === 0);
-        const kp = Float32Array.from(floats(2 * maps, seed), (v, i) => (i % 5 === 4 ? NaN : v * 2 * (i % 2 ? h : w)));
-        runGuarded([floats(maps * h * w, seed + 1, 3), kp], grad ? [2 * maps] : [], kernel.scratchBytes, kernel.forward, 4 * mis);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 11 }),
+        fc.integer({ min: 1, max: 11 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer(),
+        (maps, h, w, grad, mis, seed) => {
+          const kernel = reprojectionKernel(maps, { height: h, width: w }, { height: 2 * h, width: 2 * w }, 1.25, seed % 2 === 0);
+          const kp = Float32Array.from(floats(2 * maps, seed), (v, i) => (i % 5 === 4 ? NaN : v * 2 * (i % 2 ? h : w)));
+          runGuarded([floats(maps * h * w, seed + 1, 3), kp], grad ? [2 * maps] : [], kernel.scratchBytes, kernel.forward, 4 * mis);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('temporal (keypoints)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.integer(), (frames, k, conf, grad, mis, seed) => {
-        const eps = new Float64Array(k).fill(0.05);
-        const { forward, scratchBytes } = temporalKernel(frames, k, eps, conf ? [{ below: 0.3, mode: 'drop' }] : [], conf, seed % 2 === 0);
-        const ins = [...(conf ? [floats(frames * k, seed)] : []), floats(frames * 2 * k, seed + 1)];
-        runGuarded(ins, grad ? [frames * 2 * k] : [], scratchBytes, forward, 4 * mis);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer(),
+        (frames, k, conf, grad, mis, seed) => {
+          const eps = new Float64Array(k).fill(0.05);
+          const { forward, scratchBytes } = temporalKernel(frames, k, eps, conf ? [{ below: 0.3, mode: 'drop' }] : [], conf, seed % 2 === 0);
+          const ins = [...(conf ? [floats(frames * k, seed)] : []), floats(frames * 2 * k, seed + 1)];
+          runGuarded(ins, grad ? [frames * 2 * k] : [], scratchBytes, forward, 4 * mis);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -112,16 +146,30 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
       { kind: 'singleview', columns: null, centering: null },
       { kind: 'singleview', columns: [0, 2, 3, 5, 6], centering: 'mean' },
       { kind: 'singleview', columns: [1, 4, 5], centering: 'median' },
-      { kind: 'multiview', matches: [[0, 1, 2], [3, 4, 5]] },
+      {
+        kind: 'multiview',
+        matches: [
+          [0, 1, 2],
+          [3, 4, 5],
+        ],
+      },
     ];
     fc.assert(
-      fc.property(fc.constantFrom(...formats), fc.integer({ min: 1, max: 6 }), fc.boolean(), fc.constantFrom(0, 0.5), fc.integer({ min: 0, max: 3 }), fc.integer(), (format, frames, grad, eps, mis, seed) => {
-        const fit = fitKeypointPca(labels, { format, componentsToKeep: { kind: 'fraction', f: 0.8 }, percentile: 99 });
-        if (either.isLeft(fit)) throw new Error(fit.left);
-        const { forward, scratchBytes } = pcaKernel(fit.right, k, eps, seed % 2 === 0);
-        const x = Float32Array.from(floats(frames * 2 * k, seed), (v) => 100 * v);
-        runGuarded([x], grad ? [frames * 2 * k] : [], scratchBytes, forward(frames), 4 * mis);
-      }),
+      fc.property(
+        fc.constantFrom(...formats),
+        fc.integer({ min: 1, max: 6 }),
+        fc.boolean(),
+        fc.constantFrom(0, 0.5),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer(),
+        (format, frames, grad, eps, mis, seed) => {
+          const fit = fitKeypointPca(labels, { format, componentsToKeep: { kind: 'fraction', f: 0.8 }, percentile: 99 });
+          if (either.isLeft(fit)) throw new Error(fit.left);
+          const { forward, scratchBytes } = pcaKernel(fit.right, k, eps, seed % 2 === 0);
+          const x = Float32Array.from(floats(frames * 2 * k, seed), (v) => 100 * v);
+          runGuarded([x], grad ? [frames * 2 * k] : [], scratchBytes, forward(frames), 4 * mis);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -140,7 +188,11 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
           k: fc.integer({ min: 1, max: 19 }),
           c: fc.integer({ min: 1, max: 3 }),
           broadcast: fc.boolean(),
-          kind: fc.constantFrom<Parameters<typeof keypointKernel>[1]>({ elementwise: 'squared_error', param: 1 }, { elementwise: 'huber', param: 0.5 }, { norm: 1 }),
+          kind: fc.constantFrom<Parameters<typeof keypointKernel>[1]>(
+            { elementwise: 'squared_error', param: 1 },
+            { elementwise: 'huber', param: 0.5 },
+            { norm: 1 },
+          ),
           nMasks: fc.integer({ min: 0, max: 3 }),
           grads: fc.subarray([0, 1] as (0 | 1)[]),
           mis: fc.integer({ min: 0, max: 3 }),
@@ -150,10 +202,24 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
           const pred = frames * pairs * k * c;
           const targ = broadcast ? frames * k * c : pred;
           const eps = new Float64Array(k).fill(0.1);
-          const { forward, scratchBytes } = keypointKernel({ frames, pairs, keypoints: k, coords: c, targetBroadcast: broadcast }, kind, masks.slice(0, nMasks), eps, grads, true, seed % 2 === 0);
+          const { forward, scratchBytes } = keypointKernel(
+            { frames, pairs, keypoints: k, coords: c, targetBroadcast: broadcast },
+            kind,
+            masks.slice(0, nMasks),
+            eps,
+            grads,
+            true,
+            seed % 2 === 0,
+          );
           const t = floats(targ, seed).map((v, i) => (i % 7 === 3 ? NaN : v));
           const ins = [t, floats(pred, seed + 1), floats(frames * k, seed + 2)];
-          runGuarded(ins, grads.map((i) => (i === 0 ? targ : pred)), scratchBytes, (heap, gs) => forward(heap.ins)(heap, gs), 4 * mis);
+          runGuarded(
+            ins,
+            grads.map((i) => (i === 0 ? targ : pred)),
+            scratchBytes,
+            (heap, gs) => forward(heap.ins)(heap, gs),
+            4 * mis,
+          );
         },
       ),
       { numRuns: 300 },
@@ -169,18 +235,41 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
     ];
     fc.assert(
       fc.property(
-        fc.record({ b: fc.integer({ min: 1, max: 3 }), k: fc.integer({ min: 2, max: 4 }), h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 23 }), value: fc.constantFrom(...values), mean: fc.boolean(), grad: fc.boolean(), mis: fc.integer({ min: 0, max: 3 }), seed: fc.integer() }),
+        fc.record({
+          b: fc.integer({ min: 1, max: 3 }),
+          k: fc.integer({ min: 2, max: 4 }),
+          h: fc.integer({ min: 1, max: 9 }),
+          w: fc.integer({ min: 1, max: 23 }),
+          value: fc.constantFrom(...values),
+          mean: fc.boolean(),
+          grad: fc.boolean(),
+          mis: fc.integer({ min: 0, max: 3 }),
+          seed: fc.integer(),
+        }),
         ({ b, k, h, w, value, mean, grad, mis, seed }) => {
-          const c = compileExpr({ defs: [['s', { values: Array.from({ length: k }, (_, i) => i + 1), axis: 'keypoints' }]], value }, { axes: AXIS_ORDER, inputs });
+          const c = compileExpr(
+            { defs: [['s', { values: Array.from({ length: k }, (_, i) => i + 1), axis: 'keypoints' }]], value },
+            { axes: AXIS_ORDER, inputs },
+          );
           if (either.isLeft(c)) throw new Error(JSON.stringify(c.left));
           const region = exprRegion(c.right, (n) => n === 'P', mean);
           if (!region) throw new Error(`not fused: ${value}`);
           const sizes: Record<string, number> = { batch: b, keypoints: k, height: h, width: w };
           const kernel = exprKernel(region, sizes);
-          const data = (n: string, i: number) => floats(inputs[n as keyof typeof inputs].reduce((a, ax) => a * sizes[ax], 1), seed + i);
+          const data = (n: string, i: number) =>
+            floats(
+              inputs[n as keyof typeof inputs].reduce((a, ax) => a * sizes[ax], 1),
+              seed + i,
+            );
           const ins = [...region.constants, ...region.predictions].map(data);
           const nOut = kernel.outShape.reduce((a, d) => a * d, 1);
-          runGuarded(ins, [nOut, ...(grad ? [b * k * h * w] : [])], kernel.scratchBytes, (heap, gs) => (kernel.run(heap, gs![0], grad ? gs!.slice(1) : null, 0), 0), 4 * mis);
+          runGuarded(
+            ins,
+            [nOut, ...(grad ? [b * k * h * w] : [])],
+            kernel.scratchBytes,
+            (heap, gs) => (kernel.run(heap, gs![0], grad ? gs!.slice(1) : null, 0), 0),
+            4 * mis,
+          );
           // a partial reduction's gradient pass: upstream gradients per block (some 0: skipped chunks), only the gradient written
           if (!region.whole) {
             const seeds = floats(nOut, seed + 9, 2);

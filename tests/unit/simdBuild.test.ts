@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { kernelsWasmBytes } from '../../src/kernels/simd/index.js';
 
 const root = join(import.meta.dirname, '..', '..');

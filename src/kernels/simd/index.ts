@@ -19,12 +19,60 @@ export interface SimdKernels {
   temporalHeatmap(kl: boolean, p: number, g: number, frames: number, k: number, pixels: number, valid: number, eps: number, scale: number): number;
   /** centering 0 none, 1 mean, 2 median; see simd/assembly/pca.ts. */
   /** Gaussian maps rendered at keypoints kp against targets t, fused; see simd/assembly/reprojection.ts. */
-  reprojection(t: number, kp: number, gkp: number, maps: number, H: number, W: number, sx: number, sy: number, sigma: number, flags: number, work: number, sum: boolean): number;
+  reprojection(
+    t: number,
+    kp: number,
+    gkp: number,
+    maps: number,
+    H: number,
+    W: number,
+    sx: number,
+    sy: number,
+    sigma: number,
+    flags: number,
+    work: number,
+    sum: boolean,
+  ): number;
   /** code −1: per-keypoint norm, 0..3: squared, absolute, huber, smooth_l1; see simd/assembly/keypoints.ts. */
-  keypoints(t: number, p: number, conf: number, gt: number, gp: number, frames: number, pairs: number, k: number, c: number, broadcast: boolean, code: number, param: number, scale: number, eps: number, rectified: boolean, masks: number, nMasks: number, state: number, sum: boolean): number;
+  keypoints(
+    t: number,
+    p: number,
+    conf: number,
+    gt: number,
+    gp: number,
+    frames: number,
+    pairs: number,
+    k: number,
+    c: number,
+    broadcast: boolean,
+    code: number,
+    param: number,
+    scale: number,
+    eps: number,
+    rectified: boolean,
+    masks: number,
+    nMasks: number,
+    state: number,
+    sum: boolean,
+  ): number;
   /** An expression's register program, all in one descriptor; see simd/assembly/expr.ts. */
   expr(descriptor: number): void;
-  pcaReprojection(x: number, g: number, frames: number, width: number, src: number, perFrame: number, d: number, dPad: number, mean: number, P: number, centering: number, eps: number, work: number, sum: boolean): number;
+  pcaReprojection(
+    x: number,
+    g: number,
+    frames: number,
+    width: number,
+    src: number,
+    perFrame: number,
+    d: number,
+    dPad: number,
+    mean: number,
+    P: number,
+    centering: number,
+    eps: number,
+    work: number,
+    sum: boolean,
+  ): number;
 }
 
 export const HEATMAP_KIND = { heatmap_mse: 0, heatmap_kl: 1, heatmap_js: 2 } as const;

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
-import type { BuiltCompute, Kinks, StepDef } from '../../pipeline/step.js';
-import { elementwiseLayout } from '../../pipeline/layout.js';
+import type * as t from 'io-ts';
 import { positive } from '../../config/codecs.js';
-import { Of, stepCodec, resolveKeys, sameShapes } from '../common.js';
+import { elementwiseLayout } from '../../pipeline/layout.js';
+import type { BuiltCompute, Kinks, StepDef } from '../../pipeline/step.js';
+import { Of, resolveKeys, sameShapes, stepCodec } from '../common.js';
 import { num, pairCases, plain } from '../reference.js';
 
 type Params<P extends t.Props> = t.TypeOf<t.TypeC<P>>;
@@ -41,7 +41,8 @@ const elementwise = <P extends t.Props>(name: string, doc: string, props: P, def
       )(resolveKeys(p.of, ctx, name, 2, ['flat', 'points', 'heatmaps'])),
     reference: {
       phase: 'compute',
-      cases: (fc, opts) => pairCases(fc, name, ['flat', 'points', 'heatmaps'], fc.record(Object.fromEntries(Object.keys(props).map((k) => [k, num(fc, 0.25, 4)]))), opts),
+      cases: (fc, opts) =>
+        pairCases(fc, name, ['flat', 'points', 'heatmaps'], fc.record(Object.fromEntries(Object.keys(props).map((k) => [k, num(fc, 0.25, 4)]))), opts),
       values: (p, [targ, pred]) => {
         const kinks: Kinks = [];
         const out = Float64Array.from(targ.data, (tv, i) => {
@@ -58,7 +59,13 @@ const elementwise = <P extends t.Props>(name: string, doc: string, props: P, def
 
 export const squaredError = elementwise('squared_error', '(t − p)² per element', {}, {}, { ops: (d) => d.square(), plain: (d) => ({ v: d * d }) });
 
-export const absoluteError = elementwise('absolute_error', '|t − p| per element', {}, {}, { ops: (d) => d.abs(), plain: (d) => ({ v: Math.abs(d), kink: [Math.abs(d), 0] }) });
+export const absoluteError = elementwise(
+  'absolute_error',
+  '|t − p| per element',
+  {},
+  {},
+  { ops: (d) => d.abs(), plain: (d) => ({ v: Math.abs(d), kink: [Math.abs(d), 0] }) },
+);
 
 /** Huber: ½d² for |d| ≤ δ, δ(|d| − ½δ) beyond. */
 export const huber = elementwise(

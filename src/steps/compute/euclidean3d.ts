@@ -1,10 +1,10 @@
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
-import type { BuiltCompute, Kinks, StepDef } from '../../pipeline/step.js';
-import { pointPairsLayout } from '../../pipeline/layout.js';
-import { safeNorm } from '../../ops/safeNorm.js';
+import type * as t from 'io-ts';
 import { shapeStr } from '../../config/issues.js';
-import { Of, stepCodec, resolveKeys } from '../common.js';
+import { safeNorm } from '../../ops/safeNorm.js';
+import { pointPairsLayout } from '../../pipeline/layout.js';
+import type { BuiltCompute, Kinks, StepDef } from '../../pipeline/step.js';
+import { Of, resolveKeys, stepCodec } from '../common.js';
 import { casesOf, tabulate } from '../reference.js';
 
 const codec = stepCodec('compute', 'euclidean_3d', { of: Of }, { of: ['keypoints_targ_3d', 'keypoints_pred_3d'] });

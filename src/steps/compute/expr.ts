@@ -1,10 +1,10 @@
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
-import { issue, type PoselossIssue } from '../../config/issues.js';
+import * as t from 'io-ts';
 import { suggestion } from '../../config/closest.js';
 import { strict } from '../../config/codecs.js';
-import { bindSizes, compileExpr, evalJs, evalTf, type Compiled, type Definition, type ExprIssue } from '../../expr/index.js';
-import { AXIS_ORDER, INPUT_KEYS, INPUT_TABLE, isInputKey, namedAxes, namedShape, type InputKey } from '../../pipeline/keys.js';
+import { issue, type PoselossIssue } from '../../config/issues.js';
+import { bindSizes, type Compiled, compileExpr, type Definition, type ExprIssue, evalJs, evalTf } from '../../expr/index.js';
+import { AXIS_ORDER, INPUT_KEYS, INPUT_TABLE, type InputKey, isInputKey, namedAxes, namedShape } from '../../pipeline/keys.js';
 import { opaqueLayout } from '../../pipeline/layout.js';
 import type { BuiltCompute, Role, StepDef } from '../../pipeline/step.js';
 import { stepCodec } from '../common.js';
@@ -57,7 +57,7 @@ export const expr: StepDef<ExprParams> = {
       const at = `${ctx.path}.inputs.${name}`;
       if (!isInputKey(key)) errs.push(issue(at, `unknown input key '${key}'${suggestion(key, INPUT_KEYS)}`));
       else if (seen.has(key)) errs.push(issue(at, `'${key}' is already bound to '${seen.get(key)}'`));
-      else (seen.set(key, name), (axes[name] = namedAxes(key)), (keyOf[name] = key));
+      else seen.set(key, name), (axes[name] = namedAxes(key)), (keyOf[name] = key);
     }
     if (Object.keys(p.inputs).length === 0) errs.push(issue(`${ctx.path}.inputs`, `bind at least one input, e.g. { p: keypoints_pred, t: keypoints_targ }`));
     if (errs.length) return either.left(errs);
@@ -67,7 +67,12 @@ export const expr: StepDef<ExprParams> = {
     const used = Object.keys(p.inputs).filter((n) => compiled.reads.includes(n));
     const role = (n: string): Role => (INPUT_TABLE[keyOf[n]].prediction ? 'prediction' : 'target');
     if (!used.some((n) => role(n) === 'prediction'))
-      return either.left([issue(`${ctx.path}.value`, `the value reads no prediction (${used.map((n) => `${n}: ${keyOf[n]}`).join(', ') || 'no input'}), so the loss has no gradient`)]);
+      return either.left([
+        issue(
+          `${ctx.path}.value`,
+          `the value reads no prediction (${used.map((n) => `${n}: ${keyOf[n]}`).join(', ') || 'no input'}), so the loss has no gradient`,
+        ),
+      ]);
     // targets before predictions, as every compute lists them
     const names = [...used.filter((n) => role(n) === 'target'), ...used.filter((n) => role(n) === 'prediction')];
     const of = names.map((n) => keyOf[n]);
@@ -100,7 +105,9 @@ export const expr: StepDef<ExprParams> = {
       casesOf(
         fc,
         opts,
-        opts.spec ? fc.constant(opts.spec) : fc.constantFrom(...CASE_VALUES).map((value) => ({ compute: 'expr', inputs: { t: 'keypoints_targ', p: 'keypoints_pred' }, value })),
+        opts.spec
+          ? fc.constant(opts.spec)
+          : fc.constantFrom(...CASE_VALUES).map((value) => ({ compute: 'expr', inputs: { t: 'keypoints_targ', p: 'keypoints_pred' }, value })),
         undefined,
         (spec) => Object.values(spec.inputs as Record<string, string>),
       ),
@@ -111,10 +118,16 @@ export const expr: StepDef<ExprParams> = {
       const c = compileExpr({ defs: Object.entries(p.let) as [string, Definition][], value: p.value }, { axes: AXIS_ORDER, inputs: axes });
       if (either.isLeft(c)) throw new Error(`expr reference: ${c.left.map((i) => i.message).join('; ')}`);
       const used = names.filter((n) => c.right.reads.includes(n));
-      const ordered = [...used.filter((n) => !INPUT_TABLE[p.inputs[n] as InputKey].prediction), ...used.filter((n) => INPUT_TABLE[p.inputs[n] as InputKey].prediction)];
+      const ordered = [
+        ...used.filter((n) => !INPUT_TABLE[p.inputs[n] as InputKey].prediction),
+        ...used.filter((n) => INPUT_TABLE[p.inputs[n] as InputKey].prediction),
+      ];
       const views = Object.fromEntries(ordered.map((n, i) => [n, namedShape(p.inputs[n] as InputKey, xs[i].shape)]));
       const sizes = bindSizes(c.right, axes, views) as Record<string, number>;
-      const out = evalJs(c.right.value, { inputs: Object.fromEntries(ordered.map((n, i) => [n, { data: Float64Array.from(xs[i].data), shape: views[n] }])), sizes });
+      const out = evalJs(c.right.value, {
+        inputs: Object.fromEntries(ordered.map((n, i) => [n, { data: Float64Array.from(xs[i].data), shape: views[n] }])),
+        sizes,
+      });
       return { out: plain(out.shape, out.data), kinks: [] };
     },
   },

@@ -1,11 +1,11 @@
-import * as t from 'io-ts';
-import { either } from 'fp-ts';
 import type * as tf from '@tensorflow/tfjs';
-import type { BuiltCompute, Kinks, StepDef } from '../../pipeline/step.js';
-import { keypointLayout } from '../../pipeline/layout.js';
-import { unpackedShape, type KeyKind } from '../../pipeline/keys.js';
+import { either } from 'fp-ts';
+import type * as t from 'io-ts';
 import { safeNorm } from '../../ops/safeNorm.js';
-import { Of, stepCodec, resolveKeys, sameShapes } from '../common.js';
+import { type KeyKind, unpackedShape } from '../../pipeline/keys.js';
+import { keypointLayout } from '../../pipeline/layout.js';
+import type { BuiltCompute, Kinks, StepDef } from '../../pipeline/step.js';
+import { Of, resolveKeys, sameShapes, stepCodec } from '../common.js';
 import { pairCases, tabulate } from '../reference.js';
 
 /** The difference as (..., K, C): flat (B, 2K) tensors become (B, K, 2). */

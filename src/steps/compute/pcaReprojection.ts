@@ -1,17 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
-import type { BuiltCompute, ComputeReference, Kinks, StepDef, StepSpec } from '../../pipeline/step.js';
-import { issue } from '../../config/issues.js';
-import { opaqueLayout } from '../../pipeline/layout.js';
+import * as t from 'io-ts';
 import { inRange, nullable, oneOf } from '../../config/codecs.js';
-import { safeNorm } from '../../ops/safeNorm.js';
+import { issue } from '../../config/issues.js';
 import { medianLastAxis } from '../../ops/median.js';
 import { toPairs } from '../../ops/pairs.js';
-import { fitKeypointPca, requireFiniteEpsilon, type PcaFit, type PcaFormat } from '../../pca/index.js';
-import { formatProblem } from '../../pca/format.js';
+import { safeNorm } from '../../ops/safeNorm.js';
 import { ComponentsToKeepCodec, IndexList, MatchesCodec } from '../../pca/codecs.js';
-import { stepCodec, resolveKeys } from '../common.js';
+import { formatProblem } from '../../pca/format.js';
+import { fitKeypointPca, type PcaFit, type PcaFormat, requireFiniteEpsilon } from '../../pca/index.js';
+import { opaqueLayout } from '../../pipeline/layout.js';
+import type { BuiltCompute, ComputeReference, Kinks, StepDef, StepSpec } from '../../pipeline/step.js';
+import { resolveKeys, stepCodec } from '../common.js';
 import { arrayArb, num, ofKeys, tabulate } from '../reference.js';
 
 const codec = stepCodec(
@@ -26,7 +26,15 @@ const codec = stepCodec(
     centering_method: nullable(oneOf(['mean', 'median'] as const, 'centering_method')),
     mirrored_column_matches: nullable(MatchesCodec),
   },
-  { of: 'keypoints_pred', view: 'singleview', components_to_keep: { kind: 'fraction', f: 0.95 }, empirical_epsilon_percentile: 99, columns: null, centering_method: null, mirrored_column_matches: null },
+  {
+    of: 'keypoints_pred',
+    view: 'singleview',
+    components_to_keep: { kind: 'fraction', f: 0.95 },
+    empirical_epsilon_percentile: 99,
+    columns: null,
+    centering_method: null,
+    mirrored_column_matches: null,
+  },
 );
 
 /** Keypoints `idx` of (B, K, 2) as (B, |idx|, 2), by slices (gather has no wasm gradient). */
@@ -110,14 +118,20 @@ const reference: ComputeReference<unknown> = {
       const named = [s.columns, s.mirrored_column_matches].flat(2).filter((i): i is number => typeof i === 'number');
       const k = Math.max(opts.dims?.K ?? k0, 2, ...named.map((i) => i + 1));
       const [bs, n] = [opts.dims?.B ?? b, 2 * k + extra];
-      return fc
-        .record({ labels: arrayArb(fc, [n, 2 * k], num(fc, -10, 10)), pred: arrayArb(fc, [bs, 2 * k], num(fc, -10, 10)) })
-        // a smooth base under the drawn values: every column varies, so the explained-variance ratios exist
-        .map(({ labels, pred }) => ({
-          spec: s,
-          inputs: { [ofKeys(s)[0]]: pred },
-          labels: { data: Float64Array.from(labels.data, (v, i) => v + 5 * Math.sin(1.7 * Math.floor(i / (2 * k)) + 0.3 * (i % (2 * k)) * (i % (2 * k)))), rows: n, cols: 2 * k },
-        }));
+      return (
+        fc
+          .record({ labels: arrayArb(fc, [n, 2 * k], num(fc, -10, 10)), pred: arrayArb(fc, [bs, 2 * k], num(fc, -10, 10)) })
+          // a smooth base under the drawn values: every column varies, so the explained-variance ratios exist
+          .map(({ labels, pred }) => ({
+            spec: s,
+            inputs: { [ofKeys(s)[0]]: pred },
+            labels: {
+              data: Float64Array.from(labels.data, (v, i) => v + 5 * Math.sin(1.7 * Math.floor(i / (2 * k)) + 0.3 * (i % (2 * k)) * (i % (2 * k)))),
+              rows: n,
+              cols: 2 * k,
+            },
+          }))
+      );
     });
   },
   values: (_p, [x], fitted) => {
@@ -159,7 +173,9 @@ export const pcaReprojection: StepDef<t.TypeOf<typeof codec>> = {
     const labels = ctx.labels;
     if (!labels) return either.left([issue(ctx.path, `pca_reprojection is fitted from labeled keypoints: build the loss with { labels } (frames × 2K)`)]);
     if (p.view === 'multiview' && p.mirrored_column_matches === null)
-      return either.left([issue(`${ctx.path}.mirrored_column_matches`, 'pca_multiview needs mirrored_column_matches (one list of keypoint indices per view) in the data config')]);
+      return either.left([
+        issue(`${ctx.path}.mirrored_column_matches`, 'pca_multiview needs mirrored_column_matches (one list of keypoint indices per view) in the data config'),
+      ]);
     const k = labels.cols / 2;
     const format: PcaFormat =
       p.view === 'multiview'
@@ -183,8 +199,7 @@ export const pcaReprojection: StepDef<t.TypeOf<typeof codec>> = {
       layout: opaqueLayout(`pca(${format.kind})`),
       fitted,
       check: ([s]) => (s[1] === labels.cols ? null : `${keys.right[0]} (${s.join(',')}) has ${s[1] / 2} keypoints, but the PCA was fitted on ${k}`),
-      apply: ([x]) =>
-        reprojectionErrorTensor(formatTensor(x, format, k), tf.tensor1d(mean), tf.tensor2d(kept, [pca.kept.rows, pca.kept.cols])),
+      apply: ([x]) => reprojectionErrorTensor(formatTensor(x, format, k), tf.tensor1d(mean), tf.tensor2d(kept, [pca.kept.rows, pca.kept.cols])),
     };
     return either.right(built);
   },

@@ -1,9 +1,9 @@
-import * as tf from '@tensorflow/tfjs';
-import * as t from 'io-ts';
+import type * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import type { StepDef } from '../../pipeline/step.js';
-import { Mode, stepCodec, resolveKeys } from '../common.js';
+import * as t from 'io-ts';
 import type { InputKey } from '../../pipeline/keys.js';
+import type { StepDef } from '../../pipeline/step.js';
+import { Mode, resolveKeys, stepCodec } from '../common.js';
 import { heatmapsArb, maskCases, perKeypoint, shapeOf } from '../reference.js';
 
 const codec = stepCodec('mask', 'empty_heatmaps', { of: t.string, mode: Mode }, { mode: 'drop' });

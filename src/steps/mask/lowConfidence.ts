@@ -1,9 +1,9 @@
-import * as tf from '@tensorflow/tfjs';
-import * as t from 'io-ts';
+import type * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import type { StepDef } from '../../pipeline/step.js';
+import * as t from 'io-ts';
 import { finite } from '../../config/codecs.js';
-import { Mode, stepCodec, resolveKeys } from '../common.js';
+import type { StepDef } from '../../pipeline/step.js';
+import { Mode, resolveKeys, stepCodec } from '../common.js';
 import { arrayArb, confidenceArb, maskCases, num, plain, shapeOf } from '../reference.js';
 
 const confidenceCodec = (name: string) =>
@@ -36,9 +36,20 @@ const lowConfidenceStep = (name: string, needsPairs: boolean, doc: string): Step
   reference: {
     phase: 'mask',
     cases: (fc, opts) =>
-      maskCases(fc, name, ['grid'], (key, d) => arrayArb(fc, shapeOf(key, d), confidenceArb(fc)), opts, fc.record({ below: fc.oneof(num(fc, 0, 1), fc.constantFrom(0, 0.05, 0.5, 1)).map(Math.fround), optional: fc.boolean() })),
+      maskCases(
+        fc,
+        name,
+        ['grid'],
+        (key, d) => arrayArb(fc, shapeOf(key, d), confidenceArb(fc)),
+        opts,
+        fc.record({ below: fc.oneof(num(fc, 0, 1), fc.constantFrom(0, 0.05, 0.5, 1)).map(Math.fround), optional: fc.boolean() }),
+      ),
     // strictly below, compared in float32 as the tensors are; a NaN confidence is not below
-    weight: (p, c) => plain(c.shape, Float64Array.from(c.data, (v) => (v < Math.fround(p.below) ? 0 : 1))),
+    weight: (p, c) =>
+      plain(
+        c.shape,
+        Float64Array.from(c.data, (v) => (v < Math.fround(p.below) ? 0 : 1)),
+      ),
   },
 });
 

@@ -1,10 +1,10 @@
-import * as tf from '@tensorflow/tfjs';
-import * as t from 'io-ts';
+import type * as tf from '@tensorflow/tfjs';
 import { either } from 'fp-ts';
-import type { StepDef } from '../../pipeline/step.js';
-import { Mode, stepCodec, resolveKeys } from '../common.js';
-import { allOf } from '../../pipeline/layout.js';
+import * as t from 'io-ts';
 import type { InputKey } from '../../pipeline/keys.js';
+import { allOf } from '../../pipeline/layout.js';
+import type { StepDef } from '../../pipeline/step.js';
+import { Mode, resolveKeys, stepCodec } from '../common.js';
 import { arrayArb, maskCases, num, perKeypoint, plain, shapeOf } from '../reference.js';
 
 const isFinite01 = (x: tf.Tensor): tf.Tensor => x.isNaN().logicalNot();
@@ -31,8 +31,13 @@ export const nanTargets: StepDef<t.TypeOf<ReturnType<typeof nanCodec>>> = {
     }))(resolveKeys(p.of, ctx, 'nan_targets', 1, ['flat', 'points', 'heatmaps', 'grid'])),
   reference: {
     phase: 'mask',
-    cases: (fc, opts) => maskCases(fc, 'nan_targets', ['flat', 'points', 'heatmaps', 'grid'], (key, d) => arrayArb(fc, shapeOf(key, d), num(fc, -10, 10), 0.25), opts),
-    weight: (_p, x) => plain(x.shape, Float64Array.from(x.data, (v) => (Number.isNaN(v) ? 0 : 1))),
+    cases: (fc, opts) =>
+      maskCases(fc, 'nan_targets', ['flat', 'points', 'heatmaps', 'grid'], (key, d) => arrayArb(fc, shapeOf(key, d), num(fc, -10, 10), 0.25), opts),
+    weight: (_p, x) =>
+      plain(
+        x.shape,
+        Float64Array.from(x.data, (v) => (Number.isNaN(v) ? 0 : 1)),
+      ),
   },
 };
 
@@ -59,7 +64,8 @@ export const nanKeypoints: StepDef<t.TypeOf<ReturnType<typeof nanCodec>>> = {
     })(resolveKeys(p.of, ctx, 'nan_keypoints', 1, ['flat', 'points', 'heatmaps'])),
   reference: {
     phase: 'mask',
-    cases: (fc, opts) => maskCases(fc, 'nan_keypoints', ['flat', 'points', 'heatmaps'], (key, d) => arrayArb(fc, shapeOf(key, d), num(fc, -10, 10), 0.25), opts),
+    cases: (fc, opts) =>
+      maskCases(fc, 'nan_keypoints', ['flat', 'points', 'heatmaps'], (key, d) => arrayArb(fc, shapeOf(key, d), num(fc, -10, 10), 0.25), opts),
     weight: (p, x) => perKeypoint(p.of as InputKey, x, (v) => !Number.isNaN(v)),
   },
 };

@@ -1,8 +1,8 @@
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
-import type { StepDef } from '../../pipeline/step.js';
-import { finite, Epsilon, strict } from '../../config/codecs.js';
+import * as t from 'io-ts';
+import { Epsilon, finite, strict } from '../../config/codecs.js';
 import { issue } from '../../config/issues.js';
+import type { StepDef } from '../../pipeline/step.js';
 import { num, relu } from '../reference.js';
 
 const codec = strict(
@@ -24,9 +24,11 @@ export const epsilon: StepDef<t.TypeOf<typeof codec>> = {
   build: (p, ctx, sofar) => {
     if (p.epsilon === 'fitted') {
       const fitted = sofar.compute?.fitted?.epsilon;
-      if (fitted === undefined) return either.left([issue(`${ctx.path}.epsilon`, `'fitted' needs a compute step that fits an epsilon (pca_reprojection) before it`)]);
+      if (fitted === undefined)
+        return either.left([issue(`${ctx.path}.epsilon`, `'fitted' needs a compute step that fits an epsilon (pca_reprojection) before it`)]);
       // D5: a NaN empirical epsilon is a build error, never a NaN loss later
-      if (!Number.isFinite(fitted)) return either.left([issue(ctx.path, String(sofar.compute?.fitted?.epsilonProblem ?? `the fitted epsilon is ${fitted}: set an explicit epsilon`))]);
+      if (!Number.isFinite(fitted))
+        return either.left([issue(ctx.path, String(sofar.compute?.fitted?.epsilonProblem ?? `the fitted epsilon is ${fitted}: set an explicit epsilon`))]);
       return either.right({ phase: 'rectify', name: 'epsilon', epsilon: fitted * p.multiplier });
     }
     if (typeof p.epsilon !== 'number') {
@@ -42,7 +44,12 @@ export const epsilon: StepDef<t.TypeOf<typeof codec>> = {
     cases: (fc, opts = {}) =>
       (opts.spec
         ? fc.constant(opts.spec)
-        : fc.record({ epsilon: fc.oneof<number | number[]>(num(fc, 0, 5), fc.array(num(fc, 0, 5), { minLength: 1, maxLength: 4 })), multiplier: fc.oneof(fc.constant(1), num(fc, 0, 3)) }).map((ps) => ({ rectify: 'epsilon', ...ps }))
+        : fc
+            .record({
+              epsilon: fc.oneof<number | number[]>(num(fc, 0, 5), fc.array(num(fc, 0, 5), { minLength: 1, maxLength: 4 })),
+              multiplier: fc.oneof(fc.constant(1), num(fc, 0, 3)),
+            })
+            .map((ps) => ({ rectify: 'epsilon', ...ps }))
       ).map((spec) => ({ spec, inputs: {} })),
     apply: (p, v, k) => {
       if (p.epsilon === 'fitted') throw new Error('epsilon reference: a fitted epsilon is the compute step’s');

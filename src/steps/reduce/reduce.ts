@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
-import type { StepDef } from '../../pipeline/step.js';
+import * as t from 'io-ts';
 import { strict } from '../../config/codecs.js';
 import { safeSum } from '../../ops/safeSum.js';
+import type { StepDef } from '../../pipeline/step.js';
 import { total } from '../reference.js';
 
 const meanCodec = strict('reduce: mean', { reduce: t.literal('mean') });

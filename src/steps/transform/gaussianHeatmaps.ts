@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
-import type { StepDef, BuiltTransform } from '../../pipeline/step.js';
+import * as t from 'io-ts';
 import { positive } from '../../config/codecs.js';
 import { shapeStr } from '../../config/issues.js';
-import { stepCodec, resolveKeys } from '../common.js';
+import type { BuiltTransform, StepDef } from '../../pipeline/step.js';
+import { resolveKeys, stepCodec } from '../common.js';
 import { dimsOf, num, ofKeys, plain } from '../reference.js';
 
 const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'a positive integer');
@@ -18,7 +18,13 @@ const codec = stepCodec(
 
 /** One axis of the separable Gaussian: exp(−(i − c)²/(2σ²)) for pixel centres i = 0..n−1, shape (B, K, n). */
 const axis = (c: tf.Tensor, n: number, sigma: number): tf.Tensor =>
-  tf.range(0, n, 1, 'float32').reshape([1, 1, n]).sub(c.expandDims(-1)).square().mul(-1 / (2 * sigma * sigma)).exp();
+  tf
+    .range(0, n, 1, 'float32')
+    .reshape([1, 1, n])
+    .sub(c.expandDims(-1))
+    .square()
+    .mul(-1 / (2 * sigma * sigma))
+    .exp();
 
 /**
  * Differentiable target heatmaps from keypoints (B, K, 2) in image pixels (x, y), as the
@@ -43,14 +49,21 @@ export const gaussianHeatmaps: StepDef<t.TypeOf<typeof codec>> = {
         kind: 'heatmaps',
         check: (s) => (s.length === 3 && s[2] === 2 ? null : `gaussian_heatmaps: ${of} ${shapeStr(s)}: expected (B, K, 2)`),
         outShape: (s) => [s[0], s[1], ho, wo],
-        fusion: { op: 'gaussian_heatmaps', params: { image_height: p.image_height, image_width: p.image_width, heatmap_height: ho, heatmap_width: wo, sigma: p.sigma } },
+        fusion: {
+          op: 'gaussian_heatmaps',
+          params: { image_height: p.image_height, image_width: p.image_width, heatmap_height: ho, heatmap_width: wo, sigma: p.sigma },
+        },
         apply: (kp) => {
           const nan = kp.isNaN().any(-1);
           const safe = tf.where(kp.isNaN(), tf.zerosLike(kp), kp);
           const [x0, y0] = tf.unstack(safe, -1);
           const x = x0.mul(wo / p.image_width);
           const y = y0.mul(ho / p.image_height);
-          const bad = nan.logicalOr(x.less(-1)).logicalOr(x.greater(wo + 1)).logicalOr(y.less(-1)).logicalOr(y.greater(ho + 1));
+          const bad = nan
+            .logicalOr(x.less(-1))
+            .logicalOr(x.greater(wo + 1))
+            .logicalOr(y.less(-1))
+            .logicalOr(y.greater(ho + 1));
           const gx = axis(x.clipByValue(-1, wo + 1), wo, p.sigma);
           const gy = axis(y.clipByValue(-1, ho + 1), ho, p.sigma);
           const total = gx.sum(-1).mul(gy.sum(-1));

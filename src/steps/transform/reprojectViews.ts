@@ -1,20 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
-import * as t from 'io-ts';
 import { either } from 'fp-ts';
-import type { StepDef, BuiltTransform } from '../../pipeline/step.js';
+import * as t from 'io-ts';
+import type { Camera } from '../../config/calibration.js';
 import { inRange, nullable, oneOf } from '../../config/codecs.js';
 import { issue, shapeStr } from '../../config/issues.js';
-import type { Camera } from '../../config/calibration.js';
 import { cameraTensors, disposeCameras } from '../../geometry/cameraTensors.js';
-import { splitXY, undistortXY } from '../../geometry/undistort.js';
-import { triangulateXY } from '../../geometry/triangulate.js';
 import { medianOfPairsXYZ, triangulatePairsXY } from '../../geometry/pairwise.js';
 import { projectXYZ } from '../../geometry/project.js';
-import { stepCodec, resolveKeys } from '../common.js';
+import { medianOfPairsRef, type Point2, type Point3, pairwiseRef, projectRef, triangulateRef, undistortRef } from '../../geometry/reference.js';
+import { triangulateXY } from '../../geometry/triangulate.js';
+import { splitXY, undistortXY } from '../../geometry/undistort.js';
 import { jsKernelsAvailable, reprojectViewsFused, rigOf } from '../../kernels/multiview.js';
+import type { Arbitrary, BuiltTransform, FastCheck, Kinks, StepDef } from '../../pipeline/step.js';
+import { resolveKeys, stepCodec } from '../common.js';
 import { dimsOf, num, ofKeys, plain } from '../reference.js';
-import { medianOfPairsRef, pairwiseRef, projectRef, triangulateRef, undistortRef, type Point2, type Point3 } from '../../geometry/reference.js';
-import type { Arbitrary, FastCheck, Kinks } from '../../pipeline/step.js';
 
 export const TRIANGULATIONS = ['dlt', 'pairwise_median'] as const;
 
@@ -42,7 +41,10 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
   build: (p, ctx) => {
     if (!ctx.cameras || ctx.cameras.length < 2)
       return either.left([
-        issue(ctx.path, `reproject_views needs the rig's calibration (2 or more cameras): set data.camera_params_file (an anipose calibration.toml), or pass { cameras } when building ${ctx.loss}`),
+        issue(
+          ctx.path,
+          `reproject_views needs the rig's calibration (2 or more cameras): set data.camera_params_file (an anipose calibration.toml), or pass { cameras } when building ${ctx.loss}`,
+        ),
       ]);
     const cameras: readonly Camera[] = ctx.cameras;
     const V = cameras.length;
@@ -50,49 +52,53 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
     // one fused pass (src/kernels/multiview.ts) on the cpu / wasm backends unless fused kernels are off: the tfjs ops below are the reference
     const rig = rigOf(cameras);
     const fast = ctx.fused === false ? null : reprojectViewsFused(rig, p.triangulation, p.below);
-    return either.map(([of]: string[]): BuiltTransform => ({
-      phase: 'transform',
-      name: 'reproject_views',
-      of,
-      as: p.as,
-      kind: 'points',
-      with: withKeys,
-      check: (s, w) => {
-        if (s.length !== 4 || s[3] !== 2 || s[1] !== V) return `reproject_views: ${of} ${shapeStr(s)}: expected (B, V, K, 2) with V = ${V} (the calibration's cameras: ${cameras.map((c) => c.name).join(', ')})`;
-        const c = w?.[0];
-        if (c && (c.length !== 3 || c[0] !== s[0] || c[1] !== s[1] || c[2] !== s[2])) return `reproject_views: ${p.confidences} ${shapeStr(c)} does not match ${of} ${shapeStr(s)}: expected (B, V, K)`;
-        return null;
-      },
-      outShape: (s) => [...s],
-      fusion: { op: 'reproject_views', params: { below: p.below, pairwise_median: p.triangulation === 'pairwise_median' ? 1 : 0 }, data: rig },
-      apply: (pts, w) =>
-        tf.tidy(() => {
-          if (fast && jsKernelsAvailable()) return fast(pts, w?.[0]);
-          // the calibration's few small tensors (and the layouts derived from them) made and disposed per call: a call leaves the tensor count as it found it
-          const cams = cameraTensors(cameras);
-          try {
-            let [u, v] = splitXY(pts);
-            const conf = w?.[0];
-            if (conf && p.below > 0) {
-              const low = conf.less(p.below); // a NaN confidence is not below (as low_confidence)
-              const nan = tf.fill(u.shape, NaN);
-              u = tf.where(low, nan, u);
-              v = tf.where(low, nan, v);
+    return either.map(
+      ([of]: string[]): BuiltTransform => ({
+        phase: 'transform',
+        name: 'reproject_views',
+        of,
+        as: p.as,
+        kind: 'points',
+        with: withKeys,
+        check: (s, w) => {
+          if (s.length !== 4 || s[3] !== 2 || s[1] !== V)
+            return `reproject_views: ${of} ${shapeStr(s)}: expected (B, V, K, 2) with V = ${V} (the calibration's cameras: ${cameras.map((c) => c.name).join(', ')})`;
+          const c = w?.[0];
+          if (c && (c.length !== 3 || c[0] !== s[0] || c[1] !== s[1] || c[2] !== s[2]))
+            return `reproject_views: ${p.confidences} ${shapeStr(c)} does not match ${of} ${shapeStr(s)}: expected (B, V, K)`;
+          return null;
+        },
+        outShape: (s) => [...s],
+        fusion: { op: 'reproject_views', params: { below: p.below, pairwise_median: p.triangulation === 'pairwise_median' ? 1 : 0 }, data: rig },
+        apply: (pts, w) =>
+          tf.tidy(() => {
+            if (fast && jsKernelsAvailable()) return fast(pts, w?.[0]);
+            // the calibration's few small tensors (and the layouts derived from them) made and disposed per call: a call leaves the tensor count as it found it
+            const cams = cameraTensors(cameras);
+            try {
+              let [u, v] = splitXY(pts);
+              const conf = w?.[0];
+              if (conf && p.below > 0) {
+                const low = conf.less(p.below); // a NaN confidence is not below (as low_confidence)
+                const nan = tf.fill(u.shape, NaN);
+                u = tf.where(low, nan, u);
+                v = tf.where(low, nan, v);
+              }
+              const [x, y] = undistortXY(u, v, cams);
+              let X: tf.Tensor, Y: tf.Tensor, Z: tf.Tensor;
+              if (p.triangulation === 'dlt') ({ X, Y, Z } = triangulateXY(x, y, cams));
+              else {
+                const pr = triangulatePairsXY(x, y, cams);
+                [X, Y, Z] = medianOfPairsXYZ(pr.X, pr.Y, pr.Z);
+              }
+              const [ru, rv] = projectXYZ(X, Y, Z, cams);
+              return tf.stack([ru, rv], -1);
+            } finally {
+              disposeCameras(cams);
             }
-            const [x, y] = undistortXY(u, v, cams);
-            let X: tf.Tensor, Y: tf.Tensor, Z: tf.Tensor;
-            if (p.triangulation === 'dlt') ({ X, Y, Z } = triangulateXY(x, y, cams));
-            else {
-              const pr = triangulatePairsXY(x, y, cams);
-              [X, Y, Z] = medianOfPairsXYZ(pr.X, pr.Y, pr.Z);
-            }
-            const [ru, rv] = projectXYZ(X, Y, Z, cams);
-            return tf.stack([ru, rv], -1);
-          } finally {
-            disposeCameras(cams);
-          }
-        }),
-    }))(resolveKeys(p.of, ctx, 'reproject_views', 1, ['points']));
+          }),
+      }),
+    )(resolveKeys(p.of, ctx, 'reproject_views', 1, ['points']));
   },
   reference: {
     phase: 'transform',
@@ -100,12 +106,20 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
     cases: (fc, opts = {}) => {
       const spec = opts.spec
         ? fc.constant(opts.spec)
-        : fc
-            .record({ triangulation: fc.constantFrom(...TRIANGULATIONS), below: fc.constantFrom(0, 0.3) })
-            .map((g) => ({ transform: 'reproject_views', of: 'keypoints_pred_views', as: 'keypoints_views_reprojected', confidences: 'confidences_views', ...g }));
+        : fc.record({ triangulation: fc.constantFrom(...TRIANGULATIONS), below: fc.constantFrom(0, 0.3) }).map((g) => ({
+            transform: 'reproject_views',
+            of: 'keypoints_pred_views',
+            as: 'keypoints_views_reprojected',
+            confidences: 'confidences_views',
+            ...g,
+          }));
       return fc.tuple(spec, dimsOf(fc, opts)).chain(([s, { B, V, K }]) =>
         fc
-          .tuple(rigArb(fc, V), fc.array(fc.tuple(num(fc, -1, 1), num(fc, -1, 1), num(fc, -1, 1)), { minLength: B * K, maxLength: B * K }), fc.array(num(fc, -2, 2), { minLength: B * V * K * 2, maxLength: B * V * K * 2 }))
+          .tuple(
+            rigArb(fc, V),
+            fc.array(fc.tuple(num(fc, -1, 1), num(fc, -1, 1), num(fc, -1, 1)), { minLength: B * K, maxLength: B * K }),
+            fc.array(num(fc, -2, 2), { minLength: B * V * K * 2, maxLength: B * V * K * 2 }),
+          )
           .map(([cams, points, noise]) => {
             const xy = new Float32Array(B * V * K * 2);
             for (let b = 0; b < B; b++)
@@ -149,13 +163,19 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
 
 /** V cameras about 8 units from the origin looking at it, yaws spread over ±0.6 rad, random focal length, small tilt and barrel distortion. */
 const rigArb = (fc: FastCheck, V: number): Arbitrary<Camera[]> =>
-  fc.array(fc.record({ f: num(fc, 800, 2000), tilt: num(fc, -0.2, 0.2), k1: num(fc, -0.1, 0.1), depth: num(fc, 6, 10) }), { minLength: V, maxLength: V }).map((cs) =>
-    cs.map(({ f, tilt, k1, depth }, v) => ({
-      name: `cam${v}`,
-      size: [1000, 800],
-      matrix: [[f, 0, 500], [0, f, 400], [0, 0, 1]],
-      distortions: [k1, 0, 0, 0, 0],
-      rotation: [tilt, -0.6 + (1.2 * v) / (V - 1), 0],
-      translation: [0, 0, depth],
-    })),
-  );
+  fc
+    .array(fc.record({ f: num(fc, 800, 2000), tilt: num(fc, -0.2, 0.2), k1: num(fc, -0.1, 0.1), depth: num(fc, 6, 10) }), { minLength: V, maxLength: V })
+    .map((cs) =>
+      cs.map(({ f, tilt, k1, depth }, v) => ({
+        name: `cam${v}`,
+        size: [1000, 800],
+        matrix: [
+          [f, 0, 500],
+          [0, f, 400],
+          [0, 0, 1],
+        ],
+        distortions: [k1, 0, 0, 0, 0],
+        rotation: [tilt, -0.6 + (1.2 * v) / (V - 1), 0],
+        translation: [0, 0, depth],
+      })),
+    );
