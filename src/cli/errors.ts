@@ -39,3 +39,12 @@ export const bugLines = (e: unknown, debug: boolean): string[] => {
   if (debug && e instanceof Error && e.stack) lines.push(e.stack);
   return lines;
 };
+
+/** For commands that write all or nothing: print each error, then that nothing was written to `dir`; exit 2. */
+export const nothingWritten =
+  (err: (line: string) => void, dir: string) =>
+  (errors: readonly string[]): number => {
+    for (const e of errors) err(`error: ${e}`);
+    err(`nothing written to ${dir}`);
+    return EXIT.user;
+  };

@@ -13,7 +13,7 @@ import { metricCsvChunks } from '../metrics/csv.js';
 import { computeFileMetrics, type FileMetrics, METRIC_FILES, setupMetrics } from '../metrics/files.js';
 import { fmt, renderReport } from '../report/html.js';
 import { type ArgSpec, parseArgs, values } from './args.js';
-import { UserError } from './errors.js';
+import { nothingWritten, UserError } from './errors.js';
 import { guard, type Out } from './guard.js';
 
 export const METRICS_USAGE = `usage: poseloss metrics --config C.yaml [--labels CollectedData.csv] --preds P.csv [--preds P2.csv ...] --out DIR
@@ -112,11 +112,7 @@ export const metricsCommand = (argv: readonly string[], out: Out = console.log, 
     if (outDir.length !== 1) problems.push(outDir.length ? 'give one --out' : '--out DIR is required');
     if (problems.length) throw new UserError(problems.join('\n'), METRICS_USAGE);
     const dir = outDir[0];
-    const fail = (errors: readonly string[]): number => {
-      errors.forEach((e) => err(`error: ${e}`));
-      err(`nothing written to ${dir}`);
-      return 2;
-    };
+    const fail = nothingWritten(err, dir);
     try {
       checkOutputDir(dir);
       checkInputFile(config[0], '--config', MAX_YAML_BYTES);

@@ -9,7 +9,7 @@ import { METRIC_FILES } from '../metrics/files.js';
 import { DEFAULT_LIKELIHOOD_THRESHOLD, matchViews, multiviewMetrics, points3dCsv } from '../metrics/multiview.js';
 import { fmt, renderReport } from '../report/html.js';
 import { type ArgSpec, parseArgs, values } from './args.js';
-import { UserError } from './errors.js';
+import { nothingWritten, UserError } from './errors.js';
 import { guard, type Out } from './guard.js';
 import { readTable, summaryLines } from './metrics.js';
 
@@ -57,11 +57,7 @@ export const metricsMultiviewCommand = (argv: readonly string[], out: Out = cons
       problems.push(`--likelihood-threshold: expected a number in [0, 1], got '${thr[thr.length - 1]}'`);
     if (problems.length) throw new UserError(problems.join('\n'), MULTIVIEW_USAGE);
     const dir = outDir[0];
-    const fail = (errors: readonly string[]): number => {
-      errors.forEach((e) => err(`error: ${e}`));
-      err(`nothing written to ${dir}`);
-      return 2;
-    };
+    const fail = nothingWritten(err, dir);
     try {
       checkOutputDir(dir);
       checkInputFile(calib[0], '--calibration');
