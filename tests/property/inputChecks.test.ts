@@ -36,72 +36,52 @@ describe.each(LOSS_NAMES)('%s: inputs the check rejects', (name) => {
       : {};
   const build = (fused: boolean): AnyLoss => (fused ? make(name, params) : unfused(make(name, params)));
 
-  it.each([true, false])('dtypes: bool and int32 inputs name loss, key, expected and actual dtype (fused %s)', (fused) => {
+  /** For each generated case and each key the loss reads: `bad` makes bad inputs, which the loss must reject with `msg`. */
+  const rejectsEachKey = (fused: boolean, numRuns: number, bad: (t: tf.Tensor) => { input: tf.Tensor; msg: string }[]) => {
     const loss = build(fused);
     fc.assert(
       fc.property(lossCaseArb(name, { minB: 2 }), (lc) => {
         const ts = tensorsOf(lc.inputs);
         try {
           for (const key of loss.reads.filter((k: string) => ts[k]))
-            for (const dtype of ['bool', 'int32'] as const) {
-              const cast = ts[key].cast(dtype);
+            for (const { input, msg } of bad(ts[key])) {
               try {
-                expectRejected(loss, { ...ts, [key]: cast }, `${name}: ${key} ${shapeStr(ts[key].shape)}: expected dtype float32, got ${dtype}`);
+                expectRejected(loss, { ...ts, [key]: input }, msg.replace('KEY', key));
               } finally {
-                cast.dispose();
+                input.dispose();
               }
             }
         } finally {
           tf.dispose(Object.values(ts));
         }
       }),
-      runs(3),
+      runs(numRuns),
     );
-  });
+  };
 
-  it.each([true, false])('a disposed input is named (fused %s)', (fused) => {
-    const loss = build(fused);
-    fc.assert(
-      fc.property(lossCaseArb(name, { minB: 2 }), (lc) => {
-        const ts = tensorsOf(lc.inputs);
-        try {
-          for (const key of loss.reads.filter((k: string) => ts[k])) {
-            const gone = ts[key].clone();
-            gone.dispose();
-            expectRejected(loss, { ...ts, [key]: gone }, `${name}: input '${key}' is a disposed tensor`);
-          }
-        } finally {
-          tf.dispose(Object.values(ts));
-        }
-      }),
-      runs(3),
-    );
-  });
+  it.each([true, false])('dtypes: bool and int32 inputs name loss, key, expected and actual dtype (fused %s)', (fused) =>
+    rejectsEachKey(fused, 3, (t) =>
+      (['bool', 'int32'] as const).map((dtype) => ({ input: t.cast(dtype), msg: `${name}: KEY ${shapeStr(t.shape)}: expected dtype float32, got ${dtype}` })),
+    ),
+  );
+
+  it.each([true, false])('a disposed input is named (fused %s)', (fused) =>
+    rejectsEachKey(fused, 3, (t) => {
+      const gone = t.clone();
+      gone.dispose();
+      return [{ input: gone, msg: `${name}: input 'KEY' is a disposed tensor` }];
+    }),
+  );
 
   // the batch axis is the exception: a batch of 0 frames is an empty reduction (D1; the registry suite pins it)
-  it.each([true, false])('a zero-size axis other than the batch is rejected, naming key, shape and axis (fused %s)', (fused) => {
-    const loss = build(fused);
-    fc.assert(
-      fc.property(lossCaseArb(name, { minB: 2 }), (lc) => {
-        const ts = tensorsOf(lc.inputs);
-        try {
-          for (const key of loss.reads.filter((k: string) => ts[k]))
-            for (let axis = 1; axis < ts[key].rank; axis++) {
-              const shape = ts[key].shape.map((d, i) => (i === axis ? 0 : d));
-              const empty = tf.zeros(shape);
-              try {
-                expectRejected(loss, { ...ts, [key]: empty }, `${name}: ${key} ${shapeStr(shape)}:`);
-              } finally {
-                empty.dispose();
-              }
-            }
-        } finally {
-          tf.dispose(Object.values(ts));
-        }
+  it.each([true, false])('a zero-size axis other than the batch is rejected, naming key, shape and axis (fused %s)', (fused) =>
+    rejectsEachKey(fused, 2, (t) =>
+      Array.from({ length: t.rank - 1 }, (_, i) => {
+        const shape = t.shape.map((d, j) => (j === i + 1 ? 0 : d));
+        return { input: tf.zeros(shape), msg: `${name}: KEY ${shapeStr(shape)}:` };
       }),
-      runs(2),
-    );
-  });
+    ),
+  );
 });
 
 describe('a factory checks every loss before running any', () => {

@@ -1,7 +1,7 @@
 /**
  * The loss suite: a loss, or a compute step in a pipeline of its own, on inputs its steps'
  * generators draw: fused kernels against the tfjs-ops path (equal values and gradients), the
- * keys named when missing, extra keys ignored, an empty batch one clear error on both paths,
+ * keys named when missing, extra keys ignored, an empty batch exactly 0 with zero gradients (D1) on both paths,
  * no tensor left behind. tests/property/lossRegistry.test.ts runs it on the registries.
  */
 import * as tf from '@tensorflow/tfjs';
