@@ -1,18 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { poseCsv, runMetrics, tmpDir } from './helpers.js';
+import { poseCsv, runMetrics, tmpDir, withFiles } from './helpers.js';
 
 const KP = ['nose', 'ear'];
 const video = (frames: number): (string | number)[][] => Array.from({ length: frames }, (_, f) => [f, 10 + f, 20, 0.9, 30, 40 + f, 0.8]);
 
 /** A folder with a config, labels and predictions; `out` is where the command writes (not created beforehand). */
-const setup = (files: Record<string, string>) => {
-  const dir = tmpDir('errors');
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-  const p = (name: string) => path.join(dir, name);
-  return { dir, p, out: p('out') };
-};
+const setup = (files: Record<string, string>) => withFiles('errors', files);
 
 const CONFIG = 'data:\n  keypoint_names: [nose, ear]\nlosses:\n  temporal: { epsilon: 5.0 }\n';
 

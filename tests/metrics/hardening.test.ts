@@ -2,16 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { histograms } from '../../src/report/histogram.js';
-import { poseCsv, readMetricCsv, runMetrics, tmpDir } from './helpers.js';
+import { poseCsv, readMetricCsv, runMetrics, tmpDir, withFiles } from './helpers.js';
 
 const KP = ['nose', 'ear'];
 const CONFIG = 'data:\n  keypoint_names: [nose, ear]\nlosses:\n  temporal: { epsilon: 5.0 }\n';
 
-const files = (named: Record<string, string>) => {
-  const dir = tmpDir('hardening');
-  for (const [name, text] of Object.entries(named)) fs.writeFileSync(path.join(dir, name), text);
-  return { dir, p: (name: string) => path.join(dir, name) };
-};
+const files = (named: Record<string, string>) => withFiles('hardening', named);
 
 describe('poseloss metrics: numbers as the reference computes them (float64)', () => {
   it('a coordinate of 1e30: the temporal norm is ~1e30, not Infinity (float32 overflowed)', async () => {

@@ -22,6 +22,14 @@ export const tmpDir = (tag: string): string => {
   return d;
 };
 
+/** A temporary folder holding `files` (name → text); `p(name)` is a path in it, `out` its (absent) output folder. */
+export const withFiles = (tag: string, files: Record<string, string>) => {
+  const dir = tmpDir(tag);
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  const p = (name: string) => path.join(dir, name);
+  return { dir, p, out: p('out') };
+};
+
 export interface Run {
   code: number;
   out: string[];
