@@ -8,7 +8,7 @@ import { simdLoss } from './fused.js';
 import { heatmapKernel } from './heatmap.js';
 import { type Elementwise, type KernelMask, keypointKernel } from './keypoints.js';
 import { memoryKernelsAvailable } from './memory.js';
-import { jsKernelsAvailable, type MultiviewLossSpec, multiviewLoss, type Rig } from './multiview.js';
+import { type MultiviewLossSpec, multiviewKernelAvailable, multiviewLoss, type Rig } from './multiview.js';
 import { pcaKernel } from './pca.js';
 import { registerKernel } from './registry.js';
 import { reprojectionKernel } from './reprojection.js';
@@ -313,7 +313,7 @@ registerKernel({
     return {
       kernel: 'multiview',
       consumesTransforms: true,
-      available: jsKernelsAvailable,
+      available: multiviewKernelAvailable,
       run: (env) => {
         const pts = env.get(t.of)!;
         const spec: MultiviewLossSpec = {

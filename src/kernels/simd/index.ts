@@ -57,6 +57,10 @@ export interface SimdKernels {
   ): number;
   /** An expression's register program, all in one descriptor; see simd/assembly/expr.ts. */
   expr(descriptor: number): void;
+  /** Multi-camera reprojection (and its distance loss), all in one descriptor; see simd/assembly/multiview.ts. */
+  multiview(descriptor: number): void;
+  /** Work-area bytes `multiview` needs for this many views. */
+  multiviewWorkBytes(views: number): number;
   pcaReprojection(
     x: number,
     g: number,

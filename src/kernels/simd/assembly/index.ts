@@ -8,3 +8,4 @@ export { keypoints } from './keypoints';
 export { pairValidity, temporal } from './temporal';
 export { reprojection } from './reprojection';
 export { expr } from './expr';
+export { multiview, multiviewWorkBytes } from './multiview';
