@@ -11,5 +11,6 @@ export type HeatmapKind = keyof typeof HEATMAP_KIND;
  */
 export const heatmapKernel = (kind: HeatmapKind, maps: number, pixels: number, masked: boolean, sum: boolean): SimdKernel => ({
   scratchBytes: maps,
-  forward: ({ kernels, ins: [t, p], scratch }, grads) => kernels.heatmap(HEATMAP_KIND[kind], t, p, grads?.[0] ?? 0, maps, pixels, masked, scratch, sum),
+  forward: ({ run, ins: [t, p], scratch }, grads) =>
+    run('heatmap', { kind: HEATMAP_KIND[kind], t, p, g: grads?.[0] ?? 0, maps, pixels, masked, flags: scratch, sum }),
 });

@@ -61,31 +61,31 @@ export const keypointKernel = (
     scratchBytes: at.state + frames * pairs * k * (elementLevel ? c : 1) + (elementLevel ? 16 + 4 * k * c : 0),
     forward:
       ([t, p, conf = 0]) =>
-      ({ kernels, memory, scratch }, grads) => {
+      ({ run, memory, scratch }, grads) => {
         new Float64Array(memory.buffer, scratch + at.eps, k).set(eps);
         new Float64Array(memory.buffer, scratch + at.masks, maskData.length).set(maskData);
         const grad = (input: 0 | 1) => (grads && gradFor.includes(input) ? grads[gradFor.indexOf(input)] : 0);
-        return kernels.keypoints(
+        return run('keypoints', {
           t,
           p,
           conf,
-          grad(0),
-          grad(1),
+          gt: grad(0),
+          gp: grad(1),
           frames,
           pairs,
           k,
           c,
-          targetBroadcast,
+          broadcast: targetBroadcast,
           code,
           param,
           scale,
-          scratch + at.eps,
+          eps: scratch + at.eps,
           rectified,
-          scratch + at.masks,
-          masks.length,
-          scratch + at.state,
+          masks: scratch + at.masks,
+          nMasks: masks.length,
+          state: scratch + at.state,
           sum,
-        );
+        });
       },
   };
 };

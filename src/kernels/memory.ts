@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { callKernel, DESCRIPTOR_BYTES, type KernelArgs, type KernelName } from './simd/descriptors.js';
 import { type SimdKernels, simdKernels } from './simd/index.js';
 
 /**
@@ -51,7 +52,9 @@ export { recordingGradients } from '../ops/recording.js';
 
 /**
  * What a SIMD kernel sees: the kernels, byte offsets of the inputs and outputs in their memory,
- * and the scratch bytes at `scratch` (8-byte aligned) that `fn` may fill through `memory.buffer`.
+ * the scratch bytes at `scratch` (8-byte aligned) that `fn` may fill through `memory.buffer`,
+ * and `run`, which writes a kernel's descriptor (simd/descriptors.ts) into its own region
+ * (`descriptor`, DESCRIPTOR_BYTES, not part of the scratch) and runs the kernel on it.
  */
 export interface Heap {
   readonly kernels: SimdKernels;
@@ -59,7 +62,15 @@ export interface Heap {
   readonly ins: number[];
   readonly outs: number[];
   readonly scratch: number;
+  readonly descriptor: number;
+  run<K extends KernelName>(name: K, args: KernelArgs<K>): number;
 }
+
+/** The Heap for buffers already placed in `memory`. */
+export const heapOn = (memory: WebAssembly.Memory, ins: number[], outs: number[], scratch: number, descriptor: number): Heap => {
+  const kernels = simdKernels(memory);
+  return { kernels, memory, ins, outs, scratch, descriptor, run: (name, args) => callKernel(memory, kernels, descriptor, name, args) };
+};
 
 /** poseloss's own memory for the cpu backend: inputs are copied in, outputs copied out. */
 const own = new WebAssembly.Memory({ initial: 1 });
@@ -78,13 +89,13 @@ export const withHeap = (inputs: readonly tf.Tensor[], outShapes: readonly numbe
   if (name === 'wasm') {
     const b = tf.backend() as unknown as WasmBackend;
     const outs = outShapes.map((s) => tf.engine().makeTensorFromTensorInfo(b.makeOutput(s, 'float32')));
-    const scratch = scratchBytes > 0 ? b.wasm._malloc(scratchBytes) : 0;
+    // the descriptor first, then the scratch (DESCRIPTOR_BYTES, a multiple of 16, keeps the allocator's alignment)
+    const block = b.wasm._malloc(DESCRIPTOR_BYTES + scratchBytes);
     try {
       const at = (t: tf.Tensor) => b.dataIdMap.get(t.dataId).memoryOffset;
-      const memory = b.wasm.asm.memory;
-      fn({ kernels: simdKernels(memory), memory, ins: inputs.map(at), outs: outs.map(at), scratch });
+      fn(heapOn(b.wasm.asm.memory, inputs.map(at), outs.map(at), block + DESCRIPTOR_BYTES, block));
     } finally {
-      if (scratch) b.wasm._free(scratch);
+      b.wasm._free(block);
     }
     return outs;
   }
@@ -94,11 +105,12 @@ export const withHeap = (inputs: readonly tf.Tensor[], outShapes: readonly numbe
     const place = (n: number) => ((end = align(end)), (end += n), end - n);
     const ins = inputs.map((t) => place(t.size * 4));
     const outs = sizes.map((n) => place(n * 4));
+    const descriptor = place(DESCRIPTOR_BYTES);
     const scratch = place(scratchBytes);
     const grow = Math.ceil(end / 65536) - own.buffer.byteLength / 65536;
     if (grow > 0) own.grow(grow);
     inputs.forEach((t, i) => new Float32Array(own.buffer, ins[i], t.size).set(b.data.get(t.dataId).values));
-    fn({ kernels: simdKernels(own), memory: own, ins, outs, scratch });
+    fn(heapOn(own, ins, outs, scratch, descriptor));
     return sizes.map((n, i) => tf.tensor(new Float32Array(own.buffer, outs[i], n).slice(), outShapes[i], 'float32'));
   }
   throw new Error(`fused kernels need the cpu or wasm backend, not ${name}`);

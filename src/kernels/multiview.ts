@@ -3,6 +3,7 @@ import type { Camera } from '../config/calibration.js';
 import { rodrigues } from '../geometry/rotation.js';
 import { type SimdKernel, saveWithoutCopy, simdLoss } from './fused.js';
 import { type Heap, memoryKernelsAvailable, recordingGradients, withHeap } from './memory.js';
+import { callKernel, type KernelArgs } from './simd/descriptors.js';
 import { simdKernels } from './simd/index.js';
 
 /**
@@ -35,69 +36,45 @@ export const rigOf = (cameras: readonly Camera[]): Rig => {
 
 export type Triangulation = 'dlt' | 'pairwise_median';
 
-/**
- * The kernel's descriptor: float64 words in this order (simd/assembly/multiview.ts reads them by
- * the same position; a test checks the two lists agree). Pointers are byte offsets, 0 = none.
- */
-export const MV_FIELDS = [
-  'B',
-  'V',
-  'K',
-  'pts',
-  'tconf',
-  'below',
-  'cam',
-  'pairwise',
-  'out',
-  'dy',
-  'grad',
-  'work',
-  'loss',
-  'nMasks',
-  'masks',
-  'nanPred',
-  'nanReprojected',
-  'eps',
-  'sum',
-  'value',
-  'count',
-] as const;
-type Field = (typeof MV_FIELDS)[number];
-const FIELD = Object.fromEntries(MV_FIELDS.map((n, i) => [n, i])) as Record<Field, number>;
-
 /** Work-area bytes for V views, as the kernel declares them (asked of an instance on a small memory of its own). */
 let probe: WebAssembly.Memory | undefined;
-const workBytes = (V: number): number => simdKernels((probe ??= new WebAssembly.Memory({ initial: 1 }))).multiviewWorkBytes(V);
-
-/** Scratch: descriptor | cam (V × 21) | masks (2 per mask) | ε (K) | work — all float64, so 8-byte aligned. */
-const scratchLayout = (V: number, K: number, nMasks: number, eps: boolean) => {
-  const cam = 8 * MV_FIELDS.length;
-  const masks = cam + 8 * V * STRIDE;
-  const epsAt = masks + 16 * nMasks;
-  const work = epsAt + (eps ? 8 * K : 0);
-  return { cam, masks, eps: epsAt, work, bytes: work + workBytes(V) };
+const workBytes = (V: number): number => {
+  probe ??= new WebAssembly.Memory({ initial: 1 });
+  return callKernel(probe, simdKernels(probe), 0, 'multiviewWorkBytes', { views: V });
 };
 
-/** Writes the descriptor (fields not given: 0) and the rig / masks / ε into scratch, runs the kernel, returns the descriptor. */
-const runKernel = (
-  heap: Heap,
-  rig: Rig,
-  K: number,
-  fields: Partial<Record<Field, number>>,
-  masks: readonly (readonly [number, number])[] = [],
-  eps: Float64Array | null = null,
-): Float64Array => {
+/** Scratch: cam (V × 21) | masks (2 per mask) | ε (K) | work — all float64, so 8-byte aligned. */
+const scratchLayout = (V: number, K: number, nMasks: number, eps: boolean) => {
+  const masks = 8 * V * STRIDE;
+  const epsAt = masks + 16 * nMasks;
+  const work = epsAt + (eps ? 8 * K : 0);
+  return { cam: 0, masks, eps: epsAt, work, bytes: work + workBytes(V) };
+};
+
+type Args = KernelArgs<'multiview'>;
+/** What a call sets; the rest of the descriptor is off (0 / false). */
+type Call = Pick<Args, 'B' | 'pts' | 'tconf' | 'below' | 'pairwise'> & Partial<Args>;
+const OFF = { out: 0, dy: 0, grad: 0, loss: false, nanPred: false, nanReprojected: false, sum: false } as const;
+
+/** Writes the rig, masks and ε into scratch and runs the kernel with the descriptor `call` completes; returns the loss. */
+const runKernel = (heap: Heap, rig: Rig, K: number, call: Call, masks: readonly (readonly [number, number])[] = [], eps: Float64Array | null = null): number => {
   const at = scratchLayout(rig.V, K, masks.length, eps !== null);
   const s = heap.scratch;
   const buf = heap.memory.buffer;
   new Float64Array(buf, s + at.cam, rig.cam.length).set(rig.cam);
   new Float64Array(buf, s + at.masks, 2 * masks.length).set(masks.flat());
   if (eps) new Float64Array(buf, s + at.eps, K).set(eps);
-  const all = { ...fields, V: rig.V, K, cam: s + at.cam, work: s + at.work, nMasks: masks.length, masks: s + at.masks, eps: eps ? s + at.eps : 0 };
-  const desc = new Float64Array(buf, s, MV_FIELDS.length);
-  desc.set(MV_FIELDS.map((n) => all[n] ?? 0));
-  heap.kernels.multiview(s);
-  return new Float64Array(heap.memory.buffer, s, MV_FIELDS.length); // the memory may be another buffer now
+  return heap.run('multiview', {
+    ...OFF,
+    ...call,
+    V: rig.V,
+    K,
+    cam: s + at.cam,
+    work: s + at.work,
+    masks: s + at.masks,
+    nMasks: masks.length,
+    eps: eps ? s + at.eps : 0,
+  });
 };
 
 /**
@@ -106,7 +83,7 @@ const runKernel = (
  * upstream gradient at `dy`. `tconf`: the confidences' offset, 0 for none.
  */
 export const reprojectKernel = (rig: Rig, tri: Triangulation, belowIn: number, B: number, K: number) => {
-  const base = { B, below: Math.fround(belowIn), pairwise: tri === 'pairwise_median' ? 1 : 0 };
+  const base = { B, below: Math.fround(belowIn), pairwise: tri === 'pairwise_median' };
   return {
     scratchBytes: scratchLayout(rig.V, K, 0, false).bytes,
     forward: (heap: Heap, pts: number, tconf: number, out: number) => void runKernel(heap, rig, K, { ...base, pts, tconf, out }),
@@ -177,15 +154,15 @@ export const multiviewLossKernel = (
       pts: heap.ins[at.pts],
       tconf: ptr(at.tconf),
       below: Math.fround(m.below),
-      pairwise: m.triangulation === 'pairwise_median' ? 1 : 0,
+      pairwise: m.triangulation === 'pairwise_median',
       grad: grads?.[0] ?? 0,
-      loss: 1,
-      nanPred: m.dropNaNPred ? 1 : 0,
-      nanReprojected: m.dropNaNReprojected ? 1 : 0,
-      sum: m.sum ? 1 : 0,
+      loss: true,
+      nanPred: m.dropNaNPred,
+      nanReprojected: m.dropNaNReprojected,
+      sum: m.sum,
     };
     const masks = m.confMasks.map((c, i) => [ptr(at.masks[i]), Math.fround(c.below)] as const);
-    return runKernel(heap, m.rig, K, fields, masks, m.epsilon)[FIELD.value];
+    return runKernel(heap, m.rig, K, fields, masks, m.epsilon);
   },
 });
 

@@ -41,26 +41,26 @@ export const pcaKernel = (pca: PcaFit, k: number, eps: number, sum: boolean): { 
     scratchBytes,
     forward:
       (frames) =>
-      ({ kernels, memory, ins: [x], scratch }, grads) => {
+      ({ run, memory, ins: [x], scratch }, grads) => {
         new Float64Array(memory.buffer, scratch + at.mean, d).set(pca.mean);
         new Float32Array(memory.buffer, scratch + at.P, P.length).set(P);
         new Int32Array(memory.buffer, scratch + at.source, source.length).set(source);
-        return kernels.pcaReprojection(
+        return run('pcaReprojection', {
           x,
-          grads?.[0] ?? 0,
+          g: grads?.[0] ?? 0,
           frames,
-          2 * k,
-          scratch + at.source,
+          width: 2 * k,
+          src: scratch + at.source,
           perFrame,
           d,
           dPad,
-          scratch + at.mean,
-          scratch + at.P,
+          mean: scratch + at.mean,
+          P: scratch + at.P,
           centering,
           eps,
-          scratch + work,
+          work: scratch + work,
           sum,
-        );
+        });
       },
   };
 };

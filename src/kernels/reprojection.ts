@@ -17,7 +17,20 @@ export const reprojectionKernel = (
   const work = 16 + 4 * (2 * ((W + 3) & ~3) + 2 * ((H + 3) & ~3));
   return {
     scratchBytes: maps + 16 + work,
-    forward: ({ kernels, ins: [t, kp], scratch }, grads) =>
-      kernels.reprojection(t, kp, grads?.[0] ?? 0, maps, H, W, W / image.width, H / image.height, sigma, scratch, scratch + ((maps + 15) & ~15), sum),
+    forward: ({ run, ins: [t, kp], scratch }, grads) =>
+      run('reprojection', {
+        t,
+        kp,
+        gkp: grads?.[0] ?? 0,
+        maps,
+        H,
+        W,
+        sx: W / image.width,
+        sy: H / image.height,
+        sigma,
+        flags: scratch,
+        work: scratch + ((maps + 15) & ~15),
+        sum,
+      }),
   };
 };

@@ -20,11 +20,11 @@ const pairs = (frames: number, k: number, eps: Float64Array, masks: readonly Pai
   return {
     scratchBytes: validAt + Math.max(1, count),
     validAt,
-    write: ({ kernels, memory, scratch }: Heap, conf: number): number => {
+    write: ({ run, memory, scratch }: Heap, conf: number): number => {
       new Float64Array(memory.buffer, scratch, k).set(eps);
       new Float64Array(memory.buffer, scratch + 8 * k, maskData.length).set(maskData);
       if (count === 0) return 0;
-      const left = kernels.pairValidity(conf, frames, k, scratch + 8 * k, masks.length, scratch + validAt);
+      const left = run('pairValidity', { conf, frames, k, masks: scratch + 8 * k, nMasks: masks.length, valid: scratch + validAt });
       if (left > 0) return sum ? 1 : 1 / left;
       new Uint8Array(memory.buffer, scratch + validAt, count).fill(0);
       return 0;
@@ -42,7 +42,7 @@ export const temporalKernel = (frames: number, k: number, eps: Float64Array, mas
     scratchBytes: p.scratchBytes,
     forward: (heap, grads) => {
       const scale = p.write(heap, hasConf ? heap.ins[0] : 0);
-      return heap.kernels.temporal(heap.ins[hasConf ? 1 : 0], grads?.[0] ?? 0, frames, k, heap.scratch + p.validAt, heap.scratch, scale);
+      return heap.run('temporal', { x: heap.ins[hasConf ? 1 : 0], g: grads?.[0] ?? 0, frames, k, valid: heap.scratch + p.validAt, eps: heap.scratch, scale });
     },
   };
 };
@@ -68,7 +68,8 @@ export const temporalHeatmapKernel = (
     scratchBytes: p.scratchBytes,
     forward: (heap, grads) => {
       const scale = p.write(heap, hasConf ? heap.ins[0] : 0);
-      return heap.kernels.temporalHeatmap(kl, heap.ins[hasConf ? 1 : 0], grads?.[0] ?? 0, frames, k, pixels, heap.scratch + p.validAt, heap.scratch, scale);
+      const maps = heap.ins[hasConf ? 1 : 0];
+      return heap.run('temporalHeatmap', { kl, p: maps, g: grads?.[0] ?? 0, frames, k, pixels, valid: heap.scratch + p.validAt, eps: heap.scratch, scale });
     },
   };
 };

@@ -6,9 +6,10 @@ import { exprKernel, exprRegion } from '../../src/kernels/expr.js';
 import type { SimdForward } from '../../src/kernels/fused.js';
 import { type HeatmapKind, heatmapKernel } from '../../src/kernels/heatmap.js';
 import { type KernelMask, keypointKernel } from '../../src/kernels/keypoints.js';
-import type { Heap } from '../../src/kernels/memory.js';
+import { type Heap, heapOn } from '../../src/kernels/memory.js';
 import { pcaKernel } from '../../src/kernels/pca.js';
 import { reprojectionKernel } from '../../src/kernels/reprojection.js';
+import { callKernel, DESCRIPTOR_BYTES, DESCRIPTORS, type DescriptorKernels, type KernelName } from '../../src/kernels/simd/descriptors.js';
 import { simdKernels } from '../../src/kernels/simd/index.js';
 import { temporalHeatmapKernel, temporalKernel } from '../../src/kernels/temporal.js';
 import { fitKeypointPca } from '../../src/pca/fit.js';
@@ -19,7 +20,8 @@ import { AXIS_ORDER } from '../../src/pipeline/keys.js';
  * The SIMD kernels write into the tfjs wasm heap, where a stray store would corrupt other
  * tensors or the allocator. Here each runs in a memory of its own with every buffer between
  * guard zones (and unaligned where the real heap may be): after the call, only its gradient
- * buffers and its scratch may have changed.
+ * buffers and its scratch may have changed — and its descriptor only by the TypeScript writer:
+ * every wasm call is checked to take the descriptor's address and to leave its bytes as they were.
  */
 const GUARD = 48;
 const FILL = 0xa5;
@@ -36,7 +38,9 @@ const runGuarded = (inputs: Float32Array[], gradSizes: number[], scratchBytes: n
   };
   const ins = inputs.map((a) => place(a.byteLength, false));
   const outs = [place(4, true), ...gradSizes.map((n) => place(4 * n, true))];
-  const scratch = (end + 15) & ~15; // the allocator hands out aligned blocks
+  const descriptor = (end + 15) & ~15; // the allocator hands out aligned blocks
+  regions.push([descriptor, DESCRIPTOR_BYTES]); // written by callKernel, checked per call below
+  const scratch = (descriptor + DESCRIPTOR_BYTES + GUARD + 15) & ~15;
   regions.push([scratch, scratchBytes]);
   end = scratch + scratchBytes + GUARD;
   const need = Math.ceil((end + GUARD) / 65536) - 1;
@@ -45,7 +49,25 @@ const runGuarded = (inputs: Float32Array[], gradSizes: number[], scratchBytes: n
   bytes.fill(FILL);
   inputs.forEach((a, i) => new Float32Array(memory.buffer, ins[i], a.length).set(a));
   const before = bytes.slice();
-  const heap: Heap = { kernels: simdKernels(memory), memory, ins, outs, scratch };
+  const plain = simdKernels(memory);
+  const checked = Object.fromEntries(
+    (Object.keys(DESCRIPTORS) as KernelName[]).map((name) => [
+      name,
+      (at: number) => {
+        if (at !== descriptor) throw new Error(`${name} called with ${at}, not the descriptor's address ${descriptor}`);
+        const written = new Uint8Array(memory.buffer, descriptor, DESCRIPTOR_BYTES).slice();
+        const result = plain[name](at);
+        const now = new Uint8Array(memory.buffer, descriptor, DESCRIPTOR_BYTES);
+        if (now.some((b, i) => b !== written[i])) throw new Error(`${name} wrote into its descriptor`);
+        return result;
+      },
+    ]),
+  ) as unknown as DescriptorKernels;
+  const heap: Heap = {
+    ...heapOn(memory, ins, outs, scratch, descriptor),
+    kernels: { ...plain, ...checked },
+    run: (name, args) => callKernel(memory, checked, descriptor, name, args),
+  };
   const value = forward(heap, gradSizes.length ? outs.slice(1) : null);
   const after = new Uint8Array(memory.buffer);
   const writable = (i: number) => regions.some(([s, n]) => i >= s && i < s + n);

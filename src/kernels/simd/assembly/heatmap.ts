@@ -1,4 +1,5 @@
 // AssemblyScript: heatmap_mse / heatmap_kl / heatmap_js over (B, K, H, W) float32 maps.
+import { heatmapArgs as A } from './descriptors';
 import { addWide, loadTail, logRatio4, storeTail, total2 } from './vector';
 
 export const MSE = 0;
@@ -94,9 +95,18 @@ function jsMap(t: usize, p: usize, g: usize, n: i32, scale: f32): f64 {
  * all zero are dropped (their gradient is 0); the mean over the valid maps is returned and, when
  * `g` ≠ 0, its gradient w.r.t. the predictions written to every entry of g (`sum`: the sum of
  * the compute's elements over the valid maps instead of the mean). `flags` holds
- * `maps` bytes of scratch. No valid map: 0, and a zero gradient (D1).
+ * `maps` bytes of scratch. No valid map: 0, and a zero gradient (D1). Arguments: the descriptor at `args`.
  */
-export function heatmap(kind: i32, t: usize, p: usize, g: usize, maps: i32, pixels: i32, masked: bool, flags: usize, sum: bool): f64 {
+export function heatmap(args: usize): f64 {
+  const kind = A.kind(args);
+  const t = A.t(args);
+  const p = A.p(args);
+  const g = A.g(args);
+  const maps = A.maps(args);
+  const pixels = A.pixels(args);
+  const masked = A.masked(args);
+  const flags = A.flags(args);
+  const sum = A.sum(args);
   const bytes = <usize>pixels << 2;
   let count = 0;
   for (let m = 0; m < maps; m++) {

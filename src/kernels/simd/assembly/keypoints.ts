@@ -1,5 +1,6 @@
 import { addWide, total2 } from './vector';
 import { ld, st } from './heatmap';
+import { keypointsArgs as A } from './descriptors';
 
 // AssemblyScript: keypoint losses on small tensors — elementwise distances (regression, Huber,
 // ...) and per-keypoint distances (rmse, pixel error, 3-D pairwise) — with NaN and confidence
@@ -131,7 +132,26 @@ function elementwiseRows(t: usize, p: usize, gt: usize, gp: usize, rows: i32, wi
  * `rectified`, every non-NaN value passes), and the gradients into gt / gp (0: none; zeroed
  * here first). Elementwise derivatives are those tfjs autodiff gives (|d| at 0: −1).
  */
-export function keypoints(t: usize, p: usize, conf: usize, gt: usize, gp: usize, frames: i32, pairs: i32, k: i32, c: i32, broadcast: bool, code: i32, param: f64, scale: f64, eps: usize, rectified: bool, masks: usize, nMasks: i32, state: usize, sum: bool): f64 {
+export function keypoints(args: usize): f64 {
+  const t = A.t(args);
+  const p = A.p(args);
+  const conf = A.conf(args);
+  const gt = A.gt(args);
+  const gp = A.gp(args);
+  const frames = A.frames(args);
+  const pairs = A.pairs(args);
+  const k = A.k(args);
+  const c = A.c(args);
+  const broadcast = A.broadcast(args);
+  const code = A.code(args);
+  const param = A.param(args);
+  const scale = A.scale(args);
+  const eps = A.eps(args);
+  const rectified = A.rectified(args);
+  const masks = A.masks(args);
+  const nMasks = A.nMasks(args);
+  const state = A.state(args);
+  const sum = A.sum(args);
   const predSize = <usize>(frames * pairs * k * c) << 2;
   if (gp) memory.fill(gp, 0, predSize);
   if (gt) memory.fill(gt, 0, broadcast ? <usize>(frames * k * c) << 2 : predSize);

@@ -7,41 +7,18 @@
 // Jacobian, the median's selection (½ to each middle for an even count), the DLT's implicit
 // gradient (one 3×3 solve at the solution) and the undistortion's Jacobian.
 //
-// One descriptor of float64 words (written by src/kernels/multiview.ts from MV_FIELDS there, in
-// this order; a test checks the two agree):
-//   0 B, 1 V, 2 K, 3 pts (f32 (B, V, K, 2)), 4 tconf (f32 (B, V, K) or 0: views below `below`
-//   are left out), 5 below (float32-rounded), 6 cam (f64 V × 21: fx, fy, cx, cy, k1, k2, k3,
-//   p1, p2, R row-major, t), 7 pairwise (0 dlt, 1 pairwise median), 8 out (f32 reprojections or
-//   0), 9 dy (f32 upstream gradient of the reprojections or 0), 10 grad (f32 (B, V, K, 2) or 0),
-//   11 work (multiviewWorkBytes(V) bytes), 12 loss (1: the distance loss below), 13 nMasks,
-//   14 masks (nMasks pairs of f64: confidence pointer (0: none), below), 15 dropNaNPred,
-//   16 dropNaNReprojected, 17 eps (f64 per keypoint or 0: no rectify), 18 sum (else mean),
-//   19 value (written: the loss), 20 count (written: terms in the mean).
+// One descriptor (fields declared in src/kernels/simd/descriptors.ts, `multiview`): B, V, K; pts
+// (f32 (B, V, K, 2)); tconf (f32 (B, V, K) or 0: views below `below` are left out); cam (f64
+// V × 21: fx, fy, cx, cy, k1, k2, k3, p1, p2, R row-major, t); pairwise (else all-view DLT); out
+// (f32 reprojections or 0); dy (f32 upstream gradient of the reprojections or 0); grad (f32
+// (B, V, K, 2) or 0); work (multiviewWorkBytes(V) bytes); loss; masks (nMasks pairs of f64:
+// confidence pointer (0: none), below); nanPred, nanReprojected; eps (f64 per keypoint or 0: no
+// rectify); sum (else mean). Returns the loss (0 without `loss`).
 // The loss: d = ‖prediction − reprojection‖ per (frame, view, keypoint), drop masks, relu(d − ε),
 // mean over the kept terms (0 when none) or sum; its gradient has both paths (through d, and
 // through the reprojection), scaled by the reduction at the end.
 
-const F_B = 0;
-const F_V = 1;
-const F_K = 2;
-const F_PTS = 3;
-const F_TCONF = 4;
-const F_BELOW = 5;
-const F_CAM = 6;
-const F_PAIRWISE = 7;
-const F_OUT = 8;
-const F_DY = 9;
-const F_GRAD = 10;
-const F_WORK = 11;
-const F_LOSS = 12;
-const F_NMASKS = 13;
-const F_MASKS = 14;
-const F_NAN_PRED = 15;
-const F_NAN_REPROJECTED = 16;
-const F_EPS = 17;
-const F_SUM = 18;
-const F_VALUE = 19;
-const F_COUNT = 20;
+import { multiviewArgs as A, multiviewWorkBytesArgs as W } from './descriptors';
 
 const STRIDE = 21;
 const UNDISTORT_STEPS = 5;
@@ -100,10 +77,11 @@ let wpOk: usize = 0; // i32 per pair: both views present
 }
 
 /** Bytes of work area the kernel needs for V views (8-byte aligned). */
-export function multiviewWorkBytes(views: i32): i32 {
+export function multiviewWorkBytes(args: usize): f64 {
+  const views = W.views(args);
   const pairs = (views * (views - 1)) >> 1;
   const slots = pairs > 1 ? pairs : 1;
-  return 8 * (views * 14 + 6 + 6 * pairs + DLT_STATE * slots) + 4 * (2 * views + 2 * pairs) + 8;
+  return <f64>(8 * (views * 14 + 6 + 6 * pairs + DLT_STATE * slots) + 4 * (2 * views + 2 * pairs) + 8);
 }
 
 let end: usize = 0;
@@ -485,28 +463,28 @@ function backPoint(pairwise: bool): void {
     }
 }
 
-/** Runs the kernel on one descriptor (see the top of this file). */
-export function multiview(d: usize): void {
-  const B = <i32>f(d, F_B);
-  V = <i32>f(d, F_V);
-  const K = <i32>f(d, F_K);
-  const pts = <usize>f(d, F_PTS);
-  const tconf = <usize>f(d, F_TCONF);
-  const below = f(d, F_BELOW);
-  cam = <usize>f(d, F_CAM);
-  const pairwise = f(d, F_PAIRWISE) != 0;
-  const out = <usize>f(d, F_OUT);
-  const dy = <usize>f(d, F_DY);
-  const grad = <usize>f(d, F_GRAD);
-  const loss = f(d, F_LOSS) != 0;
-  const nMasks = <i32>f(d, F_NMASKS);
-  const masks = <usize>f(d, F_MASKS);
-  const nanPred = f(d, F_NAN_PRED) != 0;
-  const nanRep = f(d, F_NAN_REPROJECTED) != 0;
-  const eps = <usize>f(d, F_EPS);
-  const sum = f(d, F_SUM) != 0;
+/** Runs the kernel on one descriptor (see the top of this file); returns the loss. */
+export function multiview(d: usize): f64 {
+  const B = A.B(d);
+  V = A.V(d);
+  const K = A.K(d);
+  const pts = A.pts(d);
+  const tconf = A.tconf(d);
+  const below = A.below(d);
+  cam = A.cam(d);
+  const pairwise = A.pairwise(d);
+  const out = A.out(d);
+  const dy = A.dy(d);
+  const grad = A.grad(d);
+  const loss = A.loss(d);
+  const nMasks = A.nMasks(d);
+  const masks = A.masks(d);
+  const nanPred = A.nanPred(d);
+  const nanRep = A.nanReprojected(d);
+  const eps = A.eps(d);
+  const sum = A.sum(d);
   NP = (V * (V - 1)) >> 1;
-  layout(<usize>f(d, F_WORK));
+  layout(A.work(d));
   let total = 0.0;
   let count = 0;
   for (let b = 0; b < B; b++)
@@ -594,12 +572,11 @@ export function multiview(d: usize): void {
         store<f32>(grad + (<usize>(2 * e + 1) << 2), <f32>gv);
       }
     }
-  if (!loss) return;
+  if (!loss) return 0;
   const scale = sum ? 1.0 : count > 0 ? 1.0 / count : 0.0;
-  setf(d, F_VALUE, sum || count > 0 ? total * scale : 0);
-  setf(d, F_COUNT, <f64>count);
   if (grad != 0 && scale != 1) {
     const n = <usize>(B * V * K * 2);
     for (let j: usize = 0; j < n; j++) store<f32>(grad + (j << 2), <f32>(<f64>load<f32>(grad + (j << 2)) * scale));
   }
+  return sum || count > 0 ? total * scale : 0;
 }

@@ -1,4 +1,5 @@
 // AssemblyScript: pca_singleview / pca_multiview reprojection error on predictions (B, 2K).
+import { pcaReprojectionArgs as A } from './descriptors';
 import { addWide, total2 } from './vector';
 
 /** Work area layout (bytes from `work`), for rows of d ≤ `dPad` columns (dPad a multiple of 4). */
@@ -72,7 +73,21 @@ function median(xs: usize, mw: usize, sorted: usize, half: i32): f64 {
  * a row with a NaN is all NaN), minus `mean` (f64[d]), and residual = P·row with
  * P = I − EᵀE (f32, d columns of dPad). When g ≠ 0 the gradient w.r.t. x is written (g zeroed first).
  */
-export function pcaReprojection(x: usize, g: usize, frames: i32, width: i32, src: usize, perFrame: i32, d: i32, dPad: i32, mean: usize, P: usize, centering: i32, eps: f64, work: usize, sum: bool): f64 {
+export function pcaReprojection(args: usize): f64 {
+  const x = A.x(args);
+  const g = A.g(args);
+  const frames = A.frames(args);
+  const width = A.width(args);
+  const src = A.src(args);
+  const perFrame = A.perFrame(args);
+  const d = A.d(args);
+  const dPad = A.dPad(args);
+  const mean = A.mean(args);
+  const P = A.P(args);
+  const centering = A.centering(args);
+  const eps = A.eps(args);
+  const work = A.work(args);
+  const sum = A.sum(args);
   const half = d >> 1;
   const xs = work;
   const mw = xs + (<usize>d << 3);

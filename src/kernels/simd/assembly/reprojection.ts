@@ -3,6 +3,7 @@
 // and the gradient goes straight to the keypoints.
 import { addWide, expNeg4, total2 } from './vector';
 import { anyNonZero, ld, st } from './heatmap';
+import { reprojectionArgs as A } from './descriptors';
 
 /**
  * The normalised profile of one axis into `r` (f32[n], padded with zeros to a multiple of 4):
@@ -50,7 +51,19 @@ function profileGrad(r: usize, g: usize, n: i32, c: f32, invs2: f32): f64 {
  * keypoint is NaN or off the grid by more than one pixel. When gkp ≠ 0, ∂/∂kp is written there.
  * Scratch: `flags` (a byte per map) and `work` (4 × f32[W or H, padded to 4] + 16).
  */
-export function reprojection(t: usize, kp: usize, gkp: usize, maps: i32, H: i32, W: i32, sx: f32, sy: f32, sigma: f32, flags: usize, work: usize, sum: bool): f64 {
+export function reprojection(args: usize): f64 {
+  const t = A.t(args);
+  const kp = A.kp(args);
+  const gkp = A.gkp(args);
+  const maps = A.maps(args);
+  const H = A.H(args);
+  const W = A.W(args);
+  const sx = A.sx(args);
+  const sy = A.sy(args);
+  const sigma = A.sigma(args);
+  const flags = A.flags(args);
+  const work = A.work(args);
+  const sum = A.sum(args);
   const bytes = <usize>(H * W) << 2;
   const Wp = (W + 3) & ~3;
   const Hp = (H + 3) & ~3;

@@ -1,11 +1,19 @@
 // AssemblyScript: temporal — ‖x[t+1, j] − x[t, j]‖ over frame pairs of keypoints (B, 2K).
+import { pairValidityArgs, temporalArgs } from './descriptors';
 
 /**
  * For each pair (t, j) with `valid[t·k + j]` ≠ 0, relu(‖x[t+1, j] − x[t, j]‖ − eps[j]) (eps:
  * f64 per keypoint) is summed; the sum × `scale` is returned and, when g ≠ 0, its gradient
  * (g is zeroed first). An unmasked NaN distance makes the result NaN.
  */
-export function temporal(x: usize, g: usize, frames: i32, k: i32, valid: usize, eps: usize, scale: f64): f64 {
+export function temporal(args: usize): f64 {
+  const x = temporalArgs.x(args);
+  const g = temporalArgs.g(args);
+  const frames = temporalArgs.frames(args);
+  const k = temporalArgs.k(args);
+  const valid = temporalArgs.valid(args);
+  const eps = temporalArgs.eps(args);
+  const scale = temporalArgs.scale(args);
   const row = k << 1; // floats per frame
   if (g) memory.fill(g, 0, <usize>(frames * row) << 2);
   let total: f64 = 0;
@@ -41,7 +49,13 @@ export function temporal(x: usize, g: usize, frames: i32, k: i32, valid: usize, 
  * (compared in float32). Returns how many pairs stay in the mean: zeroed pairs do, dropped
  * ones do not. Without `conf` every pair is valid.
  */
-export function pairValidity(conf: usize, frames: i32, k: i32, masks: usize, nMasks: i32, valid: usize): i32 {
+export function pairValidity(args: usize): i32 {
+  const conf = pairValidityArgs.conf(args);
+  const frames = pairValidityArgs.frames(args);
+  const k = pairValidityArgs.k(args);
+  const masks = pairValidityArgs.masks(args);
+  const nMasks = pairValidityArgs.nMasks(args);
+  const valid = pairValidityArgs.valid(args);
   const pairs = (frames - 1) * k;
   memory.fill(valid, 1, pairs);
   if (!conf || nMasks == 0) return pairs;

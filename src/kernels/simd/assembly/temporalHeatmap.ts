@@ -1,6 +1,7 @@
 // AssemblyScript: temporal_heatmap_mse / temporal_heatmap_kl over (B, K, H, W) predicted maps.
 import { addWide, logRatio4, total2 } from './vector';
 import { ld, squaredDiffSum, st } from './heatmap';
+import { temporalHeatmapArgs as A } from './descriptors';
 
 const OFFSET: f32 = 1e-10;
 
@@ -48,7 +49,16 @@ function klChangeGrad(a: usize, b: usize, ga: usize, gb: usize, n: i32, scale: f
  * keypoint) is summed; the sum × `scale` is returned, and when g ≠ 0 the gradient (g is zeroed
  * first). An unmasked NaN change makes the result NaN.
  */
-export function temporalHeatmap(kl: bool, p: usize, g: usize, frames: i32, k: i32, pixels: i32, valid: usize, eps: usize, scale: f64): f64 {
+export function temporalHeatmap(args: usize): f64 {
+  const kl = A.kl(args);
+  const p = A.p(args);
+  const g = A.g(args);
+  const frames = A.frames(args);
+  const k = A.k(args);
+  const pixels = A.pixels(args);
+  const valid = A.valid(args);
+  const eps = A.eps(args);
+  const scale = A.scale(args);
   const bytes = <usize>pixels << 2;
   const stride = <usize>k * bytes; // from a map to the same keypoint's map one frame later
   if (g) memory.fill(g, 0, <usize>frames * stride);
