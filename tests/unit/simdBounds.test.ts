@@ -7,6 +7,7 @@ import type { SimdForward } from '../../src/kernels/fused.js';
 import { type HeatmapKind, heatmapKernel } from '../../src/kernels/heatmap.js';
 import { type KernelMask, keypointKernel } from '../../src/kernels/keypoints.js';
 import { type Heap, heapOn } from '../../src/kernels/memory.js';
+import { multiviewLossKernel, reprojectKernel, rigOf } from '../../src/kernels/multiview.js';
 import { pcaKernel } from '../../src/kernels/pca.js';
 import { reprojectionKernel } from '../../src/kernels/reprojection.js';
 import { callKernel, DESCRIPTOR_BYTES, DESCRIPTORS, type DescriptorKernels, type KernelName } from '../../src/kernels/simd/descriptors.js';
@@ -15,6 +16,7 @@ import { temporalHeatmapKernel, temporalKernel } from '../../src/kernels/tempora
 import { fitKeypointPca } from '../../src/pca/fit.js';
 import type { PcaFormat } from '../../src/pca/types.js';
 import { AXIS_ORDER } from '../../src/pipeline/keys.js';
+import { rigArb } from '../geometry/rig.js';
 
 /**
  * The SIMD kernels write into the tfjs wasm heap, where a stray store would corrupt other
@@ -300,6 +302,50 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('multiview (the loss with every mask, ε, both triangulations; the transform forward and its gradient)', () => {
+    fc.assert(
+      fc.property(
+        rigArb({ minV: 2, maxV: 5 }),
+        fc.record({
+          B: fc.integer({ min: 1, max: 4 }),
+          K: fc.integer({ min: 1, max: 7 }),
+          pairwise: fc.boolean(),
+          nMasks: fc.integer({ min: 0, max: 2 }),
+          eps: fc.boolean(),
+          grad: fc.boolean(),
+          mis: fc.integer({ min: 0, max: 3 }),
+          seed: fc.integer(),
+        }),
+        (cams, { B, K, pairwise, nMasks, eps, grad, mis, seed }) => {
+          const rig = rigOf(cams);
+          const n = B * rig.V * K;
+          const tri = pairwise ? 'pairwise_median' : 'dlt';
+          // pixels around the image centre, some missing; confidences in [0, 1)
+          const pts = Float32Array.from(floats(2 * n, seed), (v, i) => (i % 11 === 5 ? NaN : 300 + 400 * v));
+          const conf = floats(n, seed + 1);
+          const spec = {
+            rig,
+            triangulation: tri,
+            below: 0.1,
+            confMasks: Array.from({ length: nMasks }, (_, i) => ({ below: 0.2 * i })),
+            dropNaNPred: true,
+            dropNaNReprojected: seed % 2 === 0,
+            epsilon: eps ? new Float64Array(K).fill(0.5) : null,
+            sum: seed % 3 === 0,
+          } as const;
+          const at = { tconf: 0, masks: spec.confMasks.map((_, i) => (i === 0 ? 0 : -1)), pts: 1 };
+          const loss = multiviewLossKernel(spec, B, K, at);
+          runGuarded([conf, pts], grad ? [2 * n] : [], loss.scratchBytes, loss.forward, 4 * mis);
+          const k = reprojectKernel(rig, tri, 0.1, B, K);
+          runGuarded([pts, conf], [2 * n], k.scratchBytes, (heap, gs) => (k.forward(heap, heap.ins[0], heap.ins[1], gs![0]), 0), 4 * mis);
+          const dy = floats(2 * n, seed + 2);
+          runGuarded([pts, conf, dy], [2 * n], k.scratchBytes, (heap, gs) => (k.backward(heap, heap.ins[0], heap.ins[1], heap.ins[2], gs![0]), 0), 4 * mis);
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });
