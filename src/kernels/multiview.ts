@@ -38,9 +38,15 @@ export type Triangulation = 'dlt' | 'pairwise_median';
 
 /** Work-area bytes for V views, as the kernel declares them (asked of an instance on a small memory of its own). */
 let probe: WebAssembly.Memory | undefined;
+const workBytesByViews = new Map<number, number>();
 const workBytes = (V: number): number => {
-  probe ??= new WebAssembly.Memory({ initial: 1 });
-  return callKernel(probe, simdKernels(probe), 0, 'multiviewWorkBytes', { views: V });
+  let n = workBytesByViews.get(V);
+  if (n === undefined) {
+    probe ??= new WebAssembly.Memory({ initial: 1 });
+    n = callKernel(probe, simdKernels(probe), 0, 'multiviewWorkBytes', { views: V });
+    workBytesByViews.set(V, n);
+  }
+  return n;
 };
 
 /** Scratch: cam (V × 21) | masks (2 per mask) | ε (K) | work — all float64, so 8-byte aligned. */
