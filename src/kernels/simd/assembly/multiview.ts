@@ -42,6 +42,7 @@ let wdlt: usize = 0; // DLT state per triangulation (slot 0: all views; pair p: 
 let wrep: usize = 0; // reprojection (u, v) per view, float32-rounded
 let wgr: usize = 0; // dL/d reprojection per view
 let wgd: usize = 0; // dL/d prediction per view through the distance
+let wrow: usize = 0; // the DLT rows of each present view: x row (a0, a1, a2, a4), y row
 let wok: usize = 0; // i32 per view: present
 let wsub: usize = 0; // i32: views of one triangulation
 let widx: usize = 0; // i32 per pair: sorted order
@@ -81,7 +82,7 @@ export function multiviewWorkBytes(args: usize): f64 {
   const views = W.views(args);
   const pairs = (views * (views - 1)) >> 1;
   const slots = pairs > 1 ? pairs : 1;
-  return <f64>(8 * (views * 14 + 6 + 6 * pairs + DLT_STATE * slots) + 4 * (2 * views + 2 * pairs) + 8);
+  return <f64>(8 * (views * 22 + 6 + 6 * pairs + DLT_STATE * slots) + 4 * (2 * views + 2 * pairs) + 8);
 }
 
 let end: usize = 0;
@@ -107,14 +108,15 @@ function layout(work: usize): void {
   wrep = take(16 * V);
   wgr = take(16 * V);
   wgd = take(16 * V);
+  wrow = take(64 * V);
   wok = take(4 * V);
   wsub = take(4 * V);
   widx = take(4 * NP);
   wpOk = take(4 * NP);
 }
 
-/** Undistort view i's pixel (u, v) into wx/wy[i], with the 2×2 Jacobian in wJ. */
-function undistort(i: i32, u: f64, v: f64): void {
+/** Undistort view i's pixel (u, v) into wx/wy[i], with (when `jac`: for a gradient) the 2×2 Jacobian in wJ. */
+function undistort(i: i32, u: f64, v: f64, jac: bool): void {
   const c = camOf(i);
   const fx = f(c, 0);
   const fy = f(c, 1);
@@ -147,11 +149,16 @@ function undistort(i: i32, u: f64, v: f64): void {
       yb = 1;
       continue;
     }
-    const dpoly = k1 + r2 * (2 * k2 + 3 * k3 * r2);
     const dx = 2 * p1 * x * y + p2 * (r2 + 2 * x * x);
     const dy = p1 * (r2 + 2 * y * y) + 2 * p2 * x * y;
     const ex = x0 - dx;
     const ey = y0 - dy;
+    if (!jac) {
+      x = ex * s;
+      y = ey * s;
+      continue;
+    }
+    const dpoly = k1 + r2 * (2 * k2 + 3 * k3 * r2);
     const r2a = 2 * (x * xa + y * ya);
     const r2b = 2 * (x * xb + y * yb);
     const sa = -s * s * dpoly * r2a;
@@ -173,6 +180,7 @@ function undistort(i: i32, u: f64, v: f64): void {
   }
   setf(wx, i, x);
   setf(wy, i, y);
+  if (!jac) return;
   const j = 4 * i;
   setf(wJ, j, xa / fx);
   setf(wJ, j + 1, xb / fy);
@@ -205,16 +213,28 @@ let r1: f64 = 0;
 let r2_: f64 = 0;
 let r3: f64 = 0;
 
+/** The DLT rows of view i (its undistorted point in wx/wy), into wrow: per coordinate (x: R row 0, y: R row 1) xy·R₂ − Rₙ and xy·t₂ − tₙ. */
+function rows(i: i32): void {
+  const c = camOf(i);
+  for (let which = 0; which < 2; which++) {
+    const xy = which == 0 ? f(wx, i) : f(wy, i);
+    const base = 9 + which * 3;
+    const r = 8 * i + 4 * which;
+    setf(wrow, r, xy * f(c, 15) - f(c, base));
+    setf(wrow, r + 1, xy * f(c, 16) - f(c, base + 1));
+    setf(wrow, r + 2, xy * f(c, 17) - f(c, base + 2));
+    setf(wrow, r + 3, xy * f(c, 20) - f(c, 18 + which));
+  }
+}
+
 /** The row of view i for its x (which = 0) or y (which = 1) coordinate, into r0..r3. */
 // @ts-ignore: decorator
 @inline function row(i: i32, which: i32): void {
-  const c = camOf(i);
-  const xy = which == 0 ? f(wx, i) : f(wy, i);
-  const base = 9 + which * 3; // R row 0 (x) or 1 (y)
-  r0 = xy * f(c, 15) - f(c, base);
-  r1 = xy * f(c, 16) - f(c, base + 1);
-  r2_ = xy * f(c, 17) - f(c, base + 2);
-  r3 = xy * f(c, 20) - f(c, 18 + which);
+  const r = 8 * i + 4 * which;
+  r0 = f(wrow, r);
+  r1 = f(wrow, r + 1);
+  r2_ = f(wrow, r + 2);
+  r3 = f(wrow, r + 3);
 }
 
 /** DLT from the n views in wsub into out[o..o+2] (f64 indices), its state in DLT slot `slot`. */
@@ -398,7 +418,7 @@ function order(k: i32): i32 {
 }
 
 /** Triangulate point (b, k) into wX; false when it has fewer than 2 views. */
-function solvePoint(pts: usize, tconf: usize, below: f64, K: i32, b: i32, k: i32, pairwise: bool): bool {
+function solvePoint(pts: usize, tconf: usize, below: f64, K: i32, b: i32, k: i32, pairwise: bool, jac: bool): bool {
   let n = 0;
   for (let i = 0; i < V; i++) {
     const e = (b * V + i) * K + k;
@@ -407,7 +427,8 @@ function solvePoint(pts: usize, tconf: usize, below: f64, K: i32, b: i32, k: i32
     const ok = isFinite(u) && isFinite(v) && !(tconf != 0 && below > 0 && f32at(tconf, e) < below);
     seti(wok, i, ok ? 1 : 0);
     if (ok) {
-      undistort(i, u, v);
+      undistort(i, u, v, jac);
+      rows(i);
       seti(wsub, n++, i);
     }
   }
@@ -489,7 +510,7 @@ export function multiview(d: usize): f64 {
   let count = 0;
   for (let b = 0; b < B; b++)
     for (let k = 0; k < K; k++) {
-      const solved = solvePoint(pts, tconf, below, K, b, k, pairwise);
+      const solved = solvePoint(pts, tconf, below, K, b, k, pairwise, grad != 0);
       for (let i = 0; i < V; i++) {
         if (solved) project(i);
         else {
