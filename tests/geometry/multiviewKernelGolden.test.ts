@@ -39,7 +39,7 @@ describe.skipIf(!present)('the multiview kernel on ../shared/golden/multiview', 
         const [dlt, median] = [run('dlt'), run('pairwise_median')];
         pts.dispose();
         const M = c.expected.pairwise_median_points_3d.data.map(val);
-        const medianExpected = cams.flatMap((cam, v) =>
+        const medianExpected = cams.flatMap((cam) =>
           Array.from({ length: N }, (_, n) => (Number.isNaN(M[3 * n]) ? [NaN, NaN] : projectRef([M[3 * n], M[3 * n + 1], M[3 * n + 2]], cam))).flat(),
         );
         const worst = (got: Float32Array, want: readonly number[], what: string) => {
