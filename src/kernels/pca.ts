@@ -1,3 +1,4 @@
+import { errorFloorScale } from '../pca/reproject.js';
 import type { PcaFit } from '../pca/types.js';
 import type { SimdForward } from './fused.js';
 
@@ -58,6 +59,7 @@ export const pcaKernel = (pca: PcaFit, k: number, eps: number, sum: boolean): { 
           P: scratch + at.P,
           centering,
           eps,
+          floor: errorFloorScale(d),
           work: scratch + work,
           sum,
         });

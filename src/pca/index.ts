@@ -7,5 +7,5 @@ export { expandFlatMatches, formatForPca } from './format.js';
 export { matrix64, sliceRows } from './matrix.js';
 export { nanMeanColumns, nanPercentile, pairwiseCovariance } from './nanStats.js';
 export type { Precision } from './reproject.js';
-export { reproject, reprojectionError } from './reproject.js';
+export { errorFloorScale, reproject, reprojectionError } from './reproject.js';
 export type { Centering, ComponentsToKeep, Matrix64, PcaFit, PcaFormat } from './types.js';

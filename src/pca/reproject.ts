@@ -30,6 +30,19 @@ const params = (mean: Float64Array, kept: Matrix64, r32: boolean) => {
 };
 
 /**
+ * The PCA losses' float32 resolution (one convention for the fused kernel, the tfjs-ops path and
+ * the plain-JS reference): a per-keypoint reprojection error at or below
+ * `errorFloorScale(D) · s` is 0, with no gradient, where D is the formatted row's width and s the
+ * largest magnitude (NaN ignored) among the coordinates of the row's frame and the PCA mean.
+ * float32 computes the error of a row on the subspace as a few ulps of the numbers it subtracts
+ * (measured up to ~0.65·√D·2⁻²³ of them; they are at most 3·s), in a direction set by rounding:
+ * each path gets different noise there, and a fitted epsilon of degenerate labels is noise of the
+ * same size, so `relu(e − ε)` was on or off and its gradient pointed anywhere depending on the
+ * path. The floor, 2⁻²⁰·√D·s, is ≥ 4× that noise; errors above it are untouched.
+ */
+export const errorFloorScale = (d: number): number => 2 ** -20 * Math.sqrt(d);
+
+/**
  * Reprojects each formatted row onto the affine subspace `mean + span(kept)`:
  * R = ((X − mean) Eᵀ) E + mean, with E = `kept` (components as rows) → (rows, D). A NaN anywhere
  * in a row makes that row all NaN.

@@ -192,6 +192,33 @@ describe('fused kernels equal their tfjs-ops reference (values, gradients, no le
     );
   });
 
+  it('pca_singleview on rank-deficient labels: errors at float32 resolution are 0 on both paths (registry-suite counterexample)', () => {
+    // Found by the registry suite (POSELOSS_FC_SEED=random, seed 30089155): centred labels of rank 3 in 4
+    // dimensions, so the fitted epsilon (5.3e-7) is float32 noise, and a second frame on the kept subspace,
+    // whose errors are noise too (f64: 2.2e-7, 8.3e-8; tfjs ops on wasm 1.2e-7, 9.8e-7; cpu 2.9e-7, 1.5e-7).
+    // relu(e − ε) was on for tfjs ops on wasm (gradient 0.0147 at [4]) and off for the fused kernel (0).
+    // Convention (errorFloorScale, src/pca/reproject.ts): errors ≤ 2⁻²⁰·√D·s are 0, with no gradient.
+    const labels = [
+      0, 1.4776010333066978, 4.660195429836131, 2.136899401169151, 4.958324052262343, 4.546487134128409, 1.1962466460699122, -4.758010369447579,
+      -1.2777055101341561, -2.6491807045424647, -4.968455018167322, -0.9108125213604794, -4.629073411638663, -3.8638224377799384,
+      -9.915930497578252, 4.992716726873025, 2.470566755693041, 3.64484520062938, 4.946791233116909, -0.3757556023090465, 3.9924355631174513,
+      2.9245859644588084, -1.3588031320547123, -4.895888645756587, -3.4993734379677117, -4.39847879985835, 5.403357371676618, 1.6373721956884568,
+    ];
+    const opts = { labels: { data: Float64Array.from(labels), rows: 7, cols: 4 } };
+    const fused = createLossOrThrow('pca_singleview', {}, opts);
+    const ref = createLossOrThrow('pca_singleview', {}, { ...opts, fused: false });
+    expect(fused.kernel).toBe('pcaReprojection');
+    const pred = () => ({ keypoints_pred: tf.tensor2d([10, 0, 5.973296857142429e-10, 0, 0, 0, -10, 0], [2, 4]) });
+    for (const loss of [fused, ref]) {
+      const inputs = pred();
+      const { grads } = evaluate(loss, inputs);
+      tf.dispose(Object.values(inputs));
+      expect(grads[0].slice(4), `${loss.kernel ?? 'tfjs ops'}: the frame on the subspace`).toEqual([0, 0, 0, 0]);
+      expect(grads[0].slice(0, 4).every((g) => g !== 0)).toBe(true);
+    }
+    agreeThenDispose(fused, ref, pred());
+  });
+
   it('regression, rmse, pairwise projections: NaN targets and predictions, 3-D camera pairs', () => {
     fc.assert(
       fc.property(

@@ -57,7 +57,7 @@ export const DESCRIPTORS = {
     state: 'ptr',
     sum: 'bool',
   },
-  /** simd/assembly/pca.ts: centering 0 none, 1 mean, 2 median. */
+  /** simd/assembly/pca.ts: centering 0 none, 1 mean, 2 median; floor: errorFloorScale(d) (pca/reproject.ts). */
   pcaReprojection: {
     x: 'ptr',
     g: 'ptr',
@@ -71,6 +71,7 @@ export const DESCRIPTORS = {
     P: 'ptr',
     centering: 'i32',
     eps: 'f64',
+    floor: 'f64',
     work: 'ptr',
     sum: 'bool',
   },
@@ -127,13 +128,23 @@ export const layout = (fields: Readonly<Record<string, FieldType>>): { fields: F
   return { fields: out, bytes: Math.ceil(end / 8) * 8 };
 };
 
-const LAYOUTS = Object.fromEntries(Object.entries(DESCRIPTORS).map(([k, f]) => [k, layout(f)])) as Record<KernelName, ReturnType<typeof layout>>;
+const CODE: Record<FieldType, number> = { f64: 0, f32: 1, i32: 2, ptr: 3, bool: 4 };
+
+/** Per kernel: its fields' names, offsets and type codes, as flat arrays for the writer. */
+const WRITERS = Object.fromEntries(
+  Object.entries(DESCRIPTORS).map(([k, f]) => {
+    const { fields } = layout(f);
+    return [k, { names: fields.map((x) => x.name), offsets: fields.map((x) => x.offset), codes: fields.map((x) => CODE[x.type]) }];
+  }),
+) as Record<KernelName, { names: string[]; offsets: number[]; codes: number[] }>;
 
 /** Bytes reserved for a descriptor next to every kernel's scratch (the largest, 16-aligned so the scratch after it stays aligned). */
-export const DESCRIPTOR_BYTES = Math.ceil(Math.max(...Object.values(LAYOUTS).map((l) => l.bytes)) / 16) * 16;
+export const DESCRIPTOR_BYTES = Math.ceil(Math.max(...Object.values(DESCRIPTORS).map((f) => layout(f).bytes)) / 16) * 16;
 
 /** The exported wasm functions: each takes its descriptor's address. */
 export type DescriptorKernels = { readonly [K in KernelName]: (descriptor: number) => number };
+
+let view: DataView | null = null;
 
 /**
  * Write kernel `name`'s descriptor at `at` (DESCRIPTOR_BYTES free bytes, 8-aligned) from `args`,
@@ -146,15 +157,18 @@ export const callKernel = <K extends KernelName>(
   name: K,
   args: KernelArgs<K>,
 ): number => {
-  const view = new DataView(memory.buffer, at, DESCRIPTOR_BYTES);
+  if (view?.buffer !== memory.buffer) view = new DataView(memory.buffer); // a grown memory has a new buffer
+  const { names, offsets, codes } = WRITERS[name];
   const values = args as unknown as Record<string, number | boolean>;
-  for (const { name: field, type, offset } of LAYOUTS[name].fields) {
-    const v = values[field];
-    if (v === undefined) throw new Error(`kernel ${name}: descriptor field '${field}' missing`);
-    if (type === 'f64') view.setFloat64(offset, v as number, true);
-    else if (type === 'f32') view.setFloat32(offset, v as number, true);
-    else if (type === 'ptr') view.setUint32(offset, v as number, true);
-    else view.setInt32(offset, type === 'bool' ? (v ? 1 : 0) : (v as number), true);
+  for (let i = 0; i < names.length; i++) {
+    const v = values[names[i]];
+    if (v === undefined) throw new Error(`kernel ${name}: descriptor field '${names[i]}' missing`);
+    const o = at + offsets[i];
+    const code = codes[i];
+    if (code === 0) view.setFloat64(o, v as number, true);
+    else if (code === 1) view.setFloat32(o, v as number, true);
+    else if (code === 3) view.setUint32(o, v as number, true);
+    else view.setInt32(o, code === 4 ? (v ? 1 : 0) : (v as number), true);
   }
   return kernels[name](at);
 };

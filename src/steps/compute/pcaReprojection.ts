@@ -8,7 +8,7 @@ import { toPairs } from '../../ops/pairs.js';
 import { safeNorm } from '../../ops/safeNorm.js';
 import { ComponentsToKeepCodec, IndexList, MatchesCodec } from '../../pca/codecs.js';
 import { formatProblem } from '../../pca/format.js';
-import { fitKeypointPca, type PcaFit, type PcaFormat, requireFiniteEpsilon } from '../../pca/index.js';
+import { errorFloorScale, fitKeypointPca, type PcaFit, type PcaFormat, requireFiniteEpsilon } from '../../pca/index.js';
 import { opaqueLayout } from '../../pipeline/layout.js';
 import type { BuiltCompute, ComputeReference, Kinks, StepDef, StepSpec } from '../../pipeline/step.js';
 import { resolveKeys, stepCodec } from '../common.js';
@@ -69,11 +69,29 @@ export const formatTensor = (x: tf.Tensor, fmt: PcaFormat, k: number): tf.Tensor
   return centred.reshape([b, 2 * n]);
 };
 
-/** Per-keypoint distance between formatted rows and their reprojection onto the kept components. */
-export const reprojectionErrorTensor = (x: tf.Tensor, mean: tf.Tensor, kept: tf.Tensor): tf.Tensor => {
-  const centred = x.sub(mean);
+/** The largest |coordinate| of each frame of x (B, 2K), NaN ignored, for each of its `perFrame` formatted rows (rows · B, 1). */
+const frameMax = (x: tf.Tensor, perFrame: number): tf.Tensor => {
+  const m = tf.where(x.isNaN(), tf.zerosLike(x), x.abs()).max(-1, true);
+  return perFrame === 1 ? m : m.tile([1, perFrame]).reshape([-1, 1]);
+};
+
+/**
+ * Per-keypoint distance (rows, D/2) between formatted rows and their reprojection onto the kept
+ * components, 0 (with no gradient) at or below float32's resolution: errorFloorScale(D) · s
+ * (src/pca/reproject.ts), s the largest magnitude among the frame's coordinates (`x`, the step's
+ * input, B × 2K) and the mean.
+ */
+export const reprojectionErrorTensor = (rows: tf.Tensor, mean: tf.Tensor, kept: tf.Tensor, x: tf.Tensor): tf.Tensor => {
+  const centred = rows.sub(mean);
   const r = kept.shape[0] === 0 ? mean.expandDims(0) : centred.matMul(kept, false, true).matMul(kept).add(mean);
-  return safeNorm(toPairs(x.sub(r)), -1);
+  const e = safeNorm(toPairs(rows.sub(r)), -1);
+  const floored = tf.customGrad(((err: tf.Tensor, save: tf.GradSaveFunc) => {
+    const s = tf.maximum(frameMax(x, rows.shape[0] / x.shape[0]), mean.abs().max());
+    const keep = err.lessEqual(s.mul(errorFloorScale(rows.shape[1] as number))).logicalNot(); // NaN stays
+    save([keep]);
+    return { value: tf.where(keep, err, tf.zerosLike(err)), gradFunc: (dy: tf.Tensor, [k]: tf.Tensor[]) => tf.where(k, dy, tf.zerosLike(dy)) };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (v: tf.Tensor) => tf.Tensor;
+  return floored(e);
 };
 
 /** The fitted state a PCA compute step carries (shown by `explain`, compared by `verify`). */
@@ -121,12 +139,15 @@ const reference: ComputeReference<unknown> = {
       return (
         fc
           .record({ labels: arrayArb(fc, [n, 2 * k], num(fc, -10, 10)), pred: arrayArb(fc, [bs, 2 * k], num(fc, -10, 10)) })
-          // a smooth base under the drawn values: every column varies, so the explained-variance ratios exist
+          // an irregular base under the drawn values: every column varies and the labels have full rank, so the
+          // explained-variance ratios exist and the fitted epsilon is a distance, not float32 noise (the former
+          // base, sin(1.7·row + 0.3·col²), spans 2 dimensions: with fast-check's zeros drawn, labels of rank 2–3,
+          // an epsilon of ~1e-6 and predictions on the subspace, where float32 decides relu(e − ε) and e's direction)
           .map(({ labels, pred }) => ({
             spec: s,
             inputs: { [ofKeys(s)[0]]: pred },
             labels: {
-              data: Float64Array.from(labels.data, (v, i) => v + 5 * Math.sin(1.7 * Math.floor(i / (2 * k)) + 0.3 * (i % (2 * k)) * (i % (2 * k)))),
+              data: Float64Array.from(labels.data, (v, i) => v + 5 * Math.sin(12.9898 * (1 + Math.floor(i / (2 * k))) * (1 + (i % (2 * k))) + 0.7 * (i % (2 * k)))),
               rows: n,
               cols: 2 * k,
             },
@@ -140,8 +161,14 @@ const reference: ComputeReference<unknown> = {
     const rows = formatRows(x.data, x.shape[0], x.shape[1] / 2, pca.format, kinks);
     const d = pca.mean.length;
     const kept = Array.from({ length: pca.kept.rows }, (_, r) => pca.kept.data.subarray(r * d, (r + 1) * d));
-    const errors = rows.flatMap((row) => {
+    // float32's resolution of each row's errors (errorFloorScale in pca/reproject.ts), NaN ignored
+    const big = (v: ArrayLike<number>) => Array.from(v).reduce((m, u) => (Number.isNaN(u) ? m : Math.max(m, Math.abs(u))), 0);
+    const width = x.shape[1];
+    const perFrame = rows.length / x.shape[0];
+    const errors = rows.flatMap((row, ri) => {
+      const f = Math.floor(ri / perFrame);
       const c = row.map((v, i) => v - pca.mean[i]);
+      const floor = errorFloorScale(d) * Math.max(big(Array.from(x.data).slice(f * width, (f + 1) * width)), big(pca.mean));
       const proj = [...pca.mean];
       for (const comp of kept) {
         const dot = c.reduce((a, v, i) => a + v * comp[i], 0);
@@ -149,8 +176,8 @@ const reference: ComputeReference<unknown> = {
       }
       return Array.from({ length: d / 2 }, (_, j) => {
         const e = Math.hypot(row[2 * j] - proj[2 * j], row[2 * j + 1] - proj[2 * j + 1]);
-        kinks.push([e, 0]);
-        return e;
+        kinks.push([e, floor]);
+        return e <= floor ? 0 : e;
       });
     });
     return { out: tabulate([rows.length, d / 2], (i) => errors[i]), kinks };
@@ -199,7 +226,7 @@ export const pcaReprojection: StepDef<t.TypeOf<typeof codec>> = {
       layout: opaqueLayout(`pca(${format.kind})`),
       fitted,
       check: ([s]) => (s[1] === labels.cols ? null : `${keys.right[0]} (${s.join(',')}) has ${s[1] / 2} keypoints, but the PCA was fitted on ${k}`),
-      apply: ([x]) => reprojectionErrorTensor(formatTensor(x, format, k), tf.tensor1d(mean), tf.tensor2d(kept, [pca.kept.rows, pca.kept.cols])),
+      apply: ([x]) => reprojectionErrorTensor(formatTensor(x, format, k), tf.tensor1d(mean), tf.tensor2d(kept, [pca.kept.rows, pca.kept.cols]), x),
     };
     return either.right(built);
   },

@@ -273,7 +273,7 @@ export namespace keypointsArgs {
   }
 }
 
-/** pcaReprojection's descriptor: 14 fields, 64 bytes. */
+/** pcaReprojection's descriptor: 15 fields, 72 bytes. */
 export namespace pcaReprojectionArgs {
   // @ts-ignore: decorator
   @inline export function x(d: usize): usize {
@@ -324,12 +324,16 @@ export namespace pcaReprojectionArgs {
     return load<f64>(d, 48);
   }
   // @ts-ignore: decorator
+  @inline export function floor(d: usize): f64 {
+    return load<f64>(d, 56);
+  }
+  // @ts-ignore: decorator
   @inline export function work(d: usize): usize {
-    return <usize>load<u32>(d, 56);
+    return <usize>load<u32>(d, 64);
   }
   // @ts-ignore: decorator
   @inline export function sum(d: usize): bool {
-    return load<i32>(d, 60) != 0;
+    return load<i32>(d, 68) != 0;
   }
 }
 

@@ -39,6 +39,25 @@ function project(P: usize, v: usize, out: usize, d: i32, dPad: i32): void {
   }
 }
 
+/** The largest |value| of n (even) floats at p, in every lane; NaN ignored (pmax keeps the accumulator). */
+function largest(p: usize, n: i32): v128 {
+  let a = f32x4.splat(0);
+  let b = f32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    a = f32x4.pmax(a, f32x4.abs(v128.load(p + (<usize>i << 2))));
+    b = f32x4.pmax(b, f32x4.abs(v128.load(p + (<usize>i << 2), 16)));
+  }
+  if (i + 4 <= n) {
+    a = f32x4.pmax(a, f32x4.abs(v128.load(p + (<usize>i << 2))));
+    i += 4;
+  }
+  if (i < n) b = f32x4.pmax(b, f32x4.abs(v128.load64_zero(p + (<usize>i << 2)))); // 2 left
+  a = f32x4.pmax(a, b);
+  a = f32x4.pmax(a, v128.shuffle<f32>(a, a, 2, 3, 0, 1));
+  return f32x4.pmax(a, v128.shuffle<f32>(a, a, 1, 0, 3, 2));
+}
+
 /** The median of the `half` values of one coordinate (stride 2 from `xs`), and its weights into mw. */
 function median(xs: usize, mw: usize, sorted: usize, half: i32): f64 {
   for (let j = 0; j < half; j++) {
@@ -86,6 +105,7 @@ export function pcaReprojection(args: usize): f64 {
   const P = A.P(args);
   const centering = A.centering(args);
   const eps = A.eps(args);
+  const floor = A.floor(args);
   const work = A.work(args);
   const sum = A.sum(args);
   const half = d >> 1;
@@ -104,8 +124,15 @@ export function pcaReprojection(args: usize): f64 {
   const invCount = f32x4.splat(<f32>(1 / norm));
   let acc = f64x2.splat(0); // Σ relu(e − ε)
   let nan = false; // an unmasked NaN error makes the loss NaN
+  // Errors at or below float32's resolution are 0 (errorFloorScale in src/pca/reproject.ts): floor · s, s the largest
+  // magnitude of the frame's coordinates and of the mean (in float32).
+  let meanMax: f32 = 0;
+  for (let c = 0; c < d; c++) meanMax = max<f32>(meanMax, abs<f32>(<f32>load<f64>(mean + (<usize>c << 3))));
+  const meanMaxV = f32x4.splat(meanMax);
+  const floorScale = f32x4.splat(<f32>floor);
   for (let b = 0; b < frames; b++) {
     const row = x + (<usize>b * <usize>width << 2);
+    const floorV = f32x4.mul(f32x4.pmax(largest(row, width), meanMaxV), floorScale);
     for (let q = 0; q < perFrame; q++) {
       const cols = src + (<usize>(q * d) << 2);
       let anyNaN = false;
@@ -138,7 +165,8 @@ export function pcaReprojection(args: usize): f64 {
         const ms = v128.bitselect(m, f32x4.splat(1), f32x4.gt(m, f32x4.splat(0)));
         const qx = f32x4.div(ex, ms);
         const qy = f32x4.div(ey, ms);
-        const e = f32x4.mul(ms, f32x4.sqrt(f32x4.add(f32x4.mul(qx, qx), f32x4.mul(qy, qy))));
+        const e0 = f32x4.mul(ms, f32x4.sqrt(f32x4.add(f32x4.mul(qx, qx), f32x4.mul(qy, qy))));
+        const e = v128.andnot(e0, f32x4.le(e0, floorV)); // NaN stays
         const v = f32x4.sub(e, epsV);
         const on = f32x4.gt(v, f32x4.splat(0));
         acc = addWide(acc, v128.and(v, on));
