@@ -63,7 +63,14 @@ type Call = Pick<Args, 'B' | 'pts' | 'tconf' | 'below' | 'pairwise'> & Partial<A
 const OFF = { out: 0, dy: 0, grad: 0, loss: false, nanPred: false, nanReprojected: false, sum: false } as const;
 
 /** Writes the rig, masks and ε into scratch and runs the kernel with the descriptor `call` completes; returns the loss. */
-const runKernel = (heap: Heap, rig: Rig, K: number, call: Call, masks: readonly (readonly [number, number])[] = [], eps: Float64Array | null = null): number => {
+const runKernel = (
+  heap: Heap,
+  rig: Rig,
+  K: number,
+  call: Call,
+  masks: readonly (readonly [number, number])[] = [],
+  eps: Float64Array | null = null,
+): number => {
   const at = scratchLayout(rig.V, K, masks.length, eps !== null);
   const s = heap.scratch;
   const buf = heap.memory.buffer;
@@ -98,24 +105,26 @@ export const reprojectKernel = (rig: Rig, tri: Triangulation, belowIn: number, B
 };
 
 /** The fused reproject_views: points (B, V, K, 2) [+ confidences (B, V, K)] → (B, V, K, 2), differentiable in the points. */
-export const reprojectViewsFused = (rig: Rig, tri: Triangulation, below: number) => (pts: tf.Tensor, conf?: tf.Tensor): tf.Tensor => {
-  const [B, , K] = pts.shape;
-  const c = conf && Math.fround(below) > 0 ? [conf] : [];
-  const k = reprojectKernel(rig, tri, below, B, K);
-  const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [value] = withHeap([x, ...c], [x.shape], k.scratchBytes, (heap) => k.forward(heap, heap.ins[0], c.length ? heap.ins[1] : 0, heap.outs[0]));
-    // the inputs are saved for the gradient: the caller's scope disposes them before backward
-    saveWithoutCopy(save, recordingGradients() ? [x, ...c] : []);
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        withHeap([...saved, dy], [x.shape], k.scratchBytes, (heap) =>
-          k.backward(heap, heap.ins[0], c.length ? heap.ins[1] : 0, heap.ins[saved.length], heap.outs[0]),
-        )[0],
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return (f as unknown as (x: tf.Tensor) => tf.Tensor)(pts);
-};
+export const reprojectViewsFused =
+  (rig: Rig, tri: Triangulation, below: number) =>
+  (pts: tf.Tensor, conf?: tf.Tensor): tf.Tensor => {
+    const [B, , K] = pts.shape;
+    const c = conf && Math.fround(below) > 0 ? [conf] : [];
+    const k = reprojectKernel(rig, tri, below, B, K);
+    const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+      const [value] = withHeap([x, ...c], [x.shape], k.scratchBytes, (heap) => k.forward(heap, heap.ins[0], c.length ? heap.ins[1] : 0, heap.outs[0]));
+      // the inputs are saved for the gradient: the caller's scope disposes them before backward
+      saveWithoutCopy(save, recordingGradients() ? [x, ...c] : []);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+          withHeap([...saved, dy], [x.shape], k.scratchBytes, (heap) =>
+            k.backward(heap, heap.ins[0], c.length ? heap.ins[1] : 0, heap.ins[saved.length], heap.outs[0]),
+          )[0],
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return (f as unknown as (x: tf.Tensor) => tf.Tensor)(pts);
+  };
 
 /** The kernel runs where poseloss's wasm kernels do (cpu and wasm backends; elsewhere tfjs ops run). */
 export const multiviewKernelAvailable = memoryKernelsAvailable;
