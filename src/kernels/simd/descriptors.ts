@@ -150,13 +150,7 @@ let view: DataView | null = null;
  * Write kernel `name`'s descriptor at `at` (DESCRIPTOR_BYTES free bytes, 8-aligned) from `args`,
  * field by declared name, and run the kernel on it; its return value.
  */
-export const callKernel = <K extends KernelName>(
-  memory: WebAssembly.Memory,
-  kernels: DescriptorKernels,
-  at: number,
-  name: K,
-  args: KernelArgs<K>,
-): number => {
+export const callKernel = <K extends KernelName>(memory: WebAssembly.Memory, kernels: DescriptorKernels, at: number, name: K, args: KernelArgs<K>): number => {
   if (view?.buffer !== memory.buffer) view = new DataView(memory.buffer); // a grown memory has a new buffer
   const { names, offsets, codes } = WRITERS[name];
   const values = args as unknown as Record<string, number | boolean>;

@@ -147,7 +147,10 @@ const reference: ComputeReference<unknown> = {
             spec: s,
             inputs: { [ofKeys(s)[0]]: pred },
             labels: {
-              data: Float64Array.from(labels.data, (v, i) => v + 5 * Math.sin(12.9898 * (1 + Math.floor(i / (2 * k))) * (1 + (i % (2 * k))) + 0.7 * (i % (2 * k)))),
+              data: Float64Array.from(
+                labels.data,
+                (v, i) => v + 5 * Math.sin(12.9898 * (1 + Math.floor(i / (2 * k))) * (1 + (i % (2 * k))) + 0.7 * (i % (2 * k))),
+              ),
               rows: n,
               cols: 2 * k,
             },
