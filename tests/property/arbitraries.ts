@@ -293,22 +293,6 @@ export type LossName =
   | 'supervised_pairwise_projections'
   | 'supervised_reprojection_heatmap_mse';
 
-/** The names `lossCaseArb` draws calls of (family suites only; registry suites enumerate the registry). */
-export const LOSS_NAMES: readonly LossName[] = [
-  'heatmap_mse',
-  'heatmap_kl',
-  'heatmap_js',
-  'regression',
-  'rmse',
-  'temporal',
-  'temporal_heatmap_mse',
-  'temporal_heatmap_kl',
-  'supervised_pairwise_projections',
-  'supervised_reprojection_heatmap_mse',
-];
-
-export const TEMPORAL_LOSSES: readonly LossName[] = ['temporal', 'temporal_heatmap_mse', 'temporal_heatmap_kl'];
-
 /**
  * A finite double in [lo, hi] (stored as float32 later). Magnitudes below 1e-12 become 0:
  * denormals (and squares that underflow float32) are outside the losses' working range and

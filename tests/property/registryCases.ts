@@ -7,11 +7,11 @@ import fc from 'fast-check';
 import { either } from 'fp-ts';
 import type { Camera } from '../../src/config/calibration.js';
 import { formatIssues } from '../../src/config/issues.js';
-import { getLossDef } from '../../src/losses/registry.js';
+import { createLoss, getLossDef } from '../../src/losses/registry.js';
 import type { Labels, PHASES, StepReference, StepSpec } from '../../src/pipeline/step.js';
 import { keyDimsArb } from '../../src/steps/reference.js';
 import { decodeStep } from '../../src/steps/registry.js';
-import type { Inputs } from './arbitraries.js';
+import type { AnyLoss, Inputs } from './arbitraries.js';
 import { FC, real } from './fastCheck.js';
 
 /** The reference a spec's step declares; throws naming the step when it has none. */
@@ -22,15 +22,30 @@ export const referenceOf = (spec: StepSpec): StepReference<unknown> => {
   return d.right.def.reference;
 };
 
-/** A registered loss's parameters (its declared example, else its defaults) and the pipeline they give. */
-export const lossPipeline = (name: string): { params: Record<string, unknown>; specs: StepSpec[] } => {
+/** A registered loss's parameters (its declared example, else its defaults; `with` over them) and the pipeline they give. */
+export const lossPipeline = (name: string, overrides: Record<string, unknown> = {}): { params: Record<string, unknown>; specs: StepSpec[] } => {
   const def = getLossDef(name);
   if (!def) throw new Error(`unknown loss ${name}`);
-  const params = { ...(def.example ?? {}) };
+  const params = { ...(def.example ?? {}), ...overrides };
   const decoded = def.params.decode(params);
-  if (either.isLeft(decoded)) throw new Error(`${name}: its example parameters do not decode`);
+  if (either.isLeft(decoded)) throw new Error(`${name}: parameters ${JSON.stringify(params)} do not decode`);
   return { params, specs: def.pipeline(decoded.right) };
 };
+
+/** A registered loss built for a case (its labels and rig), fused or on the tfjs-ops path. */
+export const buildLoss = (
+  name: string,
+  params: Record<string, unknown>,
+  { labels, cameras }: { labels?: Labels; cameras?: readonly Camera[] },
+  fused = true,
+): AnyLoss => {
+  const r = createLoss(name, params, { labels, cameras, fused });
+  if (either.isLeft(r)) throw new Error(formatIssues(r.left));
+  return r.right as AnyLoss;
+};
+
+/** The input keys a spec names (`of`: one key or a list; none for rectify and reduce). */
+export const specKeys = (spec: StepSpec): string[] => (spec.of === undefined ? [] : typeof spec.of === 'string' ? [spec.of] : (spec.of as string[]));
 
 export interface PipelineCase {
   readonly inputs: Inputs;
