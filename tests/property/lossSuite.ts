@@ -11,8 +11,9 @@ import { LossInputError } from '../../src/config/issues.js';
 import { INPUT_KEYS } from '../../src/pipeline/keys.js';
 import type { AnyStepDef, StepSpec } from '../../src/pipeline/step.js';
 import { allSteps } from '../../src/steps/registry.js';
-import { type AnyLoss, close, evaluate, gradients, type Inputs, pipeline, predictionKeys, runs, tensorsOf, unfused } from './arbitraries.js';
+import { type AnyLoss, close, evaluate, gradients, type Inputs, num, pipeline, predictionKeys, runs, tensorsOf, unfused } from './arbitraries.js';
 import { FC, real } from './fastCheck.js';
+import { modelledInputs, pipelineReference } from './pipelineReference.js';
 import { buildLoss, lossPipeline, pipelineCaseArb, referenceOf } from './registryCases.js';
 
 /** Fused and tfjs-ops runs agree: the loss and its gradient w.r.t. every prediction input. */
@@ -36,6 +37,25 @@ export const describeLossSuite = (names: readonly string[]): void =>
 
     it('is covered: every step of its pipeline declares a reference and generators', () => {
       for (const spec of specs) expect(() => referenceOf(spec)).not.toThrow();
+    });
+
+    it("equals its steps' declared references composed (float64); weighted by 1/(2·exp(log_weight)); logs named by stage", () => {
+      fc.assert(
+        // a transform's input as its own generator draws it (the step suite's cases): the masks' arbitrary views make a float32 triangulation ill-conditioned
+        fc.property(pipelineCaseArb(specs, { transformsLast: true }), fc.oneof(num(-20, 20), fc.constantFrom(0, Math.log(0.5), 10.7, 11)), (c, log_weight) => {
+          const inputs = modelledInputs(specs, c);
+          const r = evaluate(buildLoss(name, { ...params, log_weight }, c), inputs, 'val');
+          const { loss: want, scale } = pipelineReference(specs, { ...c, inputs });
+          expect(close(r.loss, want, 1e-4, 1e-5 + 1e-4 * scale), `${name}: loss ${r.loss}, its steps' references ${want}`).toBe(true);
+          expect(close(r.weight, Math.fround(1 / (2 * Math.exp(log_weight))), 1e-6, 0), `weight ${r.weight} at log_weight ${log_weight}`).toBe(true);
+          expect(close(r.weighted, Math.fround(r.weight * r.loss), 1e-6, 1e-30), `weighted ${r.weighted}`).toBe(true);
+          expect(r.logs).toEqual([
+            { name: `val_${name}_loss`, value: r.loss },
+            { name: `${name}_weight`, value: r.weight },
+          ]);
+        }),
+        runs(30),
+      );
     });
 
     it('fused and tfjs-ops paths give equal values and gradients', () => {

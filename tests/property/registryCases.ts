@@ -58,9 +58,13 @@ export interface PipelineCase {
 const ORDER: Record<(typeof PHASES)[number], number> = { transform: 0, compute: 1, mask: 2, rectify: 3, reduce: 4 };
 const phaseOf = (spec: StepSpec): (typeof PHASES)[number] => (Object.keys(ORDER) as (typeof PHASES)[number][]).find((p) => p in spec)!;
 
-/** Inputs (and labels) for a pipeline: one draw of sizes, every step's cases for the spec the pipeline gives it. */
-export const pipelineCaseArb = (specs: readonly StepSpec[], o: { minB?: number; maxB?: number } = {}): fc.Arbitrary<PipelineCase> => {
-  const ordered = [...specs].sort((a, b) => ORDER[phaseOf(a)] - ORDER[phaseOf(b)]);
+/**
+ * Inputs (and labels) for a pipeline: one draw of sizes, every step's cases for the spec the pipeline gives it.
+ * `transformsLast`: a transform's own draw (a rig and the views it sees) replaces what masks drew for its key.
+ */
+export const pipelineCaseArb = (specs: readonly StepSpec[], o: { minB?: number; maxB?: number; transformsLast?: boolean } = {}): fc.Arbitrary<PipelineCase> => {
+  const rank = (s: StepSpec) => (o.transformsLast && phaseOf(s) === 'transform' ? 5 : ORDER[phaseOf(s)]);
+  const ordered = [...specs].sort((a, b) => rank(a) - rank(b));
   const fixed = specs.map((spec) => referenceOf(spec).sizes?.(spec) ?? {});
   return real(keyDimsArb(FC, o))
     .map((d) => Object.assign({ ...d }, ...fixed))
