@@ -8,11 +8,13 @@ import { either } from 'fp-ts';
 import type { Camera } from '../../src/config/calibration.js';
 import { formatIssues } from '../../src/config/issues.js';
 import { createLoss, getLossDef } from '../../src/losses/registry.js';
+import { INPUT_TABLE, isInputKey, keypointCount } from '../../src/pipeline/keys.js';
 import type { Labels, PHASES, StepReference, StepSpec } from '../../src/pipeline/step.js';
 import { keyDimsArb } from '../../src/steps/reference.js';
 import { decodeStep } from '../../src/steps/registry.js';
-import type { AnyLoss, Inputs } from './arbitraries.js';
+import { type AnyLoss, type Inputs, mapInputs, permuteKeypoints } from './arbitraries.js';
 import { FC, real } from './fastCheck.js';
+import { pipelineReference } from './pipelineReference.js';
 
 /** The reference a spec's step declares; throws naming the step when it has none. */
 export const referenceOf = (spec: StepSpec): StepReference<unknown> => {
@@ -82,3 +84,51 @@ export const pipelineCaseArb = (specs: readonly StepSpec[], o: { minB?: number; 
       }),
     );
 };
+
+/** A random call of a registered loss: its parameters (the example's, with `params` drawn over them), pipeline and inputs. */
+export interface LossCase extends PipelineCase {
+  readonly name: string;
+  readonly params: Record<string, unknown>;
+  readonly specs: StepSpec[];
+  /** Frames and keypoints of the inputs (the batch axis; the keypoint count of the compute's first input key). */
+  readonly B: number;
+  readonly K: number;
+}
+
+/**
+ * Calls of a registered loss on inputs its steps' generators draw. `fixed` draws parameters that
+ * shape the inputs (image and heatmap sizes) before them; `params` (given the case's frames and
+ * keypoints) draws parameters after them; both over the loss's example: the pipeline is built from them.
+ */
+export const lossCaseArb = (
+  name: string,
+  o: {
+    minB?: number;
+    maxB?: number;
+    transformsLast?: boolean;
+    fixed?: fc.Arbitrary<Record<string, unknown>>;
+    params?: (d: { B: number; K: number }) => fc.Arbitrary<Record<string, unknown>>;
+  } = {},
+): fc.Arbitrary<LossCase> =>
+  (o.fixed ?? fc.constant({})).chain((fixed) => {
+    const base = lossPipeline(name, fixed);
+    const key = specKeys(base.specs.find((s) => 'compute' in s)!).find(isInputKey)!;
+    return pipelineCaseArb(base.specs, o).chain((c) => {
+      const x = c.inputs[key];
+      const d = { B: x.shape[0], K: keypointCount(INPUT_TABLE[key].kind, x.shape) };
+      return (o.params ? o.params(d) : fc.constant({})).map((drawn): LossCase => {
+        const { params, specs } = lossPipeline(name, { ...fixed, ...drawn });
+        return { ...c, name, params, specs, ...d };
+      });
+    });
+  });
+
+/** The same call with its keypoints permuted consistently: every input (the input-key table's keypoint axis) and a per-keypoint epsilon. */
+export const permuteCaseKeypoints = (lc: LossCase, perm: readonly number[]): LossCase => {
+  const eps = lc.params.epsilon;
+  const { params, specs } = Array.isArray(eps) ? lossPipeline(lc.name, { ...lc.params, epsilon: perm.map((i) => eps[i]) }) : lc;
+  return { ...lc, params, specs, inputs: mapInputs(lc.inputs, (k, a) => permuteKeypoints(k, a, perm)) };
+};
+
+/** The loss of a call from its steps' declared references (tests/property/pipelineReference.ts). */
+export const referenceLoss = (lc: LossCase, inputs: Inputs = lc.inputs): number => pipelineReference(lc.specs, { ...lc, inputs }).loss;
