@@ -13,9 +13,6 @@ import type { Arr, Inputs, Kinks } from './arbitraries.js';
 import { FC, real } from './fastCheck.js';
 import { pipelineReference } from './pipelineReference.js';
 
-/** Epsilon of keypoint k (scalar or per keypoint). */
-export const epsAt = (eps: number | readonly number[] | undefined, k: number): number => (eps === undefined ? 0 : typeof eps === 'number' ? eps : eps[k]);
-
 // ---------------------------------------------------------------------------------------
 // Compute steps on flat keypoints: [mask nan_targets?] → compute → [rectify ε] → reduce
 

@@ -31,7 +31,7 @@ import {
   runs,
 } from './arbitraries.js';
 import { pipelineReference } from './pipelineReference.js';
-import { epsAt, flatComputes, flatParamsArb, perKeypoint, type StepConfig, stepKinks, stepRef, stepSpecs } from './reference.js';
+import { flatComputes, flatParamsArb, perKeypoint, type StepConfig, stepKinks, stepRef, stepSpecs } from './reference.js';
 
 /** Every registered compute step that reads a flat keypoint pair (from the registry). */
 const FLAT_STEPS: readonly string[] = flatComputes();
