@@ -54,7 +54,7 @@ export const describeLossSuite = (names: readonly string[]): void =>
             { name: `${name}_weight`, value: r.weight },
           ]);
         }),
-        runs(30),
+        runs(20),
       );
     });
 

@@ -27,7 +27,7 @@ describe('the rule holds when the differentiated function disposes the loss itse
   });
 });
 
-describe('PCA losses: a huge or non-finite prediction element, fused and tfjs-ops paths agree', () => {
+describe('PCA losses on labels at pixel scale (the registry-wide property above draws small ones): a huge or non-finite prediction element, fused and tfjs-ops paths agree', () => {
   // labels on a 3-D family of poses of 4 keypoints (8 columns), so both PCA forms fit
   const rows = 40;
   const labels = {
@@ -65,7 +65,7 @@ describe('PCA losses: a huge or non-finite prediction element, fused and tfjs-op
         if (!Number.isFinite(vf)) expect(gf.every(Number.isNaN) && go.every(Number.isNaN)).toBe(true);
         else for (let i = 0; i < gf.length; i++) expect(close(gf[i], go[i], 1e-3, 1e-6), `grad[${i}]: fused ${gf[i]}, tfjs ops ${go[i]}`).toBe(true);
       }),
-      runs(40),
+      runs(20),
     );
   });
 });

@@ -50,7 +50,7 @@ export const describeNonFinite = (names: readonly string[]): void => {
               expect(gf[k][i] === go[k][i] || close(gf[k][i], go[k][i], 1e-3, 1e-4 * scale), `${k}[${i}]: fused ${gf[k][i]}, tfjs ops ${go[k][i]}`).toBe(true);
           }
         }),
-        runs(15),
+        runs(12),
       );
     });
   });
