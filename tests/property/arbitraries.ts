@@ -13,6 +13,7 @@ import { formatIssues } from '../../src/config/issues.js';
 import { buildPipeline } from '../../src/losses/build.js';
 import { createLossOrThrow } from '../../src/losses/registry.js';
 import type { Stage } from '../../src/pipeline/inputs.js';
+import { isInputKey, namedAxes, namedShape } from '../../src/pipeline/keys.js';
 import type { Loss, LossResult } from '../../src/pipeline/loss.js';
 import type { StepSpec } from '../../src/pipeline/step.js';
 
@@ -64,18 +65,10 @@ export const permuteAxis = (a: Arr, axis: number, perm: readonly number[], view:
   return { shape: a.shape, data: out };
 };
 
-/** Which axis of each input key holds the keypoints (and the view to see it in). */
+/** Which axis of an input key holds the keypoints, and the view to see it in (flat (B, 2K) as (B, K, 2)): from the input-key table. */
 export const keypointAxis = (key: string, a: Arr): { axis: number; view: readonly number[] } => {
-  switch (key) {
-    case 'keypoints_targ':
-    case 'keypoints_pred':
-    case 'keypoints_pred_augmented':
-      return { axis: 1, view: [a.shape[0], a.shape[1] / 2, 2] };
-    case 'keypoints_pred_3d':
-      return { axis: 2, view: a.shape };
-    default: // heatmaps (B,K,H,W), confidences (B,K), keypoints_targ_3d (B,K,3), reprojected (B,K,2)
-      return { axis: 1, view: a.shape };
-  }
+  if (!isInputKey(key)) throw new Error(`keypointAxis: ${key} is not in the input-key table`);
+  return { axis: namedAxes(key).indexOf('keypoints'), view: namedShape(key, a.shape) };
 };
 
 export const permuteKeypoints = (key: string, a: Arr, perm: readonly number[]): Arr => {
@@ -277,39 +270,6 @@ export const runs = (numRuns: number): fc.Parameters<unknown> => ({
 // Arbitraries: values
 
 /**
- * The built-in losses the family suites (heatmap, regression, temporal, multiview) draw calls of
- * with `lossCaseArb`. Suites over every registered loss use the registry and the steps'
- * generators instead (tests/property/registryCases.ts).
- */
-export type LossName =
-  | 'heatmap_mse'
-  | 'heatmap_kl'
-  | 'heatmap_js'
-  | 'regression'
-  | 'rmse'
-  | 'temporal'
-  | 'temporal_heatmap_mse'
-  | 'temporal_heatmap_kl'
-  | 'supervised_pairwise_projections'
-  | 'supervised_reprojection_heatmap_mse';
-
-/** The names `lossCaseArb` draws calls of (family suites only; registry suites enumerate the registry). */
-export const LOSS_NAMES: readonly LossName[] = [
-  'heatmap_mse',
-  'heatmap_kl',
-  'heatmap_js',
-  'regression',
-  'rmse',
-  'temporal',
-  'temporal_heatmap_mse',
-  'temporal_heatmap_kl',
-  'supervised_pairwise_projections',
-  'supervised_reprojection_heatmap_mse',
-];
-
-export const TEMPORAL_LOSSES: readonly LossName[] = ['temporal', 'temporal_heatmap_mse', 'temporal_heatmap_kl'];
-
-/**
  * A finite double in [lo, hi] (stored as float32 later). Magnitudes below 1e-12 become 0:
  * denormals (and squares that underflow float32) are outside the losses' working range and
  * only tell float32 and float64 arithmetic apart.
@@ -425,98 +385,3 @@ export const epsilonArb = (K: number, lo = 0, hi = 5): fc.Arbitrary<number | num
   fc.oneof(num(lo, hi), fc.array(num(lo, hi), { minLength: K, maxLength: K }));
 
 export const logWeightArb: fc.Arbitrary<number> = fc.oneof(num(-20, 20), fc.constantFrom(0, Math.log(0.5), 10.7, 11));
-
-// ---------------------------------------------------------------------------------------
-// Arbitraries: a random valid call of every built-in loss
-
-export interface LossCase {
-  readonly name: LossName;
-  readonly params: Record<string, unknown>;
-  readonly inputs: Inputs;
-  readonly B: number;
-  readonly K: number;
-}
-
-/** Reprojection geometry: original image size and heatmap grid. */
-export const reprojectionParamsArb = fc.record({
-  log_weight: logWeightArb,
-  original_image_height: fc.integer({ min: 4, max: 64 }),
-  original_image_width: fc.integer({ min: 4, max: 64 }),
-  downsampled_image_height: fc.integer({ min: 1, max: 8 }),
-  downsampled_image_width: fc.integer({ min: 1, max: 8 }),
-});
-
-/**
- * Random valid inputs and parameters for a loss: finite predictions, non-negative
- * normalised heatmaps with some empty target maps, NaN target keypoints.
- */
-export const lossCaseArb = (name: LossName, o: { maxB?: number; minB?: number } = {}): fc.Arbitrary<LossCase> => {
-  const dims = dimsArb({ maxB: o.maxB, minB: o.minB });
-  const c = (params: (d: Dims) => fc.Arbitrary<Record<string, unknown>>, inputs: (d: Dims) => fc.Arbitrary<Inputs>) =>
-    dims.chain((d) => fc.record({ params: params(d), inputs: inputs(d) }).map(({ params, inputs }) => ({ name, params, inputs, B: d.B, K: d.K })));
-  switch (name) {
-    case 'heatmap_mse':
-    case 'heatmap_kl':
-    case 'heatmap_js':
-      return c(
-        () => fc.record({ log_weight: logWeightArb }),
-        (d) => fc.record({ heatmaps_targ: heatmapsArb(d, { empty: 0.3 }), heatmaps_pred: heatmapsArb(d) }),
-      );
-    case 'regression':
-    case 'rmse':
-      return c(
-        (d) => fc.record({ log_weight: logWeightArb, epsilon: epsilonArb(d.K) }),
-        (d) => fc.record({ keypoints_targ: keypointsArb(d.B, d.K, { nan: 'coord' }), keypoints_pred: keypointsArb(d.B, d.K) }),
-      );
-    case 'temporal':
-      return c(
-        (d) => fc.record({ log_weight: logWeightArb, epsilon: epsilonArb(d.K, 0, 8), prob_threshold: thresholdArb }),
-        (d) =>
-          fc
-            .record({ pred: keypointsArb(d.B, d.K), conf: fc.option(confidencesArb(d.B, d.K), { nil: undefined }) })
-            .map(({ pred, conf }): Inputs => (conf ? { keypoints_pred: pred, confidences: conf } : { keypoints_pred: pred })),
-      );
-    case 'temporal_heatmap_mse':
-    case 'temporal_heatmap_kl':
-      return c(
-        (d) => fc.record({ log_weight: logWeightArb, epsilon: epsilonArb(d.K, 0, name === 'temporal_heatmap_mse' ? 0.05 : 1), prob_threshold: thresholdArb }),
-        (d) => fc.record({ heatmaps_pred: heatmapsArb(d), confidences: confidencesArb(d.B, d.K) }),
-      );
-    case 'supervised_pairwise_projections':
-      return dims.chain((d) =>
-        fc.integer({ min: 1, max: 3 }).chain((P) =>
-          fc
-            .record({
-              params: fc.record({ log_weight: logWeightArb }),
-              targ: arrArb([d.B, d.K, 3], orNaN(num(-10, 10), 1, 6)),
-              pred: arrArb([d.B, P, d.K, 3], orNaN(num(-10, 10), 1, 8)),
-            })
-            .map(({ params, targ, pred }) => ({ name, params, inputs: { keypoints_targ_3d: targ, keypoints_pred_3d: pred }, B: d.B, K: d.K })),
-        ),
-      );
-    case 'supervised_reprojection_heatmap_mse':
-      return fc
-        .record({ B: fc.integer({ min: o.minB ?? 1, max: o.maxB ?? 6 }), K: fc.integer({ min: 1, max: 5 }), params: reprojectionParamsArb })
-        .chain(({ B, K, params }) => {
-          const hd: Dims = { B, K, H: params.downsampled_image_height, W: params.downsampled_image_width };
-          const xy = fc.tuple(
-            num(-0.2 * params.original_image_width, 1.2 * params.original_image_width),
-            num(-0.2 * params.original_image_height, 1.2 * params.original_image_height),
-          );
-          return fc.record({ targ: heatmapsArb(hd, { empty: 0.3 }), kp: fc.array(xy, { minLength: B * K, maxLength: B * K }) }).map(({ targ, kp }) => ({
-            name,
-            params,
-            inputs: { heatmaps_targ: targ, keypoints_pred_2d_reprojected: arr([B, K, 2], kp.flat()) },
-            B,
-            K,
-          }));
-        });
-  }
-};
-
-/** The same case with its keypoints permuted consistently: every input and a per-keypoint epsilon. */
-export const permuteCaseKeypoints = (lc: LossCase, perm: readonly number[]): LossCase => ({
-  ...lc,
-  params: Array.isArray(lc.params.epsilon) ? { ...lc.params, epsilon: perm.map((i) => (lc.params.epsilon as number[])[i]) } : lc.params,
-  inputs: mapInputs(lc.inputs, (k, a) => permuteKeypoints(k, a, perm)),
-});

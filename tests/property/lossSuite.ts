@@ -6,23 +6,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import type { Camera } from '../../src/config/calibration.js';
-import { formatIssues, LossInputError } from '../../src/config/issues.js';
-import { createLoss } from '../../src/losses/registry.js';
+import { LossInputError } from '../../src/config/issues.js';
 import { INPUT_KEYS } from '../../src/pipeline/keys.js';
-import type { AnyStepDef, Labels, StepSpec } from '../../src/pipeline/step.js';
+import type { AnyStepDef, StepSpec } from '../../src/pipeline/step.js';
 import { allSteps } from '../../src/steps/registry.js';
-import { type AnyLoss, close, evaluate, expectZeroResult, gradients, type Inputs, pipeline, predictionKeys, runs, tensorsOf, unfused } from './arbitraries.js';
+import { type AnyLoss, close, evaluate, gradients, type Inputs, num, pipeline, predictionKeys, runs, tensorsOf, unfused } from './arbitraries.js';
 import { FC, real } from './fastCheck.js';
-import { lossPipeline, pipelineCaseArb, referenceOf } from './registryCases.js';
-
-const build = (name: string, params: Record<string, unknown>, { labels, cameras }: { labels?: Labels; cameras?: readonly Camera[] }, fused = true): AnyLoss => {
-  const r = createLoss(name, params, { labels, cameras, fused });
-  if (either.isLeft(r)) throw new Error(formatIssues(r.left));
-  return r.right as AnyLoss;
-};
+import { modelledInputs, pipelineReference } from './pipelineReference.js';
+import { buildLoss, lossPipeline, pipelineCaseArb, referenceOf } from './registryCases.js';
 
 /** Fused and tfjs-ops runs agree: the loss and its gradient w.r.t. every prediction input. */
 const expectSamePaths = (fused: AnyLoss, ops: AnyLoss, inputs: Inputs): void => {
@@ -47,10 +39,29 @@ export const describeLossSuite = (names: readonly string[]): void =>
       for (const spec of specs) expect(() => referenceOf(spec)).not.toThrow();
     });
 
+    it("equals its steps' declared references composed (float64); weighted by 1/(2·exp(log_weight)); logs named by stage", () => {
+      fc.assert(
+        // a transform's input as its own generator draws it (the step suite's cases): the masks' arbitrary views make a float32 triangulation ill-conditioned
+        fc.property(pipelineCaseArb(specs, { transformsLast: true }), fc.oneof(num(-20, 20), fc.constantFrom(0, Math.log(0.5), 10.7, 11)), (c, log_weight) => {
+          const inputs = modelledInputs(specs, c);
+          const r = evaluate(buildLoss(name, { ...params, log_weight }, c), inputs, 'val');
+          const { loss: want, scale } = pipelineReference(specs, { ...c, inputs });
+          expect(close(r.loss, want, 1e-4, 1e-5 + 1e-4 * scale), `${name}: loss ${r.loss}, its steps' references ${want}`).toBe(true);
+          expect(close(r.weight, Math.fround(1 / (2 * Math.exp(log_weight))), 1e-6, 0), `weight ${r.weight} at log_weight ${log_weight}`).toBe(true);
+          expect(close(r.weighted, Math.fround(r.weight * r.loss), 1e-6, 1e-30), `weighted ${r.weighted}`).toBe(true);
+          expect(r.logs).toEqual([
+            { name: `val_${name}_loss`, value: r.loss },
+            { name: `${name}_weight`, value: r.weight },
+          ]);
+        }),
+        runs(20),
+      );
+    });
+
     it('fused and tfjs-ops paths give equal values and gradients', () => {
       fc.assert(
         fc.property(pipelineCaseArb(specs), ({ inputs, ...ctx }) => {
-          expectSamePaths(build(name, params, ctx), build(name, params, ctx, false), inputs);
+          expectSamePaths(buildLoss(name, params, ctx), buildLoss(name, params, ctx, false), inputs);
         }),
         runs(15),
       );
@@ -59,7 +70,7 @@ export const describeLossSuite = (names: readonly string[]): void =>
     it('a missing key is named with the keys it reads; extra keys are ignored; no tensor is left behind', () => {
       fc.assert(
         fc.property(pipelineCaseArb(specs), fc.nat(), ({ inputs, ...ctx }, which) => {
-          const loss = build(name, params, ctx);
+          const loss = buildLoss(name, params, ctx);
           const required = loss.reads.filter((k: string) => !loss.optional.includes(k));
           const gone = required[which % required.length];
           const ts = tensorsOf(inputs);
@@ -96,7 +107,7 @@ export const describeLossSuite = (names: readonly string[]): void =>
       fc.assert(
         fc.property(pipelineCaseArb(specs), ({ inputs, ...ctx }) => {
           const empty: Inputs = Object.fromEntries(Object.entries(inputs).map(([k, a]) => [k, { shape: [0, ...a.shape.slice(1)], data: new Float32Array(0) }]));
-          for (const loss of [build(name, params, ctx), build(name, params, ctx, false)]) {
+          for (const loss of [buildLoss(name, params, ctx), buildLoss(name, params, ctx, false)]) {
             const ts = tensorsOf(empty);
             try {
               const before = tf.memory().numTensors;

@@ -1,9 +1,17 @@
+/**
+ * Invariants of the multi-view losses beyond what the registry suites check (their value against
+ * their steps' references at their example parameters, fused = tfjs ops: tests/property/lossRegistry.test.ts):
+ * sign, zero at the target, symmetry, which entries count (D1, D2), the value at any image geometry
+ * against the steps' references, on calls the steps' generators draw.
+ */
 import fc from 'fast-check';
+import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
+import type { TransformReference } from '../../src/pipeline/step.js';
+import { decodeStep } from '../../src/steps/registry.js';
 import {
   type Arr,
   arr,
-  arrArb,
   checkFiniteDifferences,
   emptyMaps,
   evaluate,
@@ -15,20 +23,17 @@ import {
   gradients,
   heatmapsArb,
   type Inputs,
-  lossCaseArb,
   make,
   mapInputs,
   num,
-  orNaN,
   permutation,
   permuteAxis,
   permuteBatch,
-  permuteCaseKeypoints,
   permuteKeypoints,
-  reprojectionParamsArb,
   runs,
 } from './arbitraries.js';
-import { type Geometry, pairwiseRef, renderRef, reprojectionRef } from './reference.js';
+import { pipelineReference } from './pipelineReference.js';
+import { type LossCase, lossCaseArb, lossPipeline, permuteCaseKeypoints, referenceLoss } from './registryCases.js';
 
 const PAIRWISE = 'supervised_pairwise_projections';
 const REPROJ = 'supervised_reprojection_heatmap_mse';
@@ -47,33 +52,25 @@ const invalidEntries = (t: Arr, p: Arr): boolean[] => {
   return out;
 };
 
-/** 3-D targets (B, K, 3) and per-camera-pair predictions (B, P, K, 3) with NaNs on both sides. */
-const pairwiseArb = (o: { range?: number; targNaN?: number; predNaN?: number; maxB?: number } = {}) =>
-  fc.record({ B: fc.integer({ min: 1, max: o.maxB ?? 6 }), P: fc.integer({ min: 1, max: 3 }), K: fc.integer({ min: 1, max: 5 }) }).chain(({ B, P, K }) =>
-    fc.record({
-      keypoints_targ_3d: arrArb([B, K, 3], orNaN(num(-(o.range ?? 10), o.range ?? 10), o.targNaN ?? 1, 8)),
-      keypoints_pred_3d: arrArb([B, P, K, 3], orNaN(num(-(o.range ?? 10), o.range ?? 10), o.predNaN ?? 1, 12)),
-    }),
-  );
-
 describe(`${PAIRWISE} properties`, () => {
   const loss = make(PAIRWISE);
+  const cases = lossCaseArb(PAIRWISE);
+  const { specs } = lossPipeline(PAIRWISE);
 
-  it('is finite, ≥ 0 and equals the plain-JS mean over entries without NaN', () => {
+  it('is finite and ≥ 0 (entries with a NaN masked)', () => {
     fc.assert(
-      fc.property(lossCaseArb(PAIRWISE), (lc) => {
-        const r = evaluate(make(PAIRWISE, lc.params), lc.inputs);
+      fc.property(cases, (lc) => {
+        const r = evaluate(loss, lc.inputs);
         expect(Number.isFinite(r.loss), `loss ${r.loss}`).toBe(true);
         expect(r.loss).toBeGreaterThanOrEqual(0);
-        expectClose(r.loss, pairwiseRef(lc.inputs.keypoints_targ_3d, lc.inputs.keypoints_pred_3d).loss, 'loss vs plain JS', 1e-5, 1e-6);
       }),
-      runs(50),
+      runs(30),
     );
   });
 
   it('is zero when every camera pair predicts the target', () => {
     fc.assert(
-      fc.property(lossCaseArb(PAIRWISE), (lc) => {
+      fc.property(cases, (lc) => {
         const t = lc.inputs.keypoints_targ_3d;
         const [B, P, K] = lc.inputs.keypoints_pred_3d.shape;
         const pred = arr(
@@ -91,7 +88,7 @@ describe(`${PAIRWISE} properties`, () => {
   it('is invariant to permuting the batch, the camera pairs, and the keypoints', () => {
     fc.assert(
       fc.property(
-        lossCaseArb(PAIRWISE).chain((lc) => fc.tuple(fc.constant(lc), permutation(lc.B), permutation(lc.inputs.keypoints_pred_3d.shape[1]), permutation(lc.K))),
+        cases.chain((lc) => fc.tuple(fc.constant(lc), permutation(lc.B), permutation(lc.inputs.keypoints_pred_3d.shape[1]), permutation(lc.K))),
         ([lc, pb, pp, pk]) => {
           const base = evaluate(loss, lc.inputs).loss;
           const g = arr(lc.inputs.keypoints_pred_3d.shape, gradients(loss, lc.inputs).keypoints_pred_3d);
@@ -111,7 +108,7 @@ describe(`${PAIRWISE} properties`, () => {
 
   it('D1: all-NaN targets or all-NaN predictions → exactly 0 with all-zero gradients', () => {
     fc.assert(
-      fc.property(pairwiseArb(), fc.boolean(), (inputs, targSide) => {
+      fc.property(cases, fc.boolean(), ({ inputs }, targSide) => {
         const nan = (a: Arr) => arr(a.shape, new Array(a.data.length).fill(NaN));
         const ins = targSide
           ? { ...inputs, keypoints_targ_3d: nan(inputs.keypoints_targ_3d) }
@@ -126,7 +123,7 @@ describe(`${PAIRWISE} properties`, () => {
 
   it('D2: gradients are finite and exactly zero at entries with a NaN on either side', () => {
     fc.assert(
-      fc.property(pairwiseArb({ targNaN: 2, predNaN: 2 }), (inputs) => {
+      fc.property(cases, ({ inputs }) => {
         const g = gradients(loss, inputs).keypoints_pred_3d;
         expectAllFinite(g, 'gradient');
         invalidEntries(inputs.keypoints_targ_3d, inputs.keypoints_pred_3d).forEach(
@@ -140,11 +137,11 @@ describe(`${PAIRWISE} properties`, () => {
   it('gradient agrees with central finite differences (away from zero distance)', () => {
     let checked = 0;
     fc.assert(
-      fc.property(pairwiseArb({ range: 5, maxB: 4 }), fc.array(fc.nat(), { minLength: 3, maxLength: 3 }), (inputs, coords) => {
+      fc.property(cases, fc.array(fc.nat(), { minLength: 3, maxLength: 3 }), ({ inputs }, coords) => {
         const finite = coords.map((c) => c % inputs.keypoints_pred_3d.data.length).filter((i) => !Number.isNaN(inputs.keypoints_pred_3d.data[i]));
         checked += checkFiniteDifferences(loss, inputs, 'keypoints_pred_3d', finite, {
           h: 1e-2,
-          kinks: (i) => pairwiseRef(i.keypoints_targ_3d, i.keypoints_pred_3d).kinks,
+          kinks: (i) => pipelineReference(specs, { inputs: i }).kinks,
         });
       }),
       runs(30),
@@ -170,17 +167,33 @@ const gatherMaps = (inputs: Inputs, keep: readonly number[]): Inputs => {
   };
 };
 
-const geometry = (p: Record<string, unknown>): Geometry => p as unknown as Geometry;
+/** Reprojection geometry: original image size and heatmap grid (they fix the inputs' sizes: drawn before them). */
+const geometryArb = fc.record({
+  log_weight: num(-20, 20),
+  original_image_height: fc.integer({ min: 4, max: 64 }),
+  original_image_width: fc.integer({ min: 4, max: 64 }),
+  downsampled_image_height: fc.integer({ min: 1, max: 8 }),
+  downsampled_image_width: fc.integer({ min: 1, max: 8 }),
+});
+
+/** The maps the loss's gaussian_heatmaps step renders of `kp`, by the reference that step declares. */
+const rendered = (lc: LossCase, kp: Arr): Arr => {
+  const spec = lc.specs.find((s) => 'transform' in s)!;
+  const d = decodeStep(spec, 'transform');
+  if (either.isLeft(d) || d.right.def.reference?.phase !== 'transform') throw new Error('reprojection: no transform reference');
+  const out = (d.right.def.reference as TransformReference<unknown>).apply(d.right.params, kp).out;
+  return arr(out.shape, out.data);
+};
 
 describe(`${REPROJ} properties`, () => {
-  it('is finite, ≥ 0 and equals the plain-JS formula (D3: ×H·W of the heatmap)', () => {
+  const cases = lossCaseArb(REPROJ, { fixed: geometryArb });
+  it('is finite, ≥ 0 and equals its steps’ references at any image geometry (D3: ×H·W of the heatmap)', () => {
     fc.assert(
-      fc.property(lossCaseArb(REPROJ), (lc) => {
+      fc.property(cases, (lc) => {
         const r = evaluate(make(REPROJ, lc.params), lc.inputs);
         expect(Number.isFinite(r.loss), `loss ${r.loss}`).toBe(true);
         expect(r.loss).toBeGreaterThanOrEqual(0);
-        const want = reprojectionRef(lc.inputs.heatmaps_targ, lc.inputs.keypoints_pred_2d_reprojected, geometry(lc.params)).loss;
-        expectClose(r.loss, want, 'loss vs plain JS', 1e-4, 1e-5);
+        expectClose(r.loss, referenceLoss(lc), 'loss vs its steps’ references', 1e-4, 1e-5);
       }),
       runs(50),
     );
@@ -188,9 +201,9 @@ describe(`${REPROJ} properties`, () => {
 
   it('is zero when the targets are the maps rendered at the predicted keypoints', () => {
     fc.assert(
-      fc.property(lossCaseArb(REPROJ), (lc) => {
+      fc.property(cases, (lc) => {
         const kp = lc.inputs.keypoints_pred_2d_reprojected;
-        const inputs = { heatmaps_targ: renderRef(kp, geometry(lc.params)).maps, keypoints_pred_2d_reprojected: kp };
+        const inputs = { heatmaps_targ: rendered(lc, kp), keypoints_pred_2d_reprojected: kp };
         expect(evaluate(make(REPROJ, lc.params), inputs).loss).toBeLessThanOrEqual(1e-8);
       }),
       runs(30),
@@ -200,7 +213,7 @@ describe(`${REPROJ} properties`, () => {
   it('is invariant to permuting the batch and the keypoints', () => {
     fc.assert(
       fc.property(
-        lossCaseArb(REPROJ).chain((lc) => fc.tuple(fc.constant(lc), permutation(lc.B), permutation(lc.K))),
+        cases.chain((lc) => fc.tuple(fc.constant(lc), permutation(lc.B), permutation(lc.K))),
         ([lc, pb, pk]) => {
           const l = make(REPROJ, lc.params);
           const key = 'keypoints_pred_2d_reprojected';
@@ -220,7 +233,7 @@ describe(`${REPROJ} properties`, () => {
 
   it('with empty target maps equals the loss over the labeled maps alone (gathered)', () => {
     fc.assert(
-      fc.property(lossCaseArb(REPROJ), (lc) => {
+      fc.property(cases, (lc) => {
         const keep = emptyMaps(lc.inputs.heatmaps_targ).flatMap((e, m) => (e ? [] : [m]));
         fc.pre(keep.length > 0);
         const l = make(REPROJ, lc.params);
@@ -233,7 +246,7 @@ describe(`${REPROJ} properties`, () => {
   it('D1: all target maps empty → exactly 0 with all-zero gradients (NaN keypoints included)', () => {
     fc.assert(
       fc.property(
-        lossCaseArb(REPROJ).chain((lc) => fc.tuple(fc.constant(lc), fc.array(fc.boolean(), { minLength: 2 * lc.B * lc.K, maxLength: 2 * lc.B * lc.K }))),
+        cases.chain((lc) => fc.tuple(fc.constant(lc), fc.array(fc.boolean(), { minLength: 2 * lc.B * lc.K, maxLength: 2 * lc.B * lc.K }))),
         ([lc, nan]) => {
           const t = lc.inputs.heatmaps_targ;
           const kp = lc.inputs.keypoints_pred_2d_reprojected;
@@ -257,7 +270,7 @@ describe(`${REPROJ} properties`, () => {
   it('gradients are finite with NaN and off-image keypoints (they render as zero maps)', () => {
     fc.assert(
       fc.property(
-        lossCaseArb(REPROJ).chain((lc) =>
+        cases.chain((lc) =>
           fc.tuple(fc.constant(lc), fc.array(fc.constantFrom('keep', 'nan', 'far'), { minLength: 2 * lc.B * lc.K, maxLength: 2 * lc.B * lc.K })),
         ),
         ([lc, how]) => {
@@ -270,7 +283,7 @@ describe(`${REPROJ} properties`, () => {
           const l = make(REPROJ, lc.params);
           const r = evaluate(l, inputs);
           expect(Number.isFinite(r.loss), `loss ${r.loss}`).toBe(true);
-          expectClose(r.loss, reprojectionRef(inputs.heatmaps_targ, moved, geometry(lc.params)).loss, 'loss vs plain JS', 1e-4, 1e-5);
+          expectClose(r.loss, referenceLoss(lc, inputs), 'loss vs its steps’ references', 1e-4, 1e-5);
           const g = gradients(l, inputs).keypoints_pred_2d_reprojected;
           expectAllFinite(g, 'gradient');
           // a keypoint with a NaN coordinate renders a constant (zero) map: no gradient
@@ -287,7 +300,7 @@ describe(`${REPROJ} properties`, () => {
     let checked = 0;
     fc.assert(
       fc.property(
-        fc.record({ B: fc.integer({ min: 1, max: 3 }), K: fc.integer({ min: 1, max: 3 }), params: reprojectionParamsArb }).chain(({ B, K, params }) =>
+        fc.record({ B: fc.integer({ min: 1, max: 3 }), K: fc.integer({ min: 1, max: 3 }), params: geometryArb }).chain(({ B, K, params }) =>
           fc.record({
             params: fc.constant(params),
             targ: heatmapsArb({ B, K, H: params.downsampled_image_height, W: params.downsampled_image_width }, { empty: 0.2 }),
@@ -299,7 +312,7 @@ describe(`${REPROJ} properties`, () => {
           const inputs = { heatmaps_targ: targ, keypoints_pred_2d_reprojected: arr([targ.shape[0], targ.shape[1], 2], kp.flat()) };
           checked += checkFiniteDifferences(make(REPROJ, params), inputs, 'keypoints_pred_2d_reprojected', coords, {
             h: 1e-2,
-            kinks: (i) => reprojectionRef(i.heatmaps_targ, i.keypoints_pred_2d_reprojected, geometry(params)).kinks,
+            kinks: (i) => pipelineReference(lossPipeline(REPROJ, params).specs, { inputs: i }).kinks,
           });
         },
       ),

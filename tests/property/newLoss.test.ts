@@ -1,8 +1,9 @@
 /**
  * A new built-in-style elementwise loss (Wing, tests/config/fixtures/wing.ts) is one step
- * declaration and one loss declaration: once registered, the property suites, `check`, `explain`
- * and the docs-table check cover it without a list to extend. (Wing is not a built-in: the
- * fixture registers it here only.)
+ * declaration and one loss declaration: once registered, the property suites (step reference,
+ * fused = tfjs ops, input checks, non-finite inputs, bad inputs and parameters), `check`,
+ * `explain` and the docs-table check cover it without a list to extend. (Wing is not a
+ * built-in: the fixture registers it here only.)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +18,10 @@ import { allSteps } from '../../src/steps/registry.js';
 import { vocabularyProblems } from '../config/docsTable.js';
 import { wing } from '../config/fixtures/wing.js';
 import { ROOT, removeTemp, writeTemp } from '../config/helpers.js';
+import { describeLossErrors, selectedFor } from './errorSuite.js';
+import { describeInputChecks } from './inputCheckSuite.js';
 import { describeComputePipelines, describeLossSuite } from './lossSuite.js';
+import { describeNonFinite } from './nonFiniteSuite.js';
 import { describeStepSuite } from './stepSuite.js';
 
 afterAll(removeTemp);
@@ -66,6 +70,15 @@ describe('Wing: one step file and one loss declaration', () => {
   });
 });
 
+describe('Wing: the checks that apply to some losses select it from its declarations', () => {
+  it('it reads packed (x, y) columns and has an epsilon parameter; its epsilon is its own, not a rectify list', () => {
+    expect(selectedFor(['wing'])).toEqual({ packedColumns: ['wing'], epsilonList: [], epsilonParam: ['wing'] });
+  });
+});
+
 describeStepSuite([wing]);
 describeLossSuite(['wing']);
 describeComputePipelines([wing]);
+describeInputChecks(['wing']);
+describeNonFinite(['wing']);
+describeLossErrors(['wing']);

@@ -30,19 +30,8 @@ import {
   pipeline,
   runs,
 } from './arbitraries.js';
-import {
-  epsAt,
-  flatComputes,
-  flatParamsArb,
-  heatmapRef,
-  pairwiseRef,
-  perKeypoint,
-  type StepConfig,
-  stepKinks,
-  stepRef,
-  stepSpecs,
-  temporalRef,
-} from './reference.js';
+import { pipelineReference } from './pipelineReference.js';
+import { flatComputes, flatParamsArb, perKeypoint, type StepConfig, stepKinks, stepRef, stepSpecs } from './reference.js';
 
 /** Every registered compute step that reads a flat keypoint pair (from the registry). */
 const FLAT_STEPS: readonly string[] = flatComputes();
@@ -257,7 +246,7 @@ describe('masks in pipelines', () => {
     );
   });
 
-  it('elementwise steps on heatmaps: empty_heatmaps (drop) + per-keypoint ε equals plain JS', () => {
+  it('elementwise steps on heatmaps: empty_heatmaps (drop) + per-keypoint ε equal their steps’ references', () => {
     fc.assert(
       fc.property(
         dimsArb({ maxH: 5, maxW: 5 }).chain((d) =>
@@ -269,24 +258,15 @@ describe('masks in pipelines', () => {
           }),
         ),
         ({ targ, pred, eps, compute }) => {
-          const l = pipeline([
+          const specs = [
             { mask: 'empty_heatmaps', of: 'heatmaps_targ' },
             { compute, of: ['heatmaps_targ', 'heatmaps_pred'] },
             { rectify: 'epsilon', epsilon: eps },
             { reduce: 'mean' },
-          ]);
-          const [, K, H, W] = targ.shape;
-          const empty = (m: number) => targ.data.subarray(m * H * W, (m + 1) * H * W).every((v) => v === 0);
-          let s = 0;
-          let n = 0;
-          targ.data.forEach((t, i) => {
-            const m = Math.floor(i / (H * W));
-            if (empty(m)) return;
-            n++;
-            const d = t - pred.data[i];
-            s += Math.max(0, (compute === 'squared_error' ? d * d : Math.abs(d)) - epsAt(eps, m % K));
-          });
-          expectClose(evaluate(l, { heatmaps_targ: targ, heatmaps_pred: pred }).loss, n ? s / n : 0, 'loss vs plain JS', 1e-5, 1e-7);
+          ];
+          const [, , H, W] = targ.shape;
+          const inputs = { heatmaps_targ: targ, heatmaps_pred: pred };
+          expectClose(evaluate(pipeline(specs), inputs).loss, pipelineReference(specs, { inputs }).loss, 'loss vs its steps’ references', 1e-5, 1e-7);
           // and heatmap_mse's own step agrees with squared_error × H·W at ε = 0
           if (compute === 'squared_error') {
             const mse = pipeline([
@@ -294,13 +274,12 @@ describe('masks in pipelines', () => {
               { compute: 'heatmap_mse', of: ['heatmaps_targ', 'heatmaps_pred'] },
               { reduce: 'mean' },
             ]);
-            expectClose(
-              evaluate(mse, { heatmaps_targ: targ, heatmaps_pred: pred }).loss,
-              heatmapRef('heatmap_mse', targ, pred),
-              'heatmap_mse step',
-              1e-5,
-              1e-7,
-            );
+            const sq = pipeline([
+              { mask: 'empty_heatmaps', of: 'heatmaps_targ' },
+              { compute: 'squared_error', of: ['heatmaps_targ', 'heatmaps_pred'] },
+              { reduce: 'mean' },
+            ]);
+            expectClose(evaluate(mse, inputs).loss, H * W * evaluate(sq, inputs).loss, 'heatmap_mse step vs squared_error × H·W', 1e-5, 1e-7);
           }
         },
       ),
@@ -322,16 +301,14 @@ describe('temporal and heatmap computes with other mask modes', () => {
           }),
         ),
         ({ pred, conf, thr, eps }) => {
-          const l = pipeline([
+          const specs = [
             { compute: 'temporal_norm', of: 'keypoints_pred' },
             { mask: 'low_confidence_pairs', of: 'confidences', below: thr, mode: 'drop' },
             { rectify: 'epsilon', epsilon: eps },
             { reduce: 'mean' },
-          ]);
-          const r = temporalRef(pred, conf, thr, eps);
-          const kept = r.values.flatMap((v, i) => (Number.isNaN(v) ? [] : [Math.max(0, v - epsAt(eps, i % conf.shape[1]))]));
-          const want = kept.length ? kept.reduce((a, b) => a + b, 0) / kept.length : 0;
-          expectClose(evaluate(l, { keypoints_pred: pred, confidences: conf }).loss, want, 'loss vs plain JS', 1e-5, 1e-6);
+          ];
+          const inputs = { keypoints_pred: pred, confidences: conf };
+          expectClose(evaluate(pipeline(specs), inputs).loss, pipelineReference(specs, { inputs }).loss, 'loss vs its steps’ references', 1e-5, 1e-6);
         },
       ),
       runs(30),
@@ -343,11 +320,15 @@ describe('temporal and heatmap computes with other mask modes', () => {
       fc.property(
         dimsArb({ minB: 2 }).chain(({ B, K }) => fc.record({ pred: keypointsArb(B, K, { nan: 'pair', nanRate: 0.3 }) })),
         ({ pred }) => {
-          const l = pipeline([{ mask: 'nan_targets', of: 'keypoints_pred' }, { compute: 'temporal_norm', of: 'keypoints_pred' }, { reduce: 'mean' }]);
-          const r = temporalRef(pred, undefined, 0, 0);
-          const kept = r.values.filter((v) => !Number.isNaN(v));
-          const want = kept.length ? kept.reduce((a, b) => a + b, 0) / kept.length : 0;
-          expectClose(evaluate(l, { keypoints_pred: pred }).loss, want, 'loss vs plain JS', 1e-5, 1e-6);
+          const specs = [{ mask: 'nan_targets', of: 'keypoints_pred' }, { compute: 'temporal_norm', of: 'keypoints_pred' }, { reduce: 'mean' }];
+          const l = pipeline(specs);
+          expectClose(
+            evaluate(l, { keypoints_pred: pred }).loss,
+            pipelineReference(specs, { inputs: { keypoints_pred: pred } }).loss,
+            'loss vs its steps’ references',
+            1e-5,
+            1e-6,
+          );
           const g = gradients(l, { keypoints_pred: pred }).keypoints_pred;
           expectAllFinite(g, 'gradient');
           pred.data.forEach((v, i) => Number.isNaN(v) && expect(g[i]).toBe(0));
@@ -411,20 +392,20 @@ describe('compute step euclidean_3d in a pipeline', () => {
       K: fc.constant(K),
     }),
   );
-  const build3d = (eps: number | number[]) =>
-    pipeline([
-      { mask: 'nan_keypoints', of: 'keypoints_targ_3d' },
-      { mask: 'nan_keypoints', of: 'keypoints_pred_3d' },
-      { compute: 'euclidean_3d', of: ['keypoints_targ_3d', 'keypoints_pred_3d'] },
-      { rectify: 'epsilon', epsilon: eps },
-      { reduce: 'mean' },
-    ]);
+  const specs3d = (eps: number | number[]) => [
+    { mask: 'nan_keypoints', of: 'keypoints_targ_3d' },
+    { mask: 'nan_keypoints', of: 'keypoints_pred_3d' },
+    { compute: 'euclidean_3d', of: ['keypoints_targ_3d', 'keypoints_pred_3d'] },
+    { rectify: 'epsilon', epsilon: eps },
+    { reduce: 'mean' },
+  ];
+  const build3d = (eps: number | number[]) => pipeline(specs3d(eps));
 
   it('with a scalar or per-keypoint ε equals plain JS; finite gradients, zero at NaN entries', () => {
     fc.assert(
       fc.property(arb, ({ inputs, eps }) => {
         const l = build3d(eps);
-        expectClose(evaluate(l, inputs).loss, pairwiseRef(inputs.keypoints_targ_3d, inputs.keypoints_pred_3d, eps).loss, 'loss vs plain JS', 1e-5, 1e-6);
+        expectClose(evaluate(l, inputs).loss, pipelineReference(specs3d(eps), { inputs }).loss, 'loss vs its steps’ references', 1e-5, 1e-6);
         const g = gradients(l, inputs).keypoints_pred_3d;
         expectAllFinite(g, 'gradient');
         inputs.keypoints_pred_3d.data.forEach((v, i) => Number.isNaN(v) && expect(g[i]).toBe(0));
@@ -465,7 +446,7 @@ describe('compute step euclidean_3d in a pipeline', () => {
         const finite = coords.map((c) => c % inputs.keypoints_pred_3d.data.length).filter((i) => !Number.isNaN(inputs.keypoints_pred_3d.data[i]));
         checked += checkFiniteDifferences(build3d(eps), inputs, 'keypoints_pred_3d', finite, {
           h: 1e-2,
-          kinks: (i) => pairwiseRef(i.keypoints_targ_3d, i.keypoints_pred_3d, eps).kinks,
+          kinks: (i) => pipelineReference(specs3d(eps), { inputs: i }).kinks,
         });
       }),
       runs(30),

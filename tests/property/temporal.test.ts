@@ -1,3 +1,9 @@
+/**
+ * Invariants of the temporal losses beyond what the registry suites check (their value at the
+ * default parameters against their steps' references, fused = tfjs ops: tests/property/lossRegistry.test.ts):
+ * the value against the steps' references at any epsilon and threshold, sign, stillness, symmetry,
+ * rectify monotonicity, D1 and D2, the float32 threshold edge, on calls the steps' generators draw.
+ */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,6 +12,7 @@ import {
   checkFiniteDifferences,
   confidencesArb,
   dimsArb,
+  epsilonArb,
   evaluate,
   expectAllClose,
   expectAllFinite,
@@ -16,21 +23,20 @@ import {
   heatmapsArb,
   type Inputs,
   keypointsArb,
-  type LossCase,
-  lossCaseArb,
+  logWeightArb,
   make,
   mapInputs,
   num,
   permutation,
   permuteAxis,
-  permuteCaseKeypoints,
   permuteKeypoints,
   runs,
   takeRows,
   thresholdArb,
   unfused,
 } from './arbitraries.js';
-import { type TemporalRef, temporalHeatmapRef, temporalRef } from './reference.js';
+import { type PipelineReference, pipelineReference } from './pipelineReference.js';
+import { type LossCase, lossPipeline, permuteCaseKeypoints, lossCaseArb as registryCaseArb } from './registryCases.js';
 
 const NAMES = ['temporal', 'temporal_heatmap_mse', 'temporal_heatmap_kl'] as const;
 type Name = (typeof NAMES)[number];
@@ -40,16 +46,23 @@ const MULTI = { minB: 2 };
 
 const PRED: Record<Name, string> = { temporal: 'keypoints_pred', temporal_heatmap_mse: 'heatmaps_pred', temporal_heatmap_kl: 'heatmaps_pred' };
 
-const ref = (name: Name, inputs: Inputs, params: Record<string, unknown>): TemporalRef => {
-  const thr = (params.prob_threshold as number | undefined) ?? 0;
-  const eps = (params.epsilon as number | number[] | undefined) ?? 0;
-  return name === 'temporal'
-    ? temporalRef(inputs.keypoints_pred, inputs.confidences, thr, eps)
-    : temporalHeatmapRef(name, inputs.heatmaps_pred, inputs.confidences, thr, eps);
-};
+/** The loss with these parameters from its steps' declared references: its value, pair values (NaN where masked) and kinks. */
+const ref = (name: Name, inputs: Inputs, params: Record<string, unknown>): PipelineReference => pipelineReference(lossPipeline(name, params).specs, { inputs });
 
 /** Largest unmasked pair value (before epsilon); −∞ when none. */
-const maxValue = (r: TemporalRef): number => r.values.reduce((m, v) => (Number.isNaN(v) ? m : Math.max(m, v)), -Infinity);
+const maxValue = (r: PipelineReference): number => r.values.reduce((m, v) => (Number.isNaN(v) ? m : Math.max(m, v)), -Infinity);
+
+/** Calls with a log weight, an epsilon (a number or one per keypoint, on the loss's scale) and a threshold over the loss's own parameters. */
+const lossCaseArb = (name: Name, o: { minB?: number; maxB?: number }) =>
+  registryCaseArb(name, {
+    ...o,
+    params: ({ K }) =>
+      fc.record({
+        log_weight: logWeightArb,
+        epsilon: epsilonArb(K, 0, { temporal: 8, temporal_heatmap_mse: 0.05, temporal_heatmap_kl: 1 }[name]),
+        prob_threshold: thresholdArb,
+      }),
+  });
 
 /** Frames in reverse order (every input). */
 const reversed = (inputs: Inputs): Inputs =>
@@ -112,7 +125,7 @@ describe.each(NAMES)('%s properties', (name) => {
         const r = evaluate(make(name, lc.params), lc.inputs, 'test');
         expect(Number.isFinite(r.loss), `loss ${r.loss}`).toBe(true);
         expect(r.loss).toBeGreaterThanOrEqual(0);
-        expectClose(r.loss, ref(name, lc.inputs, lc.params).loss, 'loss vs plain JS', 1e-4, 1e-6);
+        expectClose(r.loss, ref(name, lc.inputs, lc.params).loss, 'loss vs its steps’ references', 1e-4, 1e-6);
         expect(r.logs.map((x) => x.name)).toEqual([`test_${name}_loss`, `${name}_weight`]);
       }),
       runs(50),
@@ -243,7 +256,7 @@ describe.each(NAMES)('%s properties', (name) => {
         const l = make(name, params);
         const r = evaluate(l, inputs);
         expect(Number.isFinite(r.loss), `loss ${r.loss}`).toBe(true);
-        expectClose(r.loss, ref(name, inputs, params).loss, 'loss vs plain JS', 1e-4, 1e-6);
+        expectClose(r.loss, ref(name, inputs, params).loss, 'loss vs its steps’ references', 1e-4, 1e-6);
         const g = gradients(l, inputs)[key];
         expectAllFinite(g, 'gradient');
         inputs[key].data.forEach((v, i) => Number.isNaN(v) && expect(g[i], `gradient at NaN prediction ${i}`).toBe(0));
@@ -285,7 +298,7 @@ describe.each(NAMES)('%s properties', (name) => {
           );
           const inputs = { ...lc.inputs, confidences: conf };
           const params = { ...lc.params, prob_threshold: thr };
-          expectClose(evaluate(make(name, params), inputs).loss, ref(name, inputs, params).loss, 'loss vs plain JS', 1e-4, 1e-6);
+          expectClose(evaluate(make(name, params), inputs).loss, ref(name, inputs, params).loss, 'loss vs its steps’ references', 1e-4, 1e-6);
         },
       ),
       runs(30),
