@@ -69,7 +69,7 @@ const pairwiseLossRef = (b: Batch, pred: Float32Array): number => {
 };
 
 const views = (b: Batch, pred: Float32Array) => tf.tensor4d(pred, [b.B, b.cams.length, b.K, 2]);
-const dispose = (r: { loss: tf.Tensor; weight: tf.Tensor; weighted: tf.Tensor; logs: { value: tf.Tensor }[] }) =>
+const dispose = (r: { loss: tf.Tensor; weight: tf.Tensor; weighted: tf.Tensor; logs: readonly { value: tf.Tensor }[] }) =>
   tf.dispose([r.loss, r.weight, r.weighted, ...r.logs.map((l) => l.value)]);
 const valueOf = (r: Parameters<typeof dispose>[0]): number => {
   const v = r.loss.dataSync()[0];
