@@ -223,8 +223,8 @@ describe('the 2-D variants say what is missing', () => {
     expect(either.isLeft(heat) && formatIssues(heat.left)).toMatch(
       /triangulate_pairs needs the rig's calibration[^]*project_views needs the rig's calibration/,
     );
-    const bad = createLoss('supervised_pairwise_projections', { predictions: 'keypoints_pred_2d' });
-    expect(either.isLeft(bad) && formatIssues(bad.left)).toMatch(/predictions/);
+    const bad = createLoss('supervised_pairwise_projections', { predictions: 'keypoints_pred_2d' } as never);
+    expect(either.isLeft(bad) && formatIssues(bad.left)).toMatch(/supervised_pairwise_projections\.predictions: unknown 'keypoints_pred_2d'/);
   });
 
   it('a view count that does not match the calibration, heatmap targets not flattened over the views', () => {
