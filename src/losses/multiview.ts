@@ -44,7 +44,8 @@ export const supervisedPairwiseProjections = defineLoss<
   doc: '3-D distance between labels and each camera pair’s triangulated prediction',
   params: PairwiseProjectionsParams,
   pipeline: (p) => {
-    const src: Source = PAIRWISE_SOURCES[p.predictions];
+    // an unknown key (explain's probe of what the parameter reaches) is read as given
+    const src: Source = PAIRWISE_SOURCES[p.predictions] ?? { reads: p.predictions, steps: [] };
     return [
       ...src.steps,
       { mask: 'nan_keypoints', of: 'keypoints_targ_3d' },
@@ -91,7 +92,7 @@ const reprojectionSource = (p: ReprojectionParams): Source =>
         },
       ],
     },
-  })[p.predictions];
+  })[p.predictions] ?? { reads: p.predictions, steps: [] };
 
 /**
  * Heatmap MSE between the labels' heatmaps and Gaussian heatmaps rendered from the

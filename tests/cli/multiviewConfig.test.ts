@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkCommand } from '../../src/cli/check.js';
+import { explainCommand } from '../../src/cli/explain.js';
 
 const CALIB = `[cam_0]\nname = "A"\nsize = [640, 480]\nmatrix = [[1500.0, 0.0, 320.0], [0.0, 1500.0, 240.0], [0.0, 0.0, 1.0]]\ndistortions = [0.0, 0.0, 0.0, 0.0, 0.0]\nrotation = [0.0, 0.3, 0.0]\ntranslation = [0.0, 0.0, 8.0]\n
 [cam_1]\nname = "B"\nsize = [640, 480]\nmatrix = [[1500.0, 0.0, 320.0], [0.0, 1500.0, 240.0], [0.0, 0.0, 1.0]]\ndistortions = [0.0, 0.0, 0.0, 0.0, 0.0]\nrotation = [0.0, -0.3, 0.0]\ntranslation = [0.0, 0.0, 8.0]\n`;
@@ -47,5 +48,46 @@ describe('the multi-camera losses from a config (data.camera_params_file)', () =
     expect(views.text).toMatch(/data\.view_names\[1\]: no camera named 'C' in .*calib\.toml \(cameras: A, B\)/);
     const missing = run(`data:\n  camera_params_file: nowhere.toml\n${LOSSES}`);
     expect(missing.text).toMatch(/nowhere\.toml: cannot read the calibration file: ENOENT/);
+  });
+});
+
+describe('the supervised multi-view losses from 2-D predictions (predictions: keypoints_pred_views)', () => {
+  const SUPERVISED = `data:\n  camera_params_file: calib.toml\n  image_resize_dims: { height: 256, width: 320 }\nmodel:\n  model_type: heatmap_multiview_transformer\nlosses:\n  supervised_pairwise_projections: { log_weight: 0.5, predictions: keypoints_pred_views }\n  supervised_reprojection_heatmap_mse: { log_weight: 3.0, predictions: keypoints_pred_views }\n`;
+
+  it('check builds them with the calibration; explain shows the triangulation and the keys they read', () => {
+    const r = run(SUPERVISED, { 'calib.toml': CALIB });
+    expect(r.code, r.text).toBe(0);
+    expect(r.text).toMatch(/supervised\s+supervised_pairwise_projections\s+log_weight 0\.5/);
+    expect(r.text).toMatch(/supervised\s+supervised_reprojection_heatmap_mse\s+log_weight 3/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poseloss-mvcfg-'));
+    fs.writeFileSync(path.join(dir, 'c.yaml'), SUPERVISED);
+    fs.writeFileSync(path.join(dir, 'calib.toml'), CALIB);
+    const out: string[] = [];
+    expect(
+      explainCommand(
+        [path.join(dir, 'c.yaml')],
+        (l) => out.push(l),
+        (l) => out.push(l),
+      ),
+    ).toBe(0);
+    const text = out.join('\n');
+    expect(text).toContain('reads: keypoints_pred_views, keypoints_targ_3d; gradients to: keypoints_pred_views');
+    expect(text).toMatch(/- \{ transform: triangulate_pairs, of: keypoints_pred_views, as: keypoints_pred_3d_triangulated \}\s+# predictions/);
+    expect(text).toMatch(/- \{ transform: project_views, .*pairs: mean, image_height: 256, image_width: 320 \}/);
+    expect(text).toMatch(/- \{ mask: nan_keypoints, of: keypoints_targ_3d \}\n/);
+  });
+
+  it('without a calibration: the error names the step and the setting', () => {
+    const r = run(SUPERVISED.replace('  camera_params_file: calib.toml\n', ''));
+    // the reference adds these losses only with data.camera_params_file: nothing to build, nothing wrong
+    expect(r.code, r.text).toBe(0);
+    expect(r.text).not.toContain('supervised_pairwise_projections');
+    const listed = run(
+      `${SUPERVISED.replace('  camera_params_file: calib.toml\n', '').replace('model_type: heatmap_multiview_transformer', 'model_type: heatmap_multiview_transformer\n  losses_to_use: [supervised_pairwise_projections]')}`,
+    );
+    expect(listed.code).toBe(2);
+    expect(listed.text).toContain(
+      "losses.supervised_pairwise_projections.pipeline[0]: triangulate_pairs needs the rig's calibration (2 or more cameras): set data.camera_params_file",
+    );
   });
 });
