@@ -91,3 +91,69 @@ describe('the supervised multi-view losses from 2-D predictions (predictions: ke
     );
   });
 });
+
+describe('the reference’s calibration conventions: a calibrations.csv index, calibration.toml / calibrations/<session>.toml under the project root', () => {
+  /** check in a fresh project folder holding `files` (paths may have folders). */
+  const project = (yaml: string, files: Record<string, string>) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poseloss-mvproj-'));
+    for (const [n, t] of Object.entries({ 'c.yaml': yaml, ...files })) {
+      fs.mkdirSync(path.dirname(path.join(dir, n)), { recursive: true });
+      fs.writeFileSync(path.join(dir, n), t);
+    }
+    const out: string[] = [];
+    const code = checkCommand(
+      [path.join(dir, 'c.yaml')],
+      (l) => out.push(l),
+      (l) => out.push(l),
+    );
+    return { code, text: out.join('\n') };
+  };
+  const INDEX = ',file\nlabeled-data/session0/img00000005.png,calibrations/session0.toml\nlabeled-data/session1/img00000151.png,calibrations/session1.toml\n';
+  const SESSIONS = {
+    'calibrations/session0.toml': CALIB,
+    'calibrations/session1.toml': CALIB.replace('translation = [0.0, 0.0, 8.0]', 'translation = [0.0, 0.0, 9.0]'),
+  };
+
+  it('data.camera_params_file naming a calibrations.csv: every session file is read and checked', () => {
+    const ok = project(`data:\n  camera_params_file: calibrations.csv\n  view_names: [A, B]\n${LOSSES}`, { 'calibrations.csv': INDEX, ...SESSIONS });
+    expect(ok.code, ok.text).toBe(0);
+    expect(ok.text).toMatch(/unsupervised cycle_reprojection/);
+    const missing = project(`data:\n  camera_params_file: calibrations.csv\n${LOSSES}`, { 'calibrations.csv': INDEX, 'calibrations/session0.toml': CALIB });
+    expect(missing.code).toBe(2);
+    expect(missing.text).toMatch(/data\.camera_params_file: .*calibrations\.csv:3: .*calibrations\/session1\.toml: cannot read the calibration file: ENOENT/);
+    const broken = project(`data:\n  camera_params_file: calibrations.csv\n${LOSSES}`, {
+      'calibrations.csv': INDEX.replace('session1.toml', 'session1.toml,extra'),
+      ...SESSIONS,
+    });
+    expect(broken.text).toMatch(/data\.camera_params_file: .*calibrations\.csv:3: expected 2 columns \(image path, calibration file\), got 3/);
+    const header = project(`data:\n  camera_params_file: calibrations.csv\n${LOSSES}`, {
+      'calibrations.csv': INDEX.replace(',file', 'image,path'),
+      ...SESSIONS,
+    });
+    expect(header.text).toMatch(/calibrations\.csv:1: expected the header ',file'/);
+    const other = project(`data:\n  camera_params_file: calibrations.csv\n${LOSSES}`, {
+      'calibrations.csv': INDEX,
+      ...SESSIONS,
+      'calibrations/session1.toml': CALIB.replace('name = "B"', 'name = "C"'),
+    });
+    expect(other.code).toBe(2);
+    expect(other.text).toMatch(
+      /session1\.toml has the cameras \[A, C\], but .*session0\.toml has \[A, B\]: every session's calibration needs the same cameras/,
+    );
+  });
+
+  it('no camera_params_file: calibration.toml, else calibrations/*.toml, under data.data_dir', () => {
+    const root = project(`data:\n  data_dir: .\n${LOSSES}`, { 'calibration.toml': CALIB });
+    expect(root.code, root.text).toBe(0);
+    const sessions = project(`data:\n  data_dir: .\n${LOSSES}`, SESSIONS);
+    expect(sessions.code, sessions.text).toBe(0);
+    const bad = project(`data:\n  data_dir: .\n${LOSSES}`, {
+      'calibrations/session0.toml': CALIB.replace('rotation = [0.0, 0.3, 0.0]', 'rotation = [0.0, 0.3]'),
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.text).toMatch(/data\.data_dir: .*session0\.toml \[cam_0\]\.rotation/);
+    const none = project(`data:\n  data_dir: .\n${LOSSES}`, {});
+    expect(none.code).toBe(2);
+    expect(none.text).toContain("reproject_views needs the rig's calibration");
+  });
+});
