@@ -3,15 +3,19 @@
  * (`predictions: keypoints_pred_views`): triangulated (and reprojected) in the pipeline. Checked
  * against float64 references and against the 3-D-input path fed the same geometry.
  */
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
+import { readYaml } from '../../src/config/yaml.js';
 import { cameraTensors, disposeCameras } from '../../src/geometry/cameraTensors.js';
 import { triangulatePairs } from '../../src/geometry/pairwise.js';
 import { meanOfPairsRef, type Point2, type Point3, pairwiseRef, projectRef, undistortRef } from '../../src/geometry/reference.js';
 import { undistort } from '../../src/geometry/undistort.js';
 import { createLoss, createLossOrThrow, formatIssues } from '../../src/index.js';
+import { checkConfig } from '../../src/lp/check.js';
+import { PROJECT_ROOT } from '../../src/verify/configCase.js';
 import { expectAllFinite, runs } from '../property/arbitraries.js';
 import { observe, pointArb, rigArb } from './rig.js';
 
@@ -235,5 +239,26 @@ describe('the 2-D variants say what is missing', () => {
     expect(() => loss({ keypoints_pred_views: tf.zeros([2, 3, 4, 2]), keypoints_targ_3d: tf.zeros([2, 5, 3]) })).toThrow(/keypoints_targ_3d \(2,5,3\)/);
     const heat = createLossOrThrow('supervised_reprojection_heatmap_mse', { ...SIZES, predictions: 'keypoints_pred_views' }, { cameras: cams });
     expect(() => heat({ keypoints_pred_views: tf.zeros([2, 3, 4, 2]), heatmaps_targ: tf.zeros([2, 4, 20, 25]) })).toThrow(/heatmaps_targ \(2,4,20,25\)/);
+  });
+});
+
+describe('examples/losses/multiview', () => {
+  it('pairwise_from_views.yaml, composed from the vocabulary, gives the built-in 2-D variant’s loss', () => {
+    const raw = readYaml(path.join(PROJECT_ROOT, 'examples', 'losses', 'multiview', 'pairwise_from_views.yaml'));
+    const b = fc.sample(batchArb, { numRuns: 1, seed: 11 })[0];
+    const r = either.isRight(raw) ? checkConfig(raw.right, { cameras: b.cams }) : raw;
+    if (either.isLeft(r)) expect.fail(formatIssues(r.left));
+    const composed = either.isRight(r) ? r.right.losses.find((l) => l.record.name === 'pairwise_from_views')?.loss : undefined;
+    expect(composed).toBeDefined();
+    const builtin = createLossOrThrow('supervised_pairwise_projections', { log_weight: 0.5, predictions: 'keypoints_pred_views' }, { cameras: b.cams });
+    const pred = predictions(b);
+    const ins = { keypoints_pred_views: views(b, pred), keypoints_targ_3d: tf.tensor3d(targets3d(b), [b.B, b.K, 3]) };
+    const a = composed!(ins);
+    const c = builtin(ins);
+    expect(a.weighted.dataSync()[0]).toBe(c.weighted.dataSync()[0]);
+    expect(a.loss.dataSync()[0]).toBeCloseTo(pairwiseLossRef(b, pred), 4);
+    dispose(a);
+    dispose(c);
+    tf.dispose(Object.values(ins));
   });
 });
