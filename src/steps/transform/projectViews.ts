@@ -12,7 +12,7 @@ import { isInputKey } from '../../pipeline/keys.js';
 import type { BuiltTransform, Kinks, StepDef } from '../../pipeline/step.js';
 import { resolveKeys, stepCodec } from '../common.js';
 import { dimsOf, num, plain } from '../reference.js';
-import { rigArb, rigOf } from './rig.js';
+import { calibrationOf, rigArb } from './rig.js';
 
 /** How pair estimates (B, P, K, 3) become one point per keypoint; `none`: the input is one point per keypoint already (B, K, 3). */
 export const PAIR_COMBINES = ['mean', 'median', 'none'] as const;
@@ -82,7 +82,7 @@ export const projectViews: StepDef<P> = {
             }),
         };
       })(resolveKeys(p.of, ctx, 'project_views', 1, ['points'])),
-    )(rigOf(ctx, 'project_views')),
+    )(calibrationOf(ctx, 'project_views')),
   reference: {
     phase: 'transform',
     // a synthetic rig looking at points near the origin; in a pipeline whose earlier step makes `of`, that step draws the inputs and the rig
@@ -122,7 +122,8 @@ export const projectViews: StepDef<P> = {
             return X.every(Number.isFinite) ? X : null;
           });
           // the median changes branch where two pair estimates swap order
-          if (p.pairs === 'median') for (let c = 0; c < 3; c++) pairs.forEach((q, i) => pairs.slice(i + 1).forEach((r) => q && r && kinks.push([q[c] - r[c], 0])));
+          if (p.pairs === 'median')
+            for (let c = 0; c < 3; c++) pairs.forEach((q, i) => pairs.slice(i + 1).forEach((r) => q && r && kinks.push([q[c] - r[c], 0])));
           const X = p.pairs === 'median' ? medianOfPairsRef(pairs) : meanOfPairsRef(pairs);
           cameras.forEach((cam, v) => {
             const [u, w] = X ? projectRef(X, cam) : [NaN, NaN];

@@ -3,7 +3,7 @@ import { either } from 'fp-ts';
 import * as t from 'io-ts';
 import type { Camera } from '../../config/calibration.js';
 import { inRange, nullable, oneOf } from '../../config/codecs.js';
-import { issue, shapeStr } from '../../config/issues.js';
+import { shapeStr } from '../../config/issues.js';
 import { cameraTensors, disposeCameras } from '../../geometry/cameraTensors.js';
 import { medianOfPairsXYZ, triangulatePairsXY } from '../../geometry/pairwise.js';
 import { projectXYZ } from '../../geometry/project.js';
@@ -14,7 +14,7 @@ import { jsKernelsAvailable, reprojectViewsFused, rigOf } from '../../kernels/mu
 import type { BuiltTransform, Kinks, StepDef } from '../../pipeline/step.js';
 import { resolveKeys, stepCodec } from '../common.js';
 import { dimsOf, ofKeys, plain } from '../reference.js';
-import { seenByRigArb } from './rig.js';
+import { calibrationOf, cameraNames, seenByRigArb } from './rig.js';
 
 export const TRIANGULATIONS = ['dlt', 'pairwise_median'] as const;
 
@@ -40,14 +40,9 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
   doc: 'triangulate per-view points (B, V, K, 2) with the calibration (all-view DLT or the median of camera pairs) and reproject them into every view',
   codec,
   build: (p, ctx) => {
-    if (!ctx.cameras || ctx.cameras.length < 2)
-      return either.left([
-        issue(
-          ctx.path,
-          `reproject_views needs the rig's calibration (2 or more cameras): set data.camera_params_file (an anipose calibration.toml), or pass { cameras } when building ${ctx.loss}`,
-        ),
-      ]);
-    const cameras: readonly Camera[] = ctx.cameras;
+    const calibration = calibrationOf(ctx, 'reproject_views');
+    if (either.isLeft(calibration)) return calibration;
+    const cameras: readonly Camera[] = calibration.right;
     const V = cameras.length;
     const withKeys = p.confidences ? [p.confidences] : [];
     // one fused pass (src/kernels/multiview.ts) on the cpu / wasm backends unless fused kernels are off: the tfjs ops below are the reference
@@ -63,7 +58,7 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
         with: withKeys,
         check: (s, w) => {
           if (s.length !== 4 || s[3] !== 2 || s[1] !== V)
-            return `reproject_views: ${of} ${shapeStr(s)}: expected (B, V, K, 2) with V = ${V} (the calibration's cameras: ${cameras.map((c) => c.name).join(', ')})`;
+            return `reproject_views: ${of} ${shapeStr(s)}: expected (B, V, K, 2) with V = ${V} (the calibration's cameras: ${cameraNames(cameras)})`;
           const c = w?.[0];
           if (c && (c.length !== 3 || c[0] !== s[0] || c[1] !== s[1] || c[2] !== s[2]))
             return `reproject_views: ${p.confidences} ${shapeStr(c)} does not match ${of} ${shapeStr(s)}: expected (B, V, K)`;

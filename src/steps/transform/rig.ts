@@ -7,13 +7,13 @@ import type { Arbitrary, BuildContext, FastCheck } from '../../pipeline/step.js'
 import { num } from '../reference.js';
 
 /** The rig a multi-camera step is built with (2 or more cameras), or the issue saying where to give it. */
-export const rigOf = (ctx: BuildContext, step: string): Either<PoselossIssue[], readonly Camera[]> =>
+export const calibrationOf = (ctx: BuildContext, step: string): Either<PoselossIssue[], readonly Camera[]> =>
   ctx.cameras && ctx.cameras.length >= 2
     ? either.right(ctx.cameras)
     : either.left([
         issue(
           ctx.path,
-          `${step} needs the rig's calibration (2 or more cameras): set data.camera_params_file (an anipose calibration.toml), or pass { cameras } when building ${ctx.loss}`,
+          `${step} needs the rig's calibration (2 or more cameras): set data.camera_params_file (an anipose calibration.toml, or the reference's calibrations.csv index), put calibration.toml in data.data_dir, or pass { cameras } when building ${ctx.loss}`,
         ),
       ]);
 

@@ -10,7 +10,7 @@ import { splitXY, undistortXY } from '../../geometry/undistort.js';
 import type { BuiltTransform, StepDef } from '../../pipeline/step.js';
 import { resolveKeys, stepCodec } from '../common.js';
 import { dimsOf, ofKeys, plain } from '../reference.js';
-import { cameraNames, rigOf, seenByRigArb } from './rig.js';
+import { calibrationOf, cameraNames, seenByRigArb } from './rig.js';
 
 const codec = stepCodec('transform', 'triangulate_pairs', { of: t.string, as: t.string }, { of: 'keypoints_pred_views', as: 'keypoints_pred_3d_triangulated' });
 
@@ -57,7 +57,7 @@ export const triangulatePairs: StepDef<t.TypeOf<typeof codec>> = {
             }),
         };
       })(resolveKeys(p.of, ctx, 'triangulate_pairs', 1, ['points'])),
-    )(rigOf(ctx, 'triangulate_pairs')),
+    )(calibrationOf(ctx, 'triangulate_pairs')),
   reference: {
     phase: 'transform',
     // a synthetic rig of V cameras, points seen by every camera with a little noise (the case's rig is what the step is built with)
