@@ -27,7 +27,7 @@ const PAIRWISE_SOURCES = {
 export const PairwiseProjectionsParams = strict(
   'supervised_pairwise_projections parameters',
   { log_weight: finite, predictions: oneOf(Object.keys(PAIRWISE_SOURCES) as (keyof typeof PAIRWISE_SOURCES)[], 'predictions') },
-  { log_weight: 0, predictions: 'keypoints_pred_3d' },
+  { log_weight: 0, predictions: 'keypoints_pred_3d' as const },
 );
 
 /**
@@ -68,7 +68,7 @@ export const ReprojectionParams = strict(
     downsampled_image_height: PositiveInt,
     downsampled_image_width: PositiveInt,
   },
-  { log_weight: 0, predictions: 'keypoints_pred_2d_reprojected' },
+  { log_weight: 0, predictions: 'keypoints_pred_2d_reprojected' as const },
 );
 type ReprojectionParams = t.TypeOf<typeof ReprojectionParams>;
 
