@@ -56,13 +56,16 @@ export const supervisedPairwiseProjections = defineLoss<
   },
 });
 
+/** The inputs supervised_reprojection_heatmap_mse can take its prediction from; `reprojectionSources` says how, for each (its type requires every one). */
+const REPROJECTION_PREDICTIONS = ['keypoints_pred_2d_reprojected', 'keypoints_pred_views'] as const;
+
 const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'a positive integer');
 
 export const ReprojectionParams = strict(
   'supervised_reprojection_heatmap_mse parameters',
   {
     log_weight: finite,
-    predictions: oneOf(['keypoints_pred_2d_reprojected', 'keypoints_pred_views'] as const, 'predictions'),
+    predictions: oneOf(REPROJECTION_PREDICTIONS, 'predictions'),
     original_image_height: positive,
     original_image_width: positive,
     downsampled_image_height: PositiveInt,
@@ -75,8 +78,8 @@ type ReprojectionParams = t.TypeOf<typeof ReprojectionParams>;
 const REPROJECTED = 'keypoints_pred_2d_reprojected_views';
 
 /** The reprojection heatmap loss's sources: the reference's input, or per-view 2-D predictions → every camera pair → their mean → every view, in the model-input frame (B, V·K, 2). */
-const reprojectionSource = (p: ReprojectionParams): Source =>
-  ({
+const reprojectionSource = (p: ReprojectionParams): Source => {
+  const sources: Record<(typeof REPROJECTION_PREDICTIONS)[number], Source> = {
     keypoints_pred_2d_reprojected: { reads: 'keypoints_pred_2d_reprojected', steps: [] },
     keypoints_pred_views: {
       reads: REPROJECTED,
@@ -92,7 +95,9 @@ const reprojectionSource = (p: ReprojectionParams): Source =>
         },
       ],
     },
-  })[p.predictions] ?? { reads: p.predictions, steps: [] };
+  };
+  return sources[p.predictions] ?? { reads: p.predictions, steps: [] };
+};
 
 /**
  * Heatmap MSE between the labels' heatmaps and Gaussian heatmaps rendered from the
