@@ -49,3 +49,19 @@ export const triangulatePairs = (normalised: tf.Tensor, cams: CameraTensors, wei
 
 /** Per coordinate, the NaN-ignoring median over the pairs axis: (..., P, K, 3) → (..., K, 3). */
 export const medianOfPairs = (pairPoints: tf.Tensor): tf.Tensor => nanMedian(pairPoints, pairPoints.rank - 3);
+
+/**
+ * NaN-ignoring mean over the pairs axis of components (..., P, K) → (..., K), the three
+ * coordinates together: a pair counts where all three are finite; no such pair → NaN in all
+ * three (zero gradients there). On finite pairs, the reference's `torch.mean(keypoints_pred_3d, dim=1)`.
+ */
+export const meanOfPairsXYZ = (X: tf.Tensor, Y: tf.Tensor, Z: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor] => {
+  const ax = X.rank - 2;
+  const ok = tf.isFinite(X).logicalAnd(tf.isFinite(Y)).logicalAnd(tf.isFinite(Z));
+  const n = ok.cast('float32').sum(ax);
+  const some = n.greater(0);
+  const pad = tf.where(some, tf.zeros(n.shape), tf.fill(n.shape, NaN));
+  const inv = tf.where(some, tf.onesLike(n).div(tf.maximum(n, 1)), tf.zerosLike(n));
+  const mean = (c: tf.Tensor) => tf.where(ok, c, tf.zerosLike(c)).sum(ax).mul(inv).add(pad);
+  return [mean(X), mean(Y), mean(Z)];
+};

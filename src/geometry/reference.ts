@@ -79,3 +79,11 @@ export const medianOfPairsRef = (pairs: readonly (Point3 | null)[]): Point3 | nu
 
 export const reprojectionErrorRef = (observed: Point2 | null, reprojected: Point2 | null): number =>
   missing2(observed) || missing2(reprojected) ? NaN : Math.hypot(observed![0] - reprojected![0], observed![1] - reprojected![1]);
+
+/** The mean of the pair estimates that exist (null when none does). */
+export const meanOfPairsRef = (pairs: readonly (Point3 | null)[]): Point3 | null => {
+  const f = pairs.filter((p): p is Point3 => p?.every(Number.isFinite) === true);
+  if (f.length === 0) return null;
+  const m = [0, 1, 2].map((c) => f.reduce((s, p) => s + p[c], 0) / f.length);
+  return [m[0], m[1], m[2]];
+};

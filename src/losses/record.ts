@@ -53,6 +53,8 @@ const stepsReached = (def: LossDef, p: Record<string, unknown>, key: string, bas
     return base.map((_, i) => i);
   }
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  // a parameter that adds or removes steps (a declared source of the prediction): the steps with no equal in the probed pipeline
+  if (probed.length !== base.length) return base.flatMap((s, i) => (probed.some((q) => same(s, q)) ? [] : [i]));
   return base.flatMap((s, i) => (same(s, probed[i]) ? [] : [i]));
 };
 

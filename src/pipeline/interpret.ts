@@ -61,7 +61,7 @@ export const planOf = (
   const produced = new Set(transforms.map((t) => t.as));
   const required = new Set<string>();
   const optional = new Set<string>();
-  for (const t of transforms) required.add(t.of);
+  for (const t of transforms) if (!produced.has(t.of)) required.add(t.of); // a transform may read what an earlier one made
   for (const t of transforms) for (const k of t.with ?? []) if (!produced.has(k)) optional.add(k);
   for (const k of compute.of) if (!produced.has(k)) required.add(k);
   for (const m of masks) if (!produced.has(m.of)) (m.optional ? optional : required).add(m.of);

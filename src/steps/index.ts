@@ -12,12 +12,16 @@ import { nanKeypoints, nanTargets } from './mask/nan.js';
 import { epsilon } from './rectify/epsilon.js';
 import { mean, sum } from './reduce/reduce.js';
 import { gaussianHeatmaps } from './transform/gaussianHeatmaps.js';
+import { projectViews } from './transform/projectViews.js';
 import { reprojectViews } from './transform/reprojectViews.js';
+import { triangulatePairs } from './transform/triangulatePairs.js';
 
 /** The built-in vocabulary; built-in losses and YAML pipelines use the same steps. */
 export const builtinSteps: readonly AnyStepDef[] = [
   gaussianHeatmaps,
   reprojectViews,
+  triangulatePairs,
+  projectViews,
   nanTargets,
   nanKeypoints,
   emptyHeatmaps,

@@ -3,7 +3,7 @@ import { either } from 'fp-ts';
 import * as t from 'io-ts';
 import type { Camera } from '../../config/calibration.js';
 import { inRange, nullable, oneOf } from '../../config/codecs.js';
-import { issue, shapeStr } from '../../config/issues.js';
+import { shapeStr } from '../../config/issues.js';
 import { cameraTensors, disposeCameras } from '../../geometry/cameraTensors.js';
 import { medianOfPairsXYZ, triangulatePairsXY } from '../../geometry/pairwise.js';
 import { projectXYZ } from '../../geometry/project.js';
@@ -11,9 +11,10 @@ import { medianOfPairsRef, type Point2, type Point3, pairwiseRef, projectRef, tr
 import { triangulateXY } from '../../geometry/triangulate.js';
 import { splitXY, undistortXY } from '../../geometry/undistort.js';
 import { jsKernelsAvailable, reprojectViewsFused, rigOf } from '../../kernels/multiview.js';
-import type { Arbitrary, BuiltTransform, FastCheck, Kinks, StepDef } from '../../pipeline/step.js';
+import type { BuiltTransform, Kinks, StepDef } from '../../pipeline/step.js';
 import { resolveKeys, stepCodec } from '../common.js';
-import { dimsOf, num, ofKeys, plain } from '../reference.js';
+import { dimsOf, ofKeys, plain } from '../reference.js';
+import { calibrationOf, cameraNames, seenByRigArb } from './rig.js';
 
 export const TRIANGULATIONS = ['dlt', 'pairwise_median'] as const;
 
@@ -39,14 +40,9 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
   doc: 'triangulate per-view points (B, V, K, 2) with the calibration (all-view DLT or the median of camera pairs) and reproject them into every view',
   codec,
   build: (p, ctx) => {
-    if (!ctx.cameras || ctx.cameras.length < 2)
-      return either.left([
-        issue(
-          ctx.path,
-          `reproject_views needs the rig's calibration (2 or more cameras): set data.camera_params_file (an anipose calibration.toml), or pass { cameras } when building ${ctx.loss}`,
-        ),
-      ]);
-    const cameras: readonly Camera[] = ctx.cameras;
+    const calibration = calibrationOf(ctx, 'reproject_views');
+    if (either.isLeft(calibration)) return calibration;
+    const cameras: readonly Camera[] = calibration.right;
     const V = cameras.length;
     const withKeys = p.confidences ? [p.confidences] : [];
     // one fused pass (src/kernels/multiview.ts) on the cpu / wasm backends unless fused kernels are off: the tfjs ops below are the reference
@@ -62,7 +58,7 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
         with: withKeys,
         check: (s, w) => {
           if (s.length !== 4 || s[3] !== 2 || s[1] !== V)
-            return `reproject_views: ${of} ${shapeStr(s)}: expected (B, V, K, 2) with V = ${V} (the calibration's cameras: ${cameras.map((c) => c.name).join(', ')})`;
+            return `reproject_views: ${of} ${shapeStr(s)}: expected (B, V, K, 2) with V = ${V} (the calibration's cameras: ${cameraNames(cameras)})`;
           const c = w?.[0];
           if (c && (c.length !== 3 || c[0] !== s[0] || c[1] !== s[1] || c[2] !== s[2]))
             return `reproject_views: ${p.confidences} ${shapeStr(c)} does not match ${of} ${shapeStr(s)}: expected (B, V, K)`;
@@ -113,26 +109,11 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
             confidences: 'confidences_views',
             ...g,
           }));
-      return fc.tuple(spec, dimsOf(fc, opts)).chain(([s, { B, V, K }]) =>
-        fc
-          .tuple(
-            rigArb(fc, V),
-            fc.array(fc.tuple(num(fc, -1, 1), num(fc, -1, 1), num(fc, -1, 1)), { minLength: B * K, maxLength: B * K }),
-            fc.array(num(fc, -2, 2), { minLength: B * V * K * 2, maxLength: B * V * K * 2 }),
-          )
-          .map(([cams, points, noise]) => {
-            const xy = new Float32Array(B * V * K * 2);
-            for (let b = 0; b < B; b++)
-              cams.forEach((cam, v) => {
-                for (let k = 0; k < K; k++) {
-                  const [u, w] = projectRef(points[b * K + k], cam);
-                  const i = ((b * V + v) * K + k) * 2;
-                  [xy[i], xy[i + 1]] = [u + noise[i], w + noise[i + 1]];
-                }
-              });
-            return { spec: s, inputs: { [ofKeys(s)[0]]: plain([B, V, K, 2], xy) }, cameras: cams };
-          }),
-      );
+      return fc
+        .tuple(spec, dimsOf(fc, opts))
+        .chain(([s, { B, V, K }]) =>
+          seenByRigArb(fc, B, V, K).map(({ cameras, xy }) => ({ spec: s, inputs: { [ofKeys(s)[0]]: plain([B, V, K, 2], xy) }, cameras })),
+        );
     },
     apply: (p, x, cameras) => {
       if (!cameras) throw new Error('reproject_views: the reference needs the case’s cameras');
@@ -160,22 +141,3 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
     },
   },
 };
-
-/** V cameras about 8 units from the origin looking at it, yaws spread over ±0.6 rad, random focal length, small tilt and barrel distortion. */
-const rigArb = (fc: FastCheck, V: number): Arbitrary<Camera[]> =>
-  fc
-    .array(fc.record({ f: num(fc, 800, 2000), tilt: num(fc, -0.2, 0.2), k1: num(fc, -0.1, 0.1), depth: num(fc, 6, 10) }), { minLength: V, maxLength: V })
-    .map((cs) =>
-      cs.map(({ f, tilt, k1, depth }, v) => ({
-        name: `cam${v}`,
-        size: [1000, 800],
-        matrix: [
-          [f, 0, 500],
-          [0, f, 400],
-          [0, 0, 1],
-        ],
-        distortions: [k1, 0, 0, 0, 0],
-        rotation: [tilt, -0.6 + (1.2 * v) / (V - 1), 0],
-        translation: [0, 0, depth],
-      })),
-    );
