@@ -128,8 +128,6 @@ export const reprojectViewsFused =
 
 /** The kernel runs where poseloss's wasm kernels do (cpu and wasm backends; elsewhere tfjs ops run). */
 export const multiviewKernelAvailable = memoryKernelsAvailable;
-/** @deprecated the former name (src/steps/transform/reprojectViews.ts still imports it): use multiviewKernelAvailable. */
-export const jsKernelsAvailable = multiviewKernelAvailable;
 
 /** What the multi-view loss kernel computes, from the plan's declarations (src/kernels/index.ts). */
 export interface MultiviewLossSpec {

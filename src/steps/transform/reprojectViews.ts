@@ -10,7 +10,7 @@ import { projectXYZ } from '../../geometry/project.js';
 import { medianOfPairsRef, type Point2, type Point3, pairwiseRef, projectRef, triangulateRef, undistortRef } from '../../geometry/reference.js';
 import { triangulateXY } from '../../geometry/triangulate.js';
 import { splitXY, undistortXY } from '../../geometry/undistort.js';
-import { jsKernelsAvailable, reprojectViewsFused, rigOf } from '../../kernels/multiview.js';
+import { multiviewKernelAvailable, reprojectViewsFused, rigOf } from '../../kernels/multiview.js';
 import type { BuiltTransform, Kinks, StepDef } from '../../pipeline/step.js';
 import { resolveKeys, stepCodec } from '../common.js';
 import { dimsOf, ofKeys, plain } from '../reference.js';
@@ -68,7 +68,7 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
         fusion: { op: 'reproject_views', params: { below: p.below, pairwise_median: p.triangulation === 'pairwise_median' ? 1 : 0 }, data: rig },
         apply: (pts, w) =>
           tf.tidy(() => {
-            if (fast && jsKernelsAvailable()) return fast(pts, w?.[0]);
+            if (fast && multiviewKernelAvailable()) return fast(pts, w?.[0]);
             // the calibration's few small tensors (and the layouts derived from them) made and disposed per call: a call leaves the tensor count as it found it
             const cams = cameraTensors(cameras);
             try {
