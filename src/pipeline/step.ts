@@ -146,6 +146,12 @@ export interface StepDef<P = unknown> {
   build(params: P, ctx: BuildContext, sofar: PipelineSoFar): Either<PoselossIssue[], BuiltStep>;
   /** Float64 formula and input generators; a registered step without one fails the property suite. */
   readonly reference?: StepReference<P>;
+  /**
+   * The largest input magnitude its tfjs-ops path computes in float32 without overflow, and why
+   * (e.g. triangulation squares normalised coordinates). Beyond it the fused kernel (float64) and
+   * tfjs ops may disagree; README "Non-finite inputs" lists the steps that declare one.
+   */
+  readonly float32Range?: { readonly maxAbs: number; readonly why: string };
 }
 
 /** A step of any parameter type, as registries and pipelines hold them. */

@@ -4,23 +4,39 @@
  * generators draw. The fused kernel and the tfjs-ops path agree on whether the loss is finite,
  * and on its value when it is; a non-finite loss has a NaN gradient in every entry on both paths;
  * where the loss is finite the gradients agree (±1e30 is finite, but its square overflows
- * float32: norms are scaled, so they stay finite on both paths); no call leaves a tensor behind.
+ * float32: norms are scaled, so they stay finite on both paths; a step declaring a float32 range gets ±its bound
+ * instead); no call leaves a tensor behind.
  * tests/property/nonFinite.test.ts runs it on the loss registry.
  */
 import * as tf from '@tensorflow/tfjs';
+import { either } from 'fp-ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { close, gradients, type Inputs, lossOf, predictionKeys, runs, withValue } from './arbitraries.js';
+import type { StepSpec } from '../../src/pipeline/step.js';
+import { findStep } from '../../src/steps/registry.js';
 import { buildLoss, lossPipeline, pipelineCaseArb } from './registryCases.js';
 
 export const BAD = [NaN, Infinity, -Infinity, 1e30, -1e30];
+
+/** BAD for a pipeline: a step that declares a float32 range (StepDef.float32Range) gets ±that bound as its huge value instead of ±1e30. */
+const badFor = (specs: readonly StepSpec[]): number[] => {
+  const bound = Math.min(
+    1e30,
+    ...specs.map((spec) => {
+      const def = findStep(spec, 'spec');
+      return either.isRight(def) ? (def.right.float32Range?.maxAbs ?? Infinity) : Infinity;
+    }),
+  );
+  return BAD.map((v) => (Number.isFinite(v) ? Math.sign(v) * bound : v));
+};
 
 export const describeNonFinite = (names: readonly string[]): void => {
   describe('a non-finite or huge prediction element: fused and tfjs-ops paths agree', () => {
     it.each(names)('%s', (name) => {
       const { params, specs } = lossPipeline(name);
       fc.assert(
-        fc.property(pipelineCaseArb(specs, { minB: 2 }), fc.nat(), fc.nat(), fc.constantFrom(...BAD), ({ inputs: drawn, ...ctx }, at, which, bad) => {
+        fc.property(pipelineCaseArb(specs, { minB: 2 }), fc.nat(), fc.nat(), fc.constantFrom(...badFor(specs)), ({ inputs: drawn, ...ctx }, at, which, bad) => {
           const fused = buildLoss(name, params, ctx);
           const ops = buildLoss(name, params, ctx, false);
           const keys = predictionKeys(fused, drawn);

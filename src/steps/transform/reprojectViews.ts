@@ -9,12 +9,12 @@ import { medianOfPairsXYZ, triangulatePairsXY } from '../../geometry/pairwise.js
 import { projectXYZ } from '../../geometry/project.js';
 import { medianOfPairsRef, type Point2, type Point3, pairwiseRef, projectRef, triangulateRef, undistortRef } from '../../geometry/reference.js';
 import { triangulateXY } from '../../geometry/triangulate.js';
-import { splitXY, undistortXY } from '../../geometry/undistort.js';
+import { presentXY, splitXY, undistortXY } from '../../geometry/undistort.js';
 import { multiviewKernelAvailable, reprojectViewsFused, rigOf } from '../../kernels/multiview.js';
 import type { BuiltTransform, Kinks, StepDef } from '../../pipeline/step.js';
 import { resolveKeys, stepCodec } from '../common.js';
 import { dimsOf, ofKeys, plain } from '../reference.js';
-import { calibrationOf, cameraNames, seenByRigArb } from './rig.js';
+import { calibrationOf, cameraNames, GEOMETRY_FLOAT32_RANGE, seenByRigArb } from './rig.js';
 
 export const TRIANGULATIONS = ['dlt', 'pairwise_median'] as const;
 
@@ -37,6 +37,7 @@ const codec = stepCodec(
 export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
   phase: 'transform',
   name: 'reproject_views',
+  float32Range: GEOMETRY_FLOAT32_RANGE,
   doc: 'triangulate per-view points (B, V, K, 2) with the calibration (all-view DLT or the median of camera pairs) and reproject them into every view',
   codec,
   build: (p, ctx) => {
@@ -80,6 +81,13 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
                 u = tf.where(low, nan, u);
                 v = tf.where(low, nan, v);
               }
+              // a keypoint seen in fewer than 2 views is not triangulated: its points are left out before the
+              // undistortion, so a huge finite coordinate there (whose square overflows float32) gets gradient 0, as in the kernel
+              const seen = presentXY(u, v);
+              const enough = seen.cast('int32').sum(1, true).greaterEqual(2).broadcastTo(u.shape);
+              const lone = tf.fill(u.shape, NaN);
+              u = tf.where(enough, u, lone);
+              v = tf.where(enough, v, lone);
               const [x, y] = undistortXY(u, v, cams);
               let X: tf.Tensor, Y: tf.Tensor, Z: tf.Tensor;
               if (p.triangulation === 'dlt') ({ X, Y, Z } = triangulateXY(x, y, cams));

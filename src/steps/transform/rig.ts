@@ -59,3 +59,13 @@ export const seenByRigArb = (fc: FastCheck, B: number, V: number, K: number): Ar
         });
       return { cameras, xy };
     });
+
+/**
+ * Pixel coordinates the geometry's tfjs-ops path handles in float32 (StepDef.float32Range): the DLT
+ * squares normalised coordinates and multiplies them into 3×3 determinants, so far beyond the frame
+ * (≈ 100 frame widths) results lose their digits or overflow, while the fused kernel works in float64.
+ */
+export const GEOMETRY_FLOAT32_RANGE = {
+  maxAbs: 1e5,
+  why: 'the DLT squares normalised coordinates (float32 on the tfjs-ops path; the fused kernel is float64)',
+} as const;

@@ -10,7 +10,7 @@ import { splitXY, undistortXY } from '../../geometry/undistort.js';
 import type { BuiltTransform, StepDef } from '../../pipeline/step.js';
 import { resolveKeys, stepCodec } from '../common.js';
 import { dimsOf, ofKeys, plain } from '../reference.js';
-import { calibrationOf, cameraNames, seenByRigArb } from './rig.js';
+import { calibrationOf, cameraNames, GEOMETRY_FLOAT32_RANGE, seenByRigArb } from './rig.js';
 
 const codec = stepCodec('transform', 'triangulate_pairs', { of: t.string, as: t.string }, { of: 'keypoints_pred_views', as: 'keypoints_pred_3d_triangulated' });
 
@@ -24,6 +24,7 @@ const codec = stepCodec('transform', 'triangulate_pairs', { of: t.string, as: t.
 export const triangulatePairs: StepDef<t.TypeOf<typeof codec>> = {
   phase: 'transform',
   name: 'triangulate_pairs',
+  float32Range: GEOMETRY_FLOAT32_RANGE,
   doc: 'triangulate per-view points (B, V, K, 2) from every camera pair with the calibration: (B, P, K, 3), as the reference’s project_camera_pairs_to_3d',
   codec,
   build: (p, ctx) =>
