@@ -75,7 +75,7 @@ const pairwiseLossRef = (b: Batch, pred: Float32Array): number => {
 const views = (b: Batch, pred: Float32Array) => tf.tensor4d(pred, [b.B, b.cams.length, b.K, 2]);
 const dispose = (r: { loss: tf.Tensor; weight: tf.Tensor; weighted: tf.Tensor; logs: readonly { value: tf.Tensor }[] }) =>
   tf.dispose([r.loss, r.weight, r.weighted, ...r.logs.map((l) => l.value)]);
-const valueOf = (r: Parameters<typeof dispose>[0]): number => {
+const lossValue = (r: Parameters<typeof dispose>[0]): number => {
   const v = r.loss.dataSync()[0];
   dispose(r);
   return v;
@@ -93,7 +93,7 @@ describe('supervised_pairwise_projections from 2-D predictions (predictions: key
         const x = views(b, pred);
         const targ = tf.tensor3d(targets3d(b), [b.B, b.K, 3]);
         const before = tf.memory().numTensors;
-        const got = valueOf(loss2d({ keypoints_pred_views: x, keypoints_targ_3d: targ }));
+        const got = lossValue(loss2d({ keypoints_pred_views: x, keypoints_targ_3d: targ }));
         expect(tf.memory().numTensors).toBe(before);
         const want = pairwiseLossRef(b, pred);
         if (!(Math.abs(got - want) <= 1e-4 * Math.max(1, want))) expect.fail(`loss ${got}, float64 reference ${want}`);
@@ -101,7 +101,7 @@ describe('supervised_pairwise_projections from 2-D predictions (predictions: key
         const cams = cameraTensors(b.cams);
         const kp3d = tf.tidy(() => triangulatePairs(undistort(x, cams), cams));
         disposeCameras(cams);
-        const same = valueOf(loss3d({ keypoints_pred_3d: kp3d, keypoints_targ_3d: targ }));
+        const same = lossValue(loss3d({ keypoints_pred_3d: kp3d, keypoints_targ_3d: targ }));
         expect(Math.abs(same - got)).toBeLessThanOrEqual(1e-6 * Math.max(1, got));
         // gradients w.r.t. the per-view predictions
         const g = tf
@@ -132,14 +132,14 @@ describe('supervised_pairwise_projections from 2-D predictions (predictions: key
         const x = views(b, pred);
         const targ = tf.tensor3d(targets3d(b), [b.B, b.K, 3]);
         const kp3d = tf.tensor4d(kp, [b.B, P, b.K, 3]);
-        const a = valueOf(
+        const a = lossValue(
           createLossOrThrow(
             'supervised_pairwise_projections',
             { predictions: 'keypoints_pred_views' },
             { cameras: b.cams },
           )({ keypoints_pred_views: x, keypoints_targ_3d: targ }),
         );
-        const c = valueOf(createLossOrThrow('supervised_pairwise_projections', {})({ keypoints_pred_3d: kp3d, keypoints_targ_3d: targ }));
+        const c = lossValue(createLossOrThrow('supervised_pairwise_projections', {})({ keypoints_pred_3d: kp3d, keypoints_targ_3d: targ }));
         tf.dispose([x, targ, kp3d]);
         expect(Math.abs(a - c)).toBeLessThanOrEqual(1e-4 * Math.max(1, c));
       }),
@@ -199,9 +199,9 @@ describe('supervised_reprojection_heatmap_mse from 2-D predictions (predictions:
         const ht = heatmapTargets(b);
         const reproj = tf.tensor3d(reprojectedRef(b, pred), [b.B, b.cams.length * b.K, 2]);
         const before = tf.memory().numTensors;
-        const got = valueOf(loss2d({ keypoints_pred_views: x, heatmaps_targ: ht }));
+        const got = lossValue(loss2d({ keypoints_pred_views: x, heatmaps_targ: ht }));
         expect(tf.memory().numTensors).toBe(before);
-        const want = valueOf(lossRef({ keypoints_pred_2d_reprojected: reproj, heatmaps_targ: ht }));
+        const want = lossValue(lossRef({ keypoints_pred_2d_reprojected: reproj, heatmaps_targ: ht }));
         if (!(Math.abs(got - want) <= 1e-3 * Math.max(1e-3, want))) expect.fail(`loss ${got}, from the float64 reprojection ${want}`);
         const g = tf
           .grad((p: tf.Tensor) => loss2d({ keypoints_pred_views: p, heatmaps_targ: ht }).loss)(x)
@@ -225,7 +225,7 @@ describe('the 2-D variants say what is missing', () => {
     );
     const heat = createLoss('supervised_reprojection_heatmap_mse', { ...SIZES, predictions: 'keypoints_pred_views' });
     expect(either.isLeft(heat) && formatIssues(heat.left)).toMatch(
-      /triangulate_pairs needs the rig's calibration[^]*project_views needs the rig's calibration/,
+      /triangulate_pairs needs the rig's calibration[\s\S]*project_views needs the rig's calibration/,
     );
     const bad = createLoss('supervised_pairwise_projections', { predictions: 'keypoints_pred_2d' } as never);
     expect(either.isLeft(bad) && formatIssues(bad.left)).toMatch(/supervised_pairwise_projections\.predictions: unknown 'keypoints_pred_2d'/);

@@ -9,12 +9,12 @@
  * tests/property/nonFinite.test.ts runs it on the loss registry.
  */
 import * as tf from '@tensorflow/tfjs';
-import { either } from 'fp-ts';
 import fc from 'fast-check';
+import { either } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { close, gradients, type Inputs, lossOf, predictionKeys, runs, withValue } from './arbitraries.js';
 import type { StepSpec } from '../../src/pipeline/step.js';
 import { findStep } from '../../src/steps/registry.js';
+import { close, gradients, type Inputs, lossOf, predictionKeys, runs, withValue } from './arbitraries.js';
 import { buildLoss, lossPipeline, pipelineCaseArb } from './registryCases.js';
 
 export const BAD = [NaN, Infinity, -Infinity, 1e30, -1e30];
