@@ -340,8 +340,13 @@ function dltBack(n: i32, X: usize, o: i32, g: usize, go: i32, slot: i32): void {
   }
 }
 
-/** Project the point into view i: (u, v) into wrep, rounded to float32 as the tensor holds it. */
-function project(i: i32): void {
+/**
+ * The point's projection into view i: with `back` false its (u, v) into wrep, rounded to float32
+ * as the tensor holds it; with `back` true the vector–Jacobian product dL/d(u, v) = (gu, gv) → +=
+ * dL/dX in wgX. Inlined with a constant `back` (project, projectBack): each keeps only its branch.
+ */
+// @ts-ignore: decorator
+@inline function projection(i: i32, back: bool, gu: f64, gv: f64): void {
   const c = camOf(i);
   const k1 = f(c, 4);
   const k2 = f(c, 5);
@@ -360,30 +365,11 @@ function project(i: i32): void {
   const y2 = y * y;
   const r2 = x2 + y2;
   const rad = 1 + r2 * (k1 + r2 * (k2 + r2 * k3));
-  setf(wrep, 2 * i, <f64>(<f32>(f(c, 0) * (x * rad + 2 * p1 * x * y + p2 * (r2 + 2 * x2)) + f(c, 2))));
-  setf(wrep, 2 * i + 1, <f64>(<f32>(f(c, 1) * (y * rad + p1 * (r2 + 2 * y2) + 2 * p2 * x * y) + f(c, 3))));
-}
-
-/** The projection's vector–Jacobian product for view i: dL/d(u, v) = (gu, gv) → += dL/dX in wgX. */
-function projectBack(i: i32, gu: f64, gv: f64): void {
-  const c = camOf(i);
-  const k1 = f(c, 4);
-  const k2 = f(c, 5);
-  const k3 = f(c, 6);
-  const p1 = f(c, 7);
-  const p2 = f(c, 8);
-  const X0 = f(wX, 0);
-  const X1 = f(wX, 1);
-  const X2 = f(wX, 2);
-  const xc0 = f(c, 9) * X0 + f(c, 10) * X1 + f(c, 11) * X2 + f(c, 18);
-  const xc1 = f(c, 12) * X0 + f(c, 13) * X1 + f(c, 14) * X2 + f(c, 19);
-  const xc2 = f(c, 15) * X0 + f(c, 16) * X1 + f(c, 17) * X2 + f(c, 20);
-  const x = xc0 / xc2;
-  const y = xc1 / xc2;
-  const x2 = x * x;
-  const y2 = y * y;
-  const r2 = x2 + y2;
-  const rad = 1 + r2 * (k1 + r2 * (k2 + r2 * k3));
+  if (!back) {
+    setf(wrep, 2 * i, <f64>(<f32>(f(c, 0) * (x * rad + 2 * p1 * x * y + p2 * (r2 + 2 * x2)) + f(c, 2))));
+    setf(wrep, 2 * i + 1, <f64>(<f32>(f(c, 1) * (y * rad + p1 * (r2 + 2 * y2) + 2 * p2 * x * y) + f(c, 3))));
+    return;
+  }
   const gxd = gu * f(c, 0);
   const gyd = gv * f(c, 1);
   const dr = k1 + r2 * (2 * k2 + 3 * k3 * r2);
@@ -399,6 +385,16 @@ function projectBack(i: i32, gu: f64, gv: f64): void {
   addf(wgX, 0, f(c, 9) * gc0 + f(c, 12) * gc1 + f(c, 15) * gc2);
   addf(wgX, 1, f(c, 10) * gc0 + f(c, 13) * gc1 + f(c, 16) * gc2);
   addf(wgX, 2, f(c, 11) * gc0 + f(c, 14) * gc1 + f(c, 17) * gc2);
+}
+
+/** Project the point into view i: (u, v) into wrep, rounded to float32. */
+function project(i: i32): void {
+  projection(i, false, 0, 0);
+}
+
+/** The projection's vector–Jacobian product for view i: dL/d(u, v) = (gu, gv) → += dL/dX in wgX. */
+function projectBack(i: i32, gu: f64, gv: f64): void {
+  projection(i, true, gu, gv);
 }
 
 /** Sorted order (insertion sort) of the present pairs' coordinate `k` into widx; returns their count. */
