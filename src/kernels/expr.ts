@@ -51,6 +51,12 @@ const POW = 13;
 const POWC = 28;
 const HEADER = 20;
 const INSTR = 8;
+const SUB = 4;
+const MUL = 5;
+/** Descriptor words: the one-pass form (1: a weighted squared difference), and its parameters' address. */
+const FAST = 17;
+const FAST_PARAMS = 18;
+const FAST_WORDS = 16;
 /** Elements per chunk: every register holds one chunk (values and adjoints stay in cache). */
 const CH = 128;
 
@@ -83,6 +89,48 @@ export interface ExprRegion {
   /** Target inputs the program reads. */
   readonly constants: readonly string[];
 }
+
+/**
+ * A program of the form ((a·wa − b·wb)^2)·wc — a, b different inputs over the whole iteration
+ * space, each weight optional (absent: 1, exact under ×) and a non-differentiable constant or
+ * broadcast load — as instruction indices, or null. The kernel runs it in one pass (wsq in
+ * simd/assembly/expr.ts) with the interpreter's per-element ops; recognised from the
+ * instructions, whatever the expression's names.
+ */
+interface SquaredDifference {
+  readonly a: number;
+  readonly b: number;
+  readonly wa: number | null;
+  readonly wb: number | null;
+  readonly wc: number | null;
+}
+const squaredDifference = (program: readonly Instr[]): SquaredDifference | null => {
+  const used = new Set<number>();
+  const at = (k: number) => (used.add(k), program[k]);
+  const isWeight = (k: number) => {
+    const i = program[k];
+    return !i.differentiable && !i.bool && (i.op === SPLAT || i.op === BCAST);
+  };
+  /** x·w or w·x (w a weight): [x, w]; else [k, null]. */
+  const weighted = (k: number): [number, number | null] => {
+    const i = program[k];
+    if (i.op !== MUL) return [k, null];
+    const [x, y] = i.args;
+    if (isWeight(y) && !isWeight(x)) return (used.add(k), used.add(y), [x, y]);
+    if (isWeight(x) && !isWeight(y)) return (used.add(k), used.add(x), [y, x]);
+    return [k, null];
+  };
+  const root = program.length - 1;
+  const [sq, wc] = weighted(root);
+  if (at(sq).op !== TIMES_SELF) return null;
+  const sub = at(sq).args[0];
+  if (at(sub).op !== SUB) return null;
+  const [a, wa] = weighted(program[sub].args[0]);
+  const [b, wb] = weighted(program[sub].args[1]);
+  if (a === b || at(a).op !== FULL || at(b).op !== FULL) return null;
+  // nothing else in the program (no instruction shared in some other way)
+  return used.size === program.length ? { a, b, wa, wb, wc } : null;
+};
 
 const through = (n: Typed): Typed => (n.op === 'def' ? through(n.body) : n);
 
@@ -257,7 +305,8 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
   const nI = r.program.length;
   const descWords = HEADER + nI * INSTR;
   const dataFloats = dataLeaves.reduce((a, d) => a + d.length, 0);
-  const scratchBytes = 16 * (9 + dataLeaves.length) + 4 * descWords + 13 * nI + 8 * nOut + 4 * dataFloats + 2 * nI * CH * 4;
+  const fast = squaredDifference(r.program);
+  const scratchBytes = 16 * (10 + dataLeaves.length) + 4 * FAST_WORDS + 4 * descWords + 13 * nI + 8 * nOut + 4 * dataFloats + 2 * nI * CH * 4;
   const innerOf = (leafAxes: readonly string[]) => {
     if (leafAxes.length === 0) return { inner: N, size: 1 };
     const last = r.axes.indexOf(leafAxes[leafAxes.length - 1]);
@@ -287,8 +336,9 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
     });
     const regs = take(nI * CH * 4);
     const adj = take(nI * CH * 4);
+    const params = take(4 * FAST_WORDS);
     const w = new Int32Array(heap.memory.buffer, desc, descWords);
-    w.set([N, L, nOut, nI, regs, adj, acc, out, f32bits(scale, false), grads ? 1 : 0, loc, nI - 1, CH, aloc, written, memo, seeds]);
+    w.set([N, L, nOut, nI, regs, adj, acc, out, f32bits(scale, false), grads ? 1 : 0, loc, nI - 1, CH, aloc, written, memo, seeds, fast ? 1 : 0, params]);
     let d = 0;
     r.program.forEach((ins, k) => {
       const o = HEADER + k * INSTR;
@@ -306,12 +356,23 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
         (w[o + 4] = dataAt[d++]), (w[o + 5] = inner), (w[o + 6] = size);
       }
     });
+    if (fast) writeSquaredDifference(new Int32Array(heap.memory.buffer, params, FAST_WORDS), fast, w);
     heap.kernels.expr(desc);
   };
-  return { outShape, L, scratchBytes, run };
+  return { outShape, L, scratchBytes, run, form: fast ? ('squared difference' as const) : ('program' as const) };
 };
 
-/** The region's value (its outer axes) and, while a tape records, local gradients: customGrad scales them by the upstream gradient. */
+/** The one-pass form's parameters, from the instructions' loads as the descriptor `w` holds them. */
+const writeSquaredDifference = (q: Int32Array, f: SquaredDifference, w: Int32Array): void => {
+  const field = (k: number, j: number) => w[HEADER + k * INSTR + j];
+  q.set([field(f.a, 4), field(f.b, 4), field(f.a, 3), field(f.b, 3)]);
+  [f.wa, f.wb, f.wc].forEach((k, j) => {
+    if (k === null) q.set([0, 0, 1, 1], 4 + 4 * j);
+    else if (field(k, 0) === SPLAT) q.set([1, field(k, 4), 1, 1], 4 + 4 * j);
+    else q.set([2, field(k, 4), field(k, 5), field(k, 6)], 4 + 4 * j);
+  });
+};
+
 /**
  * The region's value (its outer axes), in `tf.customGrad`. The whole value computes its gradient
  * in the same pass (its upstream gradient is a scalar, 1 when the loss is differentiated

@@ -15,13 +15,13 @@ import { describe, expect, it } from 'vitest';
 import { formatIssues } from '../../src/config/issues.js';
 import { readYaml } from '../../src/config/yaml.js';
 import { bindSizes, compileExpr, evalTf } from '../../src/expr/index.js';
-import { evalExprFused, exprRegion } from '../../src/kernels/expr.js';
+import { evalExprFused, exprKernel, exprRegion } from '../../src/kernels/expr.js';
 import { memoryKernelsAvailable } from '../../src/kernels/memory.js';
 import { buildPipeline } from '../../src/losses/build.js';
 import type { Loss } from '../../src/pipeline/loss.js';
 import type { StepSpec } from '../../src/pipeline/step.js';
 import { PROJECT_ROOT } from '../../src/verify/configCase.js';
-import { ENV, INPUTS, validExpr } from '../expr/arbitraries.js';
+import { AXES, ENV, INPUTS, validExpr } from '../expr/arbitraries.js';
 
 const reduceMean = (v: tf.Tensor, count: tf.Tensor) => v.sum().div(tf.maximum(count, 1));
 const reduceSum = (v: tf.Tensor) => v.sum();
@@ -95,6 +95,69 @@ describe('expr kernel equals the tfjs-ops evaluator (random expressions)', () =>
     );
     // the wrapper keeps x in every expression: most of them must reach the kernel
     expect(fusedRuns).toBeGreaterThan(total / 4);
+  });
+});
+
+/**
+ * The one-pass form ((a·wa − b·wb)^2)·wc (recognised from the program, run without the
+ * interpreter): random placements of the weights (constants, broadcast targets, absent), the
+ * prediction on either side, inside whole and partial reductions and a top-k, against evalTf.
+ */
+const SQ_INPUTS: Record<string, readonly string[]> = { ...INPUTS, t: ['batch', 'keypoints'] };
+const weight = fc.constantFrom('', 'y', 'z', '0.7', '-2');
+const scaled = (v: string, w: string, left: boolean) => (w === '' ? v : left ? `${w} * ${v}` : `${v} * ${w}`);
+const squaredCases = fc
+  .record({
+    wa: weight,
+    wb: weight,
+    wc: weight,
+    sides: fc.tuple(fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean()),
+    wrap: fc.constantFrom('v', 'sum(v, keypoints)', 'mean(v, keypoints)', 'topk_mean(mean(v, keypoints), batch, 2)'),
+    mean: fc.boolean(),
+    B: fc.integer({ min: 2, max: 45 }),
+    K: fc.integer({ min: 1, max: 9 }),
+  })
+  .chain((c) => fc.record({ c: fc.constant(c), x: values(c.B * c.K), t: values(c.B * c.K), y: values(c.K), z: values(c.B) }));
+
+describe('expr kernel: the squared-difference form equals the tfjs-ops evaluator', () => {
+  it('values and gradients, weights anywhere', () => {
+    let oneP = 0;
+    fc.assert(
+      fc.property(squaredCases, ({ c: { wa, wb, wc, sides, wrap, mean, B, K }, x, t, y, z }) => {
+        const [a, b] = sides[0] ? [scaled('x', wa, sides[1]), scaled('t', wb, sides[2])] : [scaled('t', wb, sides[2]), scaled('x', wa, sides[1])];
+        const value = wrap.replace('v', scaled(`(${a} - ${b}) ^ 2`, wc, sides[3]));
+        const compiled = compileExpr({ defs: [], value }, { axes: AXES, inputs: SQ_INPUTS });
+        if (either.isLeft(compiled)) throw new Error(`${value}: ${JSON.stringify(compiled.left)}`);
+        const cx = compiled.right;
+        const region = exprRegion(cx, (n) => n === 'x', mean);
+        if (!region) throw new Error(`not fused: ${value}`);
+        const shapes = { x: [B, K], t: [B, K], y: [K], z: [B] };
+        const sizes = bindSizes(cx, SQ_INPUTS, shapes);
+        if (typeof sizes === 'string') throw new Error(sizes);
+        if (exprKernel(region, sizes).form === 'squared difference') oneP++;
+        const reduce = mean ? reduceMean : reduceSum;
+        const targets = new Set(['t', 'y', 'z']);
+        const run = (fused: boolean) =>
+          tf.tidy(() => {
+            const ts = { x: tf.tensor(x, shapes.x), t: tf.tensor(t, shapes.t), y: tf.tensor(y, shapes.y), z: tf.tensor(z, shapes.z) };
+            const f = (xv: tf.Tensor) => {
+              const ins = { ...ts, x: xv };
+              if (fused) return evalExprFused(cx, region, ins, SQ_INPUTS, targets, reduce);
+              const v = evalTf(cx, ins, sizes, targets);
+              return reduce(v, tf.scalar(v.size)) as tf.Scalar;
+            };
+            return { v: f(ts.x).dataSync()[0], g: Array.from(tf.grad(f)(ts.x).dataSync()) };
+          });
+        const [p, q] = [run(true), run(false)];
+        expect(close(p.v, q.v, 1), `${value}: value fused ${p.v} vs tfjs ${q.v}`).toBe(true);
+        if (!Number.isFinite(q.v)) return;
+        const scale = Math.max(1e-6, ...q.g.filter(Number.isFinite).map(Math.abs));
+        p.g.forEach((v, j) => expect(close(v, q.g[j], scale), `${value}: d/dx[${j}] fused ${v} vs tfjs ${q.g[j]}`).toBe(true));
+      }),
+      { numRuns: 150 },
+    );
+    // every case has the form; a product of two weights (none here) would not
+    expect(oneP).toBe(150);
   });
 });
 

@@ -10,11 +10,13 @@
 //   where each adjoint lives this chunk), written (nInstr bytes), memo (nInstr i32: the entry a
 //   broadcast register holds splatted, + 1; 0: none), seeds (0, or nOut floats: the gradient
 //   pass, each block's adjoint seeded with its upstream gradient · scale; no value written)
+//   fast (0: the interpreter; 1: a weighted squared difference, see wsq below), fastParams
+//   (pointer to its 16 i32 words),
 //   then nInstr instructions of 8 words: op, a, b, c, p0, p1, p2, flags (bit 0: differentiable).
 // Loads: FULL p0 = input pointer, c = gradient pointer (0: none); SPLAT p0 = f32 bits;
 // BCAST p0 = pointer, p1 = inner (elements per value), p2 = size (values, cycled).
 // Conditions are lane masks (all ones / zero).
-import { addWide, exp4, log4, total2 } from './vector';
+import { addWide, exp4, loadTail, log4, storeTail, total2 } from './vector';
 
 const FULL = 0;
 const SPLAT = 1;
@@ -51,6 +53,8 @@ const TIMES_SELF = 29;
 
 const F32_MAX: f32 = 3.4028234663852886e38;
 const HEADER = 20;
+/** Descriptor word: 1 when the program is a weighted squared difference (run by wsq, one pass). */
+const FAST = 17;
 const INSTR = 8;
 
 // @ts-ignore: decorator
@@ -407,8 +411,123 @@ function sumRange(p: usize, j0: i32, j1: i32): f64 {
   return s + total2(acc);
 }
 
+/**
+ * A weight of the squared-difference form at element i: kind 0 (none: 1, exact under ×), 1 (a
+ * constant, f32 bits in p), 2 (a broadcast: entry ⌊i / inner⌋ mod size of the floats at p).
+ * Also the element where its value next changes (`next`).
+ */
+// @ts-ignore: decorator
+@inline function weightAt(w: usize, i: i32): f32 {
+  const kind = load<i32>(w);
+  if (kind == 0) return 1;
+  if (kind == 1) return reinterpret<f32>(load<i32>(w, 4));
+  const inner = load<i32>(w, 8);
+  return load<f32>(<usize>load<i32>(w, 4) + (<usize>((i / inner) % load<i32>(w, 12)) << 2));
+}
+// @ts-ignore: decorator
+@inline function weightNext(w: usize, i: i32, end: i32): i32 {
+  if (load<i32>(w) != 2) return end;
+  const inner = load<i32>(w, 8);
+  return min(end, (i / inner + 1) * inner);
+}
+
+/** All ones in the first `left` lanes (left < 4), zeros after. */
+// @ts-ignore: decorator
+@inline function firstLanes(left: i32): v128 {
+  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(left));
+}
+
+/**
+ * Σ over n elements of ((a·wa − b·wb)·(a·wa − b·wb))·wc (weights constant over the range), with
+ * the interpreter's per-element ops, so every value and gradient is the one its program gives;
+ * with gradients (g ≠ 0): ga = 2·((seed·clip(wc))·clip(d))·clip(wa), gb = −(same)·clip(wb).
+ */
+function wsqRange(a: usize, b: usize, ga: usize, gb: usize, n: i32, wa: f32, wb: f32, wc: f32, seed: f32, grad: bool): v128 {
+  const va = f32x4.splat(wa);
+  const vb = f32x4.splat(wb);
+  const vc = f32x4.splat(wc);
+  const gc = f32x4.mul(f32x4.splat(seed), clip(vc));
+  const ca = clip(va);
+  const cb = clip(vb);
+  let acc = f64x2.splat(0);
+  let i = 0;
+  while (i + 4 <= n) {
+    let block = f32x4.splat(0);
+    const end = min(n & ~3, i + 64);
+    for (; i < end; i += 4) {
+      const o = <usize>i << 2;
+      const dv = f32x4.sub(f32x4.mul(v128.load(a + o), va), f32x4.mul(v128.load(b + o), vb));
+      block = f32x4.add(block, f32x4.mul(f32x4.mul(dv, dv), vc));
+      if (grad) {
+        const t = f32x4.mul(gc, clip(dv));
+        const ad = f32x4.add(t, t);
+        if (ga) v128.store(ga + o, f32x4.mul(ad, ca));
+        if (gb) v128.store(gb + o, f32x4.mul(f32x4.neg(ad), cb));
+      }
+    }
+    acc = addWide(acc, block);
+  }
+  if (i < n) {
+    const left = n - i;
+    const o = <usize>i << 2;
+    const dv = f32x4.sub(f32x4.mul(loadTail(a + o, left), va), f32x4.mul(loadTail(b + o, left), vb));
+    acc = addWide(acc, v128.and(f32x4.mul(f32x4.mul(dv, dv), vc), firstLanes(left)));
+    if (grad) {
+      const t = f32x4.mul(gc, clip(dv));
+      const ad = f32x4.add(t, t);
+      if (ga) storeTail(ga + o, f32x4.mul(ad, ca), left);
+      if (gb) storeTail(gb + o, f32x4.mul(f32x4.neg(ad), cb), left);
+    }
+  }
+  return acc;
+}
+
+/**
+ * The program ((a·wa − b·wb)^2)·wc in one pass (the compiler in src/kernels/expr.ts recognises it
+ * from the instructions): parameter words a, b, ga, gb (0: no gradient), then wa, wb, wc as
+ * (kind, p, inner, size). Blocks of L elements as the interpreter; in the gradient pass (seeds)
+ * a block whose upstream gradient is 0 gets zeros.
+ */
+function wsq(N: i32, L: i32, nOut: i32, out: usize, scale: f32, withGrad: bool, seeds: usize, q: usize): void {
+  const a = <usize>load<i32>(q);
+  const b = <usize>load<i32>(q, 4);
+  const ga = withGrad ? <usize>load<i32>(q, 8) : 0;
+  const gb = withGrad ? <usize>load<i32>(q, 12) : 0;
+  const wa = q + 16;
+  const wb = q + 32;
+  const wc = q + 48;
+  for (let o = 0; o < nOut; o++) {
+    const i0 = o * L;
+    const end = min(N, i0 + L);
+    let seed = scale;
+    if (seeds) {
+      seed = load<f32>(seeds + (<usize>o << 2)) * scale;
+      if (seed == 0) {
+        if (ga) memory.fill(ga + (<usize>i0 << 2), 0, <usize>(end - i0) << 2);
+        if (gb) memory.fill(gb + (<usize>i0 << 2), 0, <usize>(end - i0) << 2);
+        continue;
+      }
+    }
+    let acc = f64x2.splat(0);
+    for (let i = i0; i < end; ) {
+      const next = weightNext(wc, i, weightNext(wb, i, weightNext(wa, i, end)));
+      const off = <usize>i << 2;
+      acc = f64x2.add(
+        acc,
+        wsqRange(a + off, b + off, ga ? ga + off : 0, gb ? gb + off : 0, next - i, weightAt(wa, i), weightAt(wb, i), weightAt(wc, i), seed, withGrad),
+      );
+      i = next;
+    }
+    if (!seeds) store<f32>(out + (<usize>o << 2), <f32>(total2(acc) * <f64>scale));
+  }
+}
+
 /** Run the program in descriptor `d`: out[o] = scale·Σ over block o; the gradients (local, of out[o]) when withGrad. */
 export function expr(d: usize): void {
+  if (word(d, FAST) == 1) {
+    wsq(word(d, 0), word(d, 1), word(d, 2), <usize>word(d, 7), load<f32>(d + (8 << 2)), word(d, 9) != 0, <usize>word(d, 16), <usize>word(d, 18));
+    return;
+  }
   const N = word(d, 0);
   const L = word(d, 1);
   const nOut = word(d, 2);
