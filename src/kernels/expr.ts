@@ -306,7 +306,7 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
   const descWords = HEADER + nI * INSTR;
   const dataFloats = dataLeaves.reduce((a, d) => a + d.length, 0);
   const fast = squaredDifference(r.program);
-  const scratchBytes = 16 * (10 + dataLeaves.length) + 4 * FAST_WORDS + 4 * descWords + 13 * nI + 8 * nOut + 4 * dataFloats + 2 * nI * CH * 4;
+  const scratchBytes = 16 * (11 + dataLeaves.length) + 4 * FAST_WORDS + 4 * descWords + 14 * nI + 8 * nOut + 4 * dataFloats + 2 * nI * CH * 4;
   const innerOf = (leafAxes: readonly string[]) => {
     if (leafAxes.length === 0) return { inner: N, size: 1 };
     const last = r.axes.indexOf(leafAxes[leafAxes.length - 1]);
@@ -337,8 +337,9 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
     const regs = take(nI * CH * 4);
     const adj = take(nI * CH * 4);
     const params = take(4 * FAST_WORDS);
+    const evaluated = take(nI);
     const w = new Int32Array(heap.memory.buffer, desc, descWords);
-    w.set([N, L, nOut, nI, regs, adj, acc, out, f32bits(scale, false), grads ? 1 : 0, loc, nI - 1, CH, aloc, written, memo, seeds, fast ? 1 : 0, params]);
+    w.set([N, L, nOut, nI, regs, adj, acc, out, f32bits(scale, false), grads ? 1 : 0, loc, nI - 1, CH, aloc, written, memo, seeds, fast ? 1 : 0, params, evaluated]);
     let d = 0;
     r.program.forEach((ins, k) => {
       const o = HEADER + k * INSTR;
@@ -360,6 +361,17 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
     heap.kernels.expr(desc);
   };
   return { outShape, L, scratchBytes, run, form: fast ? ('squared difference' as const) : ('program' as const) };
+};
+
+/** Kernels by region and axis sizes: a loss called on same-shaped batches builds its kernel once. */
+const kernels = new WeakMap<ExprRegion, Map<string, ReturnType<typeof exprKernel>>>();
+const kernelFor = (r: ExprRegion, sizes: Readonly<Record<string, number>>): ReturnType<typeof exprKernel> => {
+  let byShape = kernels.get(r);
+  if (!byShape) kernels.set(r, (byShape = new Map()));
+  const key = r.axes.map((a) => sizes[a]).join(',');
+  let k = byShape.get(key);
+  if (!k) byShape.set(key, (k = exprKernel(r, sizes)));
+  return k;
 };
 
 /** The one-pass form's parameters, from the instructions' loads as the descriptor `w` holds them. */
@@ -386,8 +398,11 @@ const runRegion = (
   sizes: Readonly<Record<string, number>>,
   loss: { finite: boolean },
 ): tf.Tensor => {
-  const { outShape, scratchBytes, run } = exprKernel(r, sizes);
+  const { outShape, scratchBytes, run } = kernelFor(r, sizes);
   const consts = r.constants.map((n) => tensors[n]);
+  // nothing records a gradient: the value alone, no customGrad around it
+  if (!recordingGradients())
+    return withHeap([...consts, ...r.predictions.map((n) => tensors[n])], [outShape], scratchBytes, (heap) => run(heap, heap.outs[0], null, 0))[0];
   const f = tf.customGrad(((...args: unknown[]) => {
     const preds = args.slice(0, -1) as tf.Tensor[];
     const save = args[args.length - 1] as tf.GradSaveFunc;

@@ -21,7 +21,7 @@ import { buildPipeline } from '../../src/losses/build.js';
 import type { Loss } from '../../src/pipeline/loss.js';
 import type { StepSpec } from '../../src/pipeline/step.js';
 import { PROJECT_ROOT } from '../../src/verify/configCase.js';
-import { AXES, ENV, INPUTS, validExpr } from '../expr/arbitraries.js';
+import { AXES, INPUTS, validExpr } from '../expr/arbitraries.js';
 
 const reduceMean = (v: tf.Tensor, count: tf.Tensor) => v.sum().div(tf.maximum(count, 1));
 const reduceSum = (v: tf.Tensor) => v.sum();
@@ -49,52 +49,92 @@ const cases = fc
   })
   .chain((c) => fc.record({ c: fc.constant(c), x: values(c.B * c.K), y: values(c.K), z: values(c.B) }));
 
+/**
+ * Run `value` (x the prediction, every other input a target) fused and on evalTf; expect the
+ * same loss and d loss / dx. 'unfused' when the kernel takes no part of it, 'invalid' when it
+ * does not compile or bind; else the kernel's form.
+ */
+const agrees = (
+  value: string,
+  inputs: Record<string, readonly string[]>,
+  data: Record<string, { values: number[]; shape: number[] }>,
+  mean: boolean,
+): 'invalid' | 'unfused' | 'program' | 'squared difference' => {
+  const compiled = compileExpr({ defs: [], value }, { axes: AXES, inputs });
+  if (either.isLeft(compiled)) return 'invalid'; // e.g. top-k over fewer entries than it needs
+  const c = compiled.right;
+  const region = exprRegion(c, (n) => n === 'x', mean);
+  if (!region) return 'unfused';
+  const sizes = bindSizes(
+    c,
+    inputs,
+    Object.fromEntries(Object.entries(data).map(([n, d]) => [n, d.shape])),
+  );
+  if (typeof sizes === 'string') return 'invalid';
+  const reduce = mean ? reduceMean : reduceSum;
+  const targets = new Set(Object.keys(data).filter((n) => n !== 'x'));
+  const run = (fused: boolean) =>
+    tf.tidy(() => {
+      const ts = Object.fromEntries(Object.entries(data).map(([n, d]) => [n, tf.tensor(d.values, d.shape)]));
+      const f = (xv: tf.Tensor) => {
+        const ins = { ...ts, x: xv };
+        if (fused) return evalExprFused(c, region, ins, inputs, targets, reduce);
+        const v = evalTf(c, ins, sizes, targets);
+        return reduce(v, tf.scalar(v.size)) as tf.Scalar;
+      };
+      return { v: f(ts.x).dataSync()[0], g: Array.from(tf.grad(f)(ts.x).dataSync()) };
+    });
+  const [a, b] = [run(true), run(false)];
+  expect(close(a.v, b.v, 1), `${value}: value fused ${a.v} vs tfjs ${b.v}`).toBe(true);
+  if (Number.isFinite(b.v)) {
+    const scale = Math.max(1e-6, ...b.g.filter(Number.isFinite).map(Math.abs));
+    a.g.forEach((v, j) => expect(close(v, b.g[j], scale), `${value}: d/dx[${j}] fused ${v} vs tfjs ${b.g[j]}`).toBe(true));
+  }
+  return exprKernel(region, sizes).form;
+};
+
 describe('expr kernel equals the tfjs-ops evaluator (random expressions)', () => {
   it('values and gradients w.r.t. the prediction', () => {
     expect(memoryKernelsAvailable()).toBe(true);
-    let fusedRuns = 0;
-    let total = 0;
-    let finite = 0;
+    const seen = { invalid: 0, unfused: 0, program: 0, 'squared difference': 0 };
     fc.assert(
       fc.property(cases, ({ c: { src, wrap, mean, B, K }, x, y, z }) => {
         const value = wrap.replace('v', `x * 0.5 + (${src})`);
-        const compiled = compileExpr({ defs: [], value }, ENV);
-        if (either.isLeft(compiled)) return; // e.g. top-k over fewer entries than it needs
-        const c = compiled.right;
-        total++;
-        const region = exprRegion(c, (n) => n === 'x', mean);
-        if (!region) return;
-        const shapes = { x: [B, K], y: [K], z: [B] };
-        const sizes = bindSizes(c, INPUTS, shapes);
-        if (typeof sizes === 'string') return;
-        fusedRuns++;
-        const reduce = mean ? reduceMean : reduceSum;
-        const run = (fused: boolean) =>
-          tf.tidy(() => {
-            const ts = { x: tf.tensor(x, shapes.x), y: tf.tensor(y, shapes.y), z: tf.tensor(z, shapes.z) };
-            const targets = new Set(['y', 'z']);
-            const f = (xv: tf.Tensor) => {
-              const ins = { ...ts, x: xv };
-              if (fused) return evalExprFused(c, region, ins, INPUTS, targets, reduce);
-              const v = evalTf(c, ins, sizes, targets);
-              return reduce(v, tf.scalar(v.size)) as tf.Scalar;
-            };
-            const v = f(ts.x).dataSync()[0];
-            const g = Array.from(tf.grad(f)(ts.x).dataSync());
-            return { v, g };
-          });
-        const a = run(true);
-        const b = run(false);
-        expect(close(a.v, b.v, 1), `${value}: value fused ${a.v} vs tfjs ${b.v}`).toBe(true);
-        if (!Number.isFinite(b.v)) return;
-        finite++;
-        const scale = Math.max(1e-6, ...b.g.filter(Number.isFinite).map(Math.abs));
-        a.g.forEach((v, j) => expect(close(v, b.g[j], scale), `${value}: d/dx[${j}] fused ${v} vs tfjs ${b.g[j]}`).toBe(true));
+        seen[agrees(value, INPUTS, { x: { values: x, shape: [B, K] }, y: { values: y, shape: [K] }, z: { values: z, shape: [B] } }, mean)]++;
       }),
       { numRuns: 400 },
     );
     // the wrapper keeps x in every expression: most of them must reach the kernel
-    expect(fusedRuns).toBeGreaterThan(total / 4);
+    expect(seen.program).toBeGreaterThan((400 - seen.invalid) / 4);
+  });
+
+  it('a where whose condition holds in every element of a chunk, in none, or in some (the kernel evaluates only the branches a chunk takes)', () => {
+    // z < cut with z = 0, 1, 2, … along the batch: chunks (128 elements) before the cut take one branch, after it the
+    // other; one branch is a random expression, the other often NaN or infinite (its value or
+    // its derivative) where it is not taken, which must not reach the gradient
+    const where = fc
+      .record({
+        a: validExpr(3),
+        b: fc.constantFrom('log(x - 1)', 'sqrt(x) * abs(log(x))', 'x / (x - x)', 'square(exp(x * 100))', 'abs(log(-x)) * x', 'x ^ 0.5 + x'),
+        swap: fc.boolean(),
+        wrap: fc.constantFrom('v', 'sum(v, keypoints)', 'topk_mean(mean(v, keypoints), batch, 1)'),
+        mean: fc.boolean(),
+        B: fc.integer({ min: 2, max: 90 }),
+        K: fc.integer({ min: 3, max: 9 }),
+        cut: fc.integer({ min: 0, max: 90 }),
+      })
+      .chain((c) => fc.record({ c: fc.constant(c), x: values(c.B * c.K), y: values(c.K) }));
+    const seen = { invalid: 0, unfused: 0, program: 0, 'squared difference': 0 };
+    fc.assert(
+      fc.property(where, ({ c: { a, b, swap, wrap, mean, B, K, cut }, x, y }) => {
+        const z = Array.from({ length: B }, (_, i) => i);
+        const [p, q] = swap ? [b, `x * 0.5 + (${a})`] : [`x * 0.5 + (${a})`, b];
+        const value = wrap.replace('v', `where(z < ${cut}, ${p}, ${q})`);
+        seen[agrees(value, INPUTS, { x: { values: x, shape: [B, K] }, y: { values: y, shape: [K] }, z: { values: z, shape: [B] } }, mean)]++;
+      }),
+      { numRuns: 200 },
+    );
+    expect(seen.program).toBeGreaterThan((200 - seen.invalid) / 4);
   });
 });
 
@@ -121,43 +161,18 @@ const squaredCases = fc
 
 describe('expr kernel: the squared-difference form equals the tfjs-ops evaluator', () => {
   it('values and gradients, weights anywhere', () => {
-    let oneP = 0;
+    const seen = { invalid: 0, unfused: 0, program: 0, 'squared difference': 0 };
     fc.assert(
       fc.property(squaredCases, ({ c: { wa, wb, wc, sides, wrap, mean, B, K }, x, t, y, z }) => {
         const [a, b] = sides[0] ? [scaled('x', wa, sides[1]), scaled('t', wb, sides[2])] : [scaled('t', wb, sides[2]), scaled('x', wa, sides[1])];
         const value = wrap.replace('v', scaled(`(${a} - ${b}) ^ 2`, wc, sides[3]));
-        const compiled = compileExpr({ defs: [], value }, { axes: AXES, inputs: SQ_INPUTS });
-        if (either.isLeft(compiled)) throw new Error(`${value}: ${JSON.stringify(compiled.left)}`);
-        const cx = compiled.right;
-        const region = exprRegion(cx, (n) => n === 'x', mean);
-        if (!region) throw new Error(`not fused: ${value}`);
         const shapes = { x: [B, K], t: [B, K], y: [K], z: [B] };
-        const sizes = bindSizes(cx, SQ_INPUTS, shapes);
-        if (typeof sizes === 'string') throw new Error(sizes);
-        if (exprKernel(region, sizes).form === 'squared difference') oneP++;
-        const reduce = mean ? reduceMean : reduceSum;
-        const targets = new Set(['t', 'y', 'z']);
-        const run = (fused: boolean) =>
-          tf.tidy(() => {
-            const ts = { x: tf.tensor(x, shapes.x), t: tf.tensor(t, shapes.t), y: tf.tensor(y, shapes.y), z: tf.tensor(z, shapes.z) };
-            const f = (xv: tf.Tensor) => {
-              const ins = { ...ts, x: xv };
-              if (fused) return evalExprFused(cx, region, ins, SQ_INPUTS, targets, reduce);
-              const v = evalTf(cx, ins, sizes, targets);
-              return reduce(v, tf.scalar(v.size)) as tf.Scalar;
-            };
-            return { v: f(ts.x).dataSync()[0], g: Array.from(tf.grad(f)(ts.x).dataSync()) };
-          });
-        const [p, q] = [run(true), run(false)];
-        expect(close(p.v, q.v, 1), `${value}: value fused ${p.v} vs tfjs ${q.v}`).toBe(true);
-        if (!Number.isFinite(q.v)) return;
-        const scale = Math.max(1e-6, ...q.g.filter(Number.isFinite).map(Math.abs));
-        p.g.forEach((v, j) => expect(close(v, q.g[j], scale), `${value}: d/dx[${j}] fused ${v} vs tfjs ${q.g[j]}`).toBe(true));
+        seen[agrees(value, SQ_INPUTS, Object.fromEntries(Object.entries({ x, t, y, z }).map(([n, v]) => [n, { values: v, shape: shapes[n as keyof typeof shapes] }])), mean)]++;
       }),
       { numRuns: 150 },
     );
-    // every case has the form; a product of two weights (none here) would not
-    expect(oneP).toBe(150);
+    // every case has the form
+    expect(seen['squared difference']).toBe(150);
   });
 });
 

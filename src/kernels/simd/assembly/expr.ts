@@ -11,7 +11,7 @@
 //   broadcast register holds splatted, + 1; 0: none), seeds (0, or nOut floats: the gradient
 //   pass, each block's adjoint seeded with its upstream gradient · scale; no value written)
 //   fast (0: the interpreter; 1: a weighted squared difference, see wsq below), fastParams
-//   (pointer to its 16 i32 words),
+//   (pointer to its 16 i32 words), evaluated (nInstr bytes: which instructions ran this chunk),
 //   then nInstr instructions of 8 words: op, a, b, c, p0, p1, p2, flags (bit 0: differentiable).
 // Loads: FULL p0 = input pointer, c = gradient pointer (0: none); SPLAT p0 = f32 bits;
 // BCAST p0 = pointer, p1 = inner (elements per value), p2 = size (values, cycled).
@@ -55,6 +55,7 @@ const F32_MAX: f32 = 3.4028234663852886e38;
 const HEADER = 20;
 /** Descriptor word: 1 when the program is a weighted squared difference (run by wsq, one pass). */
 const FAST = 17;
+const EVALUATED = 19;
 const INSTR = 8;
 
 // @ts-ignore: decorator
@@ -221,7 +222,7 @@ function forwardOp(op: i32, dst: usize, a: usize, b: usize, c: usize, nv: i32): 
 }
 
 /** Propagate instruction k's adjoint `g` to its differentiable arguments (the op chosen once, outside the loops). */
-function backwardOp(d: usize, k: i32, loc: usize, aloc: usize, written: usize, nv: i32): void {
+function backwardOp(d: usize, k: i32, loc: usize, aloc: usize, written: usize, evaluated: usize, nv: i32): void {
   const op = field(d, k, 0);
   const ia = field(d, k, 1);
   const ib = field(d, k, 2);
@@ -238,11 +239,14 @@ function backwardOp(d: usize, k: i32, loc: usize, aloc: usize, written: usize, n
   switch (op) {
     case WHERE: {
       // a: condition, b: taken where it holds, c: elsewhere; the branch not taken gets exactly 0
-      if (differentiable(d, ib)) {
+      // (a branch no lane of the chunk takes was not evaluated: nothing goes to it, as a zero
+      // adjoint gives exactly 0 through every op's derivative)
+      const taken = load<u8>(evaluated + k) >> 1;
+      if (differentiable(d, ib) && taken != NONE_HOLD) {
         const addB = begin(written, ib);
         for (let o: usize = 0; o < end; o += 16) put(ab, o, v128.and(v128.load(g + o), v128.load(a + o)), addB);
       }
-      if (differentiable(d, ic)) {
+      if (differentiable(d, ic) && taken != ALL_HOLD) {
         const ac = at(aloc, ic);
         const addC = begin(written, ic);
         for (let o: usize = 0; o < end; o += 16) put(ac, o, v128.andnot(v128.load(g + o), v128.load(a + o)), addC);
@@ -256,17 +260,18 @@ function backwardOp(d: usize, k: i32, loc: usize, aloc: usize, written: usize, n
     }
     case ABS: {
       const add = begin(written, ia);
-      // x·sign(x): sign(x), 0 at 0 (NaN at NaN)
+      // x·sign(x): sign(x), 0 at 0 and at NaN (as tfjs' sign)
       for (let o: usize = 0; o < end; o += 16) {
         const x = v128.load(a + o);
         const s = v128.or(v128.and(f32x4.gt(x, f32x4.splat(0)), f32x4.splat(1)), v128.and(f32x4.lt(x, f32x4.splat(0)), f32x4.splat(-1)));
-        put(aa, o, f32x4.mul(v128.load(g + o), v128.bitselect(x, s, f32x4.ne(x, x))), add);
+        put(aa, o, f32x4.mul(v128.load(g + o), s), add);
       }
       return;
     }
     case SQUARE: {
+      // 2x, clipped as the other derivatives (a zero adjoint gives 0 at ±∞)
       const add = begin(written, ia);
-      for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), f32x4.mul(v128.load(a + o), f32x4.splat(2))), add);
+      for (let o: usize = 0; o < end; o += 16) put(aa, o, f32x4.mul(v128.load(g + o), clip(f32x4.mul(v128.load(a + o), f32x4.splat(2)))), add);
       return;
     }
     case TIMES_SELF: {
@@ -393,6 +398,107 @@ function backwardOp(d: usize, k: i32, loc: usize, aloc: usize, written: usize, n
       }
       return;
   }
+}
+
+/** `evaluated` bits 1–2 of a WHERE: which branches this chunk needed (both, or the one every lane takes). */
+const BOTH = 0;
+const ALL_HOLD = 1;
+const NONE_HOLD = 2;
+
+/** The arguments an op reads (WHERE's three are handled on their own). */
+// @ts-ignore: decorator
+@inline function arity(op: i32): i32 {
+  return op == NEG || op == ABS || op == SQRT || op == EXP || op == LOG || op == LOG1P || op == SQUARE || op == TIMES_SELF || op == NOT || op == ISNAN ? 1 : 2;
+}
+
+/**
+ * Instruction k's value for this chunk, after those it reads (each once: `evaluated`). A WHERE
+ * whose condition holds in every element of the chunk (or in none) evaluates only that branch
+ * and is that branch's register; what only the other branch reads is not computed.
+ */
+function evaluate(d: usize, k: i32, i0: i32, n: i32, nv: i32, regs: usize, regBytes: usize, loc: usize, memo: usize, evaluated: usize): void {
+  if (load<u8>(evaluated + k) != 0) return;
+  const op = field(d, k, 0);
+  const reg = regs + <usize>k * regBytes;
+  let dst = reg;
+  let mark: i32 = 1;
+  if (op == SPLAT) return; // filled before the first chunk (never marked: it has no adjoint to take)
+  if (op == FULL) {
+    const src = <usize>field(d, k, 4) + (<usize>i0 << 2);
+    if (n == <i32>(regBytes >> 2)) dst = src;
+    else memory.copy(reg, src, <usize>n << 2);
+  } else if (op == BCAST) {
+    const src = <usize>field(d, k, 4);
+    const inner = field(d, k, 5);
+    const size = field(d, k, 6);
+    let q = i0 / inner;
+    let r = i0 - q * inner;
+    q = q % size;
+    let x = load<f32>(src + (<usize>q << 2));
+    const m = memo + (<usize>k << 2);
+    if (r + n <= inner) {
+      // one value over the whole chunk (e.g. a keypoint weight over its map); still there
+      // when an earlier chunk splatted the same entry
+      if (load<i32>(m) != q + 1) {
+        const v = f32x4.splat(x);
+        for (let v4: usize = 0; v4 < (regBytes >> 4); v4++) v128.store(reg + (v4 << 4), v);
+        store<i32>(m, q + 1);
+      }
+    } else {
+      store<i32>(m, 0);
+      for (let j = 0; j < n; j++) {
+        store<f32>(reg + (<usize>j << 2), x);
+        if (++r == inner) {
+          r = 0;
+          if (++q == size) q = 0;
+          x = load<f32>(src + (<usize>q << 2));
+        }
+      }
+    }
+  } else if (op == WHERE) {
+    const ic = field(d, k, 1);
+    const ib = field(d, k, 2);
+    const ie = field(d, k, 3);
+    evaluate(d, ic, i0, n, nv, regs, regBytes, loc, memo, evaluated);
+    // the condition over the chunk's elements (lanes past n are not elements)
+    const c = at(loc, ic);
+    let all = i32x4.splat(-1);
+    let some = i32x4.splat(0);
+    for (let v4 = 0; v4 < nv; v4++) {
+      let m = v128.load(c + (<usize>v4 << 4));
+      const live = v4 == nv - 1 && (n & 3) != 0 ? i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(n & 3)) : i32x4.splat(-1);
+      all = v128.and(all, v128.or(m, v128.not(live)));
+      some = v128.or(some, v128.and(m, live));
+    }
+    if (i32x4.all_true(all)) {
+      evaluate(d, ib, i0, n, nv, regs, regBytes, loc, memo, evaluated);
+      dst = at(loc, ib);
+      mark = 1 | (ALL_HOLD << 1);
+    } else if (!v128.any_true(some)) {
+      evaluate(d, ie, i0, n, nv, regs, regBytes, loc, memo, evaluated);
+      dst = at(loc, ie);
+      mark = 1 | (NONE_HOLD << 1);
+    } else {
+      evaluate(d, ib, i0, n, nv, regs, regBytes, loc, memo, evaluated);
+      evaluate(d, ie, i0, n, nv, regs, regBytes, loc, memo, evaluated);
+      forwardOp(WHERE, reg, c, at(loc, ib), at(loc, ie), nv);
+      mark = 1 | (BOTH << 1);
+    }
+  } else if (op == POWC) {
+    const ix = field(d, k, 2);
+    evaluate(d, ix, i0, n, nv, regs, regBytes, loc, memo, evaluated);
+    const lb = f32x4.splat(reinterpret<f32>(field(d, k, 4)));
+    const x = at(loc, ix);
+    for (let o: usize = 0; o < (<usize>nv << 4); o += 16) v128.store(reg + o, exp4(f32x4.mul(v128.load(x + o), lb)));
+  } else {
+    const ia = field(d, k, 1);
+    const ib = field(d, k, 2);
+    evaluate(d, ia, i0, n, nv, regs, regBytes, loc, memo, evaluated);
+    if (arity(op) == 2) evaluate(d, ib, i0, n, nv, regs, regBytes, loc, memo, evaluated);
+    forwardOp(op, reg, at(loc, ia), at(loc, ib), 0, nv);
+  }
+  store<i32>(loc + (<usize>k << 2), <i32>dst);
+  store<u8>(evaluated + k, <u8>mark);
 }
 
 /** Σ of the floats at [p + 4·j0, p + 4·j1): float32 lanes in blocks of 64, float64 across blocks. */
@@ -545,8 +651,17 @@ export function expr(d: usize): void {
   const written = <usize>word(d, 14);
   const memo = <usize>word(d, 15);
   const seeds = <usize>word(d, 16);
+  const evaluated = <usize>word(d, EVALUATED);
   for (let k = 0; k < nInstr; k++) store<i32>(memo + (<usize>k << 2), 0);
   const regBytes = <usize>CH << 2;
+  // constants: their whole registers, once (whichever chunk first needs them)
+  for (let k = 0; k < nInstr; k++)
+    if (field(d, k, 0) == SPLAT) {
+      const v = v128.splat<i32>(field(d, k, 4));
+      const reg = regs + <usize>k * regBytes;
+      for (let v4 = 0; v4 < (CH >> 2); v4++) v128.store(reg + (<usize>v4 << 4), v);
+      store<i32>(loc + (<usize>k << 2), <i32>reg);
+    }
   for (let o = 0; o < nOut; o++) store<f64>(acc + (<usize>o << 3), 0);
   for (let i0 = 0; i0 < N; i0 += CH) {
     const n = min(CH, N - i0);
@@ -564,55 +679,8 @@ export function expr(d: usize): void {
         continue;
       }
     }
-    for (let k = 0; k < nInstr; k++) {
-      const op = field(d, k, 0);
-      const reg = regs + <usize>k * regBytes;
-      let dst = reg;
-      if (op == FULL) {
-        const src = <usize>field(d, k, 4) + (<usize>i0 << 2);
-        if (n == CH) dst = src;
-        else memory.copy(reg, src, <usize>n << 2);
-      } else if (op == SPLAT) {
-        // constant: the whole register, once
-        if (i0 == 0) {
-          const v = v128.splat<i32>(field(d, k, 4));
-          for (let v4 = 0; v4 < (CH >> 2); v4++) v128.store(reg + (<usize>v4 << 4), v);
-        }
-      } else if (op == BCAST) {
-        const src = <usize>field(d, k, 4);
-        const inner = field(d, k, 5);
-        const size = field(d, k, 6);
-        let q = i0 / inner;
-        let r = i0 - q * inner;
-        q = q % size;
-        let x = load<f32>(src + (<usize>q << 2));
-        const m = memo + (<usize>k << 2);
-        if (r + n <= inner) {
-          // one value over the whole chunk (e.g. a keypoint weight over its map); still there
-          // when the previous chunk splatted the same entry
-          if (load<i32>(m) != q + 1) {
-            const v = f32x4.splat(x);
-            for (let v4 = 0; v4 < (CH >> 2); v4++) v128.store(reg + (<usize>v4 << 4), v);
-            store<i32>(m, q + 1);
-          }
-        } else {
-          store<i32>(m, 0);
-          for (let j = 0; j < n; j++) {
-            store<f32>(reg + (<usize>j << 2), x);
-            if (++r == inner) {
-              r = 0;
-              if (++q == size) q = 0;
-              x = load<f32>(src + (<usize>q << 2));
-            }
-          }
-        }
-      } else if (op == POWC) {
-        const lb = f32x4.splat(reinterpret<f32>(field(d, k, 4)));
-        const x = at(loc, field(d, k, 2));
-        for (let o: usize = 0; o < (<usize>nv << 4); o += 16) v128.store(reg + o, exp4(f32x4.mul(v128.load(x + o), lb)));
-      } else forwardOp(op, reg, at(loc, field(d, k, 1)), at(loc, field(d, k, 2)), at(loc, field(d, k, 3)), nv);
-      store<i32>(loc + (<usize>k << 2), <i32>dst);
-    }
+    for (let k = 0; k < nInstr; k++) store<u8>(evaluated + k, 0);
+    evaluate(d, root, i0, n, nv, regs, regBytes, loc, memo, evaluated);
     // the root's sums, block by block (not in the gradient pass)
     const y = at(loc, root);
     for (let j = 0; j < n && !seeds; ) {
@@ -658,7 +726,7 @@ export function expr(d: usize): void {
         // no contribution reached it: a zero gradient; a partial chunk's adjoint is copied out
         if (!has) memory.fill(dst, 0, <usize>n << 2);
         else if (at(aloc, k) != dst) memory.copy(dst, at(aloc, k), <usize>n << 2);
-      } else if (has && op != SPLAT && op != BCAST) backwardOp(d, k, loc, aloc, written, nv);
+      } else if (has && op != SPLAT && op != BCAST) backwardOp(d, k, loc, aloc, written, evaluated, nv);
     }
   }
   if (!seeds) for (let o = 0; o < nOut; o++) store<f32>(out + (<usize>o << 2), <f32>(load<f64>(acc + (<usize>o << 3)) * <f64>scale));
