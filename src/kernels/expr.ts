@@ -304,9 +304,7 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
   const dataLeaves = r.program.flatMap((i) => (i.leaf?.kind === 'data' ? [i.leaf.data] : []));
   const nI = r.program.length;
   const descWords = HEADER + nI * INSTR;
-  const dataFloats = dataLeaves.reduce((a, d) => a + d.length, 0);
   const fast = squaredDifference(r.program);
-  const scratchBytes = 16 * (11 + dataLeaves.length) + 4 * FAST_WORDS + 4 * descWords + 14 * nI + 8 * nOut + 4 * dataFloats + 2 * nI * CH * 4;
   const innerOf = (leafAxes: readonly string[]) => {
     if (leafAxes.length === 0) return { inner: N, size: 1 };
     const last = r.axes.indexOf(leafAxes[leafAxes.length - 1]);
@@ -314,51 +312,65 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
     const size = leafAxes.reduce((a, n) => a * sizes[n], 1);
     return { inner: Math.max(inner, 1), size: Math.max(size, 1) };
   };
+  // the scratch layout (byte offsets from its 16-byte-aligned start), the same on every call
+  let end = 0;
+  const take = (bytes: number) => ((end = (end + 15) & ~15), (end += bytes), end - bytes);
+  const at = {
+    desc: take(4 * descWords),
+    loc: take(4 * nI),
+    aloc: take(4 * nI),
+    written: take(nI),
+    memo: take(4 * nI),
+    acc: take(8 * nOut),
+    data: dataLeaves.map((d) => take(4 * d.length)),
+    regs: take(nI * CH * 4),
+    adj: take(nI * CH * 4),
+    params: take(4 * FAST_WORDS),
+    evaluated: take(nI),
+  };
+  const scratchBytes = end + 16;
+  // the descriptor's words that do not depend on where the buffers are
+  const template = new Int32Array(descWords);
+  template.set([N, L, nOut, nI, 0, 0, 0, 0, f32bits(scale, false), 0, 0, nI - 1, CH, 0, 0, 0, 0, fast ? 1 : 0]);
+  /** Per instruction: which input's pointer (and gradient pointer) it takes, or which data leaf. */
+  const inputAt: { word: number; name: string }[] = [];
+  const dataAt: { word: number; leaf: number }[] = [];
+  let d = 0;
+  r.program.forEach((ins, k) => {
+    const o = HEADER + k * INSTR;
+    template.set([ins.op, ins.args[0] ?? 0, ins.args[1] ?? 0, ins.args[2] ?? 0, 0, 0, 0, ins.differentiable ? 1 : 0], o);
+    if (ins.op === SPLAT || ins.op === POWC) template[o + 4] = f32bits(ins.scalar!, !!ins.bool);
+    else if (ins.leaf) {
+      if (ins.leaf.kind === 'input') inputAt.push({ word: o, name: ins.leaf.name });
+      else dataAt.push({ word: o, leaf: d++ });
+      if (ins.op === BCAST) {
+        const { inner, size } = innerOf(ins.leaf.axes);
+        (template[o + 5] = inner), (template[o + 6] = size);
+      }
+    }
+  });
   const run = (heap: Heap, out: number, grads: readonly number[] | null, seeds: number): void => {
     const nc = r.constants.length;
-    const ptrOf = new Map<string, number>([
-      ...r.constants.map((n, i) => [n, heap.ins[i]] as const),
-      ...r.predictions.map((n, i) => [n, heap.ins[nc + i]] as const),
-    ]);
-    const gradOf = new Map<string, number>(grads ? r.predictions.map((n, i) => [n, grads[i]] as const) : []);
-    let end = heap.scratch;
-    const take = (bytes: number) => ((end = (end + 15) & ~15), (end += bytes), end - bytes);
-    const desc = take(4 * descWords);
-    const loc = take(4 * nI);
-    const aloc = take(4 * nI);
-    const written = take(nI);
-    const memo = take(4 * nI);
-    const acc = take(8 * nOut);
-    const dataAt = dataLeaves.map((d) => {
-      const p = take(4 * d.length);
-      new Float32Array(heap.memory.buffer, p, d.length).set(d);
-      return p;
-    });
-    const regs = take(nI * CH * 4);
-    const adj = take(nI * CH * 4);
-    const params = take(4 * FAST_WORDS);
-    const evaluated = take(nI);
-    const w = new Int32Array(heap.memory.buffer, desc, descWords);
-    w.set([N, L, nOut, nI, regs, adj, acc, out, f32bits(scale, false), grads ? 1 : 0, loc, nI - 1, CH, aloc, written, memo, seeds, fast ? 1 : 0, params, evaluated]);
-    let d = 0;
-    r.program.forEach((ins, k) => {
-      const o = HEADER + k * INSTR;
-      w.set([ins.op, ins.args[0] ?? 0, ins.args[1] ?? 0, ins.args[2] ?? 0, 0, 0, 0, ins.differentiable ? 1 : 0], o);
-      if (ins.op === SPLAT || ins.op === POWC) w[o + 4] = f32bits(ins.scalar!, !!ins.bool);
-      else if (ins.leaf?.kind === 'input') {
-        w[o + 4] = ptrOf.get(ins.leaf.name)!;
-        w[o + 3] = gradOf.get(ins.leaf.name) ?? 0;
-        if (ins.op === BCAST) {
-          const { inner, size } = innerOf(ins.leaf.axes);
-          (w[o + 5] = inner), (w[o + 6] = size);
-        }
-      } else if (ins.leaf?.kind === 'data') {
-        const { inner, size } = innerOf(ins.leaf.axes);
-        (w[o + 4] = dataAt[d++]), (w[o + 5] = inner), (w[o + 6] = size);
-      }
-    });
-    if (fast) writeSquaredDifference(new Int32Array(heap.memory.buffer, params, FAST_WORDS), fast, w);
-    heap.kernels.expr(desc);
+    const base = (heap.scratch + 15) & ~15;
+    const w = new Int32Array(heap.memory.buffer, base + at.desc, descWords);
+    w.set(template);
+    w.set([base + at.regs, base + at.adj, base + at.acc, out], 4);
+    w[9] = grads ? 1 : 0;
+    w[10] = base + at.loc;
+    w.set([base + at.aloc, base + at.written, base + at.memo, seeds], 13);
+    w.set([base + at.params, base + at.evaluated], 18);
+    for (const { word, name } of inputAt) {
+      const c = r.constants.indexOf(name);
+      const p = r.predictions.indexOf(name);
+      w[word + 4] = c >= 0 ? heap.ins[c] : heap.ins[nc + p];
+      w[word + 3] = grads && p >= 0 ? grads[p] : 0;
+    }
+    for (const { word, leaf } of dataAt) {
+      new Float32Array(heap.memory.buffer, base + at.data[leaf], dataLeaves[leaf].length).set(dataLeaves[leaf]);
+      w[word + 4] = base + at.data[leaf];
+    }
+    if (fast) writeSquaredDifference(new Int32Array(heap.memory.buffer, base + at.params, FAST_WORDS), fast, w);
+    heap.kernels.expr(base + at.desc);
   };
   return { outShape, L, scratchBytes, run, form: fast ? ('squared difference' as const) : ('program' as const) };
 };
@@ -472,6 +484,27 @@ export const evalExprFused = (
   return guard ? (markLoss(loss, guard) as tf.Scalar) : loss;
 };
 
+/** Axis sizes of a whole region's inputs, by their shapes (bound once per shape). */
+const sizesByShape = new WeakMap<ExprRegion, Map<string, Readonly<Record<string, number>>>>();
+const wholeSizes = (
+  c: Compiled,
+  r: ExprRegion,
+  bindings: readonly (readonly [string, InputKey])[],
+  axesOf: Readonly<Record<string, readonly string[]>>,
+  raw: Readonly<Record<string, tf.Tensor>>,
+): Readonly<Record<string, number>> => {
+  let byShape = sizesByShape.get(r);
+  if (!byShape) sizesByShape.set(r, (byShape = new Map()));
+  const key = bindings.map(([n]) => raw[n].shape.join(',')).join(';');
+  let sizes = byShape.get(key);
+  if (!sizes) {
+    const bound = bindSizes(c, axesOf, Object.fromEntries(bindings.map(([n, k]) => [n, namedShape(k, raw[n].shape)])));
+    if (typeof bound === 'string') throw new Error(`expr: ${bound}`);
+    byShape.set(key, (sizes = bound));
+  }
+  return sizes;
+};
+
 /** `evalExprFused` for an expr step's bindings (name → input key) over a plan's tensors (by key). */
 export const runExpr = (
   c: Compiled,
@@ -485,9 +518,7 @@ export const runExpr = (
   if (r.whole) {
     // the kernel reads memory, which a view along the named axes ((B, 2K) as (B, K, 2)) does not change: no reshapes
     const raw = Object.fromEntries(bindings.map(([n, key]) => [n, env.get(key)!]));
-    const sizes = bindSizes(c, axesOf, Object.fromEntries(bindings.map(([n, key]) => [n, namedShape(key, raw[n].shape)])));
-    if (typeof sizes === 'string') throw new Error(`expr: ${sizes}`);
-    return wholeLoss(r, raw, sizes);
+    return wholeLoss(r, raw, wholeSizes(c, r, bindings, axesOf, raw));
   }
   const tensors: Record<string, tf.Tensor> = {};
   for (const [n, key] of bindings) {
