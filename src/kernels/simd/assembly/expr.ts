@@ -444,6 +444,25 @@ function evaluate(d: usize, k: i32, i0: i32, n: i32, nv: i32, regs: usize, regBy
         for (let v4: usize = 0; v4 < (regBytes >> 4); v4++) v128.store(reg + (v4 << 4), v);
         store<i32>(m, q + 1);
       }
+    } else if (inner == 1 && q + n <= size) {
+      // consecutive values (no repeat within the chunk): read in place
+      store<i32>(m, 0);
+      dst = src + (<usize>q << 2);
+    } else if (inner == 2 && r == 0 && q + ((n + 1) >> 1) <= size) {
+      // each value twice (e.g. a keypoint's weight over its two coordinates): two values a vector
+      store<i32>(m, 0);
+      const from = src + (<usize>q << 2);
+      const pairs = n >> 1;
+      let j = 0;
+      for (; j + 2 <= pairs; j += 2) {
+        const v = v128.load64_zero(from + (<usize>j << 2));
+        v128.store(reg + (<usize>j << 3), i32x4.shuffle(v, v, 0, 0, 1, 1));
+      }
+      for (; j < (n + 1) >> 1; j++) {
+        const x2 = load<f32>(from + (<usize>j << 2));
+        store<f32>(reg + (<usize>j << 3), x2);
+        store<f32>(reg + (<usize>j << 3) + 4, x2);
+      }
     } else {
       store<i32>(m, 0);
       for (let j = 0; j < n; j++) {
