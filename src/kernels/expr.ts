@@ -57,8 +57,12 @@ const MUL = 5;
 const FAST = 17;
 const FAST_PARAMS = 18;
 const FAST_WORDS = 16;
-/** Elements per chunk: every register holds one chunk (values and adjoints stay in cache). */
-const CH = 128;
+/**
+ * Elements per chunk: every register holds one chunk (values and adjoints stay in cache, L2 for
+ * long programs). 512 rather than 128: wing 256×17 ~10%, adaptive_wing ~8% faster (per-chunk
+ * dispatch amortised over more vectors).
+ */
+export const CH = 512;
 
 /** A load of an input or a constant: its data, and whether it spans the whole iteration space or repeats along it. */
 type Leaf =

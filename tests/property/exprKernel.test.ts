@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { formatIssues } from '../../src/config/issues.js';
 import { readYaml } from '../../src/config/yaml.js';
 import { bindSizes, compileExpr, evalJs, evalTf } from '../../src/expr/index.js';
-import { evalExprFused, exprKernel, exprRegion } from '../../src/kernels/expr.js';
+import { CH, evalExprFused, exprKernel, exprRegion } from '../../src/kernels/expr.js';
 import { memoryKernelsAvailable } from '../../src/kernels/memory.js';
 import { buildPipeline } from '../../src/losses/build.js';
 import type { Loss } from '../../src/pipeline/loss.js';
@@ -44,7 +44,7 @@ const cases = fc
     src: validExpr(4),
     wrap: fc.constantFrom('v', 'sum(v, keypoints)', 'mean(v, keypoints)', 'topk_mean(mean(v, keypoints) * z, batch, 1)'),
     mean: fc.boolean(),
-    B: fc.integer({ min: 2, max: 45 }),
+    B: fc.integer({ min: 2, max: 180 }),
     K: fc.integer({ min: 3, max: 7 }),
   })
   .chain((c) => fc.record({ c: fc.constant(c), x: values(c.B * c.K), y: values(c.K), z: values(c.B) }));
@@ -114,6 +114,8 @@ const agrees = (
 describe('expr kernel equals the tfjs-ops evaluator (random expressions)', () => {
   it('values and gradients w.r.t. the prediction', () => {
     expect(memoryKernelsAvailable()).toBe(true);
+    // the largest cases span several chunks
+    expect(180 * 7).toBeGreaterThan(2 * CH);
     const seen = { invalid: 0, unfused: 0, tie: 0, program: 0, 'squared difference': 0 };
     fc.assert(
       fc.property(cases, ({ c: { src, wrap, mean, B, K }, x, y, z }) => {
@@ -130,7 +132,7 @@ describe('expr kernel equals the tfjs-ops evaluator (random expressions)', () =>
   });
 
   it('a where whose condition holds in every element of a chunk, in none, or in some (the kernel evaluates only the branches a chunk takes)', () => {
-    // z < cut with z = 0, 1, 2, … along the batch: chunks (128 elements) before the cut take one branch, after it the
+    // z < cut with z = 0, 1, 2, … along the batch: chunks (CH elements) before the cut take one branch, after it the
     // other; one branch is a random expression, the other often NaN or infinite (its value or
     // its derivative) where it is not taken, which must not reach the gradient
     const where = fc
@@ -140,9 +142,9 @@ describe('expr kernel equals the tfjs-ops evaluator (random expressions)', () =>
         swap: fc.boolean(),
         wrap: fc.constantFrom('v', 'sum(v, keypoints)', 'topk_mean(mean(v, keypoints), batch, 1)'),
         mean: fc.boolean(),
-        B: fc.integer({ min: 2, max: 90 }),
+        B: fc.integer({ min: 2, max: 300 }),
         K: fc.integer({ min: 3, max: 9 }),
-        cut: fc.integer({ min: 0, max: 90 }),
+        cut: fc.integer({ min: 0, max: 300 }),
       })
       .chain((c) => fc.record({ c: fc.constant(c), x: values(c.B * c.K), y: values(c.K) }));
     const seen = { invalid: 0, unfused: 0, tie: 0, program: 0, 'squared difference': 0 };
