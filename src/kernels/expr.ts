@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { bindSizes, type Compiled, type Elementwise, evalTf, FUNCTIONS, NEGATE, OPERATORS, type Typed } from '../expr/index.js';
+import { bindSizes, type Compiled, type Elementwise, evalJs, evalTf, FUNCTIONS, NEGATE, OPERATORS, type Typed } from '../expr/index.js';
 import { guardInput, markLoss, type NaNGuard } from '../ops/nanGradient.js';
 import { type InputKey, namedAxes, namedShape } from '../pipeline/keys.js';
 import { saveWithoutCopy } from './fused.js';
@@ -256,6 +256,9 @@ export const exprRegion = (c: Compiled, isPrediction: (name: string) => boolean,
   return search(c.value);
 };
 
+/** The most elements a tensor the rest of an expression reads may have for a value to be finished in float64 JS. */
+const JS_REST_LIMIT = 1 << 14;
+
 /** The name the fused part's result goes by in the rest of the expression. */
 const FUSED_INPUT = '\u0000fused';
 
@@ -478,6 +481,14 @@ export const evalExprFused = (
   const restTree = replace(c.value, r.node, leaf);
   const restInputs: Record<string, tf.Tensor> = { ...tensors, [FUSED_INPUT]: out };
   const restReads = inputsOf(restTree);
+  // a value alone, the rest reading only small tensors (the kernel's reduced output, per-row
+  // targets): the float64 evaluator on their data, not a chain of tfjs ops (ohkm_mse's top-k)
+  if (!recording && [...restReads].every((n) => restInputs[n].size <= JS_REST_LIMIT)) {
+    const inputs = Object.fromEntries([...restReads].map((n) => [n, { data: Float64Array.from(restInputs[n].dataSync()), shape: restInputs[n].shape }]));
+    const v = evalJs(restTree, { inputs, sizes });
+    const rest = tf.tensor(Float32Array.from(v.data), [...v.shape]);
+    return reduce(rest, tf.scalar(rest.size)) as tf.Scalar;
+  }
   const guarded = r.predictions.filter((n) => restReads.has(n));
   const guard: NaNGuard | null = recording && guarded.length > 0 ? {} : null;
   if (guard) for (const n of guarded) restInputs[n] = guardInput(tensors[n], guard);

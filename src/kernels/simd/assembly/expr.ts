@@ -556,16 +556,32 @@ function sumRange(p: usize, j0: i32, j1: i32): f64 {
   return min(end, (i / inner + 1) * inner);
 }
 
-/** All ones in the first `left` lanes (left < 4), zeros after. */
+/** All ones in the first `left` lanes (left ≤ 4), zeros after. */
 // @ts-ignore: decorator
 @inline function firstLanes(left: i32): v128 {
   return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(left));
 }
 
+/** a·wa − b·wb at byte offset o (wa = wb = 1: a − b, the same value). */
+// @ts-ignore: decorator
+@inline function residual(a: usize, b: usize, o: usize, va: v128, vb: v128, sides: bool): v128 {
+  return sides ? f32x4.sub(f32x4.mul(v128.load(a + o), va), f32x4.mul(v128.load(b + o), vb)) : f32x4.sub(v128.load(a + o), v128.load(b + o));
+}
+
+/** The gradients at byte offset o: ga = 2·(gc·clip(d))·clip(wa), gb = −(same)·clip(wb). */
+// @ts-ignore: decorator
+@inline function residualGrad(ga: usize, gb: usize, o: usize, dv: v128, gc: v128, ca: v128, cb: v128): void {
+  const t = f32x4.mul(gc, clip(dv));
+  const ad = f32x4.add(t, t);
+  if (ga) v128.store(ga + o, f32x4.mul(ad, ca));
+  if (gb) v128.store(gb + o, f32x4.mul(f32x4.neg(ad), cb));
+}
+
 /**
  * Σ over n elements of ((a·wa − b·wb)·(a·wa − b·wb))·wc (weights constant over the range), with
- * the interpreter's per-element ops, so every value and gradient is the one its program gives;
- * with gradients (g ≠ 0): ga = 2·((seed·clip(wc))·clip(d))·clip(wa), gb = −(same)·clip(wb).
+ * the interpreter's per-element ops, so every term and gradient is the one its program gives;
+ * with gradients (grad): ga = 2·((seed·clip(wc))·clip(d))·clip(wa), gb = −(same)·clip(wb).
+ * float32 sums over blocks of 64, float64 across blocks.
  */
 function wsqRange(a: usize, b: usize, ga: usize, gb: usize, n: i32, wa: f32, wb: f32, wc: f32, seed: f32, grad: bool): v128 {
   const va = f32x4.splat(wa);
@@ -576,46 +592,80 @@ function wsqRange(a: usize, b: usize, ga: usize, gb: usize, n: i32, wa: f32, wb:
   const cb = clip(vb);
   let acc = f64x2.splat(0);
   let i = 0;
-  // no weight on either side, no gradient (a loss's value): the same sums without the two × 1
-  while (!grad && wa == 1 && wb == 1 && i + 4 <= n) {
-    let block = f32x4.splat(0);
-    const end = min(n & ~3, i + 64);
-    for (; i < end; i += 4) {
-      const o = <usize>i << 2;
-      const dv = f32x4.sub(v128.load(a + o), v128.load(b + o));
-      block = f32x4.add(block, f32x4.mul(f32x4.mul(dv, dv), vc));
-    }
-    acc = addWide(acc, block);
-  }
-  while (i + 4 <= n) {
-    let block = f32x4.splat(0);
-    const end = min(n & ~3, i + 64);
-    for (; i < end; i += 4) {
-      const o = <usize>i << 2;
-      const dv = f32x4.sub(f32x4.mul(v128.load(a + o), va), f32x4.mul(v128.load(b + o), vb));
-      block = f32x4.add(block, f32x4.mul(f32x4.mul(dv, dv), vc));
-      if (grad) {
-        const t = f32x4.mul(gc, clip(dv));
-        const ad = f32x4.add(t, t);
-        if (ga) v128.store(ga + o, f32x4.mul(ad, ca));
-        if (gb) v128.store(gb + o, f32x4.mul(f32x4.neg(ad), cb));
+  // separate loops: a branch inside one costs more than its arithmetic
+  if (!grad && wa == 1 && wb == 1) {
+    // no weight on either side: the same values without the two exact × 1
+    for (; i + 4 <= n; ) {
+      let block = f32x4.splat(0);
+      const end = min(n & ~3, i + 64);
+      for (; i < end; i += 4) {
+        const dv = residual(a, b, <usize>i << 2, va, vb, false);
+        block = f32x4.add(block, f32x4.mul(f32x4.mul(dv, dv), vc));
       }
+      acc = addWide(acc, block);
     }
-    acc = addWide(acc, block);
+  } else if (!grad) {
+    for (; i + 4 <= n; ) {
+      let block = f32x4.splat(0);
+      const end = min(n & ~3, i + 64);
+      for (; i < end; i += 4) {
+        const dv = residual(a, b, <usize>i << 2, va, vb, true);
+        block = f32x4.add(block, f32x4.mul(f32x4.mul(dv, dv), vc));
+      }
+      acc = addWide(acc, block);
+    }
+  } else {
+    // with gradients: four vectors a step, four accumulators
+    const sides = wa != 1 || wb != 1;
+    for (; i + 16 <= n; ) {
+      let s0 = f32x4.splat(0);
+      let s1 = f32x4.splat(0);
+      let s2 = f32x4.splat(0);
+      let s3 = f32x4.splat(0);
+      const end = min(n & ~15, i + 64);
+      for (; i < end; i += 16) {
+        const o = <usize>i << 2;
+        const d0 = residual(a, b, o, va, vb, sides);
+        const d1 = residual(a, b, o + 16, va, vb, sides);
+        const d2 = residual(a, b, o + 32, va, vb, sides);
+        const d3 = residual(a, b, o + 48, va, vb, sides);
+        s0 = f32x4.add(s0, f32x4.mul(f32x4.mul(d0, d0), vc));
+        s1 = f32x4.add(s1, f32x4.mul(f32x4.mul(d1, d1), vc));
+        s2 = f32x4.add(s2, f32x4.mul(f32x4.mul(d2, d2), vc));
+        s3 = f32x4.add(s3, f32x4.mul(f32x4.mul(d3, d3), vc));
+        residualGrad(ga, gb, o, d0, gc, ca, cb);
+        residualGrad(ga, gb, o + 16, d1, gc, ca, cb);
+        residualGrad(ga, gb, o + 32, d2, gc, ca, cb);
+        residualGrad(ga, gb, o + 48, d3, gc, ca, cb);
+      }
+      acc = addWide(acc, f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+    }
   }
-  if (i < n) {
-    const left = n - i;
+  for (; i < n; i += 4) {
+    const left = min(4, n - i);
     const o = <usize>i << 2;
-    const dv = f32x4.sub(f32x4.mul(loadTail(a + o, left), va), f32x4.mul(loadTail(b + o, left), vb));
+    const dv = f32x4.sub(f32x4.mul(loadTail4(a + o, left), va), f32x4.mul(loadTail4(b + o, left), vb));
     acc = addWide(acc, v128.and(f32x4.mul(f32x4.mul(dv, dv), vc), firstLanes(left)));
     if (grad) {
       const t = f32x4.mul(gc, clip(dv));
       const ad = f32x4.add(t, t);
-      if (ga) storeTail(ga + o, f32x4.mul(ad, ca), left);
-      if (gb) storeTail(gb + o, f32x4.mul(f32x4.neg(ad), cb), left);
+      if (ga) storeTail4(ga + o, f32x4.mul(ad, ca), left);
+      if (gb) storeTail4(gb + o, f32x4.mul(f32x4.neg(ad), cb), left);
     }
   }
   return acc;
+}
+
+/** Four floats at p, or the first `left` (< 4) of them. */
+// @ts-ignore: decorator
+@inline function loadTail4(p: usize, left: i32): v128 {
+  return left >= 4 ? v128.load(p) : loadTail(p, left);
+}
+/** Store four lanes at p, or the first `left` (< 4). */
+// @ts-ignore: decorator
+@inline function storeTail4(p: usize, v: v128, left: i32): void {
+  if (left >= 4) v128.store(p, v);
+  else storeTail(p, v, left);
 }
 
 /**
