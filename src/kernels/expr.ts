@@ -389,7 +389,10 @@ const kernelFor = (r: ExprRegion, sizes: Readonly<Record<string, number>>): Retu
   if (!byShape) kernels.set(r, (byShape = new Map()));
   const key = r.axes.map((a) => sizes[a]).join(',');
   let k = byShape.get(key);
-  if (!k) byShape.set(key, (k = exprKernel(r, sizes)));
+  if (!k) {
+    if (byShape.size >= 64) byShape.clear();
+    byShape.set(key, (k = exprKernel(r, sizes)));
+  }
   return k;
 };
 
@@ -515,10 +518,14 @@ const wholeSizes = (
   if (!sizes) {
     const bound = bindSizes(c, axesOf, Object.fromEntries(bindings.map(([n, k]) => [n, namedShape(k, raw[n].shape)])));
     if (typeof bound === 'string') throw new Error(`expr: ${bound}`);
+    if (byShape.size >= 64) byShape.clear();
     byShape.set(key, (sizes = bound));
   }
   return sizes;
 };
+
+/** Each binding list's named axes (a step's bindings are one array for its lifetime). */
+const axesByBindings = new WeakMap<readonly (readonly [string, InputKey])[], Readonly<Record<string, readonly string[]>>>();
 
 /** `evalExprFused` for an expr step's bindings (name → input key) over a plan's tensors (by key). */
 export const runExpr = (
@@ -529,7 +536,8 @@ export const runExpr = (
   targets: ReadonlySet<string>,
   reduce: (v: tf.Tensor, count: tf.Tensor) => tf.Tensor,
 ): tf.Scalar => {
-  const axesOf = Object.fromEntries(bindings.map(([n, key]) => [n, namedAxes(key)]));
+  let axesOf = axesByBindings.get(bindings);
+  if (!axesOf) axesByBindings.set(bindings, (axesOf = Object.fromEntries(bindings.map(([n, key]) => [n, namedAxes(key)]))));
   if (r.whole) {
     // the kernel reads memory, which a view along the named axes ((B, 2K) as (B, K, 2)) does not change: no reshapes
     const raw = Object.fromEntries(bindings.map(([n, key]) => [n, env.get(key)!]));

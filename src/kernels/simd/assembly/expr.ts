@@ -444,8 +444,8 @@ function evaluate(d: usize, k: i32, i0: i32, n: i32, nv: i32, regs: usize, regBy
         for (let v4: usize = 0; v4 < (regBytes >> 4); v4++) v128.store(reg + (v4 << 4), v);
         store<i32>(m, q + 1);
       }
-    } else if (inner == 1 && q + n <= size) {
-      // consecutive values (no repeat within the chunk): read in place
+    } else if (inner == 1 && q + ((n + 3) & ~3) <= size) {
+      // consecutive values (no repeat within the chunk, whole vectors inside the buffer): read in place
       store<i32>(m, 0);
       dst = src + (<usize>q << 2);
     } else if (inner == 2 && r == 0 && q + ((n + 1) >> 1) <= size) {
