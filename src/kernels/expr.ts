@@ -338,7 +338,8 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
   const scratchBytes = end + 16;
   // the descriptor's words that do not depend on where the buffers are
   const template = new Int32Array(descWords);
-  template.set([N, L, nOut, nI, 0, 0, 0, 0, f32bits(scale, false), 0, 0, nI - 1, CH, 0, 0, 0, 0, fast ? 1 : 0]);
+  template.set([N, L, nOut, nI, 0, 0, 0, 0, f32bits(scale, false), 0, 0, nI - 1, CH]);
+  template[FAST] = fast ? 1 : 0;
   /** Per instruction: which input's pointer (and gradient pointer) it takes, or which data leaf. */
   const inputAt: { word: number; name: string }[] = [];
   const dataAt: { word: number; leaf: number }[] = [];
@@ -365,7 +366,7 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
     w[9] = grads ? 1 : 0;
     w[10] = base + at.loc;
     w.set([base + at.aloc, base + at.written, base + at.memo, seeds], 13);
-    w.set([base + at.params, base + at.evaluated], 18);
+    w.set([base + at.params, base + at.evaluated], FAST_PARAMS);
     for (const { word, name } of inputAt) {
       const c = r.constants.indexOf(name);
       const p = r.predictions.indexOf(name);

@@ -55,12 +55,22 @@ const cases = fc
  * paths sum in different orders, so values tied in one can differ by an ulp in the other, and
  * each path rightly sends the gradient to its own largest (ties: the lowest index, as tf.topk).
  */
-const nearTie = (ranked: string, inputs: Record<string, readonly string[]>, data: Record<string, { values: number[]; shape: number[] }>, k: number): boolean => {
+const nearTie = (
+  ranked: string,
+  inputs: Record<string, readonly string[]>,
+  data: Record<string, { values: number[]; shape: number[] }>,
+  k: number,
+): boolean => {
   const c = compileExpr({ defs: [], value: ranked }, { axes: AXES, inputs });
   if (either.isLeft(c)) return false;
   const sizes = bindSizes(c.right, inputs, Object.fromEntries(Object.entries(data).map(([n, d]) => [n, d.shape])));
   if (typeof sizes === 'string') return false;
-  const v = Array.from(evalJs(c.right.value, { inputs: Object.fromEntries(Object.entries(data).map(([n, d]) => [n, { data: Float64Array.from(d.values), shape: d.shape }])), sizes }).data).sort((a, b) => b - a);
+  const v = Array.from(
+    evalJs(c.right.value, {
+      inputs: Object.fromEntries(Object.entries(data).map(([n, d]) => [n, { data: Float64Array.from(d.values), shape: d.shape }])),
+      sizes,
+    }).data,
+  ).sort((a, b) => b - a);
   return v.length > k && Math.abs(v[k - 1] - v[k]) <= 1e-5 * Math.max(1, Math.abs(v[0]));
 };
 
@@ -82,11 +92,7 @@ const agrees = (
   const c = compiled.right;
   const region = exprRegion(c, (n) => n === 'x', mean);
   if (!region) return 'unfused';
-  const sizes = bindSizes(
-    c,
-    inputs,
-    Object.fromEntries(Object.entries(data).map(([n, d]) => [n, d.shape])),
-  );
+  const sizes = bindSizes(c, inputs, Object.fromEntries(Object.entries(data).map(([n, d]) => [n, d.shape])));
   if (typeof sizes === 'string') return 'invalid';
   const reduce = mean ? reduceMean : reduceSum;
   const targets = new Set(Object.keys(data).filter((n) => n !== 'x'));
@@ -177,7 +183,9 @@ describe('expr kernel: top-k at ties (pinned: random seeds found the fused and t
         const ts = { x: tf.tensor(x, shapes.x), y: tf.zeros([K]), z: tf.tensor(z, shapes.z) };
         const f = (xv: tf.Tensor) => {
           const ins = { ...ts, x: xv };
-          return fused ? evalExprFused(c.right, region, ins, INPUTS, new Set(['y', 'z']), reduceSum) : (reduceSum(evalTf(c.right, ins, sizes, new Set(['y', 'z']))) as tf.Scalar);
+          return fused
+            ? evalExprFused(c.right, region, ins, INPUTS, new Set(['y', 'z']), reduceSum)
+            : (reduceSum(evalTf(c.right, ins, sizes, new Set(['y', 'z']))) as tf.Scalar);
         };
         return { v: f(ts.x).dataSync()[0], g: Array.from(tf.grad(f)(ts.x).dataSync()) };
       });
@@ -186,7 +194,7 @@ describe('expr kernel: top-k at ties (pinned: random seeds found the fused and t
   /** The rows a gradient reaches. */
   const rows = (g: number[], K: number) => [...new Set(g.flatMap((v, i) => (v !== 0 ? [Math.floor(i / K)] : [])))];
 
-  it('rows tied only up to rounding: each path picks a row that is largest in its own float32 sums, with that row\'s exact gradient', () => {
+  it("rows tied only up to rounding: each path picks a row that is largest in its own float32 sums, with that row's exact gradient", () => {
     // rows 0 and 1 both sum to exactly 0; float32 summation order leaves the tfjs path's row 0 an ulp below 0
     const [x, z, K] = [[-3, -0.1, 3, 0.1, 0.1, -0.1, -3, 3].map(Math.fround), [0.1, 3].map(Math.fround), 4];
     const { fused, tfjs } = gradients(x, z, K);
@@ -243,7 +251,15 @@ describe('expr kernel: the squared-difference form equals the tfjs-ops evaluator
         const value = wrap.replace('v', v);
         const shapes = { x: [B, K], t: [B, K], y: [K], z: [B] };
         const ranked = wrap.startsWith('topk_mean') ? { value: `mean(${v}, keypoints)`, k: 2 } : undefined;
-        seen[agrees(value, SQ_INPUTS, Object.fromEntries(Object.entries({ x, t, y, z }).map(([n, v]) => [n, { values: v, shape: shapes[n as keyof typeof shapes] }])), mean, ranked)]++;
+        seen[
+          agrees(
+            value,
+            SQ_INPUTS,
+            Object.fromEntries(Object.entries({ x, t, y, z }).map(([n, v]) => [n, { values: v, shape: shapes[n as keyof typeof shapes] }])),
+            mean,
+            ranked,
+          )
+        ]++;
       }),
       { numRuns: 150 },
     );
