@@ -189,6 +189,14 @@ const compile = (
         return emit(`i:${n.name}`, { op: full ? FULL : BCAST, args: [], leaf: { kind: 'input', name: n.name, axes: names }, differentiable: pred });
       }
       case 'apply': {
+        // x · 1, 1 · x and x / 1 are x, value and gradient (dy · 1 = dy on the tfjs path): no instruction
+        const one = (a: Typed) => {
+          const c = through(a);
+          return c.op === 'const' && c.type === 'num' && c.axes.length === 0 && c.data.length === 1 && c.data[0] === 1;
+        };
+        if (n.fn === OPERATORS['*'] && one(n.args[1])) return go(n.args[0]);
+        if (n.fn === OPERATORS['*'] && one(n.args[0])) return go(n.args[1]);
+        if (n.fn === OPERATORS['/'] && one(n.args[1])) return go(n.args[0]);
         // x ^ 2 as x · x, as the tfjs path computes it, its two product-rule terms in one pass
         const two =
           n.fn === OPERATORS['^'] &&
