@@ -564,8 +564,26 @@ function sumRange(p: usize, j0: i32, j1: i32): f64 {
 
 /** a·wa − b·wb at byte offset o (wa = wb = 1: a − b, the same value). */
 // @ts-ignore: decorator
-@inline function residual(a: usize, b: usize, o: usize, va: v128, vb: v128, sides: bool): v128 {
-  return sides ? f32x4.sub(f32x4.mul(v128.load(a + o), va), f32x4.mul(v128.load(b + o), vb)) : f32x4.sub(v128.load(a + o), v128.load(b + o));
+@inline function residual(a: usize, b: usize, o: usize, va: v128, vb: v128, form: i32): v128 {
+  if (form == PLAIN) return f32x4.sub(v128.load(a + o), v128.load(b + o));
+  if (form == SHARED) return f32x4.mul(f32x4.sub(v128.load(a + o), v128.load(b + o)), va);
+  return f32x4.sub(f32x4.mul(v128.load(a + o), va), f32x4.mul(v128.load(b + o), vb));
+}
+/** How wsqRange forms the residual: a − b (no weights), (a − b)·w (one shared weight), a·wa − b·wb. */
+const PLAIN = 0;
+const SHARED = 1;
+const SIDES = 2;
+/**
+ * The form for weights wa, wb: one shared weight w is factored out, (a − b)·w, equal to
+ * a·w − b·w up to rounding (a product that would be subnormal costs far more than the
+ * arithmetic) — only for a normal, finite w of magnitude ≥ 2⁻⁶⁴, where no overflow of a − b
+ * can make a finite a·w − b·w infinite after squaring.
+ */
+// @ts-ignore: decorator
+@inline function residualForm(wa: f32, wb: f32): i32 {
+  if (wa == 1 && wb == 1) return PLAIN;
+  const m = abs(wa);
+  return wa == wb && m >= <f32>5.421010862427522e-20 && m < Infinity ? SHARED : SIDES;
 }
 
 /** The gradients at byte offset o: ga = 2·(gc·clip(d))·clip(wa), gb = −(same)·clip(wb). */
@@ -579,7 +597,8 @@ function sumRange(p: usize, j0: i32, j1: i32): f64 {
 
 /**
  * Σ over n elements of ((a·wa − b·wb)·(a·wa − b·wb))·wc (weights constant over the range), with
- * the interpreter's per-element ops, so every term and gradient is the one its program gives;
+ * the interpreter's per-element ops (a shared weight factored out: residualForm), so every term
+ * and gradient is the one its program gives, up to rounding;
  * with gradients (grad): ga = 2·((seed·clip(wc))·clip(d))·clip(wa), gb = −(same)·clip(wb).
  * float32 sums over blocks of 64, float64 across blocks.
  */
@@ -592,14 +611,25 @@ function wsqRange(a: usize, b: usize, ga: usize, gb: usize, n: i32, wa: f32, wb:
   const cb = clip(vb);
   let acc = f64x2.splat(0);
   let i = 0;
+  const form = residualForm(wa, wb);
   // separate loops: a branch inside one costs more than its arithmetic
-  if (!grad && wa == 1 && wb == 1) {
+  if (!grad && form == PLAIN) {
     // no weight on either side: the same values without the two exact × 1
     for (; i + 4 <= n; ) {
       let block = f32x4.splat(0);
       const end = min(n & ~3, i + 64);
       for (; i < end; i += 4) {
-        const dv = residual(a, b, <usize>i << 2, va, vb, false);
+        const dv = residual(a, b, <usize>i << 2, va, vb, PLAIN);
+        block = f32x4.add(block, f32x4.mul(f32x4.mul(dv, dv), vc));
+      }
+      acc = addWide(acc, block);
+    }
+  } else if (!grad && form == SHARED) {
+    for (; i + 4 <= n; ) {
+      let block = f32x4.splat(0);
+      const end = min(n & ~3, i + 64);
+      for (; i < end; i += 4) {
+        const dv = residual(a, b, <usize>i << 2, va, vb, SHARED);
         block = f32x4.add(block, f32x4.mul(f32x4.mul(dv, dv), vc));
       }
       acc = addWide(acc, block);
@@ -609,14 +639,13 @@ function wsqRange(a: usize, b: usize, ga: usize, gb: usize, n: i32, wa: f32, wb:
       let block = f32x4.splat(0);
       const end = min(n & ~3, i + 64);
       for (; i < end; i += 4) {
-        const dv = residual(a, b, <usize>i << 2, va, vb, true);
+        const dv = residual(a, b, <usize>i << 2, va, vb, SIDES);
         block = f32x4.add(block, f32x4.mul(f32x4.mul(dv, dv), vc));
       }
       acc = addWide(acc, block);
     }
   } else {
     // with gradients: four vectors a step, four accumulators
-    const sides = wa != 1 || wb != 1;
     for (; i + 16 <= n; ) {
       let s0 = f32x4.splat(0);
       let s1 = f32x4.splat(0);
@@ -625,10 +654,10 @@ function wsqRange(a: usize, b: usize, ga: usize, gb: usize, n: i32, wa: f32, wb:
       const end = min(n & ~15, i + 64);
       for (; i < end; i += 16) {
         const o = <usize>i << 2;
-        const d0 = residual(a, b, o, va, vb, sides);
-        const d1 = residual(a, b, o + 16, va, vb, sides);
-        const d2 = residual(a, b, o + 32, va, vb, sides);
-        const d3 = residual(a, b, o + 48, va, vb, sides);
+        const d0 = residual(a, b, o, va, vb, form);
+        const d1 = residual(a, b, o + 16, va, vb, form);
+        const d2 = residual(a, b, o + 32, va, vb, form);
+        const d3 = residual(a, b, o + 48, va, vb, form);
         s0 = f32x4.add(s0, f32x4.mul(f32x4.mul(d0, d0), vc));
         s1 = f32x4.add(s1, f32x4.mul(f32x4.mul(d1, d1), vc));
         s2 = f32x4.add(s2, f32x4.mul(f32x4.mul(d2, d2), vc));
@@ -644,7 +673,9 @@ function wsqRange(a: usize, b: usize, ga: usize, gb: usize, n: i32, wa: f32, wb:
   for (; i < n; i += 4) {
     const left = min(4, n - i);
     const o = <usize>i << 2;
-    const dv = f32x4.sub(f32x4.mul(loadTail4(a + o, left), va), f32x4.mul(loadTail4(b + o, left), vb));
+    const x = loadTail4(a + o, left);
+    const y = loadTail4(b + o, left);
+    const dv = form == SHARED ? f32x4.mul(f32x4.sub(x, y), va) : f32x4.sub(f32x4.mul(x, va), f32x4.mul(y, vb));
     acc = addWide(acc, v128.and(f32x4.mul(f32x4.mul(dv, dv), vc), firstLanes(left)));
     if (grad) {
       const t = f32x4.mul(gc, clip(dv));
