@@ -575,8 +575,8 @@ const SHARED = 1;
 const SIDES = 2;
 /**
  * The form for weights wa, wb: one shared weight w is factored out, (a − b)·w, equal to
- * a·w − b·w up to rounding (a product that would be subnormal costs far more than the
- * arithmetic) — only for a normal, finite w of magnitude ≥ 2⁻⁶⁴, where no overflow of a − b
+ * a·w − b·w up to rounding (measured faster than one multiplication fewer explains; likely
+ * subnormal products) — only for a finite w of magnitude ≥ 2⁻⁶⁴, where no overflow of a − b
  * can make a finite a·w − b·w infinite after squaring.
  */
 // @ts-ignore: decorator
