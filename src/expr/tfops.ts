@@ -95,6 +95,11 @@ export const pow = binary(
 );
 /** |x| as x·sign(x): derivative sign(x), 0 at 0 (torch's convention), not tfjs's −1. */
 export const abs = (x: tf.Tensor): tf.Tensor => x.mul(x.sign());
+/** x² with derivative 2x (clipped: a zero cotangent gives 0 at ±∞). */
+export const square = unary(
+  (x) => x.square(),
+  (x) => x.mul(2),
+);
 /** √x with derivative 0 at x = 0 (as a norm's subgradient), never ∞. */
 export const sqrt = unary(
   (x) => x.sqrt(),

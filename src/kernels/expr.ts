@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { bindSizes, type Compiled, type Elementwise, evalTf, FUNCTIONS, NEGATE, OPERATORS, type Typed } from '../expr/index.js';
+import { bindSizes, type Compiled, type Elementwise, evalJs, evalTf, FUNCTIONS, NEGATE, OPERATORS, type Typed } from '../expr/index.js';
 import { guardInput, markLoss, type NaNGuard } from '../ops/nanGradient.js';
 import { type InputKey, namedAxes, namedShape } from '../pipeline/keys.js';
 import { saveWithoutCopy } from './fused.js';
@@ -51,8 +51,18 @@ const POW = 13;
 const POWC = 28;
 const HEADER = 20;
 const INSTR = 8;
-/** Elements per chunk: every register holds one chunk (values and adjoints stay in cache). */
-const CH = 128;
+const SUB = 4;
+const MUL = 5;
+/** Descriptor words: the one-pass form (1: a weighted squared difference), and its parameters' address. */
+const FAST = 17;
+const FAST_PARAMS = 18;
+const FAST_WORDS = 16;
+/**
+ * Elements per chunk: every register holds one chunk (values and adjoints stay in cache, L2 for
+ * long programs). 512 rather than 128: wing 256×17 ~10%, adaptive_wing ~8% faster (per-chunk
+ * dispatch amortised over more vectors).
+ */
+export const CH = 512;
 
 /** A load of an input or a constant: its data, and whether it spans the whole iteration space or repeats along it. */
 type Leaf =
@@ -83,6 +93,48 @@ export interface ExprRegion {
   /** Target inputs the program reads. */
   readonly constants: readonly string[];
 }
+
+/**
+ * A program of the form ((a·wa − b·wb)^2)·wc — a, b different inputs over the whole iteration
+ * space, each weight optional (absent: 1, exact under ×) and a non-differentiable constant or
+ * broadcast load — as instruction indices, or null. The kernel runs it in one pass (wsq in
+ * simd/assembly/expr.ts) with the interpreter's per-element ops; recognised from the
+ * instructions, whatever the expression's names.
+ */
+interface SquaredDifference {
+  readonly a: number;
+  readonly b: number;
+  readonly wa: number | null;
+  readonly wb: number | null;
+  readonly wc: number | null;
+}
+const squaredDifference = (program: readonly Instr[]): SquaredDifference | null => {
+  const used = new Set<number>();
+  const at = (k: number) => (used.add(k), program[k]);
+  const isWeight = (k: number) => {
+    const i = program[k];
+    return !i.differentiable && !i.bool && (i.op === SPLAT || i.op === BCAST);
+  };
+  /** x·w or w·x (w a weight): [x, w]; else [k, null]. */
+  const weighted = (k: number): [number, number | null] => {
+    const i = program[k];
+    if (i.op !== MUL) return [k, null];
+    const [x, y] = i.args;
+    if (isWeight(y) && !isWeight(x)) return (used.add(k), used.add(y), [x, y]);
+    if (isWeight(x) && !isWeight(y)) return (used.add(k), used.add(x), [y, x]);
+    return [k, null];
+  };
+  const root = program.length - 1;
+  const [sq, wc] = weighted(root);
+  if (at(sq).op !== TIMES_SELF) return null;
+  const sub = at(sq).args[0];
+  if (at(sub).op !== SUB) return null;
+  const [a, wa] = weighted(program[sub].args[0]);
+  const [b, wb] = weighted(program[sub].args[1]);
+  if (a === b || at(a).op !== FULL || at(b).op !== FULL) return null;
+  // nothing else in the program (no instruction shared in some other way)
+  return used.size === program.length ? { a, b, wa, wb, wc } : null;
+};
 
 const through = (n: Typed): Typed => (n.op === 'def' ? through(n.body) : n);
 
@@ -137,6 +189,14 @@ const compile = (
         return emit(`i:${n.name}`, { op: full ? FULL : BCAST, args: [], leaf: { kind: 'input', name: n.name, axes: names }, differentiable: pred });
       }
       case 'apply': {
+        // x · 1, 1 · x and x / 1 are x, value and gradient (dy · 1 = dy on the tfjs path): no instruction
+        const one = (a: Typed) => {
+          const c = through(a);
+          return c.op === 'const' && c.type === 'num' && c.axes.length === 0 && c.data.length === 1 && c.data[0] === 1;
+        };
+        if (n.fn === OPERATORS['*'] && one(n.args[1])) return go(n.args[0]);
+        if (n.fn === OPERATORS['*'] && one(n.args[0])) return go(n.args[1]);
+        if (n.fn === OPERATORS['/'] && one(n.args[1])) return go(n.args[0]);
         // x ^ 2 as x · x, as the tfjs path computes it, its two product-rule terms in one pass
         const two =
           n.fn === OPERATORS['^'] &&
@@ -204,6 +264,9 @@ export const exprRegion = (c: Compiled, isPrediction: (name: string) => boolean,
   return search(c.value);
 };
 
+/** The most elements a tensor the rest of an expression reads may have for a value to be finished in float64 JS. */
+const JS_REST_LIMIT = 1 << 14;
+
 /** The name the fused part's result goes by in the rest of the expression. */
 const FUSED_INPUT = '\u0000fused';
 
@@ -256,8 +319,7 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
   const dataLeaves = r.program.flatMap((i) => (i.leaf?.kind === 'data' ? [i.leaf.data] : []));
   const nI = r.program.length;
   const descWords = HEADER + nI * INSTR;
-  const dataFloats = dataLeaves.reduce((a, d) => a + d.length, 0);
-  const scratchBytes = 16 * (9 + dataLeaves.length) + 4 * descWords + 13 * nI + 8 * nOut + 4 * dataFloats + 2 * nI * CH * 4;
+  const fast = squaredDifference(r.program);
   const innerOf = (leafAxes: readonly string[]) => {
     if (leafAxes.length === 0) return { inner: N, size: 1 };
     const last = r.axes.indexOf(leafAxes[leafAxes.length - 1]);
@@ -265,53 +327,95 @@ export const exprKernel = (r: ExprRegion, sizes: Readonly<Record<string, number>
     const size = leafAxes.reduce((a, n) => a * sizes[n], 1);
     return { inner: Math.max(inner, 1), size: Math.max(size, 1) };
   };
+  // the scratch layout (byte offsets from its 16-byte-aligned start), the same on every call
+  let end = 0;
+  const take = (bytes: number) => ((end = (end + 15) & ~15), (end += bytes), end - bytes);
+  const at = {
+    desc: take(4 * descWords),
+    loc: take(4 * nI),
+    aloc: take(4 * nI),
+    written: take(nI),
+    memo: take(4 * nI),
+    acc: take(8 * nOut),
+    data: dataLeaves.map((d) => take(4 * d.length)),
+    regs: take(nI * CH * 4),
+    adj: take(nI * CH * 4),
+    params: take(4 * FAST_WORDS),
+    evaluated: take(nI),
+  };
+  const scratchBytes = end + 16;
+  // the descriptor's words that do not depend on where the buffers are
+  const template = new Int32Array(descWords);
+  template.set([N, L, nOut, nI, 0, 0, 0, 0, f32bits(scale, false), 0, 0, nI - 1, CH]);
+  template[FAST] = fast ? 1 : 0;
+  /** Per instruction: which input's pointer (and gradient pointer) it takes, or which data leaf. */
+  const inputAt: { word: number; name: string }[] = [];
+  const dataAt: { word: number; leaf: number }[] = [];
+  let d = 0;
+  r.program.forEach((ins, k) => {
+    const o = HEADER + k * INSTR;
+    template.set([ins.op, ins.args[0] ?? 0, ins.args[1] ?? 0, ins.args[2] ?? 0, 0, 0, 0, ins.differentiable ? 1 : 0], o);
+    if (ins.op === SPLAT || ins.op === POWC) template[o + 4] = f32bits(ins.scalar!, !!ins.bool);
+    else if (ins.leaf) {
+      if (ins.leaf.kind === 'input') inputAt.push({ word: o, name: ins.leaf.name });
+      else dataAt.push({ word: o, leaf: d++ });
+      if (ins.op === BCAST) {
+        const { inner, size } = innerOf(ins.leaf.axes);
+        (template[o + 5] = inner), (template[o + 6] = size);
+      }
+    }
+  });
   const run = (heap: Heap, out: number, grads: readonly number[] | null, seeds: number): void => {
     const nc = r.constants.length;
-    const ptrOf = new Map<string, number>([
-      ...r.constants.map((n, i) => [n, heap.ins[i]] as const),
-      ...r.predictions.map((n, i) => [n, heap.ins[nc + i]] as const),
-    ]);
-    const gradOf = new Map<string, number>(grads ? r.predictions.map((n, i) => [n, grads[i]] as const) : []);
-    let end = heap.scratch;
-    const take = (bytes: number) => ((end = (end + 15) & ~15), (end += bytes), end - bytes);
-    const desc = take(4 * descWords);
-    const loc = take(4 * nI);
-    const aloc = take(4 * nI);
-    const written = take(nI);
-    const memo = take(4 * nI);
-    const acc = take(8 * nOut);
-    const dataAt = dataLeaves.map((d) => {
-      const p = take(4 * d.length);
-      new Float32Array(heap.memory.buffer, p, d.length).set(d);
-      return p;
-    });
-    const regs = take(nI * CH * 4);
-    const adj = take(nI * CH * 4);
-    const w = new Int32Array(heap.memory.buffer, desc, descWords);
-    w.set([N, L, nOut, nI, regs, adj, acc, out, f32bits(scale, false), grads ? 1 : 0, loc, nI - 1, CH, aloc, written, memo, seeds]);
-    let d = 0;
-    r.program.forEach((ins, k) => {
-      const o = HEADER + k * INSTR;
-      w.set([ins.op, ins.args[0] ?? 0, ins.args[1] ?? 0, ins.args[2] ?? 0, 0, 0, 0, ins.differentiable ? 1 : 0], o);
-      if (ins.op === SPLAT || ins.op === POWC) w[o + 4] = f32bits(ins.scalar!, !!ins.bool);
-      else if (ins.leaf?.kind === 'input') {
-        w[o + 4] = ptrOf.get(ins.leaf.name)!;
-        w[o + 3] = gradOf.get(ins.leaf.name) ?? 0;
-        if (ins.op === BCAST) {
-          const { inner, size } = innerOf(ins.leaf.axes);
-          (w[o + 5] = inner), (w[o + 6] = size);
-        }
-      } else if (ins.leaf?.kind === 'data') {
-        const { inner, size } = innerOf(ins.leaf.axes);
-        (w[o + 4] = dataAt[d++]), (w[o + 5] = inner), (w[o + 6] = size);
-      }
-    });
-    heap.kernels.expr(desc);
+    const base = (heap.scratch + 15) & ~15;
+    const w = new Int32Array(heap.memory.buffer, base + at.desc, descWords);
+    w.set(template);
+    w.set([base + at.regs, base + at.adj, base + at.acc, out], 4);
+    w[9] = grads ? 1 : 0;
+    w[10] = base + at.loc;
+    w.set([base + at.aloc, base + at.written, base + at.memo, seeds], 13);
+    w.set([base + at.params, base + at.evaluated], FAST_PARAMS);
+    for (const { word, name } of inputAt) {
+      const c = r.constants.indexOf(name);
+      const p = r.predictions.indexOf(name);
+      w[word + 4] = c >= 0 ? heap.ins[c] : heap.ins[nc + p];
+      w[word + 3] = grads && p >= 0 ? grads[p] : 0;
+    }
+    for (const { word, leaf } of dataAt) {
+      new Float32Array(heap.memory.buffer, base + at.data[leaf], dataLeaves[leaf].length).set(dataLeaves[leaf]);
+      w[word + 4] = base + at.data[leaf];
+    }
+    if (fast) writeSquaredDifference(new Int32Array(heap.memory.buffer, base + at.params, FAST_WORDS), fast, w);
+    heap.kernels.expr(base + at.desc);
   };
-  return { outShape, L, scratchBytes, run };
+  return { outShape, L, scratchBytes, run, form: fast ? ('squared difference' as const) : ('program' as const) };
 };
 
-/** The region's value (its outer axes) and, while a tape records, local gradients: customGrad scales them by the upstream gradient. */
+/** Kernels by region and axis sizes: a loss called on same-shaped batches builds its kernel once. */
+const kernels = new WeakMap<ExprRegion, Map<string, ReturnType<typeof exprKernel>>>();
+const kernelFor = (r: ExprRegion, sizes: Readonly<Record<string, number>>): ReturnType<typeof exprKernel> => {
+  let byShape = kernels.get(r);
+  if (!byShape) kernels.set(r, (byShape = new Map()));
+  const key = r.axes.map((a) => sizes[a]).join(',');
+  let k = byShape.get(key);
+  if (!k) {
+    if (byShape.size >= 64) byShape.clear();
+    byShape.set(key, (k = exprKernel(r, sizes)));
+  }
+  return k;
+};
+
+/** The one-pass form's parameters, from the instructions' loads as the descriptor `w` holds them. */
+const writeSquaredDifference = (q: Int32Array, f: SquaredDifference, w: Int32Array): void => {
+  const field = (k: number, j: number) => w[HEADER + k * INSTR + j];
+  q.set([field(f.a, 4), field(f.b, 4), field(f.a, 3), field(f.b, 3)]);
+  [f.wa, f.wb, f.wc].forEach((k, j) => {
+    if (k === null) q.set([0, 0, 1, 1], 4 + 4 * j);
+    else if (field(k, 0) === SPLAT) q.set([1, field(k, 4), 1, 1], 4 + 4 * j);
+    else q.set([2, field(k, 4), field(k, 5), field(k, 6)], 4 + 4 * j);
+  });
+};
+
 /**
  * The region's value (its outer axes), in `tf.customGrad`. The whole value computes its gradient
  * in the same pass (its upstream gradient is a scalar, 1 when the loss is differentiated
@@ -325,8 +429,11 @@ const runRegion = (
   sizes: Readonly<Record<string, number>>,
   loss: { finite: boolean },
 ): tf.Tensor => {
-  const { outShape, scratchBytes, run } = exprKernel(r, sizes);
+  const { outShape, scratchBytes, run } = kernelFor(r, sizes);
   const consts = r.constants.map((n) => tensors[n]);
+  // nothing records a gradient: the value alone, no customGrad around it
+  if (!recordingGradients())
+    return withHeap([...consts, ...r.predictions.map((n) => tensors[n])], [outShape], scratchBytes, (heap) => run(heap, heap.outs[0], null, 0))[0];
   const f = tf.customGrad(((...args: unknown[]) => {
     const preds = args.slice(0, -1) as tf.Tensor[];
     const save = args[args.length - 1] as tf.GradSaveFunc;
@@ -386,6 +493,14 @@ export const evalExprFused = (
   const restTree = replace(c.value, r.node, leaf);
   const restInputs: Record<string, tf.Tensor> = { ...tensors, [FUSED_INPUT]: out };
   const restReads = inputsOf(restTree);
+  // a value alone, the rest reading only small tensors (the kernel's reduced output, per-row
+  // targets): the float64 evaluator on their data, not a chain of tfjs ops (ohkm_mse's top-k)
+  if (!recording && [...restReads].every((n) => restInputs[n].size <= JS_REST_LIMIT)) {
+    const inputs = Object.fromEntries([...restReads].map((n) => [n, { data: Float64Array.from(restInputs[n].dataSync()), shape: restInputs[n].shape }]));
+    const v = evalJs(restTree, { inputs, sizes });
+    const rest = tf.tensor(Float32Array.from(v.data), [...v.shape]);
+    return reduce(rest, tf.scalar(rest.size)) as tf.Scalar;
+  }
   const guarded = r.predictions.filter((n) => restReads.has(n));
   const guard: NaNGuard | null = recording && guarded.length > 0 ? {} : null;
   if (guard) for (const n of guarded) restInputs[n] = guardInput(tensors[n], guard);
@@ -396,6 +511,31 @@ export const evalExprFused = (
   return guard ? (markLoss(loss, guard) as tf.Scalar) : loss;
 };
 
+/** Axis sizes of a whole region's inputs, by their shapes (bound once per shape). */
+const sizesByShape = new WeakMap<ExprRegion, Map<string, Readonly<Record<string, number>>>>();
+const wholeSizes = (
+  c: Compiled,
+  r: ExprRegion,
+  bindings: readonly (readonly [string, InputKey])[],
+  axesOf: Readonly<Record<string, readonly string[]>>,
+  raw: Readonly<Record<string, tf.Tensor>>,
+): Readonly<Record<string, number>> => {
+  let byShape = sizesByShape.get(r);
+  if (!byShape) sizesByShape.set(r, (byShape = new Map()));
+  const key = bindings.map(([n]) => raw[n].shape.join(',')).join(';');
+  let sizes = byShape.get(key);
+  if (!sizes) {
+    const bound = bindSizes(c, axesOf, Object.fromEntries(bindings.map(([n, k]) => [n, namedShape(k, raw[n].shape)])));
+    if (typeof bound === 'string') throw new Error(`expr: ${bound}`);
+    if (byShape.size >= 64) byShape.clear();
+    byShape.set(key, (sizes = bound));
+  }
+  return sizes;
+};
+
+/** Each binding list's named axes (a step's bindings are one array for its lifetime). */
+const axesByBindings = new WeakMap<readonly (readonly [string, InputKey])[], Readonly<Record<string, readonly string[]>>>();
+
 /** `evalExprFused` for an expr step's bindings (name → input key) over a plan's tensors (by key). */
 export const runExpr = (
   c: Compiled,
@@ -405,13 +545,12 @@ export const runExpr = (
   targets: ReadonlySet<string>,
   reduce: (v: tf.Tensor, count: tf.Tensor) => tf.Tensor,
 ): tf.Scalar => {
-  const axesOf = Object.fromEntries(bindings.map(([n, key]) => [n, namedAxes(key)]));
+  let axesOf = axesByBindings.get(bindings);
+  if (!axesOf) axesByBindings.set(bindings, (axesOf = Object.fromEntries(bindings.map(([n, key]) => [n, namedAxes(key)]))));
   if (r.whole) {
     // the kernel reads memory, which a view along the named axes ((B, 2K) as (B, K, 2)) does not change: no reshapes
     const raw = Object.fromEntries(bindings.map(([n, key]) => [n, env.get(key)!]));
-    const sizes = bindSizes(c, axesOf, Object.fromEntries(bindings.map(([n, key]) => [n, namedShape(key, raw[n].shape)])));
-    if (typeof sizes === 'string') throw new Error(`expr: ${sizes}`);
-    return wholeLoss(r, raw, sizes);
+    return wholeLoss(r, raw, wholeSizes(c, r, bindings, axesOf, raw));
   }
   const tensors: Record<string, tf.Tensor> = {};
   for (const [n, key] of bindings) {

@@ -255,6 +255,10 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
     const values = [
       'where(abs(P - T) < 0.5, log1p(P * w), pow(abs(P) + 0.1, w) - exp(-P) + sqrt(abs(T)) / max(P, T) + min(P, 0.3) + log(abs(P) + 1) + square(P) * s + 0.5 ^ P)',
       'topk_mean(mean((P * w - T * w) ^ 2, height, width), keypoints, 1)',
+      // the one-pass squared-difference form: whole, weights absent / constant / broadcast on either side
+      '(P - T) ^ 2 * w',
+      '0.5 * (T - P * s) ^ 2',
+      'sum((P * 2 - T) ^ 2, width)',
       'sum(where(and(P > T, not(isnan(P))), P / (T + 1), -P) * s, keypoints, height, width)',
     ];
     fc.assert(

@@ -77,6 +77,7 @@ export const expr: StepDef<ExprParams> = {
     const names = [...used.filter((n) => role(n) === 'target'), ...used.filter((n) => role(n) === 'prediction')];
     const of = names.map((n) => keyOf[n]);
     const targets = new Set(names.filter((n) => role(n) === 'target'));
+    const checked = new Map<string, string | null>();
     const views = (shapes: readonly (readonly number[])[]) => Object.fromEntries(names.map((n, i) => [n, namedShape(keyOf[n], shapes[i])]));
     const built: BuiltCompute & { expr: ExprStep } = {
       phase: 'compute',
@@ -87,9 +88,16 @@ export const expr: StepDef<ExprParams> = {
       // the expression itself (`expr` below) is what the kernel compiles
       fusion: { op: 'expr', params: {} },
       expr: { compiled, bindings: names.map((n) => [n, keyOf[n]] as const) },
+      // checked on every call: shapes seen before (a training loop's batches) are looked up
       check: (shapes) => {
-        const r = bindSizes(compiled, axes, views(shapes), (n) => keyOf[n]);
-        return typeof r === 'string' ? `expr: ${r}` : null;
+        const key = shapes.map((sh) => sh.join(',')).join(';');
+        let verdict = checked.get(key);
+        if (verdict === undefined) {
+          const r = bindSizes(compiled, axes, views(shapes), (n) => keyOf[n]);
+          if (checked.size >= 64) checked.clear();
+          checked.set(key, (verdict = typeof r === 'string' ? `expr: ${r}` : null));
+        }
+        return verdict;
       },
       apply: (xs) => {
         const sizes = bindSizes(compiled, axes, views(xs.map((x) => x.shape))) as Record<string, number>;
