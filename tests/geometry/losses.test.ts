@@ -6,39 +6,23 @@ import type { Camera } from '../../src/config/calibration.js';
 import { medianOfPairsRef, type Point2, type Point3, pairwiseRef, projectRef, triangulateRef, undistortRef } from '../../src/geometry/reference.js';
 import { createLoss, createLossOrThrow, formatIssues } from '../../src/index.js';
 import { expectAllFinite, runs } from '../property/arbitraries.js';
-import { observe, pointArb, rigArb } from './rig.js';
+import { awayFromKink, viewBatchArb, viewPredictions } from './batches.js';
+import { rigArb } from './rig.js';
 
 const NAMES = ['cycle_reprojection', 'triangulation_residual'] as const;
 type Name = (typeof NAMES)[number];
 
 /** A batch: rig, (B, V, K, 2) predictions (noisy projections, some NaN), (B, V, K) confidences (some low). */
-const batchArb = rigArb({ minV: 2, maxV: 4 }).chain((cams) =>
-  fc.record({ B: fc.integer({ min: 1, max: 3 }), K: fc.integer({ min: 1, max: 4 }) }).chain(({ B, K }) => {
-    const n = B * cams.length * K;
-    return fc.record({
-      cams: fc.constant(cams),
-      B: fc.constant(B),
-      K: fc.constant(K),
-      points: fc.array(pointArb, { minLength: B * K, maxLength: B * K }),
-      noise: fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 2 * n, maxLength: 2 * n }),
-      drop: fc.array(fc.boolean(), { minLength: n, maxLength: n }).map((d) => d.map((x, i) => x && i % 3 === 0)),
-      conf: fc.array(fc.oneof(fc.constant(0.01), fc.double({ min: 0.2, max: 1, noNaN: true })), { minLength: n, maxLength: n }),
-      epsilon: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 2, noNaN: true })),
-    });
+const batchArb = viewBatchArb({
+  extras: ({ n }) => ({
+    conf: fc.array(fc.oneof(fc.constant(0.01), fc.double({ min: 0.2, max: 1, noNaN: true })), { minLength: n, maxLength: n }),
+    epsilon: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 2, noNaN: true })),
   }),
-);
+});
 type Batch = typeof batchArb extends fc.Arbitrary<infer T> ? T : never;
 
 /** (B, V, K, 2) predictions as a flat array in that order. */
-const predictions = (b: Batch): Float64Array => {
-  const V = b.cams.length;
-  const obs = observe(b.cams, b.points, b.noise, b.drop); // (V, B*K, 2)
-  const out = new Float64Array(b.B * V * b.K * 2);
-  for (let f = 0; f < b.B; f++)
-    for (let v = 0; v < V; v++)
-      for (let k = 0; k < b.K; k++) for (let c = 0; c < 2; c++) out[((f * V + v) * b.K + k) * 2 + c] = obs[(v * b.B * b.K + f * b.K + k) * 2 + c];
-  return out;
-};
+const predictions = viewPredictions;
 
 /** The loss in float64 from the references: exclude low-confidence / NaN views, triangulate, reproject, relu(d − ε), mean over kept terms (0 when none). */
 const lossRef = (name: Name, b: Batch, pred: Float64Array, threshold: number): number => {
@@ -104,7 +88,7 @@ describe.each(NAMES)('%s', (name) => {
         // noise bounded away from 0: at exact agreement every distance sits at its kink (autodiff's subgradient 0)
         const b = {
           ...b0,
-          noise: b0.noise.map((n, j) => n + (j % 3 === 0 ? 2 : -1.5)),
+          noise: awayFromKink(b0.noise),
           drop: b0.drop.map(() => false),
           conf: b0.conf.map(() => 1),
           epsilon: 0,

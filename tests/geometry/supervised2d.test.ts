@@ -17,35 +17,19 @@ import { createLoss, createLossOrThrow, formatIssues } from '../../src/index.js'
 import { checkConfig } from '../../src/lp/check.js';
 import { PROJECT_ROOT } from '../../src/verify/configCase.js';
 import { expectAllFinite, runs } from '../property/arbitraries.js';
-import { observe, pointArb, rigArb } from './rig.js';
+import { viewBatchArb, viewPredictions } from './batches.js';
+import { rigArb } from './rig.js';
 
 /** A batch: rig, true points, (B, V, K, 2) noisy projections with some views missing, 3-D targets with some NaN. */
-const batchArb = rigArb({ minV: 2, maxV: 4 }).chain((cams) =>
-  fc.record({ B: fc.integer({ min: 1, max: 3 }), K: fc.integer({ min: 1, max: 4 }) }).chain(({ B, K }) => {
-    const n = B * cams.length * K;
-    return fc.record({
-      cams: fc.constant(cams),
-      B: fc.constant(B),
-      K: fc.constant(K),
-      points: fc.array(pointArb, { minLength: B * K, maxLength: B * K }),
-      noise: fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 2 * n, maxLength: 2 * n }),
-      drop: fc.array(fc.boolean(), { minLength: n, maxLength: n }).map((d) => d.map((x, i) => x && i % 3 === 0)),
-      unlabeled: fc.array(fc.boolean(), { minLength: B * K, maxLength: B * K }).map((d) => d.map((x, i) => x && i % 4 === 1)),
-    });
+const batchArb = viewBatchArb({
+  extras: ({ B, K }) => ({
+    unlabeled: fc.array(fc.boolean(), { minLength: B * K, maxLength: B * K }).map((d) => d.map((x, i) => x && i % 4 === 1)),
   }),
-);
+});
 type Batch = typeof batchArb extends fc.Arbitrary<infer T> ? T : never;
 
-/** (B, V, K, 2) predictions, float32-rounded, in that order. */
-const predictions = (b: Batch): Float32Array => {
-  const V = b.cams.length;
-  const obs = observe(b.cams, b.points, b.noise, b.drop); // (V, B·K, 2)
-  const out = new Float32Array(b.B * V * b.K * 2);
-  for (let f = 0; f < b.B; f++)
-    for (let v = 0; v < V; v++)
-      for (let k = 0; k < b.K; k++) for (let c = 0; c < 2; c++) out[((f * V + v) * b.K + k) * 2 + c] = obs[(v * b.B * b.K + f * b.K + k) * 2 + c];
-  return out;
-};
+/** (B, V, K, 2) predictions, float32-rounded. */
+const predictions = (b: Batch): Float32Array => Float32Array.from(viewPredictions(b));
 
 const targets3d = (b: Batch): Float32Array => Float32Array.from(b.points.flatMap((p, i) => (b.unlabeled[i] ? [NaN, NaN, NaN] : [...p])));
 
