@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Point3, projectRef } from '../../src/geometry/reference.js';
 import { createLossOrThrow } from '../../src/index.js';
-import { rigArb } from './rig.js';
+import { cams, detect, errorToTruth, K, rng, trainOffsets, V } from './trainingRig.js';
 
 /**
  * Training with supervised_pairwise_projections from 2-D predictions (predictions:
@@ -13,18 +12,6 @@ import { rigArb } from './rig.js';
  * frames; on 32 held-out frames the 3-D error of the pairs' triangulations and the 2-D error to
  * the truth fall (3-D labels pin down the whole bias, not only the part the views disagree on).
  */
-const V = 3;
-const K = 4;
-const cams = fc.sample(rigArb({ minV: V, maxV: V }), { numRuns: 1, seed: 7 })[0];
-
-const rng = (seed: number) => () => {
-  seed = (seed * 1664525 + 1013904223) >>> 0;
-  return seed / 2 ** 32;
-};
-const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
-const biasRng = rng(99);
-const bias = Array.from({ length: V * K * 2 }, () => (biasRng() - 0.5) * 8);
-
 /** n frames: 3-D labels (n, K, 3), true and detected 2-D points (n, V, K, 2). */
 const frames = (n: number, seed: number) => {
   const r = rng(seed);
@@ -39,7 +26,7 @@ const frames = (n: number, seed: number) => {
         const uv = projectRef(p, cam);
         const o = ((f * V + v) * K + k) * 2;
         truth.set(uv, o);
-        noisy.set([uv[0] + bias[(v * K + k) * 2] + 0.5 * gauss(r), uv[1] + bias[(v * K + k) * 2 + 1] + 0.5 * gauss(r)], o);
+        noisy.set(detect(uv, v, k, r), o);
       });
     }
   return { targ: tf.tensor3d(points, [n, K, 3]), truth: tf.tensor4d(truth, [n, V, K, 2]), noisy: tf.tensor4d(noisy, [n, V, K, 2]) };
@@ -50,26 +37,19 @@ describe('training with supervised_pairwise_projections from 2-D predictions', (
     const loss = createLossOrThrow('supervised_pairwise_projections', { predictions: 'keypoints_pred_views' }, { cameras: cams });
     const labeled = frames(32, 2);
     const heldOut = frames(32, 3);
-    const offset = tf.variable(tf.zeros([1, V, K, 2]));
-    const model = (x: tf.Tensor) => x.add(offset);
-    const measure = () =>
-      tf.tidy(() => {
+    const { before, after } = trainOffsets(
+      (model) => loss({ keypoints_pred_views: model(labeled.noisy), keypoints_targ_3d: labeled.targ }).loss as tf.Scalar,
+      (model) => {
         const p = model(heldOut.noisy);
         const err3d = loss({ keypoints_pred_views: p, keypoints_targ_3d: heldOut.targ }).loss.dataSync()[0];
-        const err2d = p.sub(heldOut.truth).square().sum(-1).sqrt().mean().dataSync()[0];
-        return { err3d, err2d };
-      });
-    const before = measure();
-    const opt = tf.train.adam(0.1);
-    for (let step = 0; step < 80; step++)
-      opt.minimize(() => loss({ keypoints_pred_views: model(labeled.noisy), keypoints_targ_3d: labeled.targ }).loss as tf.Scalar);
-    const after = measure();
+        return { err3d, err2d: errorToTruth(p, heldOut.truth) };
+      },
+    );
     console.log(
       `supervised_pairwise_projections (2-D): held-out 3-D error ${before.err3d.toFixed(4)} → ${after.err3d.toFixed(4)} units; 2-D error to the truth ${before.err2d.toFixed(3)} → ${after.err2d.toFixed(3)} px`,
     );
     expect(after.err3d).toBeLessThan(0.5 * before.err3d);
     expect(after.err2d).toBeLessThan(0.5 * before.err2d);
-    tf.dispose([offset, ...Object.values(labeled), ...Object.values(heldOut)]);
-    opt.dispose();
+    tf.dispose([...Object.values(labeled), ...Object.values(heldOut)]);
   });
 });
