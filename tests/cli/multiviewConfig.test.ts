@@ -8,11 +8,15 @@ import { explainCommand } from '../../src/cli/explain.js';
 const CALIB = `[cam_0]\nname = "A"\nsize = [640, 480]\nmatrix = [[1500.0, 0.0, 320.0], [0.0, 1500.0, 240.0], [0.0, 0.0, 1.0]]\ndistortions = [0.0, 0.0, 0.0, 0.0, 0.0]\nrotation = [0.0, 0.3, 0.0]\ntranslation = [0.0, 0.0, 8.0]\n
 [cam_1]\nname = "B"\nsize = [640, 480]\nmatrix = [[1500.0, 0.0, 320.0], [0.0, 1500.0, 240.0], [0.0, 0.0, 1.0]]\ndistortions = [0.0, 0.0, 0.0, 0.0, 0.0]\nrotation = [0.0, -0.3, 0.0]\ntranslation = [0.0, 0.0, 8.0]\n`;
 
-const run = (yaml: string, files: Record<string, string> = {}) => {
+/** Runs `command` (check unless given) on c.yaml = `yaml` in a fresh folder holding `files` (paths may have folders): its exit code, its stdout and stderr lines. */
+const run = (yaml: string, files: Record<string, string> = {}, command = checkCommand) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poseloss-mvcfg-'));
-  for (const [n, t] of Object.entries({ 'c.yaml': yaml, ...files })) fs.writeFileSync(path.join(dir, n), t);
+  for (const [n, t] of Object.entries({ 'c.yaml': yaml, ...files })) {
+    fs.mkdirSync(path.dirname(path.join(dir, n)), { recursive: true });
+    fs.writeFileSync(path.join(dir, n), t);
+  }
   const out: string[] = [];
-  const code = checkCommand(
+  const code = command(
     [path.join(dir, 'c.yaml')],
     (l) => out.push(l),
     (l) => out.push(l),
@@ -59,18 +63,9 @@ describe('the supervised multi-view losses from 2-D predictions (predictions: ke
     expect(r.code, r.text).toBe(0);
     expect(r.text).toMatch(/supervised\s+supervised_pairwise_projections\s+log_weight 0\.5/);
     expect(r.text).toMatch(/supervised\s+supervised_reprojection_heatmap_mse\s+log_weight 3/);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poseloss-mvcfg-'));
-    fs.writeFileSync(path.join(dir, 'c.yaml'), SUPERVISED);
-    fs.writeFileSync(path.join(dir, 'calib.toml'), CALIB);
-    const out: string[] = [];
-    expect(
-      explainCommand(
-        [path.join(dir, 'c.yaml')],
-        (l) => out.push(l),
-        (l) => out.push(l),
-      ),
-    ).toBe(0);
-    const text = out.join('\n');
+    const explained = run(SUPERVISED, { 'calib.toml': CALIB }, explainCommand);
+    expect(explained.code, explained.text).toBe(0);
+    const text = explained.text;
     expect(text).toContain('reads: keypoints_pred_views, keypoints_targ_3d; gradients to: keypoints_pred_views');
     expect(text).toMatch(/- \{ transform: triangulate_pairs, of: keypoints_pred_views, as: keypoints_pred_3d_triangulated \}\s+# predictions/);
     expect(text).toMatch(/- \{ transform: project_views, .*pairs: mean, image_height: 256, image_width: 320 \}/);
@@ -93,21 +88,6 @@ describe('the supervised multi-view losses from 2-D predictions (predictions: ke
 });
 
 describe('the reference’s calibration conventions: a calibrations.csv index, calibration.toml / calibrations/<session>.toml under the project root', () => {
-  /** check in a fresh project folder holding `files` (paths may have folders). */
-  const project = (yaml: string, files: Record<string, string>) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poseloss-mvproj-'));
-    for (const [n, t] of Object.entries({ 'c.yaml': yaml, ...files })) {
-      fs.mkdirSync(path.dirname(path.join(dir, n)), { recursive: true });
-      fs.writeFileSync(path.join(dir, n), t);
-    }
-    const out: string[] = [];
-    const code = checkCommand(
-      [path.join(dir, 'c.yaml')],
-      (l) => out.push(l),
-      (l) => out.push(l),
-    );
-    return { code, text: out.join('\n') };
-  };
   const INDEX = ',file\nlabeled-data/session0/img00000005.png,calibrations/session0.toml\nlabeled-data/session1/img00000151.png,calibrations/session1.toml\n';
   const SESSIONS = {
     'calibrations/session0.toml': CALIB,
@@ -115,23 +95,23 @@ describe('the reference’s calibration conventions: a calibrations.csv index, c
   };
 
   it('data.camera_params_file naming a calibrations.csv: every session file is read and checked', () => {
-    const ok = project(`data:\n  camera_params_file: calibrations.csv\n  view_names: [A, B]\n${LOSSES}`, { 'calibrations.csv': INDEX, ...SESSIONS });
+    const ok = run(`data:\n  camera_params_file: calibrations.csv\n  view_names: [A, B]\n${LOSSES}`, { 'calibrations.csv': INDEX, ...SESSIONS });
     expect(ok.code, ok.text).toBe(0);
     expect(ok.text).toMatch(/unsupervised cycle_reprojection/);
-    const missing = project(`data:\n  camera_params_file: calibrations.csv\n${LOSSES}`, { 'calibrations.csv': INDEX, 'calibrations/session0.toml': CALIB });
+    const missing = run(`data:\n  camera_params_file: calibrations.csv\n${LOSSES}`, { 'calibrations.csv': INDEX, 'calibrations/session0.toml': CALIB });
     expect(missing.code).toBe(2);
     expect(missing.text).toMatch(/data\.camera_params_file: .*calibrations\.csv:3: .*calibrations\/session1\.toml: cannot read the calibration file: ENOENT/);
-    const broken = project(`data:\n  camera_params_file: calibrations.csv\n${LOSSES}`, {
+    const broken = run(`data:\n  camera_params_file: calibrations.csv\n${LOSSES}`, {
       'calibrations.csv': INDEX.replace('session1.toml', 'session1.toml,extra'),
       ...SESSIONS,
     });
     expect(broken.text).toMatch(/data\.camera_params_file: .*calibrations\.csv:3: expected 2 columns \(image path, calibration file\), got 3/);
-    const header = project(`data:\n  camera_params_file: calibrations.csv\n${LOSSES}`, {
+    const header = run(`data:\n  camera_params_file: calibrations.csv\n${LOSSES}`, {
       'calibrations.csv': INDEX.replace(',file', 'image,path'),
       ...SESSIONS,
     });
     expect(header.text).toMatch(/calibrations\.csv:1: expected the header ',file'/);
-    const other = project(`data:\n  camera_params_file: calibrations.csv\n${LOSSES}`, {
+    const other = run(`data:\n  camera_params_file: calibrations.csv\n${LOSSES}`, {
       'calibrations.csv': INDEX,
       ...SESSIONS,
       'calibrations/session1.toml': CALIB.replace('name = "B"', 'name = "C"'),
@@ -143,16 +123,16 @@ describe('the reference’s calibration conventions: a calibrations.csv index, c
   });
 
   it('no camera_params_file: calibration.toml, else calibrations/*.toml, under data.data_dir', () => {
-    const root = project(`data:\n  data_dir: .\n${LOSSES}`, { 'calibration.toml': CALIB });
+    const root = run(`data:\n  data_dir: .\n${LOSSES}`, { 'calibration.toml': CALIB });
     expect(root.code, root.text).toBe(0);
-    const sessions = project(`data:\n  data_dir: .\n${LOSSES}`, SESSIONS);
+    const sessions = run(`data:\n  data_dir: .\n${LOSSES}`, SESSIONS);
     expect(sessions.code, sessions.text).toBe(0);
-    const bad = project(`data:\n  data_dir: .\n${LOSSES}`, {
+    const bad = run(`data:\n  data_dir: .\n${LOSSES}`, {
       'calibrations/session0.toml': CALIB.replace('rotation = [0.0, 0.3, 0.0]', 'rotation = [0.0, 0.3]'),
     });
     expect(bad.code).toBe(2);
     expect(bad.text).toMatch(/data\.data_dir: .*session0\.toml \[cam_0\]\.rotation/);
-    const none = project(`data:\n  data_dir: .\n${LOSSES}`, {});
+    const none = run(`data:\n  data_dir: .\n${LOSSES}`, {});
     expect(none.code).toBe(2);
     expect(none.text).toContain("reproject_views needs the rig's calibration");
   });
