@@ -147,11 +147,12 @@ export interface StepDef<P = unknown> {
   /** Float64 formula and input generators; a registered step without one fails the property suite. */
   readonly reference?: StepReference<P>;
   /**
-   * The largest input magnitude its tfjs-ops path computes in float32 without overflow, and why
-   * (e.g. triangulation squares normalised coordinates). Beyond it the fused kernel (float64) and
-   * tfjs ops may disagree; README "Non-finite inputs" lists the steps that declare one.
+   * Where its tfjs-ops path (float32) matches its fused kernel (float64) and how closely: inputs up to
+   * `maxAbs` in magnitude, values within `rtol` relative (gradients 10·rtol), and why (e.g. the
+   * triangulation squares normalised coordinates and can be ill-conditioned). Beyond it the paths may
+   * disagree; README "Non-finite inputs" lists the steps that declare one.
    */
-  readonly float32Range?: { readonly maxAbs: number; readonly why: string };
+  readonly float32Range?: { readonly maxAbs: number; readonly rtol: number; readonly why: string };
 }
 
 /** A step of any parameter type, as registries and pipelines hold them. */
