@@ -83,7 +83,11 @@ describe('the multiview kernel', () => {
         };
         const [a, b] = [run(fused), run(ops)];
         tf.dispose([pts, conf]);
-        if (!close(a.value, b.value, 1e-4, 1e-5)) expect.fail(`loss: kernel ${a.value}, tfjs ops ${b.value}`);
+        // each term is a pixel distance between points near ~1000 px, whose float32 resolution is ~6e-5 px: after an ε close to
+        // the distance only that absolute error is left (a random seed found 0.048356 vs 0.048341 at ε = 1.98), so the absolute
+        // tolerance is 1e-4 px per term the reduction adds up
+        const atol = 1e-4 * (c.reduce === 'sum' ? c.B * V * c.K : 1);
+        if (!close(a.value, b.value, 1e-4, atol)) expect.fail(`loss: kernel ${a.value}, tfjs ops ${b.value}`);
         const scale = Math.max(1e-6, ...Array.from(b.g, Math.abs));
         a.g.forEach((g, i) => {
           if (!close(g, b.g[i], 1e-3, 1e-4 * scale + 1e-6)) expect.fail(`d/dpred[${i}]: kernel ${g}, tfjs ops ${b.g[i]}`);
