@@ -13,8 +13,8 @@ import { presentXY, splitXY, undistortXY } from '../../geometry/undistort.js';
 import { multiviewKernelAvailable, reprojectViewsFused, rigOf } from '../../kernels/multiview.js';
 import type { BuiltTransform, Kinks, StepDef } from '../../pipeline/step.js';
 import { resolveKeys, stepCodec } from '../common.js';
-import { dimsOf, ofKeys, plain } from '../reference.js';
-import { calibrationOf, cameraNames, GEOMETRY_FLOAT32_RANGE, seenByRigArb } from './rig.js';
+import { plain } from '../reference.js';
+import { calibrationOf, cameraNames, GEOMETRY_FLOAT32_RANGE, seenByRigCases } from './rig.js';
 
 export const TRIANGULATIONS = ['dlt', 'pairwise_median'] as const;
 
@@ -117,11 +117,7 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
             confidences: 'confidences_views',
             ...g,
           }));
-      return fc
-        .tuple(spec, dimsOf(fc, opts))
-        .chain(([s, { B, V, K }]) =>
-          seenByRigArb(fc, B, V, K).map(({ cameras, xy }) => ({ spec: s, inputs: { [ofKeys(s)[0]]: plain([B, V, K, 2], xy) }, cameras })),
-        );
+      return seenByRigCases(fc, spec, opts);
     },
     apply: (p, x, cameras) => {
       if (!cameras) throw new Error('reproject_views: the reference needs the case’s cameras');

@@ -3,8 +3,8 @@ import type { Either } from 'fp-ts/Either';
 import type { Camera } from '../../config/calibration.js';
 import { issue, type PoselossIssue } from '../../config/issues.js';
 import { projectRef } from '../../geometry/reference.js';
-import type { Arbitrary, BuildContext, FastCheck } from '../../pipeline/step.js';
-import { num } from '../reference.js';
+import type { Arbitrary, BuildContext, CaseOptions, FastCheck, StepCase, StepSpec } from '../../pipeline/step.js';
+import { dimsOf, num, ofKeys, plain } from '../reference.js';
 
 /** The rig a multi-camera step is built with (2 or more cameras), or the issue saying where to give it. */
 export const calibrationOf = (ctx: BuildContext, step: string): Either<PoselossIssue[], readonly Camera[]> =>
@@ -71,3 +71,11 @@ export const GEOMETRY_FLOAT32_RANGE = {
   rtol: 1e-3,
   why: 'the DLT squares normalised coordinates and can be ill-conditioned far outside the frame (float32 on the tfjs-ops path; the fused kernel is float64)',
 } as const;
+
+/** Reference cases of a step reading per-view points (B, V, K, 2): its drawn spec, a random rig, and points every camera sees. */
+export const seenByRigCases = (fc: FastCheck, spec: Arbitrary<StepSpec>, opts: CaseOptions): Arbitrary<StepCase> =>
+  fc
+    .tuple(spec, dimsOf(fc, opts))
+    .chain(([s, { B, V, K }]) =>
+      seenByRigArb(fc, B, V, K).map(({ cameras, xy }) => ({ spec: s, inputs: { [ofKeys(s)[0]]: plain([B, V, K, 2], xy) }, cameras })),
+    );

@@ -9,8 +9,8 @@ import { type Point2, pairwiseRef, undistortRef } from '../../geometry/reference
 import { splitXY, undistortXY } from '../../geometry/undistort.js';
 import type { BuiltTransform, StepDef } from '../../pipeline/step.js';
 import { resolveKeys, stepCodec } from '../common.js';
-import { dimsOf, ofKeys, plain } from '../reference.js';
-import { calibrationOf, cameraNames, GEOMETRY_FLOAT32_RANGE, seenByRigArb } from './rig.js';
+import { plain } from '../reference.js';
+import { calibrationOf, cameraNames, GEOMETRY_FLOAT32_RANGE, seenByRigCases } from './rig.js';
 
 const codec = stepCodec('transform', 'triangulate_pairs', { of: t.string, as: t.string }, { of: 'keypoints_pred_views', as: 'keypoints_pred_3d_triangulated' });
 
@@ -64,11 +64,7 @@ export const triangulatePairs: StepDef<t.TypeOf<typeof codec>> = {
     // a synthetic rig of V cameras, points seen by every camera with a little noise (the case's rig is what the step is built with)
     cases: (fc, opts = {}) => {
       const spec = fc.constant(opts.spec ?? { transform: 'triangulate_pairs', of: 'keypoints_pred_views', as: 'keypoints_pred_3d_triangulated' });
-      return fc
-        .tuple(spec, dimsOf(fc, opts))
-        .chain(([s, { B, V, K }]) =>
-          seenByRigArb(fc, B, V, K).map(({ cameras, xy }) => ({ spec: s, inputs: { [ofKeys(s)[0]]: plain([B, V, K, 2], xy) }, cameras })),
-        );
+      return seenByRigCases(fc, spec, opts);
     },
     apply: (_p, x, cameras) => {
       if (!cameras) throw new Error('triangulate_pairs: the reference needs the case’s cameras');
