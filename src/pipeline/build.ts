@@ -72,7 +72,16 @@ export const buildPipelineWith = (
   const kinds: Record<string, KeyKind> = { ...INPUT_KINDS };
   const built: (BuiltStep | undefined)[] = [];
   let compute: BuiltCompute | undefined;
+  // outputs of steps that failed to build: a step reading one is not built (its errors would only repeat that failure)
+  const failed = new Set<string>();
+  const outputOf = (spec: StepSpec): string | undefined => (typeof spec.as === 'string' ? spec.as : undefined);
   pipeline.forEach((spec, i) => {
+    const reads = spec.of === undefined ? [] : typeof spec.of === 'string' ? [spec.of] : Array.isArray(spec.of) ? spec.of : [];
+    if (reads.some((k) => failed.has(k))) {
+      const out = outputOf(spec);
+      if (out !== undefined) failed.add(out);
+      return void built.push(undefined);
+    }
     const stepPath = `${path}.pipeline[${i}]`;
     const ctx: BuildContext = {
       kinds,
@@ -83,7 +92,11 @@ export const buildPipelineWith = (
       fused: opts.fused !== false && deps.matchKernel !== null,
     };
     const b = deps.buildStep(spec, ctx, { compute });
-    if (either.isLeft(b)) return void (errs.push(...b.left), built.push(undefined));
+    if (either.isLeft(b)) {
+      const out = outputOf(spec);
+      if (out !== undefined) failed.add(out);
+      return void (errs.push(...b.left), built.push(undefined));
+    }
     if (b.right.phase === 'transform') kinds[b.right.as] = b.right.kind;
     if (b.right.phase === 'compute') compute = b.right;
     built.push(b.right);

@@ -39,6 +39,9 @@ describe('the multi-camera losses from a config (data.camera_params_file)', () =
     expect(r.text).toContain(
       "losses.cycle_reprojection.pipeline[0]: reproject_views needs the rig's calibration (2 or more cameras): set data.camera_params_file",
     );
+    // the steps reading the transform's output are not reported as well (they would only repeat it)
+    expect(r.text).not.toMatch(/unknown input key/);
+    expect(r.text.match(/^error: /gm)).toHaveLength(1);
   });
 
   it('a bad calibration or view name: the error names the setting, the file, the section and key', () => {
