@@ -253,9 +253,9 @@ const lossWorkload = (
   mode: Mode,
   params: Record<string, unknown>,
   data: () => Arrays,
-  opts: { labels?: boolean; cameras?: boolean; referenceMs?: number } = {},
+  opts: { labels?: boolean; cameras?: boolean; referenceMs?: number; name?: string } = {},
 ): Workload => ({
-  name: `${loss}/${shape}/${mode}`,
+  name: `${opts.name ?? loss}/${shape}/${mode}`,
   referenceMs: opts.referenceMs,
   setup: async () => {
     const built = createLoss(loss, params, { ...(opts.labels ? { labels: labels() } : {}), ...(opts.cameras ? { cameras: RIG } : {}) });
@@ -274,10 +274,11 @@ const both = (
   shape: string,
   params: Record<string, unknown>,
   data: () => Arrays,
-  opts: { labels?: boolean; cameras?: boolean; referenceMs?: { fwd?: number; 'fwd+bwd'?: number } } = {},
+  /** name: the row's name in place of the loss's (the same loss on other inputs) */
+  opts: { labels?: boolean; cameras?: boolean; referenceMs?: { fwd?: number; 'fwd+bwd'?: number }; name?: string } = {},
 ): Workload[] =>
   (['fwd', 'fwd+bwd'] as const).map((m) =>
-    lossWorkload(loss, shape, m, params, data, { labels: opts.labels, cameras: opts.cameras, referenceMs: opts.referenceMs?.[m] }),
+    lossWorkload(loss, shape, m, params, data, { labels: opts.labels, cameras: opts.cameras, referenceMs: opts.referenceMs?.[m], name: opts.name }),
   );
 
 /** A loss composed in one of the example configs (examples/losses/mmpose/<name>.yaml), as `poseloss check` builds it. */
@@ -335,7 +336,10 @@ export const workloads = (): Workload[] => [
   ...both('rmse', '256x34', SUPERVISED, labeledKeypoints(256, 6)),
   ...both('supervised_pairwise_projections', '256x3x17x3', SUPERVISED, pairwise3d(256, 3, 7)),
   // the same loss from per-view 2-D predictions: triangulate_pairs (every camera pair's DLT) in the pipeline
-  ...both('supervised_pairwise_projections', '256x3x17_from_views', SUPERVISED_FROM_VIEWS, pairwiseViews(256, 10), { cameras: true }),
+  ...both('supervised_pairwise_projections', '256x3x17', SUPERVISED_FROM_VIEWS, pairwiseViews(256, 10), {
+    cameras: true,
+    name: 'supervised_pairwise_projections_from_views',
+  }),
   ...both('supervised_reprojection_heatmap_mse', '16x17x64x64', REPROJECTION, reprojection(16, 64, 64, 8)),
   ...both('cycle_reprojection', '256x3x17', MULTIVIEW, multiviewBatch(256, 9), { cameras: true }),
   ...both('triangulation_residual', '256x3x17', MULTIVIEW, multiviewBatch(256, 9), { cameras: true }),

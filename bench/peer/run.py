@@ -373,8 +373,8 @@ PREDICTION_KEYS = ("heatmaps_pred", "keypoints_pred", "keypoints_pred_3d", "keyp
 MULTIVIEW = {"log_weight": 0, "epsilon": 1.0, "prob_threshold": 0.05}
 
 
-def _both(loss, shape, params, data, needs_labels=False):
-    return [(f"{loss}/{shape}/{mode}", loss, params, data, needs_labels, mode) for mode in ("fwd", "fwd+bwd")]
+def _both(loss, shape, params, data, needs_labels=False, name=None):
+    return [(f"{name or loss}/{shape}/{mode}", loss, params, data, needs_labels, mode) for mode in ("fwd", "fwd+bwd")]
 
 
 def workloads():
@@ -393,7 +393,8 @@ def workloads():
         *_both("regression", "256x34", SUPERVISED, labeled_keypoints(256, 6)),
         *_both("rmse", "256x34", SUPERVISED, labeled_keypoints(256, 6)),
         *_both("supervised_pairwise_projections", "256x3x17x3", SUPERVISED, pairwise3d(256, 3, 7)),
-        *_both("supervised_pairwise_projections", "256x3x17_from_views", SUPERVISED_FROM_VIEWS, pairwise_views(256, 10)),
+        *_both("supervised_pairwise_projections", "256x3x17", SUPERVISED_FROM_VIEWS, pairwise_views(256, 10),
+               name="supervised_pairwise_projections_from_views"),
         *_both("supervised_reprojection_heatmap_mse", "16x17x64x64", REPROJECTION, reprojection(16, 64, 64, 8)),
         *_both("cycle_reprojection", "256x3x17", MULTIVIEW, multiview_batch(256, 9)),
         *_both("triangulation_residual", "256x3x17", MULTIVIEW, multiview_batch(256, 9)),
