@@ -179,7 +179,12 @@ export const RIG: Camera[] = [-0.5, 0, 0.5].map((yaw, i) => {
  * confidences uniform in [0, 1) (f, v, k order).
  */
 export const multiviewPredictions = (r: Rng, b: number): { views: Float32Array; conf: Float32Array } => {
-  const pts = poseModel(r).points3d(b);
+  const views = projectedViews(r, poseModel(r).points3d(b), b);
+  return { views, conf: uniform01(r, b * RIG.length * K) };
+};
+
+/** 3-D points (b, K, 3) projected into every camera of RIG (float64) + 2 px noise per coordinate (draws in f, v, k, x/y order): (b, V, K, 2). */
+export const projectedViews = (r: Rng, pts: Float32Array | Float64Array, b: number): Float32Array => {
   const V = RIG.length;
   const views = new Float32Array(b * V * K * 2);
   for (let f = 0; f < b; f++)
@@ -190,5 +195,5 @@ export const multiviewPredictions = (r: Rng, b: number): { views: Float32Array; 
         views[((f * V + v) * K + k) * 2] = u + 2 * r.normal();
         views[((f * V + v) * K + k) * 2 + 1] = w + 2 * r.normal();
       }
-  return { views, conf: uniform01(r, b * V * K) };
+  return views;
 };

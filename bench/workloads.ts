@@ -23,6 +23,7 @@ import {
   multiviewPredictions,
   pcaLabels,
   poseModel,
+  projectedViews,
   RIG,
   randomWalk,
   rng,
@@ -131,6 +132,20 @@ const pairwise3d = (b: number, pairs: number, seed: number) =>
     };
   });
 
+/** 3-D labels (2 of 17 keypoints NaN per frame) and per-view 2-D predictions of them by the bench rig (±2 px). */
+const pairwiseViews = (b: number, seed: number) =>
+  memo(`pairwise-views/${b}/${seed}`, () => {
+    const r = rng(seed);
+    const truth = poseModel(r).points3d(b);
+    const miss = missingKeypoints(r, b, K, MISSING);
+    const targ = Float32Array.from(truth);
+    for (let i = 0; i < b * K; i++) if (miss[i]) targ[3 * i] = targ[3 * i + 1] = targ[3 * i + 2] = NaN;
+    return {
+      keypoints_targ_3d: { shape: [b, K, 3], values: targ },
+      keypoints_pred_views: { shape: [b, RIG.length, K, 2], values: projectedViews(r, truth, b) },
+    };
+  });
+
 /** Target maps (2 of 17 empty) from 256×256-pixel labels, reprojected predictions ±3 px. */
 const reprojection = (b: number, h: number, w: number, seed: number) =>
   memo(`reprojection/${b}x${h}x${w}/${seed}`, () => {
@@ -200,6 +215,7 @@ const PCA_SINGLEVIEW = { log_weight: 11, components_to_keep: 0.99, epsilon: null
 const PCA_MULTIVIEW = { log_weight: 11, components_to_keep: 3, epsilon: null, mirrored_column_matches: MIRRORED_COLUMN_MATCHES };
 /** The supervised factory adds the heatmap loss with log_weight 0. */
 const SUPERVISED = { log_weight: 0 };
+const SUPERVISED_FROM_VIEWS = { log_weight: 0, predictions: 'keypoints_pred_views' };
 /** The multi-camera consistency losses: 1 px dead zone, the temporal loss's confidence threshold. */
 const MULTIVIEW = { log_weight: 0, epsilon: 1, prob_threshold: 0.05 };
 const REPROJECTION = { log_weight: 0, original_image_height: 256, original_image_width: 256, downsampled_image_height: 64, downsampled_image_width: 64 };
@@ -237,9 +253,9 @@ const lossWorkload = (
   mode: Mode,
   params: Record<string, unknown>,
   data: () => Arrays,
-  opts: { labels?: boolean; cameras?: boolean; referenceMs?: number } = {},
+  opts: { labels?: boolean; cameras?: boolean; referenceMs?: number; name?: string } = {},
 ): Workload => ({
-  name: `${loss}/${shape}/${mode}`,
+  name: `${opts.name ?? loss}/${shape}/${mode}`,
   referenceMs: opts.referenceMs,
   setup: async () => {
     const built = createLoss(loss, params, { ...(opts.labels ? { labels: labels() } : {}), ...(opts.cameras ? { cameras: RIG } : {}) });
@@ -258,10 +274,11 @@ const both = (
   shape: string,
   params: Record<string, unknown>,
   data: () => Arrays,
-  opts: { labels?: boolean; cameras?: boolean; referenceMs?: { fwd?: number; 'fwd+bwd'?: number } } = {},
+  /** name: the row's name in place of the loss's (the same loss on other inputs) */
+  opts: { labels?: boolean; cameras?: boolean; referenceMs?: { fwd?: number; 'fwd+bwd'?: number }; name?: string } = {},
 ): Workload[] =>
   (['fwd', 'fwd+bwd'] as const).map((m) =>
-    lossWorkload(loss, shape, m, params, data, { labels: opts.labels, cameras: opts.cameras, referenceMs: opts.referenceMs?.[m] }),
+    lossWorkload(loss, shape, m, params, data, { labels: opts.labels, cameras: opts.cameras, referenceMs: opts.referenceMs?.[m], name: opts.name }),
   );
 
 /** A loss composed in one of the example configs (examples/losses/mmpose/<name>.yaml), as `poseloss check` builds it. */
@@ -318,6 +335,11 @@ export const workloads = (): Workload[] => [
   ...both('regression', '256x34', SUPERVISED, labeledKeypoints(256, 6)),
   ...both('rmse', '256x34', SUPERVISED, labeledKeypoints(256, 6)),
   ...both('supervised_pairwise_projections', '256x3x17x3', SUPERVISED, pairwise3d(256, 3, 7)),
+  // the same loss from per-view 2-D predictions: triangulate_pairs (every camera pair's DLT) in the pipeline
+  ...both('supervised_pairwise_projections', '256x3x17', SUPERVISED_FROM_VIEWS, pairwiseViews(256, 10), {
+    cameras: true,
+    name: 'supervised_pairwise_projections_from_views',
+  }),
   ...both('supervised_reprojection_heatmap_mse', '16x17x64x64', REPROJECTION, reprojection(16, 64, 64, 8)),
   ...both('cycle_reprojection', '256x3x17', MULTIVIEW, multiviewBatch(256, 9), { cameras: true }),
   ...both('triangulation_residual', '256x3x17', MULTIVIEW, multiviewBatch(256, 9), { cameras: true }),

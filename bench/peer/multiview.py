@@ -113,11 +113,22 @@ def reprojection_error(observed, reprojected):
     return d
 
 
-def geometry(points, cams: Cameras):
-    """Everything the vectors hold, from (V, N, 2) pixels."""
+def undistorted(points, cams: Cameras):
+    """(..., V, K, 2) pixels → (normalised points, NaN where missing; valid (..., V, K))."""
     valid = torch.isfinite(points).all(-1)
     und = undistort(torch.where(valid.unsqueeze(-1), points, torch.zeros_like(points)), cams)
-    und = torch.where(valid.unsqueeze(-1), und, torch.full_like(und, math.nan))
+    return torch.where(valid.unsqueeze(-1), und, torch.full_like(und, math.nan)), valid
+
+
+def pairwise_points(points, cams: Cameras):
+    """(..., V, K, 2) pixels → every camera pair's DLT point (..., P, K, 3): the reference's project_camera_pairs_to_3d."""
+    und, valid = undistorted(points, cams)
+    return triangulate_pairs(und, cams, valid)
+
+
+def geometry(points, cams: Cameras):
+    """Everything the vectors hold, from (V, N, 2) pixels."""
+    und, valid = undistorted(points, cams)
     X = triangulate(und, cams.P, valid)
     rep = project(X, cams)
     err = reprojection_error(points, rep)

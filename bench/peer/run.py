@@ -282,25 +282,42 @@ def project_point(X, cam):
     return cam["matrix"][0][0] * xd + cam["matrix"][0][2], cam["matrix"][1][1] * yd + cam["matrix"][1][2]
 
 
+def projected_views(r: Rng, pts, b):
+    """3-D points (b·K·3, flat) projected into every rig camera ±2 px: (b, V, K, 2), as bench/inputs.ts projectedViews."""
+    cams = rig()
+    V = len(cams)
+    views = np.zeros(b * V * K * 2, dtype=np.float32)
+    for f in range(b):
+        for v in range(V):
+            for k in range(K):
+                o = 3 * (f * K + k)
+                u, w = project_point([float(pts[o]), float(pts[o + 1]), float(pts[o + 2])], cams[v])
+                i = ((f * V + v) * K + k) * 2
+                views[i] = u + 2 * r.normal()
+                views[i + 1] = w + 2 * r.normal()
+    return views.reshape(b, V, K, 2)
+
+
 def multiview_batch(b, seed):
     """Per-view predictions (b, V, K, 2) ±2 px and confidences, as bench/inputs.ts multiviewPredictions."""
     def make():
         r = Rng(seed)
-        pts = PoseModel(r).points3d(b)
-        cams = rig()
-        V = len(cams)
-        views = np.zeros(b * V * K * 2, dtype=np.float32)
-        for f in range(b):
-            for v in range(V):
-                for k in range(K):
-                    o = 3 * (f * K + k)
-                    u, w = project_point([float(pts[o]), float(pts[o + 1]), float(pts[o + 2])], cams[v])
-                    i = ((f * V + v) * K + k) * 2
-                    views[i] = u + 2 * r.normal()
-                    views[i + 1] = w + 2 * r.normal()
-        conf = uniform01(r, b * V * K)
-        return {"keypoints_pred_views": views.reshape(b, V, K, 2), "confidences_views": conf.reshape(b, V, K)}
+        views = projected_views(r, PoseModel(r).points3d(b), b)
+        conf = uniform01(r, b * views.shape[1] * K)
+        return {"keypoints_pred_views": views, "confidences_views": conf.reshape(b, views.shape[1], K)}
     return lambda: memo(("multiview", b, seed), make)
+
+
+def pairwise_views(b, seed):
+    """3-D labels (2 of 17 NaN per frame) and per-view predictions of them ±2 px, as bench/workloads.ts pairwiseViews."""
+    def make():
+        r = Rng(seed)
+        truth = PoseModel(r).points3d(b)
+        miss = missing_keypoints(r, b, K, MISSING).reshape(b, K)
+        targ = truth.reshape(b, K, 3).copy()
+        targ[miss] = np.nan
+        return {"keypoints_targ_3d": targ, "keypoints_pred_views": projected_views(r, truth, b)}
+    return lambda: memo(("pairwise-views", b, seed), make)
 
 
 def factory_batch(b, h, w, seed):
@@ -347,6 +364,8 @@ TEMPORAL_HEATMAP = {"log_weight": 11, "epsilon": 0, "prob_threshold": 0.05}
 PCA_SINGLEVIEW = {"log_weight": 11, "components_to_keep": 0.99, "epsilon": None}
 PCA_MULTIVIEW = {"log_weight": 11, "components_to_keep": 3, "epsilon": None, "mirrored_column_matches": MIRRORED_COLUMN_MATCHES}
 SUPERVISED = {"log_weight": 0}
+# the same loss from per-view 2-D predictions: undistort, every camera pair's DLT (torch.linalg.svd), then the loss
+SUPERVISED_FROM_VIEWS = {"log_weight": 0, "predictions": "keypoints_pred_views"}
 REPROJECTION = {"log_weight": 0, "original_image_height": 256, "original_image_width": 256,
                 "downsampled_image_height": 64, "downsampled_image_width": 64}
 
@@ -354,8 +373,8 @@ PREDICTION_KEYS = ("heatmaps_pred", "keypoints_pred", "keypoints_pred_3d", "keyp
 MULTIVIEW = {"log_weight": 0, "epsilon": 1.0, "prob_threshold": 0.05}
 
 
-def _both(loss, shape, params, data, needs_labels=False):
-    return [(f"{loss}/{shape}/{mode}", loss, params, data, needs_labels, mode) for mode in ("fwd", "fwd+bwd")]
+def _both(loss, shape, params, data, needs_labels=False, name=None):
+    return [(f"{name or loss}/{shape}/{mode}", loss, params, data, needs_labels, mode) for mode in ("fwd", "fwd+bwd")]
 
 
 def workloads():
@@ -374,6 +393,8 @@ def workloads():
         *_both("regression", "256x34", SUPERVISED, labeled_keypoints(256, 6)),
         *_both("rmse", "256x34", SUPERVISED, labeled_keypoints(256, 6)),
         *_both("supervised_pairwise_projections", "256x3x17x3", SUPERVISED, pairwise3d(256, 3, 7)),
+        *_both("supervised_pairwise_projections", "256x3x17", SUPERVISED_FROM_VIEWS, pairwise_views(256, 10),
+               name="supervised_pairwise_projections_from_views"),
         *_both("supervised_reprojection_heatmap_mse", "16x17x64x64", REPROJECTION, reprojection(16, 64, 64, 8)),
         *_both("cycle_reprojection", "256x3x17", MULTIVIEW, multiview_batch(256, 9)),
         *_both("triangulation_residual", "256x3x17", MULTIVIEW, multiview_batch(256, 9)),
@@ -407,6 +428,13 @@ def prepare(loss, params, data, needs_labels, mode):
         def value():
             return f(inputs["keypoints_pred_views"], inputs["confidences_views"], cams,
                      prob_threshold=params["prob_threshold"], epsilon=params["epsilon"])
+    elif params and params.get("predictions") == "keypoints_pred_views":
+        cams = mv.Cameras(rig())
+        l = ref.create_loss(loss, {k: v for k, v in params.items() if k != "predictions"})
+
+        def value():
+            pw = mv.pairwise_points(inputs["keypoints_pred_views"], cams)
+            return l(stage="train", keypoints_targ_3d=inputs["keypoints_targ_3d"], keypoints_pred_3d=pw)[0]
     elif loss.startswith("mmpose_"):
         f = mmpose.LOSSES[loss[len("mmpose_"):]]
 

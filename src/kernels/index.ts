@@ -190,7 +190,8 @@ registerKernel({
     const sum = sumOf(plan);
     const [tKey, pKey] = [inputOf(plan, 'target'), inputOf(plan, 'prediction')];
     if ((!ew && !norm) || sum === null || !tKey || !pKey || c.of.length !== 2) return null;
-    if (![plan.kinds[tKey], plan.kinds[pKey]].every((k) => k === 'flat' || k === 'points') || plan.rectify.length > 1 || plan.transforms.length > 0)
+    // transforms run ahead of the kernel (as tfjs ops or their own fused pass) unless one declares a fusion another kernel takes
+    if (![plan.kinds[tKey], plan.kinds[pKey]].every((k) => k === 'flat' || k === 'points') || plan.rectify.length > 1 || plan.transforms.some((t) => t.fusion))
       return null;
     const param = ew?.param ? paramsOf(c.fusion, [ew.param])?.[ew.param] : 0;
     if (param === undefined) return null;

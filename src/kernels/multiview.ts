@@ -60,7 +60,7 @@ const scratchLayout = (V: number, K: number, nMasks: number, eps: boolean) => {
 type Args = KernelArgs<'multiview'>;
 /** What a call sets; the rest of the descriptor is off (0 / false). */
 type Call = Pick<Args, 'B' | 'pts' | 'tconf' | 'below' | 'pairwise'> & Partial<Args>;
-const OFF = { out: 0, dy: 0, grad: 0, loss: false, nanPred: false, nanReprojected: false, sum: false } as const;
+const OFF = { out: 0, dy: 0, grad: 0, loss: false, nanPred: false, nanReprojected: false, sum: false, pairs: false } as const;
 
 /** Writes the rig, masks and ε into scratch and runs the kernel with the descriptor `call` completes; returns the loss. */
 const runKernel = (
@@ -121,6 +121,40 @@ export const reprojectViewsFused =
           withHeap([...saved, dy], [x.shape], k.scratchBytes, (heap) =>
             k.backward(heap, heap.ins[0], c.length ? heap.ins[1] : 0, heap.ins[saved.length], heap.outs[0]),
           )[0],
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return (f as unknown as (x: tf.Tensor) => tf.Tensor)(pts);
+  };
+
+/**
+ * The triangulate_pairs transform on the kernel for B frames × K keypoints: `forward` writes every
+ * camera pair's point (B, P, K, 3) of the points at `pts` to `out` (NaN where a view is missing);
+ * `backward` writes dL/dpoints (B, V, K, 2) to `grad` from the upstream gradient at `dy`.
+ */
+export const pairsKernel = (rig: Rig, B: number, K: number) => {
+  const base = { B, tconf: 0, below: 0, pairwise: true, pairs: true };
+  return {
+    scratchBytes: scratchLayout(rig.V, K, 0, false).bytes,
+    forward: (heap: Heap, pts: number, out: number) => void runKernel(heap, rig, K, { ...base, pts, out }),
+    backward: (heap: Heap, pts: number, dy: number, grad: number) => void runKernel(heap, rig, K, { ...base, pts, dy, grad }),
+  };
+};
+
+/** The fused triangulate_pairs: points (B, V, K, 2) → (B, P, K, 3), differentiable in the points. */
+export const triangulatePairsFused =
+  (rig: Rig) =>
+  (pts: tf.Tensor): tf.Tensor => {
+    const [B, V, K] = pts.shape;
+    const P = (V * (V - 1)) / 2;
+    const k = pairsKernel(rig, B, K);
+    const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+      const [value] = withHeap([x], [[B, P, K, 3]], k.scratchBytes, (heap) => k.forward(heap, heap.ins[0], heap.outs[0]));
+      // the input is saved for the gradient: the caller's scope disposes it before backward
+      saveWithoutCopy(save, recordingGradients() ? [x] : []);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+          withHeap([...saved, dy], [x.shape], k.scratchBytes, (heap) => k.backward(heap, heap.ins[0], heap.ins[1], heap.outs[0]))[0],
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]);
     return (f as unknown as (x: tf.Tensor) => tf.Tensor)(pts);

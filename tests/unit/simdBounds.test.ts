@@ -7,7 +7,7 @@ import type { SimdForward } from '../../src/kernels/fused.js';
 import { type HeatmapKind, heatmapKernel } from '../../src/kernels/heatmap.js';
 import { type KernelMask, keypointKernel } from '../../src/kernels/keypoints.js';
 import { type Heap, heapOn } from '../../src/kernels/memory.js';
-import { multiviewLossKernel, reprojectKernel, rigOf } from '../../src/kernels/multiview.js';
+import { multiviewLossKernel, pairsKernel, reprojectKernel, rigOf } from '../../src/kernels/multiview.js';
 import { pcaKernel } from '../../src/kernels/pca.js';
 import { reprojectionKernel } from '../../src/kernels/reprojection.js';
 import { callKernel, DESCRIPTOR_BYTES, DESCRIPTORS, type DescriptorKernels, type KernelName } from '../../src/kernels/simd/descriptors.js';
@@ -309,7 +309,7 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
     );
   });
 
-  it('multiview (the loss with every mask, ε, both triangulations; the transform forward and its gradient)', () => {
+  it('multiview (the loss with every mask, ε, both triangulations; the transform forward and its gradient; triangulate_pairs forward and gradient)', () => {
     fc.assert(
       fc.property(
         rigArb({ minV: 2, maxV: 5 }),
@@ -347,6 +347,12 @@ describe('SIMD kernels stay inside their buffers (guard zones, odd sizes, misali
           runGuarded([pts, conf], [2 * n], k.scratchBytes, (heap, gs) => (k.forward(heap, heap.ins[0], heap.ins[1], gs![0]), 0), 4 * mis);
           const dy = floats(2 * n, seed + 2);
           runGuarded([pts, conf, dy], [2 * n], k.scratchBytes, (heap, gs) => (k.backward(heap, heap.ins[0], heap.ins[1], heap.ins[2], gs![0]), 0), 4 * mis);
+          // triangulate_pairs: (B, V, K, 2) → (B, P, K, 3), and its gradient from dy (B, P, K, 3)
+          const np = (B * rig.V * (rig.V - 1) * K) / 2;
+          const pk = pairsKernel(rig, B, K);
+          runGuarded([pts], [3 * np], pk.scratchBytes, (heap, gs) => (pk.forward(heap, heap.ins[0], gs![0]), 0), 4 * mis);
+          const dyPairs = floats(3 * np, seed + 3);
+          runGuarded([pts, dyPairs], [2 * n], pk.scratchBytes, (heap, gs) => (pk.backward(heap, heap.ins[0], heap.ins[1], gs![0]), 0), 4 * mis);
         },
       ),
       { numRuns: 150 },

@@ -96,6 +96,8 @@ export const DESCRIPTORS = {
     nanReprojected: 'bool',
     eps: 'ptr',
     sum: 'bool',
+    /** triangulate_pairs: out gets every camera pair's point (B, P, K, 3) (NaN where a view is missing), dy is its upstream gradient */
+    pairs: 'bool',
   },
   /** simd/assembly/multiview.ts: the work-area bytes `multiview` needs for this many views. */
   multiviewWorkBytes: { views: 'i32' },

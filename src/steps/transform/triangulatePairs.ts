@@ -7,6 +7,7 @@ import { cameraPairs, cameraTensors, disposeCameras } from '../../geometry/camer
 import { triangulatePairsXY } from '../../geometry/pairwise.js';
 import { type Point2, pairwiseRef, undistortRef } from '../../geometry/reference.js';
 import { splitXY, undistortXY } from '../../geometry/undistort.js';
+import { multiviewKernelAvailable, rigOf, triangulatePairsFused } from '../../kernels/multiview.js';
 import type { BuiltTransform, StepDef } from '../../pipeline/step.js';
 import { resolveKeys, stepCodec } from '../common.js';
 import { plain } from '../reference.js';
@@ -32,6 +33,8 @@ export const triangulatePairs: StepDef<t.TypeOf<typeof codec>> = {
       either.map(([of]: string[]): BuiltTransform => {
         const V = cameras.length;
         const P = cameraPairs(V).length;
+        // one fused pass (src/kernels/multiview.ts, its `pairs` mode) on the cpu / wasm backends unless fused kernels are off: the tfjs ops below are the reference
+        const fast = ctx.fused === false ? null : triangulatePairsFused(rigOf(cameras));
         return {
           phase: 'transform',
           name: 'triangulate_pairs',
@@ -45,6 +48,7 @@ export const triangulatePairs: StepDef<t.TypeOf<typeof codec>> = {
           outShape: (s) => [s[0], P, s[2], 3],
           apply: (pts) =>
             tf.tidy(() => {
+              if (fast && multiviewKernelAvailable()) return fast(pts);
               // the calibration's few small tensors made and disposed per call: a call leaves the tensor count as it found it
               const cams = cameraTensors(cameras);
               try {

@@ -337,7 +337,7 @@ export namespace pcaReprojectionArgs {
   }
 }
 
-/** multiview's descriptor: 19 fields, 88 bytes. */
+/** multiview's descriptor: 20 fields, 88 bytes. */
 export namespace multiviewArgs {
   // @ts-ignore: decorator
   @inline export function B(d: usize): i32 {
@@ -414,6 +414,10 @@ export namespace multiviewArgs {
   // @ts-ignore: decorator
   @inline export function sum(d: usize): bool {
     return load<i32>(d, 80) != 0;
+  }
+  // @ts-ignore: decorator
+  @inline export function pairs(d: usize): bool {
+    return load<i32>(d, 84) != 0;
   }
 }
 

@@ -13,7 +13,9 @@
 // (f32 reprojections or 0); dy (f32 upstream gradient of the reprojections or 0); grad (f32
 // (B, V, K, 2) or 0); work (multiviewWorkBytes(V) bytes); loss; masks (nMasks pairs of f64:
 // confidence pointer (0: none), below); nanPred, nanReprojected; eps (f64 per keypoint or 0: no
-// rectify); sum (else mean). Returns the loss (0 without `loss`).
+// rectify); sum (else mean); pairs (triangulate_pairs: no median, no projection — out gets every
+// camera pair's DLT point, f32 (B, P, K, 3), NaN where either view is missing, and dy is its
+// upstream gradient; `loss` off). Returns the loss (0 without `loss`).
 // The loss: d = ‖prediction − reprojection‖ per (frame, view, keypoint), drop masks, relu(d − ε),
 // mean over the kept terms (0 when none) or sum; its gradient has both paths (through d, and
 // through the reprojection), scaled by the reduction at the end.
@@ -413,8 +415,8 @@ function order(k: i32): i32 {
   return n;
 }
 
-/** Triangulate point (b, k) into wX; false when it has fewer than 2 views. */
-function solvePoint(pts: usize, tconf: usize, below: f64, K: i32, b: i32, k: i32, pairwise: bool, jac: bool): bool {
+/** Triangulate point (b, k) into wX (without `median`: only the pair points into wP); false when it has fewer than 2 views. */
+function solvePoint(pts: usize, tconf: usize, below: f64, K: i32, b: i32, k: i32, pairwise: bool, jac: bool, median: bool = true): bool {
   let n = 0;
   for (let i = 0; i < V; i++) {
     const e = (b * V + i) * K + k;
@@ -443,6 +445,7 @@ function solvePoint(pts: usize, tconf: usize, below: f64, K: i32, b: i32, k: i32
       seti(wsub, 1, j);
       dlt(2, wP, 3 * p, p);
     }
+  if (!median) return true;
   for (let c = 0; c < 3; c++) {
     const m = order(c);
     const lo = (m - 1) >> 1;
@@ -480,6 +483,55 @@ function backPoint(pairwise: bool): void {
     }
 }
 
+/**
+ * triangulate_pairs: every camera pair's point of each (b, k) into out (B, P, K, 3) (NaN where a
+ * view of the pair is missing), or with grad the gradient from dy (B, P, K, 3): each present
+ * pair's implicit DLT gradient, through the undistortion's Jacobian; a missing view gets 0.
+ */
+function pairPoints(pts: usize, tconf: usize, below: f64, B: i32, K: i32, out: usize, dy: usize, grad: usize): void {
+  const jac = grad != 0;
+  for (let b = 0; b < B; b++)
+    for (let k = 0; k < K; k++) {
+      // a point with fewer than 2 views has no pair: solvePoint leaves wpOk as it was
+      if (!solvePoint(pts, tconf, below, K, b, k, true, jac, false)) memory.fill(wpOk, 0, <usize>(4 * NP));
+      const e0 = b * V * K + k; // entry of view 0; view i at e0 + i·K
+      const q0 = b * NP * K + k; // entry of pair 0; pair p at q0 + p·K
+      if (!jac) {
+        for (let p = 0; p < NP; p++) {
+          const q = 3 * (q0 + p * K);
+          const ok = geti(wpOk, p) != 0;
+          for (let c = 0; c < 3; c++) store<f32>(out + (<usize>(q + c) << 2), ok ? <f32>f(wP, 3 * p + c) : NaN);
+        }
+        continue;
+      }
+      memory.fill(wgx, 0, <usize>(8 * V));
+      memory.fill(wgy, 0, <usize>(8 * V));
+      let p = 0;
+      for (let i = 0; i < V; i++)
+        for (let j = i + 1; j < V; j++, p++) {
+          if (!geti(wpOk, p)) continue;
+          if (!(isFinite(f(wP, 3 * p)) && isFinite(f(wP, 3 * p + 1)) && isFinite(f(wP, 3 * p + 2)))) continue;
+          const q = 3 * (q0 + p * K);
+          for (let c = 0; c < 3; c++) setf(wgP, 3 * p + c, f32at(dy, q + c));
+          seti(wsub, 0, i);
+          seti(wsub, 1, j);
+          dltBack(2, wP, 3 * p, wgP, 3 * p, p);
+        }
+      for (let i = 0; i < V; i++) {
+        const e = e0 + i * K;
+        let gu = 0.0;
+        let gv = 0.0;
+        if (geti(wok, i)) {
+          const m = 4 * i;
+          gu = f(wgx, i) * f(wJ, m) + f(wgy, i) * f(wJ, m + 2);
+          gv = f(wgx, i) * f(wJ, m + 1) + f(wgy, i) * f(wJ, m + 3);
+        }
+        store<f32>(grad + (<usize>(2 * e) << 2), <f32>gu);
+        store<f32>(grad + (<usize>(2 * e + 1) << 2), <f32>gv);
+      }
+    }
+}
+
 /** Runs the kernel on one descriptor (see the top of this file); returns the loss. */
 export function multiview(d: usize): f64 {
   const B = A.B(d);
@@ -502,6 +554,10 @@ export function multiview(d: usize): f64 {
   const sum = A.sum(d);
   NP = (V * (V - 1)) >> 1;
   layout(A.work(d));
+  if (A.pairs(d)) {
+    pairPoints(pts, tconf, below, B, K, out, dy, grad);
+    return 0;
+  }
   let total = 0.0;
   let count = 0;
   for (let b = 0; b < B; b++)
