@@ -56,7 +56,12 @@ const pairMasks = (plan: Plan): { key: string | null; masks: PairMask[] } | null
   return { key: plan.masks[0]?.of ?? null, masks };
 };
 
-const fused = (kernel: string, run: FusedRunner, consumesTransforms = false): Fused => ({ kernel, run, consumesTransforms, available: memoryKernelsAvailable });
+const fused = (kernel: string, run: FusedRunner, consumesLastTransform = false): Fused => ({
+  kernel,
+  run,
+  consumesLastTransform,
+  available: memoryKernelsAvailable,
+});
 
 type HeatmapOp = keyof typeof HEATMAP_KIND;
 const isHeatmapOp = (op: string | undefined): op is HeatmapOp => op !== undefined && Object.hasOwn(HEATMAP_KIND, op);
@@ -74,11 +79,12 @@ const heatmapInputs = (plan: Plan): { op: HeatmapOp; t: string; p: string; sum: 
 registerKernel({
   name: 'reprojection',
   match: (plan) => {
-    // heatmap_mse against maps a gaussian_heatmaps transform renders from keypoints: render and compare in one pass
+    // heatmap_mse against maps a gaussian_heatmaps transform (the last) renders from keypoints: render and compare in one pass;
+    // transforms before it that declare no fusion (e.g. triangulate_pairs, project_views) run ahead of the kernel
     const h = heatmapInputs(plan);
-    const render = plan.transforms[0];
-    if (!h || h.op !== 'heatmap_mse' || plan.transforms.length !== 1 || render.fusion?.op !== 'gaussian_heatmaps' || render.as !== h.p || render.as === h.t)
-      return null;
+    const render = plan.transforms.at(-1);
+    if (!h || h.op !== 'heatmap_mse' || !render || render.fusion?.op !== 'gaussian_heatmaps' || render.as !== h.p || render.as === h.t) return null;
+    if (plan.transforms.slice(0, -1).some((t) => t.fusion)) return null;
     const r = paramsOf(render.fusion, ['image_height', 'image_width', 'heatmap_height', 'heatmap_width', 'sigma']);
     if (!r) return null;
     return fused(
@@ -313,7 +319,7 @@ registerKernel({
     const confMasks = plan.masks.filter((m) => maskOp(m) === 'below').map((m) => ({ below: paramsOf(m.fusion, ['below'])!.below }));
     return {
       kernel: 'multiview',
-      consumesTransforms: true,
+      consumesLastTransform: true,
       available: multiviewKernelAvailable,
       run: (env) => {
         const pts = env.get(t.of)!;

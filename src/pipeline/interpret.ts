@@ -19,8 +19,8 @@ export type FusedRunner = (env: ReadonlyMap<string, tf.Tensor>) => tf.Scalar;
 export interface Fused {
   readonly kernel: string;
   readonly run: FusedRunner;
-  /** The kernel does the plan's transforms itself: its runner gets the untransformed inputs. */
-  readonly consumesTransforms: boolean;
+  /** The kernel does the plan's last transform itself: its runner gets that transform's input (the transforms before it run ahead as usual). */
+  readonly consumesLastTransform: boolean;
   /** Whether it can run on the current backend (else the plan runs as tfjs ops). */
   available(): boolean;
 }
@@ -179,15 +179,14 @@ export const run = (p: Plan, inputs: Inputs<string, string>, stage: Stage): Loss
     // the non-finite rule on the tfjs-ops path: a non-finite loss gives an all-NaN gradient (the kernels do it from their value)
     const guard: NaNGuard | null = !fused && recordingGradients() ? {} : null;
     if (guard) for (const k of p.differentiable) if (env.has(k)) env.set(k, guardInput(env.get(k)!, guard));
-    if (!fused?.consumesTransforms)
-      for (const t of p.transforms)
-        env.set(
-          t.as,
-          t.apply(
-            env.get(t.of)!,
-            t.with?.map((k) => env.get(k)),
-          ),
-        );
+    for (const t of fused?.consumesLastTransform ? p.transforms.slice(0, -1) : p.transforms)
+      env.set(
+        t.as,
+        t.apply(
+          env.get(t.of)!,
+          t.with?.map((k) => env.get(k)),
+        ),
+      );
 
     const loss = fused ? fused.run(env) : guard ? (markLoss(reference(p, env), guard) as tf.Scalar) : reference(p, env);
     reportOutsideDomain(p, loss);

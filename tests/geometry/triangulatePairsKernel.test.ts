@@ -133,4 +133,37 @@ describe('the fused triangulate_pairs', () => {
       runs(40),
     );
   });
+
+  it('supervised_reprojection_heatmap_mse from 2-D predictions: triangulate_pairs and project_views run ahead of the reprojection kernel (render + compare in one pass); value and gradient as tfjs ops', () => {
+    fc.assert(
+      fc.property(caseArb, fc.integer({ min: 0, max: 2 ** 31 - 1 }), (c, seed) => {
+        const V = c.cams.length;
+        const sizes = { original_image_height: 480, original_image_width: 640, downsampled_image_height: 24, downsampled_image_width: 32 };
+        const params = { log_weight: 0, ...sizes, predictions: 'keypoints_pred_views' as const };
+        const [fused, ops] = [
+          createLossOrThrow('supervised_reprojection_heatmap_mse', params, { cameras: c.cams }),
+          createLossOrThrow('supervised_reprojection_heatmap_mse', params, { cameras: c.cams, fused: false }),
+        ];
+        expect([fused.kernel, ops.kernel]).toEqual(['reprojection', null]);
+        const pts = tf.tensor4d(Float32Array.from(viewPredictions(c)), [c.B, V, c.K, 2]);
+        // label maps: random in [0, 1), one in four all zero (dropped as the reference does)
+        const maps = tf.tidy(() =>
+          tf.randomUniform([c.B, V * c.K, 24, 32], 0, 1, 'float32', seed).mul(tf.randomUniform([c.B, V * c.K, 1, 1], 0, 1, 'float32', seed + 1).greater(0.25)),
+        );
+        const run = (l: typeof fused) =>
+          tf.tidy(() => {
+            const { value, grad } = tf.valueAndGrad((p: tf.Tensor) => l({ keypoints_pred_views: p, heatmaps_targ: maps }, 'train').loss as tf.Scalar)(pts);
+            return { value: value.dataSync()[0], g: grad.dataSync().slice() };
+          });
+        const [a, b] = [run(fused), run(ops)];
+        tf.dispose([pts, maps]);
+        if (!close(a.value, b.value, 1e-4, 1e-7)) expect.fail(`loss: fused ${a.value}, tfjs ops ${b.value}`);
+        const gs = Math.max(1e-9, ...Array.from(b.g, Math.abs));
+        a.g.forEach((g, i) => {
+          if (!close(g, b.g[i], 1e-2, 1e-2 * gs)) expect.fail(`d/dpred[${i}]: fused ${g}, tfjs ops ${b.g[i]}`);
+        });
+      }),
+      runs(20),
+    );
+  });
 });
