@@ -46,6 +46,8 @@ export interface Workload {
   readonly name: string;
   /** The reference's median (PyTorch, one thread), where measured. */
   readonly referenceMs?: number;
+  /** The reference's value is ours × this: a deliberate difference in scale (D3), compared after it. */
+  readonly referenceValueScale?: number;
   /** Left: why it cannot run (a loss not registered yet, a module missing). */
   setup(): Promise<Either<string, Prepared>>;
 }
@@ -158,6 +160,24 @@ const reprojection = (b: number, h: number, w: number, seed: number) =>
     };
   });
 
+/**
+ * Label maps (B, V·K, h, w) of the pose model's points seen by the bench rig (±2 px labels, 2 of 17
+ * keypoints empty in every view), drawn at scale RIG px / map px, and per-view 2-D predictions (±2 px).
+ */
+const reprojectionViews = (b: number, h: number, w: number, seed: number) =>
+  memo(`reprojection-views/${b}x${h}x${w}/${seed}`, () => {
+    const r = rng(seed);
+    const V = RIG.length;
+    const truth = poseModel(r).points3d(b);
+    const miss = missingKeypoints(r, b, K, MISSING);
+    const missViews = Uint8Array.from({ length: b * V * K }, (_, i) => miss[Math.floor(i / (V * K)) * K + (i % K)]);
+    const scale = RIG[0].size[0] / w;
+    return {
+      heatmaps_targ: { shape: [b, V * K, h, w], values: heatmaps(projectedViews(r, truth, b), b, V * K, h, w, { ...TARGET, scale }, missViews) },
+      keypoints_pred_views: { shape: [b, V, K, 2], values: projectedViews(r, truth, b) },
+    };
+  });
+
 /** Per-view predictions of the pose model's 3-D points by the bench rig (±2 px), per-view confidences. */
 const multiviewBatch = (b: number, seed: number) =>
   memo(`multiview/${b}/${seed}`, () => {
@@ -219,6 +239,7 @@ const SUPERVISED_FROM_VIEWS = { log_weight: 0, predictions: 'keypoints_pred_view
 /** The multi-camera consistency losses: 1 px dead zone, the temporal loss's confidence threshold. */
 const MULTIVIEW = { log_weight: 0, epsilon: 1, prob_threshold: 0.05 };
 const REPROJECTION = { log_weight: 0, original_image_height: 256, original_image_width: 256, downsampled_image_height: 64, downsampled_image_width: 64 };
+const REPROJECTION_FROM_VIEWS = { ...REPROJECTION, predictions: 'keypoints_pred_views' };
 
 // ---------------------------------------------------------------- calls
 
@@ -253,10 +274,11 @@ const lossWorkload = (
   mode: Mode,
   params: Record<string, unknown>,
   data: () => Arrays,
-  opts: { labels?: boolean; cameras?: boolean; referenceMs?: number; name?: string } = {},
+  opts: { labels?: boolean; cameras?: boolean; referenceMs?: number; name?: string; referenceValueScale?: number } = {},
 ): Workload => ({
   name: `${opts.name ?? loss}/${shape}/${mode}`,
   referenceMs: opts.referenceMs,
+  referenceValueScale: opts.referenceValueScale,
   setup: async () => {
     const built = createLoss(loss, params, { ...(opts.labels ? { labels: labels() } : {}), ...(opts.cameras ? { cameras: RIG } : {}) });
     if (either.isLeft(built)) return either.left(issues(built.left));
@@ -274,12 +296,21 @@ const both = (
   shape: string,
   params: Record<string, unknown>,
   data: () => Arrays,
-  /** name: the row's name in place of the loss's (the same loss on other inputs) */
-  opts: { labels?: boolean; cameras?: boolean; referenceMs?: { fwd?: number; 'fwd+bwd'?: number }; name?: string } = {},
+  /** name: the row's name in place of the loss's (the same loss on other inputs); referenceValueScale: Workload's */
+  opts: { labels?: boolean; cameras?: boolean; referenceMs?: { fwd?: number; 'fwd+bwd'?: number }; name?: string; referenceValueScale?: number } = {},
 ): Workload[] =>
   (['fwd', 'fwd+bwd'] as const).map((m) =>
-    lossWorkload(loss, shape, m, params, data, { labels: opts.labels, cameras: opts.cameras, referenceMs: opts.referenceMs?.[m], name: opts.name }),
+    lossWorkload(loss, shape, m, params, data, {
+      labels: opts.labels,
+      cameras: opts.cameras,
+      referenceMs: opts.referenceMs?.[m],
+      name: opts.name,
+      referenceValueScale: opts.referenceValueScale,
+    }),
   );
+
+/** D3: ours scales the reprojection heatmap MSE by Hd·Wd, the reference by C·Hd (C = the maps' second dimension): its value is ours × C / Wd. */
+const d3Scale = (maps: number, width: number) => maps / width;
 
 /** A loss composed in one of the example configs (examples/losses/mmpose/<name>.yaml), as `poseloss check` builds it. */
 const composedWorkload = (name: string, shape: string, mode: Mode, data: () => Arrays): Workload => ({
@@ -340,7 +371,13 @@ export const workloads = (): Workload[] => [
     cameras: true,
     name: 'supervised_pairwise_projections_from_views',
   }),
-  ...both('supervised_reprojection_heatmap_mse', '16x17x64x64', REPROJECTION, reprojection(16, 64, 64, 8)),
+  ...both('supervised_reprojection_heatmap_mse', '16x17x64x64', REPROJECTION, reprojection(16, 64, 64, 8), { referenceValueScale: d3Scale(K, 64) }),
+  // the same loss from per-view 2-D predictions: triangulate_pairs → project_views (mean of the pairs, every view) → maps (B, V·K, 64, 64)
+  ...both('supervised_reprojection_heatmap_mse', '16x3x17x64x64', REPROJECTION_FROM_VIEWS, reprojectionViews(16, 64, 64, 12), {
+    cameras: true,
+    name: 'supervised_reprojection_heatmap_mse_from_views',
+    referenceValueScale: d3Scale(RIG.length * K, 64),
+  }),
   ...both('cycle_reprojection', '256x3x17', MULTIVIEW, multiviewBatch(256, 9), { cameras: true }),
   ...both('triangulation_residual', '256x3x17', MULTIVIEW, multiviewBatch(256, 9), { cameras: true }),
   factoryWorkload(),

@@ -320,6 +320,22 @@ def pairwise_views(b, seed):
     return lambda: memo(("pairwise-views", b, seed), make)
 
 
+def reprojection_views(b, h, w, seed):
+    """Label maps (b, V·K, h, w) of the rig's views ±2 px (2 of 17 keypoints empty in every view) and per-view
+    predictions ±2 px, as bench/workloads.ts reprojectionViews."""
+    def make():
+        r = Rng(seed)
+        truth = PoseModel(r).points3d(b)
+        miss = missing_keypoints(r, b, K, MISSING).reshape(b, 1, K)
+        labels = projected_views(r, truth, b)
+        V = labels.shape[1]
+        miss_views = np.broadcast_to(miss, (b, V, K)).reshape(-1)
+        scale = rig()[0]["size"][0] / w
+        return {"heatmaps_targ": heatmaps(labels.reshape(-1), b, V * K, h, w, scale=scale, missing=miss_views, **TARGET).reshape(b, V * K, h, w),
+                "keypoints_pred_views": projected_views(r, truth, b)}
+    return lambda: memo(("reprojection-views", b, h, w, seed), make)
+
+
 def factory_batch(b, h, w, seed):
     def make():
         r = Rng(seed)
@@ -368,6 +384,9 @@ SUPERVISED = {"log_weight": 0}
 SUPERVISED_FROM_VIEWS = {"log_weight": 0, "predictions": "keypoints_pred_views"}
 REPROJECTION = {"log_weight": 0, "original_image_height": 256, "original_image_width": 256,
                 "downsampled_image_height": 64, "downsampled_image_width": 64}
+# from per-view 2-D predictions: every camera pair's DLT, their mean projected (with distortion) into every view,
+# scaled to the model's full-frame input, then ReprojectionHeatmapLoss on (B, V·K) maps
+REPROJECTION_FROM_VIEWS = {**REPROJECTION, "predictions": "keypoints_pred_views"}
 
 PREDICTION_KEYS = ("heatmaps_pred", "keypoints_pred", "keypoints_pred_3d", "keypoints_pred_2d_reprojected", "keypoints_pred_views")
 MULTIVIEW = {"log_weight": 0, "epsilon": 1.0, "prob_threshold": 0.05}
@@ -396,6 +415,8 @@ def workloads():
         *_both("supervised_pairwise_projections", "256x3x17", SUPERVISED_FROM_VIEWS, pairwise_views(256, 10),
                name="supervised_pairwise_projections_from_views"),
         *_both("supervised_reprojection_heatmap_mse", "16x17x64x64", REPROJECTION, reprojection(16, 64, 64, 8)),
+        *_both("supervised_reprojection_heatmap_mse", "16x3x17x64x64", REPROJECTION_FROM_VIEWS, reprojection_views(16, 64, 64, 12),
+               name="supervised_reprojection_heatmap_mse_from_views"),
         *_both("cycle_reprojection", "256x3x17", MULTIVIEW, multiview_batch(256, 9)),
         *_both("triangulation_residual", "256x3x17", MULTIVIEW, multiview_batch(256, 9)),
         ("factory/default/fwd+bwd", "factory", None, factory_batch(16, 64, 64, 31), True, "fwd+bwd"),
@@ -428,6 +449,17 @@ def prepare(loss, params, data, needs_labels, mode):
         def value():
             return f(inputs["keypoints_pred_views"], inputs["confidences_views"], cams,
                      prob_threshold=params["prob_threshold"], epsilon=params["epsilon"])
+    elif params and params.get("predictions") == "keypoints_pred_views" and loss == "supervised_reprojection_heatmap_mse":
+        cams = mv.Cameras(rig())
+        l = ref.create_loss(loss, {k: v for k, v in params.items() if k != "predictions"})
+        size = rig()[0]["size"]  # a full-frame box: camera pixels → model-input pixels
+        to_model = torch.tensor([params["original_image_width"] / size[0], params["original_image_height"] / size[1]])
+
+        def value():
+            X = mv.pairwise_points(inputs["keypoints_pred_views"], cams).mean(-3)  # (B, K, 3)
+            rep = mv.project(X, cams) * to_model  # (B, V, K, 2)
+            return l(stage="train", heatmaps_targ=inputs["heatmaps_targ"],
+                     keypoints_pred_2d_reprojected=rep.reshape(rep.shape[0], -1, 2))[0]
     elif params and params.get("predictions") == "keypoints_pred_views":
         cams = mv.Cameras(rig())
         l = ref.create_loss(loss, {k: v for k, v in params.items() if k != "predictions"})
