@@ -6,7 +6,7 @@ import { formatIssue } from '../config/issues.js';
 import { decodeConfig } from '../config/lightningPose.js';
 import { MAX_YAML_BYTES, readYaml } from '../config/yaml.js';
 import type { PoseTable } from '../io/index.js';
-import { checkInputFile, checkOutputDir, FileError, Staging } from '../io/output.js';
+import { checkInputFile, checkOutputDir, FileError, writeChunks, writeStaged } from '../io/output.js';
 import { type ProgressFn, readPoseCsvStream } from '../io/poseCsvStream.js';
 import { periodic } from '../io/progress.js';
 import { metricCsvChunks } from '../metrics/csv.js';
@@ -167,30 +167,13 @@ export const metricsCommand = (argv: readonly string[], out: Out = console.log, 
     for (const r of results) r.warnings.forEach((w) => err(`warning: ${w}`));
 
     // every output staged, then moved into place together (or nothing is, also on SIGINT/SIGTERM)
-    let written: string[];
-    const stage = new Staging(dir);
-    try {
+    const written = writeStaged(dir, (stage) => {
       for (const r of results)
         for (const m of r.metrics) writeChunks(stage.file(r.stem + METRIC_FILES[m.name].suffix), metricCsvChunks(r.index, r.keypoints, m.values, r.set));
       fs.writeFileSync(stage.file('report.html'), renderReport({ config: config[0], labels: labelsFiles[0] ?? null, files: results }));
-      written = stage.commit();
-    } catch (e) {
-      if (e instanceof FileError || (e as NodeJS.ErrnoException).code) return fail([`cannot write to ${dir}: ${(e as Error).message}`]);
-      throw e;
-    } finally {
-      stage.discard();
-    }
+    });
+    if (either.isLeft(written)) return fail([written.left]);
     for (const r of results) summaryLines(r).forEach((l) => out(l));
-    out(`wrote ${written.join(', ')}`);
+    out(`wrote ${written.right.join(', ')}`);
     return 0;
   });
-
-/** Writes a text given in pieces to `file`, one piece at a time. */
-const writeChunks = (file: string, chunks: Iterable<string>): void => {
-  const fd = fs.openSync(file, 'wx');
-  try {
-    for (const c of chunks) fs.writeSync(fd, c);
-  } finally {
-    fs.closeSync(fd);
-  }
-};

@@ -3,7 +3,7 @@ import { either } from 'fp-ts';
 import { formatIssue } from '../config/issues.js';
 import { readCalibration } from '../io/calibration.js';
 import type { PoseTable } from '../io/index.js';
-import { checkInputFile, checkOutputDir, FileError, Staging } from '../io/output.js';
+import { checkInputFile, checkOutputDir, FileError, writeChunks, writeStaged } from '../io/output.js';
 import { metricCsvChunks } from '../metrics/csv.js';
 import { METRIC_FILES } from '../metrics/files.js';
 import { DEFAULT_LIKELIHOOD_THRESHOLD, matchViews, multiviewMetrics, points3dCsv } from '../metrics/multiview.js';
@@ -88,30 +88,16 @@ export const metricsMultiviewCommand = (argv: readonly string[], out: Out = cons
       return fail([`two predictions files have the same name; their <stem>_reprojection_error.csv would collide`]);
 
     const files = [...m.right.views, m.right.threeD];
-    let written: string[];
-    const stage = new Staging(dir);
-    try {
+    const written = writeStaged(dir, (stage) => {
       for (const f of files)
-        for (const r of f.metrics) {
-          const fd = fs.openSync(stage.file(f.stem + METRIC_FILES[r.name].suffix), 'wx');
-          try {
-            for (const c of metricCsvChunks(f.index, f.keypoints, r.values)) fs.writeSync(fd, c);
-          } finally {
-            fs.closeSync(fd);
-          }
-        }
+        for (const r of f.metrics) writeChunks(stage.file(f.stem + METRIC_FILES[r.name].suffix), metricCsvChunks(f.index, f.keypoints, r.values));
       fs.writeFileSync(stage.file('multiview_points_3d.csv'), points3dCsv(m.right));
       fs.writeFileSync(stage.file('report.html'), renderReport({ config: `calibration ${calib[0]} · likelihood ≥ ${threshold}`, labels: null, files }));
-      written = stage.commit();
-    } catch (e) {
-      if (e instanceof FileError || (e as NodeJS.ErrnoException).code) return fail([`cannot write to ${dir}: ${(e as Error).message}`]);
-      throw e;
-    } finally {
-      stage.discard();
-    }
+    });
+    if (either.isLeft(written)) return fail([written.left]);
     for (const f of files) summaryLines(f).forEach((l) => out(l));
     const all = m.right.views.flatMap((v) => Array.from(v.metrics[0].values).filter((x) => x === x));
     out(`reprojection error, all views and keypoints: ${all.length} values${all.length ? `, median ${fmt(median(all))} px` : ''}`);
-    out(`wrote ${written.join(', ')}`);
+    out(`wrote ${written.right.join(', ')}`);
     return 0;
   });

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { either } from 'fp-ts';
+import type { Either } from 'fp-ts/Either';
 
 /** A problem with an output or input location: its message names the path and what is wrong. */
 export class FileError extends Error {
@@ -214,5 +216,33 @@ const isLink = (p: string): boolean => {
     return fs.lstatSync(p).isSymbolicLink();
   } catch {
     return false;
+  }
+};
+
+/** Writes a file from chunks (a new file: an existing one is an error). */
+export const writeChunks = (file: string, chunks: Iterable<string>): void => {
+  const fd = fs.openSync(file, 'wx');
+  try {
+    for (const c of chunks) fs.writeSync(fd, c);
+  } finally {
+    fs.closeSync(fd);
+  }
+};
+
+/**
+ * Output files written all or nothing: `write` puts them into a Staging folder, then they move into
+ * `dir` together. A file error (FileError or an OS error) is a Left naming `dir` — nothing written;
+ * anything else is rethrown. Right: the paths written.
+ */
+export const writeStaged = (dir: string, write: (stage: Staging) => void): Either<string, string[]> => {
+  const stage = new Staging(dir);
+  try {
+    write(stage);
+    return either.right(stage.commit());
+  } catch (e) {
+    if (e instanceof FileError || (e as NodeJS.ErrnoException).code) return either.left(`cannot write to ${dir}: ${(e as Error).message}`);
+    throw e;
+  } finally {
+    stage.discard();
   }
 };
