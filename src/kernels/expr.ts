@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { bindSizes, type Compiled, type Elementwise, evalJs, evalTf, FUNCTIONS, NEGATE, OPERATORS, type Typed } from '../expr/index.js';
 import { guardInput, markLoss, type NaNGuard } from '../ops/nanGradient.js';
 import { type InputKey, namedAxes, namedShape } from '../pipeline/keys.js';
-import { saveWithoutCopy } from './fused.js';
+import { saveWithoutCopy, scaleSaved } from './fused.js';
 import { type Heap, recordingGradients, withHeap } from './memory.js';
 
 /**
@@ -450,10 +450,7 @@ const runRegion = (
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         // a non-finite loss: every gradient entry NaN, as on the tfjs-ops path (README "How a pipeline runs")
         if (!loss.finite) return shapes.map((s) => tf.fill(s, NaN));
-        if (r.whole) {
-          const one = dy.size === 1 && dy.dataSync()[0] === 1;
-          return saved.map((g) => (one ? g.reshape(g.shape) : g.mul(dy)));
-        }
+        if (r.whole) return scaleSaved(saved, dy);
         return withHeap([...saved, dy], shapes, scratchBytes, (heap) => run(heap, 0, heap.outs, heap.ins[saved.length]));
       },
     };

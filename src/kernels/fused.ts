@@ -52,18 +52,21 @@ const customLoss = (predictions: readonly tf.Tensor[], evaluate: Evaluate, finit
     saveWithoutCopy(save, grads);
     return {
       value: value as tf.Scalar,
-      // the upstream gradient is a scalar in memory here; when it is 1 (a loss differentiated
-      // directly) the saved gradient is returned as a view of the same memory: the engine
-      // disposes what it saved after backprop, and a clone would copy (the wasm backend's
-      // Identity copies; its Reshape shares the buffer)
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        if (!finite()) return saved.map((g) => tf.fill(g.shape, NaN));
-        const one = dy.size === 1 && dy.dataSync()[0] === 1;
-        return saved.map((g) => (one ? g.reshape(g.shape) : g.mul(dy)));
-      },
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => (finite() ? scaleSaved(saved, dy) : saved.map((g) => tf.fill(g.shape, NaN))),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return (f as unknown as (...xs: tf.Tensor[]) => tf.Scalar)(...predictions);
+};
+
+/**
+ * Gradients a kernel computed in its forward pass (saved), times the upstream gradient dy. dy is a
+ * scalar in memory here; when it is 1 (a loss differentiated directly) each saved gradient is
+ * returned as a view of the same memory: the engine disposes what it saved after backprop, and a
+ * clone would copy (the wasm backend's Identity copies; its Reshape shares the buffer).
+ */
+export const scaleSaved = (saved: readonly tf.Tensor[], dy: tf.Tensor): tf.Tensor[] => {
+  const one = dy.size === 1 && dy.dataSync()[0] === 1;
+  return saved.map((g) => (one ? g.reshape(g.shape) : g.mul(dy)));
 };
 
 const outputShapes = (preds: tf.Tensor[], withGrad: boolean) => [[], ...(withGrad ? preds.map((p) => p.shape) : [])];
