@@ -24,6 +24,18 @@ export const nanWhereNot = (ok: tf.Tensor): tf.Tensor => tf.where(ok, tf.zeros(o
 export const presentXY = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.isFinite(x).logicalAnd(tf.isFinite(y));
 
 /**
+ * Pixel components (B, V, K) with the points of keypoints present in fewer than 2 views set to NaN:
+ * no triangulation uses them, and leaving them out before the undistortion keeps a huge finite
+ * coordinate there (whose square overflows float32) from giving a NaN gradient — it gets 0, as in
+ * the fused kernel.
+ */
+export const dropUntriangulated = (u: tf.Tensor, v: tf.Tensor): [tf.Tensor, tf.Tensor] => {
+  const enough = presentXY(u, v).cast('int32').sum(1, true).greaterEqual(2).broadcastTo(u.shape);
+  const nan = tf.fill(u.shape, NaN);
+  return [tf.where(enough, u, nan), tf.where(enough, v, nan)];
+};
+
+/**
  * Undistortion on components: pixels u, v (..., ...views, K) → normalised x, y (same shape);
  * missing points (non-finite) stay NaN, with zero gradients. See `undistort`.
  */

@@ -9,7 +9,7 @@ import { medianOfPairsXYZ, triangulatePairsXY } from '../../geometry/pairwise.js
 import { projectXYZ } from '../../geometry/project.js';
 import { medianOfPairsRef, type Point2, type Point3, pairwiseRef, projectRef, triangulateRef, undistortRef } from '../../geometry/reference.js';
 import { triangulateXY } from '../../geometry/triangulate.js';
-import { presentXY, splitXY, undistortXY } from '../../geometry/undistort.js';
+import { dropUntriangulated, splitXY, undistortXY } from '../../geometry/undistort.js';
 import { multiviewKernelAvailable, reprojectViewsFused, rigOf } from '../../kernels/multiview.js';
 import type { BuiltTransform, Kinks, StepDef } from '../../pipeline/step.js';
 import { resolveKeys, stepCodec } from '../common.js';
@@ -81,13 +81,7 @@ export const reprojectViews: StepDef<t.TypeOf<typeof codec>> = {
                 u = tf.where(low, nan, u);
                 v = tf.where(low, nan, v);
               }
-              // a keypoint seen in fewer than 2 views is not triangulated: its points are left out before the
-              // undistortion, so a huge finite coordinate there (whose square overflows float32) gets gradient 0, as in the kernel
-              const seen = presentXY(u, v);
-              const enough = seen.cast('int32').sum(1, true).greaterEqual(2).broadcastTo(u.shape);
-              const lone = tf.fill(u.shape, NaN);
-              u = tf.where(enough, u, lone);
-              v = tf.where(enough, v, lone);
+              [u, v] = dropUntriangulated(u, v);
               const [x, y] = undistortXY(u, v, cams);
               let X: tf.Tensor, Y: tf.Tensor, Z: tf.Tensor;
               if (p.triangulation === 'dlt') ({ X, Y, Z } = triangulateXY(x, y, cams));

@@ -6,7 +6,7 @@ import { shapeStr } from '../../config/issues.js';
 import { cameraPairs, cameraTensors, disposeCameras } from '../../geometry/cameraTensors.js';
 import { triangulatePairsXY } from '../../geometry/pairwise.js';
 import { type Point2, pairwiseRef, undistortRef } from '../../geometry/reference.js';
-import { splitXY, undistortXY } from '../../geometry/undistort.js';
+import { dropUntriangulated, splitXY, undistortXY } from '../../geometry/undistort.js';
 import { multiviewKernelAvailable, rigOf, triangulatePairsFused } from '../../kernels/multiview.js';
 import type { BuiltTransform, StepDef } from '../../pipeline/step.js';
 import { resolveKeys, stepCodec } from '../common.js';
@@ -52,7 +52,7 @@ export const triangulatePairs: StepDef<t.TypeOf<typeof codec>> = {
               // the calibration's few small tensors made and disposed per call: a call leaves the tensor count as it found it
               const cams = cameraTensors(cameras);
               try {
-                const [u, v] = splitXY(pts);
+                const [u, v] = dropUntriangulated(...splitXY(pts));
                 const [x, y] = undistortXY(u, v, cams);
                 const { X, Y, Z } = triangulatePairsXY(x, y, cams);
                 return tf.stack([X, Y, Z], -1);
