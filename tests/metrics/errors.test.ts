@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { poseCsv, runMetrics, tmpDir, withFiles } from './helpers.js';
+import { poseCsv, runMetrics, tmpDir, twoLabeledPreds, twoLabels, withFiles } from './helpers.js';
 
 const KP = ['nose', 'ear'];
 const video = (frames: number): (string | number)[][] => Array.from({ length: frames }, (_, f) => [f, 10 + f, 20, 0.9, 30, 40 + f, 0.8]);
@@ -64,22 +64,8 @@ describe('poseloss metrics: bad input is a clear error, nothing half-written', (
   });
 
   it('a labels file whose index does not match the predictions of labeled frames', async () => {
-    const labels = poseCsv(
-      KP,
-      [
-        ['img0.png', 1, 2, 3, 4],
-        ['img1.png', 1, 2, 3, 4],
-      ],
-      { likelihood: false },
-    );
-    const preds = poseCsv(
-      KP,
-      [
-        ['img0.png', 1, 2, 0.9, 3, 4, 0.9],
-        ['img7.png', 1, 2, 0.9, 3, 4, 0.9],
-      ],
-      { set: ['train', 'val'] },
-    );
+    const labels = twoLabels();
+    const preds = twoLabeledPreds(['img0.png', 'img7.png'], ['train', 'val']);
     const s = setup({ 'c.yaml': CONFIG, 'l.csv': labels, 'p.csv': preds });
     await expectFailure(
       ['--config', s.p('c.yaml'), '--labels', s.p('l.csv'), '--preds', s.p('p.csv'), '--out', s.out],

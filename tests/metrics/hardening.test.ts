@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { histograms } from '../../src/report/histogram.js';
-import { poseCsv, readMetricCsv, runMetrics, tmpDir, withFiles } from './helpers.js';
+import { poseCsv, readMetricCsv, runMetrics, tmpDir, twoLabeledPreds, twoLabels, withFiles } from './helpers.js';
 
 const KP = ['nose', 'ear'];
 const CONFIG = 'data:\n  keypoint_names: [nose, ear]\nlosses:\n  temporal: { epsilon: 5.0 }\n';
@@ -61,22 +61,8 @@ describe('poseloss metrics: repeated frame indices', () => {
   });
 
   it('in predictions of labeled frames: an error (rows are matched to labels by index)', async () => {
-    const labels = poseCsv(
-      KP,
-      [
-        ['img0.png', 1, 2, 3, 4],
-        ['img1.png', 1, 2, 3, 4],
-      ],
-      { likelihood: false },
-    );
-    const preds = poseCsv(
-      KP,
-      [
-        ['img0.png', 1, 2, 0.9, 3, 4, 0.9],
-        ['img0.png', 1, 2, 0.9, 3, 4, 0.9],
-      ],
-      { set: ['train', 'train'] },
-    );
+    const labels = twoLabels();
+    const preds = twoLabeledPreds(['img0.png', 'img0.png'], ['train', 'train']);
     const s = files({ 'c.yaml': CONFIG, 'l.csv': labels, 'p.csv': preds });
     const r = await runMetrics('--config', s.p('c.yaml'), '--labels', s.p('l.csv'), '--preds', s.p('p.csv'), '--out', s.p('out'));
     expect(r.code).toBe(2);

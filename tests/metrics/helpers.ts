@@ -70,3 +70,21 @@ export const poseCsv = (keypoints: string[], rows: (string | number)[][], opts: 
   const body = rows.map((r, i) => [...r, ...(opts.set ? [opts.set[i]] : [])]);
   return [...head, ...body].map((r) => r.join(',')).join('\n') + '\n';
 };
+
+/** Two keypoints' labels at two frames (img0.png, img1.png), and predictions of two labeled frames at the given indices and splits. */
+export const LABELED_KP = ['nose', 'ear'];
+export const twoLabels = (): string =>
+  poseCsv(
+    LABELED_KP,
+    [
+      ['img0.png', 1, 2, 3, 4],
+      ['img1.png', 1, 2, 3, 4],
+    ],
+    { likelihood: false },
+  );
+export const twoLabeledPreds = (index: [string, string], set: [string, string]): string =>
+  poseCsv(
+    LABELED_KP,
+    index.map((i) => [i, 1, 2, 0.9, 3, 4, 0.9]),
+    { set },
+  );
